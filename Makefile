@@ -1,0 +1,125 @@
+# wxrev: reverse WeChat Pay partner orders from a terminal.
+# `make demo` and `make test` are the two commands a newcomer needs; both
+# install missing Debian packages first (scripts/deps.sh).
+
+PREFIX ?= /usr/local
+CC ?= cc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+BUILD ?= build
+
+PKGS := ncursesw libcurl libcrypto libssl jansson yaml-0.1 sqlite3
+SIM_PKGS := libmicrohttpd
+TEST_PKGS := cmocka
+
+# Evaluated once per make run; the top-level targets re-run make after
+# scripts/deps.sh so a fresh machine sees the flags of what it installed.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(SIM_PKGS) $(TEST_PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SIM_LIBS := $(shell pkg-config --libs $(SIM_PKGS) libcrypto jansson 2>/dev/null)
+TEST_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wundef -Wvla -Wwrite-strings \
+	-Wold-style-definition
+ifneq ($(CI)$(WERROR),)
+WARN += -Werror
+endif
+
+ALL_CFLAGS = $(WARN) $(PKG_CFLAGS) -Isrc -MMD -MP $(CFLAGS)
+
+SRC := $(wildcard src/*.c src/tui/*.c)
+LIB_SRC := $(filter-out src/main.c,$(SRC))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/main.o
+SIM_SRC := $(wildcard tests/sim/*.c)
+SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_HELPER_SRC := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(BUILD)/%.o)
+
+WXREV := $(BUILD)/bin/wxrev
+SIM := $(BUILD)/bin/wxpay-sim
+
+.PHONY: all build deps demo test test-run check-asan lint fmt bench \
+	screenshots install clean demo-keys
+
+all: deps-quiet
+	@$(MAKE) --no-print-directory build
+
+build: $(WXREV) $(SIM) demo-keys
+	@ln -sf $(WXREV) wxrev
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(WXREV): $(LIB_OBJ) $(MAIN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(SIM): $(SIM_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(UNIT_HELPER_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+# Demo and test keys: generated, never committed, owner-only.
+demo-keys: profiles/keys/.done
+
+profiles/keys/.done: scripts/demo-keys.sh
+	@scripts/demo-keys.sh profiles/keys
+
+# Installs missing Debian packages (as root or through sudo), or says how.
+deps:
+	@scripts/deps.sh
+
+deps-quiet:
+	@scripts/deps.sh --if-missing
+
+test: deps-quiet
+	@$(MAKE) --no-print-directory build $(UNIT_BIN)
+	@$(MAKE) --no-print-directory test-run
+
+test-run:
+	@BUILD=$(BUILD) tests/run.sh
+
+demo: deps-quiet
+	@$(MAKE) --no-print-directory build
+	@scripts/demo.sh $(BUILD)
+
+# The whole suite, UI tests included, under AddressSanitizer and UBSan.
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" test
+
+lint:
+	clang-tidy --quiet $(SRC) -- $(WARN) $(PKG_CFLAGS) -Isrc
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr --std=c11 -Isrc $(SRC) $(SIM_SRC)
+
+fmt:
+	clang-format -i $(SRC) $(wildcard src/*.h src/tui/*.h) $(SIM_SRC) \
+		$(wildcard tests/unit/*.c)
+
+bench: deps-quiet
+	@$(MAKE) --no-print-directory build
+	@BUILD=$(BUILD) tests/bench/run.sh
+
+screenshots: deps-quiet
+	@$(MAKE) --no-print-directory build
+	@BUILD=$(BUILD) tests/ui/screenshots.sh
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(WXREV) $(DESTDIR)$(PREFIX)/bin/wxrev
+	install -m 644 docs/wxrev.1 $(DESTDIR)$(PREFIX)/share/man/man1/wxrev.1
+
+clean:
+	rm -rf build build-asan wxrev
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,139 @@
+/* apiv3: pure functions for WeChat Pay APIv3's reverse call (撤销订单).
+ *
+ * No I/O and no global state (the nonce reads the OpenSSL CSPRNG), so every
+ * rule here is unit-tested against ../shared/vectors.
+ * Owns nothing past a call: returned strings are malloc'd and the caller
+ * frees them. Keys are borrowed from the profile.
+ * Fails: with a wx_err sentence; verification failures also carry a verdict
+ * so callers can store and show why. */
+#ifndef WXREV_APIV3_H
+#define WXREV_APIV3_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "outcome.h"
+#include "profile.h"
+#include "util.h"
+
+#define APIV3_ORDER_MAX 32     /* out_trade_no length limit */
+#define APIV3_NONCE_LEN 32     /* [0-9A-Za-z] */
+#define APIV3_MAX_SKEW_S 300   /* response timestamp window */
+#define APIV3_SCHEME "WECHATPAY2-SHA256-RSA2048"
+#define APIV3_PATH_PREFIX "/v3/pay/partner/transactions/out-trade-no/"
+#define APIV3_USER_AGENT "wxrev/" WXREV_VERSION
+
+/* Order-number input. Trims surrounding white space (ASCII, U+3000, pasted
+ * CR/LF) and accepts 1-32 characters of [0-9A-Za-z_*|-]. On failure says
+ * which character at which (1-based) position is wrong. `out` receives the
+ * trimmed order; it must hold APIV3_ORDER_MAX + 1 bytes. */
+int apiv3_order_check(const char *input, char *out, size_t outsz,
+		      struct wx_err *err);
+
+/* Path of the reverse call: every byte outside [0-9A-Za-z_.~-] as %XX
+ * (upper-case). Returns a malloc'd string. */
+char *apiv3_target(const char *out_trade_no);
+
+/* Compact JSON body in the order sp_appid, sp_mchid, sub_appid, sub_mchid;
+ * a NULL appid is left out. Returns a malloc'd string. */
+char *apiv3_body(const char *sp_appid, const char *sp_mchid,
+		 const char *sub_appid, const char *sub_mchid);
+
+/* 32 characters of [0-9A-Za-z] from the CSPRNG, NUL-terminated. */
+int apiv3_nonce(char out[APIV3_NONCE_LEN + 1], struct wx_err *err);
+
+/* "METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n", malloc'd. */
+char *apiv3_sign_message(const char *method, const char *target,
+			 const char *timestamp, const char *nonce,
+			 const char *body);
+
+/* SHA256withRSA (PKCS#1 v1.5) over msg, base64 without line breaks. */
+int apiv3_sign(EVP_PKEY *key, const char *msg, size_t len, char **sig_b64,
+	       struct wx_err *err);
+
+/* The Authorization header value (without "Authorization: "), malloc'd. */
+char *apiv3_authorization(const char *mchid, const char *serial_no,
+			  const char *timestamp, const char *nonce,
+			  const char *signature);
+
+/* Everything one attempt sends. All strings owned; apiv3_request_free. */
+struct apiv3_request {
+	char *target;        /* path, already encoded */
+	char *body;          /* compact JSON */
+	char *authorization; /* full header value, with the signature */
+	char nonce[APIV3_NONCE_LEN + 1];
+	char timestamp[24];  /* seconds since the epoch, decimal */
+};
+
+/* Builds target, body, nonce, timestamp (from `now`, seconds) and signs. */
+int apiv3_request_build(const struct wx_partner *partner,
+			const struct wx_sub *sub, const char *out_trade_no,
+			int64_t now, struct apiv3_request *req,
+			struct wx_err *err);
+void apiv3_request_free(struct apiv3_request *req);
+
+/* Copy of an Authorization value with the signature="..." value replaced by
+ * "[redacted]"; what history and the detail view keep. malloc'd. */
+char *apiv3_redact_authorization(const char *authorization);
+
+/* Response verification. */
+enum apiv3_verdict {
+	APIV3_VERIFIED = 0,
+	APIV3_NO_SIGNATURE,    /* a Wechatpay-* header is missing */
+	APIV3_STALE,           /* timestamp more than 300 s off, or not a number */
+	APIV3_UNKNOWN_SERIAL,  /* Wechatpay-Serial matches no configured key */
+	APIV3_PROBE,           /* WECHATPAY/SIGNTEST/ probe signature */
+	APIV3_BAD_SIGNATURE,   /* does not verify over the raw body */
+};
+const char *apiv3_verdict_name(enum apiv3_verdict v); /* "verified", ... */
+
+struct apiv3_resp_headers {
+	const char *timestamp; /* Wechatpay-Timestamp, NULL when absent */
+	const char *nonce;     /* Wechatpay-Nonce */
+	const char *serial;    /* Wechatpay-Serial */
+	const char *signature; /* Wechatpay-Signature */
+};
+
+/* Verifies "TIMESTAMP\nNONCE\nBODY\n" against the signature with the key
+ * named by the serial. `now` is the local clock in seconds. The err message
+ * names the problem (an unknown serial names it and the known ones). */
+enum apiv3_verdict apiv3_verify(const struct apiv3_resp_headers *h,
+				const char *body, size_t body_len,
+				const struct wx_platform_key *keys, size_t nkeys,
+				int64_t now, struct wx_err *err);
+
+/* Error code table: class, English explanation and next step. */
+struct apiv3_code_info {
+	const char *code;        /* e.g. "ORDER_NOT_EXIST" */
+	enum wx_outcome outcome; /* WX_REJECTED or WX_FAILED */
+	const char *explain;     /* short English explanation */
+	const char *next;        /* what the operator does next */
+};
+/* NULL when the code is not in the table. */
+const struct apiv3_code_info *apiv3_code_lookup(const char *code);
+
+/* What one HTTP answer means. Strings owned; apiv3_result_free. */
+struct apiv3_result {
+	enum wx_outcome outcome; /* never WX_PENDING */
+	bool retryable;          /* failed-class: the engine may try again */
+	char *code;              /* WeChat Pay code, or a local one such as
+				    "BAD_SIGNATURE"; NULL on success */
+	char *message;           /* WeChat Pay's message as sent, or ours */
+	char *explain;           /* English explanation (code table) */
+	char *next;              /* the next step for the operator */
+	char *detail;            /* "field: issue" from detail, if any */
+};
+
+/* Classifies an answer per DESIGN.md. `verdict` is the verification result;
+ * expected_* are what was sent. A 2xx that is not verified or does not name
+ * the sent order and sub-merchant is WX_UNKNOWN. */
+int apiv3_classify(long status, const char *body, size_t body_len,
+		   enum apiv3_verdict verdict, const char *expected_order,
+		   const char *expected_sp_mchid, const char *expected_sub_mchid,
+		   struct apiv3_result *res);
+void apiv3_result_free(struct apiv3_result *res);
+
+#endif

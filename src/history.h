@@ -1,0 +1,117 @@
+/* history: the durable record of every reversal and attempt (SQLite).
+ *
+ * Durability: WAL, synchronous=FULL, busy timeout; every write below is its
+ * own committed transaction, so a reversal's `pending` row exists on disk
+ * before the caller sends a byte. Schema versioned with user_version.
+ * Files: folder 0700, database 0600 (DESIGN.md "History").
+ * Recovery: history_open() turns `pending` rows whose process (pid + start
+ * time) is gone into `unknown`; rows of a live wxrev are left alone.
+ * Owns: the sqlite3 handle. Rows returned to the caller are owned by the
+ * caller and freed with the matching *_free.
+ * Paging: lists are keyset-paged by id (newest first); nothing loads the
+ * whole table. Kept behind this interface so a shared server backend can be
+ * added later. */
+#ifndef WXREV_HISTORY_H
+#define WXREV_HISTORY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "outcome.h"
+#include "util.h"
+
+struct history;
+
+/* One operator intent. */
+struct history_reversal {
+	int64_t id;           /* assigned by history_begin */
+	int64_t created_ms;   /* wall clock at history_begin */
+	int64_t updated_ms;   /* last change */
+	char *op;             /* operator: $WXREV_OPERATOR or login name */
+	char *note;           /* ticket number or reason; NULL if none */
+	char *partner_name;
+	char *sp_mchid;
+	char *sub_name;
+	char *sub_mchid;
+	char *out_trade_no;
+	char *endpoint;       /* base URL used first */
+	enum wx_outcome outcome;
+	int http_status;      /* last status; 0 when none */
+	char *code;           /* WeChat Pay or local code; NULL if none */
+	char *message;        /* message as sent; NULL if none */
+	int attempts;
+	int64_t latency_ms;   /* sum over attempts */
+	int64_t pid;          /* owning process while pending */
+};
+
+/* One HTTP exchange. Secrets never appear here: the caller redacts the
+ * signature before storing. */
+struct history_attempt {
+	int64_t reversal_id;
+	int n;                   /* 1-based attempt number */
+	int64_t started_ms;
+	char *url;
+	char *request_headers;   /* "Name: value\n" lines, signature redacted */
+	char *request_body;
+	int status;              /* 0: no status line */
+	char *response_headers;  /* "Name: value\n" lines */
+	char *response_body;     /* capped by the caller */
+	char *verify;            /* apiv3 verdict name, NULL if not checked */
+	char *transport_error;   /* NULL when the transfer completed */
+	int64_t latency_ms;
+	char *request_id;        /* Request-ID header */
+};
+
+/* Where the history lives: `arg` (--history), else $WXREV_HISTORY, else
+ * $XDG_DATA_HOME/wxrev/history.db (~/.local/share/...). */
+int history_locate(const char *arg, char *buf, size_t n, struct wx_err *err);
+
+int history_open(const char *path, struct history **out, struct wx_err *err);
+void history_close(struct history *h);
+const char *history_path(const struct history *h);
+
+/* Inserts `r` as pending (owned by this process) and commits. Sets r->id and
+ * r->created_ms. Nothing may be sent unless this returned 0. */
+int history_begin(struct history *h, struct history_reversal *r,
+		  struct wx_err *err);
+/* Appends an attempt and bumps the reversal's attempt count; commits. */
+int history_add_attempt(struct history *h, const struct history_attempt *a,
+			struct wx_err *err);
+/* Records the final outcome of reversal `id`; commits. */
+int history_finish(struct history *h, int64_t id, enum wx_outcome outcome,
+		   int http_status, const char *code, const char *message,
+		   int64_t latency_ms, struct wx_err *err);
+
+struct history_filter {
+	const char *text;      /* substring of order, sub name/mchid, outcome,
+				  code or note; NULL: any */
+	const char *order;     /* substring of out_trade_no */
+	const char *sub;       /* sub_mchid or sub name (exact) */
+	int outcome;           /* enum wx_outcome, or -1 for any */
+	const char *code;      /* exact code */
+	int64_t since_ms;      /* 0: no lower bound */
+	int64_t until_ms;      /* 0: no upper bound */
+};
+#define HISTORY_FILTER_ANY {.outcome = -1}
+
+/* Newest first, ids strictly below before_id (0: from the newest), at most
+ * `limit` rows. *rows is caller-owned: history_rows_free(rows, n). */
+int history_list(struct history *h, const struct history_filter *f,
+		 int64_t before_id, int limit, struct history_reversal **rows,
+		 size_t *n, struct wx_err *err);
+void history_rows_free(struct history_reversal *rows, size_t n);
+
+/* One reversal with all its attempts (oldest first). */
+int history_get(struct history *h, int64_t id, struct history_reversal *r,
+		struct history_attempt **atts, size_t *natts,
+		struct wx_err *err);
+void history_reversal_clear(struct history_reversal *r);
+void history_attempts_free(struct history_attempt *a, size_t n);
+
+enum history_format { HISTORY_TABLE, HISTORY_JSONL, HISTORY_CSV };
+/* Streams matching rows, newest first, in pages. CSV is RFC 4180, UTF-8. */
+int history_export(struct history *h, const struct history_filter *f,
+		   int limit, enum history_format fmt, FILE *out,
+		   struct wx_err *err);
+
+#endif

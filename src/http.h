@@ -1,0 +1,92 @@
+/* http: HTTPS transfers on libcurl's multi interface, driven by the caller.
+ *
+ * Nothing here blocks except http_client_poll(), which waits at most the
+ * given timeout (curl_multi_poll with one extra descriptor, e.g. stdin).
+ * Owns: the CURLM handle and its connection cache (reused between calls to
+ * the same host) and each transfer until http_transfer_free().
+ * Policy: TLS verification is always on (system store plus the request's
+ * ca_file); plain http:// only to loopback hosts; no redirects; response
+ * body capped at HTTP_BODY_CAP. Proxy variables work as libcurl reads them
+ * (https_proxy, no_proxy, ...). */
+#ifndef WXREV_HTTP_H
+#define WXREV_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define HTTP_BODY_CAP (1024 * 1024)
+
+struct http_client;
+struct http_transfer;
+
+struct http_request {
+	const char *url;              /* full URL */
+	const char *method;           /* "POST" */
+	const char *const *headers;   /* "Name: value", NULL-terminated */
+	const char *body;             /* may be NULL */
+	size_t body_len;
+	const char *ca_file;          /* extra trust, NULL for none */
+	long connect_timeout_ms;      /* 0: default 5000 */
+	long timeout_ms;              /* total; 0: default 10000 */
+	void *user;                   /* handed back by http_transfer_user */
+};
+
+struct http_header {
+	char *name;  /* as received */
+	char *value; /* trimmed */
+};
+
+struct http_response {
+	long status;                 /* 0 when no status line arrived */
+	struct http_header *headers; /* final response's headers */
+	size_t nheaders;
+	char *body;                  /* NUL-terminated, up to HTTP_BODY_CAP */
+	size_t body_len;
+	bool truncated;              /* body exceeded the cap; transfer aborted */
+	int curl_code;               /* CURLcode; 0 on a complete transfer */
+	char error[256];             /* transport error a person can read */
+	bool request_sent;           /* false: nothing reached the server
+					(DNS, refused, TLS failure) */
+	bool host_unreachable;       /* resolve/connect failed: try backup */
+	int64_t latency_ms;          /* start to completion */
+};
+
+struct http_client *http_client_new(struct wx_err *err);
+void http_client_free(struct http_client *c);
+
+/* Refuses http:// to a non-loopback host, before anything is sent. */
+struct http_transfer *http_start(struct http_client *c,
+				 const struct http_request *req,
+				 struct wx_err *err);
+
+/* Waits up to timeout_ms for network activity or for extra_fd (-1: none) to
+ * become readable, then performs pending work. *fd_ready tells whether
+ * extra_fd is readable. Returns the number of transfers still running. */
+int http_client_poll(struct http_client *c, int extra_fd, int timeout_ms,
+		     bool *fd_ready);
+
+/* Next finished transfer, or NULL. Finished transfers stay valid until
+ * http_transfer_free. */
+struct http_transfer *http_client_next_done(struct http_client *c);
+
+int http_client_running(const struct http_client *c);
+
+const struct http_response *http_transfer_response(const struct http_transfer *t);
+void *http_transfer_user(const struct http_transfer *t);
+/* Aborts a running transfer (if it is) and frees it. */
+void http_transfer_free(struct http_transfer *t);
+
+/* Case-insensitive header lookup; NULL when absent. */
+const char *http_response_header(const struct http_response *r,
+				 const char *name);
+
+/* True for 127.0.0.0/8, ::1 and "localhost". */
+bool http_host_is_loopback(const char *host);
+/* Extracts scheme and host from a URL ("https", "api.mch.weixin.qq.com"). */
+int http_url_split(const char *url, char *scheme, size_t scheme_n, char *host,
+		   size_t host_n);
+
+#endif

@@ -1,0 +1,83 @@
+/* profile: partner (服务商) and sub-merchant profiles loaded from YAML.
+ *
+ * Owns: every string and key in a `struct wx_profiles`; free it with
+ * profile_free(). Private keys are EVP_PKEYs; the PEM bytes they were read
+ * from are wiped after parsing.
+ * Fails: with one `file:line:column: message` per problem, each naming the
+ * key and the fix. profile_load() collects every problem (not only the first)
+ * into `diags` and returns -1 if there was any.
+ * Schema: DESIGN.md "Profiles". Paths in a file are relative to that file. */
+#ifndef WXREV_PROFILE_H
+#define WXREV_PROFILE_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#include "util.h"
+
+struct wx_partner;
+
+struct wx_sub {
+	char *name;                 /* shown in the UI; may contain CJK */
+	char *sub_mchid;            /* 1-32 digits */
+	char *sub_appid;            /* NULL when not configured */
+	struct wx_partner *partner; /* back pointer, not owned */
+};
+
+/* A key that can verify WeChat Pay's answers. */
+struct wx_platform_key {
+	char *id;       /* public-key id (PUB_KEY_ID_...) or certificate serial */
+	EVP_PKEY *pkey; /* RSA public key */
+};
+
+struct wx_partner {
+	char *file;      /* the YAML file it came from */
+	char *name;      /* display name */
+	char *sp_mchid;  /* 1-32 digits */
+	char *sp_appid;  /* NULL when not configured */
+	char *serial_no; /* merchant API certificate serial, upper-case hex */
+	EVP_PKEY *key;   /* merchant private key (RSA >= 2048) */
+	struct wx_platform_key *platform; /* public key and/or certificates */
+	size_t nplatform;
+	char *base_url;   /* default https://api.mch.weixin.qq.com */
+	char *backup_url; /* default https://api2.mch.weixin.qq.com */
+	char *ca_file;    /* extra trust; NULL when not set */
+	long timeout_s;   /* total per attempt; default 10 */
+	struct wx_sub *subs;
+	size_t nsubs;
+};
+
+struct wx_profiles {
+	struct wx_partner *partners;
+	size_t npartners;
+	char *source; /* the file or folder they were loaded from */
+};
+
+/* A list of problems found while loading; each a full sentence. */
+struct wx_diags {
+	char **msgs;
+	size_t n;
+};
+void wx_diags_add(struct wx_diags *d, const char *fmt, ...) WX_PRINTF(2, 3);
+void wx_diags_free(struct wx_diags *d);
+
+/* Resolves where profiles live: `arg` (--profiles) if non-NULL, else
+ * $WXREV_PROFILES, else $XDG_CONFIG_HOME/wxrev/profiles (~/.config/...).
+ * Writes the chosen path to buf. */
+int profile_locate(const char *arg, char *buf, size_t n, struct wx_err *err);
+
+/* Loads one YAML file or every *.yaml / *.yml file of a folder (sorted).
+ * On any problem returns -1 and *out is NULL; diags has every message. */
+int profile_load(const char *path, struct wx_profiles **out,
+		 struct wx_diags *diags);
+void profile_free(struct wx_profiles *p);
+
+/* Finds a partner by name or sp_mchid (NULL `partner` means any), and in it a
+ * sub-merchant by name or sub_mchid. Ambiguity and absence are errors that
+ * list the candidates. */
+const struct wx_sub *profile_find_sub(const struct wx_profiles *p,
+				      const char *partner, const char *sub,
+				      struct wx_err *err);
+
+#endif

@@ -1,0 +1,89 @@
+/* reversal: one operator intent = one history entry with its attempts.
+ *
+ * The engine owns an http client and borrows the history and the profiles.
+ * It is event-driven: the caller's loop calls reversal_engine_poll(), which
+ * waits for network activity, an extra descriptor (stdin in the TUI) or the
+ * next back-off timer, never longer than the timeout it is given.
+ * Safety: reversal_submit() commits the `pending` row before anything is
+ * sent and refuses the same order for the same sub-merchant while it is in
+ * flight. Every attempt is recorded (signature redacted) as it completes,
+ * and the final outcome is committed before the result is handed out.
+ * Retries (DESIGN.md): failed-class answers and transport errors are retried
+ * with the same parameters at most twice, with back-off, honouring
+ * Retry-After, moving to backup_url when the main host cannot be reached. */
+#ifndef WXREV_REVERSAL_H
+#define WXREV_REVERSAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "history.h"
+#include "outcome.h"
+#include "profile.h"
+#include "util.h"
+
+struct reversal_engine;
+
+struct reversal_options {
+	int max_retries;        /* retries after the first attempt; default 2 */
+	int backoff_ms;         /* first back-off, doubled each time; 1000 */
+	int retry_after_cap_ms; /* longest Retry-After honoured; 60000 */
+};
+
+struct reversal_params {
+	const struct wx_partner *partner; /* borrowed */
+	const struct wx_sub *sub;         /* borrowed, belongs to partner */
+	const char *out_trade_no;         /* already checked by apiv3 */
+	const char *note;                 /* NULL or ticket/reason */
+	const char *op;                   /* operator name */
+};
+
+/* The final word on one reversal. Owned by the caller. */
+struct reversal_result {
+	int64_t history_id;
+	char *out_trade_no;
+	char *sp_mchid;
+	char *sub_mchid;
+	enum wx_outcome outcome;
+	int http_status;   /* last status, 0 if none */
+	char *code;        /* NULL on success */
+	char *message;     /* as sent by WeChat Pay, or a local explanation */
+	char *explain;     /* English explanation of the code */
+	char *next;        /* what to do next */
+	char *request_id;  /* last Request-ID, NULL if none */
+	bool verified;     /* last answer's signature verified */
+	int attempts;
+	int64_t latency_ms;
+};
+
+/* opts may be NULL for the defaults. */
+struct reversal_engine *reversal_engine_new(struct history *h,
+					    const struct reversal_options *opts,
+					    struct wx_err *err);
+void reversal_engine_free(struct reversal_engine *e);
+
+/* Commits the pending row and starts the first attempt. On failure nothing
+ * was sent and err says why (history not writable, already in flight,
+ * plain http to a non-loopback host, ...). */
+int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
+		    int64_t *history_id, struct wx_err *err);
+
+/* Drives transfers and timers for at most timeout_ms; *fd_ready tells
+ * whether extra_fd (-1: none) became readable. Returns the number of
+ * reversals still in flight. */
+int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
+			 int timeout_ms, bool *fd_ready);
+
+/* Next finished reversal, or NULL. Free with reversal_result_free. */
+struct reversal_result *reversal_engine_next_done(struct reversal_engine *e);
+void reversal_result_free(struct reversal_result *r);
+
+int reversal_engine_active(const struct reversal_engine *e);
+bool reversal_in_flight(const struct reversal_engine *e, const char *sub_mchid,
+			const char *out_trade_no);
+/* Started time (monotonic ms) and attempt number of an in-flight reversal,
+ * for the spinner; -1 when it is not in flight. */
+int64_t reversal_started_ms(const struct reversal_engine *e, int64_t history_id,
+			    int *attempt);
+
+#endif

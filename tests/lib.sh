@@ -1,0 +1,67 @@
+# Shared by the shell test suites (integration, ui). Source it, call
+# `t_begin NAME` ... `t_ok` / `t_fail MSG` per test, and `t_done` at the end,
+# which prints "N passed, N failed" and sets the exit status.
+set -uo pipefail
+
+T_PASSED=0
+T_FAILED=0
+T_NAME=""
+T_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD=${BUILD:-build}
+WXREV_BIN=${WXREV_BIN:-$T_ROOT/$BUILD/bin/wxrev}
+WXPAY_SIM_BIN=${WXPAY_SIM_BIN:-$T_ROOT/$BUILD/bin/wxpay-sim}
+
+# A private scratch folder per suite, removed at exit; HOME points into it.
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wxrev-test.XXXXXX")
+chmod 700 "$T_TMP"
+export HOME="$T_TMP/home"
+mkdir -p "$HOME"
+export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state"
+T_CLEANUP=()
+t_cleanup_add() { T_CLEANUP+=("$*"); }
+t__exit() {
+	local c
+	for c in "${T_CLEANUP[@]+"${T_CLEANUP[@]}"}"; do eval "$c" >/dev/null 2>&1 || true; done
+	[ -n "${T_KEEP:-}" ] || rm -rf "$T_TMP"
+}
+trap t__exit EXIT
+
+t_begin() { T_NAME=$1; T_CUR_FAILED=0; }
+t_ok() {
+	if [ "${T_CUR_FAILED:-0}" -eq 0 ]; then
+		T_PASSED=$((T_PASSED + 1))
+		echo "PASS: $T_NAME"
+	fi
+}
+t_fail() {
+	if [ "${T_CUR_FAILED:-0}" -eq 0 ]; then
+		T_FAILED=$((T_FAILED + 1))
+	fi
+	T_CUR_FAILED=1
+	echo "FAIL: $T_NAME: $*"
+}
+# t_check DESCRIPTION COMMAND...: fails the current test when COMMAND fails.
+t_check() {
+	local what=$1; shift
+	if ! "$@"; then
+		t_fail "$what"
+		return 1
+	fi
+}
+t_eq() { # t_eq WHAT EXPECTED ACTUAL
+	if [ "$2" != "$3" ]; then
+		t_fail "$1: expected '$2', got '$3'"
+		return 1
+	fi
+}
+t_contains() { # t_contains WHAT HAYSTACK NEEDLE
+	if [[ "$2" != *"$3"* ]]; then
+		t_fail "$1: '$3' not found in: ${2:0:2000}"
+		return 1
+	fi
+}
+t_done() {
+	echo "$T_PASSED passed, $T_FAILED failed"
+	[ "$T_FAILED" -eq 0 ]
+	exit $?
+}
