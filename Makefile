@@ -10,7 +10,7 @@ BUILD ?= build
 
 PKGS := ncursesw libcurl libcrypto libssl jansson yaml-0.1 sqlite3
 SIM_PKGS := libmicrohttpd
-TEST_PKGS := cmocka
+TEST_PKGS := cmocka libmicrohttpd
 
 # Evaluated once per make run; the top-level targets re-run make after
 # scripts/deps.sh so a fresh machine sees the flags of what it installed.
