@@ -6,8 +6,14 @@
  * the same host) and each transfer until http_transfer_free().
  * Policy: TLS verification is always on (system store plus the request's
  * ca_file); plain http:// only to loopback hosts; no redirects; response
- * body capped at HTTP_BODY_CAP. Proxy variables work as libcurl reads them
- * (https_proxy, no_proxy, ...). */
+ * body capped at HTTP_BODY_CAP, headers at 64 KiB; no automatic
+ * decompression (a gzip body is returned as the bytes received).
+ * Proxies: libcurl reads https_proxy, all_proxy and no_proxy (lower case;
+ * HTTPS_PROXY, ALL_PROXY and NO_PROXY too) and wxrev does not override
+ * them, except that plain http:// to loopback never goes through a proxy.
+ * Errors: http_start fails (NULL, err filled) only for a URL that breaks
+ * the policy, an unreadable ca_file or resource exhaustion; everything
+ * that happens on the network ends up in the transfer's response. */
 #ifndef WXREV_HTTP_H
 #define WXREV_HTTP_H
 
@@ -47,15 +53,23 @@ struct http_response {
 	size_t body_len;
 	bool truncated;              /* body exceeded the cap; transfer aborted */
 	int curl_code;               /* CURLcode; 0 on a complete transfer */
-	char error[256];             /* transport error a person can read */
+	char error[512];             /* transport error a person can read */
 	bool request_sent;           /* false: nothing reached the server
 					(DNS, refused, TLS failure) */
 	bool host_unreachable;       /* resolve/connect failed: try backup */
 	int64_t latency_ms;          /* start to completion */
 };
 
+/* The first call initialises libcurl (curl_global_init); make it before
+ * other threads use libcurl. */
 struct http_client *http_client_new(struct wx_err *err);
+/* Also aborts and frees every transfer not yet freed. */
 void http_client_free(struct http_client *c);
+/* Replaces where the system trust store is read from (default: libcurl's
+ * built-in CA bundle file and hashed CA folder; NULL for none). For tests
+ * and for systems whose libcurl knows no store. */
+void http_client_set_system_trust(struct http_client *c, const char *cainfo,
+				  const char *capath);
 
 /* Refuses http:// to a non-loopback host, before anything is sent. */
 struct http_transfer *http_start(struct http_client *c,
