@@ -56,6 +56,15 @@ struct reversal_result {
 	int64_t latency_ms;
 };
 
+/* Local codes for answers that did not come from WeChat Pay. */
+#define REVERSAL_CODE_NOT_SENT "NOT_SENT"         /* nothing reached the host */
+#define REVERSAL_CODE_NO_ANSWER "NO_ANSWER"       /* sent, no complete answer */
+#define REVERSAL_CODE_TOO_LARGE "RESPONSE_TOO_LARGE" /* body over the cap */
+#define REVERSAL_CODE_INTERRUPTED "INTERRUPTED"   /* abandoned while in flight */
+
+/* Fills the defaults (2 retries, 1000 ms, 60000 ms). */
+void reversal_options_default(struct reversal_options *opts);
+
 /* opts may be NULL for the defaults. */
 struct reversal_engine *reversal_engine_new(struct history *h,
 					    const struct reversal_options *opts,
@@ -77,6 +86,13 @@ int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
 /* Next finished reversal, or NULL. Free with reversal_result_free. */
 struct reversal_result *reversal_engine_next_done(struct reversal_engine *e);
 void reversal_result_free(struct reversal_result *r);
+
+/* Stops waiting for every reversal in flight: running transfers are
+ * aborted and recorded, and each reversal is finished as `unknown`
+ * (INTERRUPTED) when a request may have reached WeChat Pay, else with its
+ * last failed answer. The results are queued for reversal_engine_next_done.
+ * reversal_engine_free() does the same for whatever is still in flight. */
+void reversal_engine_abandon(struct reversal_engine *e);
 
 int reversal_engine_active(const struct reversal_engine *e);
 bool reversal_in_flight(const struct reversal_engine *e, const char *sub_mchid,

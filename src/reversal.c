@@ -1,0 +1,841 @@
+/* reversal: one operator intent = one history entry with its attempts.
+ * See reversal.h for the contract. Each reversal is a job that is either
+ * waiting for its transfer or for a back-off timer; the caller's loop drives
+ * both through reversal_engine_poll(). */
+#include "reversal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "apiv3.h"
+#include "http.h"
+
+#define DEFAULT_MAX_RETRIES 2
+#define DEFAULT_BACKOFF_MS 1000
+#define DEFAULT_RETRY_AFTER_CAP_MS 60000
+#define CONNECT_TIMEOUT_MS 5000
+#define USER_AGENT_MAX 160
+
+/* One reversal in flight. */
+struct rv_job {
+	struct rv_job *next;              /* engine's list of jobs */
+	const struct wx_partner *partner; /* borrowed */
+	const struct wx_sub *sub;         /* borrowed */
+	struct reversal_result *res;      /* what the caller gets at the end */
+	int64_t started_mono;             /* submit time, for the spinner */
+	int64_t due_mono;                 /* next attempt when waiting, else 0 */
+	int backoff_ms;                   /* next back-off, doubled each time */
+	bool on_backup;                   /* attempts go to backup_url */
+	bool ambiguous;    /* an earlier attempt was sent and not answered */
+	bool failed_store; /* an attempt could not be recorded: stop retrying */
+	struct http_transfer *xfer;       /* the running attempt, or NULL */
+	struct apiv3_request req;         /* what the running attempt sent */
+	char *url;                        /* where it went */
+	char *req_headers;                /* its headers, signature redacted */
+	int64_t attempt_wall_ms;          /* when it started (wall clock) */
+	int64_t attempt_mono;             /* when it started (monotonic) */
+};
+
+/* What one attempt's answer means for the reversal. */
+struct rv_answer {
+	enum wx_outcome outcome;  /* class of this answer */
+	bool retryable;           /* the policy may try again */
+	bool unreachable;         /* the host could not be reached: backup */
+	bool ambiguous;           /* may have been processed, no answer */
+	bool verified;            /* the signature was checked and valid */
+	const char *verify;       /* verdict name, NULL if not checked */
+	char *code;               /* owned */
+	char *message;            /* owned */
+	char *explain;            /* owned */
+	char *next;               /* owned */
+	char *transport_error;    /* owned; NULL when the transfer completed */
+};
+
+struct reversal_engine {
+	struct history *history;          /* borrowed */
+	struct http_client *http;         /* owned; one connection cache */
+	struct reversal_options opts;     /* retry policy */
+	struct rv_job *jobs;              /* in flight */
+	struct reversal_result **done;    /* finished, oldest first */
+	size_t ndone;                     /* entries in done */
+	size_t done_cap;                  /* slots allocated in done */
+	char user_agent[USER_AGENT_MAX];  /* "wxrev/x.y.z (Linux x86_64)" */
+};
+
+void reversal_options_default(struct reversal_options *opts)
+{
+	opts->max_retries = DEFAULT_MAX_RETRIES;
+	opts->backoff_ms = DEFAULT_BACKOFF_MS;
+	opts->retry_after_cap_ms = DEFAULT_RETRY_AFTER_CAP_MS;
+}
+
+static void set_user_agent(struct reversal_engine *e)
+{
+	struct utsname u;
+
+	if (uname(&u) != 0) {
+		snprintf(e->user_agent, sizeof(e->user_agent), "%s",
+			 APIV3_USER_AGENT);
+		return;
+	}
+	snprintf(e->user_agent, sizeof(e->user_agent), "%s (%s %s)",
+		 APIV3_USER_AGENT, u.sysname, u.machine);
+}
+
+struct reversal_engine *reversal_engine_new(struct history *h,
+					    const struct reversal_options *opts,
+					    struct wx_err *err)
+{
+	struct reversal_engine *e;
+	struct http_client *c = http_client_new(err);
+
+	if (!c)
+		return NULL;
+	e = wx_xcalloc(1, sizeof(*e));
+	e->history = h;
+	e->http = c;
+	reversal_options_default(&e->opts);
+	if (opts) {
+		e->opts = *opts;
+		if (e->opts.max_retries < 0)
+			e->opts.max_retries = 0;
+		if (e->opts.backoff_ms < 0)
+			e->opts.backoff_ms = 0;
+		if (e->opts.retry_after_cap_ms < 0)
+			e->opts.retry_after_cap_ms = 0;
+	}
+	set_user_agent(e);
+	return e;
+}
+
+void reversal_result_free(struct reversal_result *r)
+{
+	if (!r)
+		return;
+	free(r->out_trade_no);
+	free(r->sp_mchid);
+	free(r->sub_mchid);
+	free(r->code);
+	free(r->message);
+	free(r->explain);
+	free(r->next);
+	free(r->request_id);
+	free(r);
+}
+
+static void answer_clear(struct rv_answer *a)
+{
+	free(a->code);
+	free(a->message);
+	free(a->explain);
+	free(a->next);
+	free(a->transport_error);
+	memset(a, 0, sizeof(*a));
+}
+
+static void job_attempt_clear(struct rv_job *j)
+{
+	if (j->xfer)
+		http_transfer_free(j->xfer);
+	j->xfer = NULL;
+	apiv3_request_free(&j->req);
+	memset(&j->req, 0, sizeof(j->req));
+	free(j->url);
+	j->url = NULL;
+	free(j->req_headers);
+	j->req_headers = NULL;
+}
+
+static void job_free(struct rv_job *j)
+{
+	job_attempt_clear(j);
+	reversal_result_free(j->res);
+	free(j);
+}
+
+static void unlink_job(struct reversal_engine *e, struct rv_job *j)
+{
+	struct rv_job **pp = &e->jobs;
+
+	while (*pp && *pp != j)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = j->next;
+	j->next = NULL;
+}
+
+static void queue_done(struct reversal_engine *e, struct reversal_result *r)
+{
+	if (e->ndone == e->done_cap) {
+		e->done_cap = e->done_cap ? e->done_cap * 2 : 8;
+		e->done = wx_xrealloc(e->done, e->done_cap * sizeof(*e->done));
+	}
+	e->done[e->ndone++] = r;
+}
+
+static void replace_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = wx_xstrdup(src);
+}
+
+/* Commits the final outcome, then hands the result out (when `deliver`:
+ * a submit that fails reports through its error instead). A history that
+ * cannot be written any more is said in the result; the answer stands. */
+static void job_finish(struct reversal_engine *e, struct rv_job *j,
+		       bool deliver)
+{
+	struct reversal_result *r = j->res;
+	struct wx_err err = {{0}};
+
+	if (history_finish(e->history, r->history_id, r->outcome,
+			   r->http_status, r->code, r->message, r->latency_ms,
+			   &err) != 0) {
+		char *next = wx_xasprintf(
+			_("%s The history could not record this outcome (%s): "
+			  "note it by hand."),
+			r->next ? r->next : "", err.msg);
+		free(r->next);
+		r->next = next;
+	}
+	unlink_job(e, j);
+	if (deliver) {
+		j->res = NULL;
+		queue_done(e, r);
+	}
+	job_free(j);
+}
+
+static char *join_request_headers(const char *const *hdrs)
+{
+	struct wx_buf b = {0};
+
+	for (size_t i = 0; hdrs[i]; i++) {
+		wx_buf_puts(&b, hdrs[i]);
+		wx_buf_puts(&b, "\n");
+	}
+	return wx_buf_take(&b);
+}
+
+static char *join_response_headers(const struct http_response *r)
+{
+	struct wx_buf b = {0};
+
+	for (size_t i = 0; i < r->nheaders; i++)
+		wx_buf_printf(&b, "%s: %s\n", r->headers[i].name,
+			      r->headers[i].value);
+	return wx_buf_take(&b);
+}
+
+static const char *job_base_url(const struct rv_job *j)
+{
+	if (j->on_backup && j->partner->backup_url)
+		return j->partner->backup_url;
+	return j->partner->base_url;
+}
+
+static void strip_trailing_slash(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+}
+
+/* Signs a fresh request (new nonce and timestamp) and starts it. */
+static int job_start_attempt(struct reversal_engine *e, struct rv_job *j,
+			     struct wx_err *err)
+{
+	char *auth_line = NULL, *redacted = NULL, *redacted_line = NULL;
+	char *ua_line = NULL, *base = NULL;
+	const char *hdrs[5], *shown[5];
+	struct http_request hr = {0};
+	int rc = -1;
+
+	job_attempt_clear(j);
+	if (apiv3_request_build(j->partner, j->sub, j->res->out_trade_no,
+				wx_now_ms() / 1000, &j->req, err) != 0)
+		goto out;
+	base = wx_xstrdup(job_base_url(j));
+	strip_trailing_slash(base);
+	j->url = wx_xasprintf("%s%s", base, j->req.target);
+	auth_line = wx_xasprintf("Authorization: %s", j->req.authorization);
+	redacted = apiv3_redact_authorization(j->req.authorization);
+	redacted_line = wx_xasprintf("Authorization: %s", redacted);
+	ua_line = wx_xasprintf("User-Agent: %s", e->user_agent);
+	hdrs[0] = auth_line;
+	shown[0] = redacted_line;
+	hdrs[1] = shown[1] = "Accept: application/json";
+	hdrs[2] = shown[2] = "Content-Type: application/json";
+	hdrs[3] = shown[3] = ua_line;
+	hdrs[4] = shown[4] = NULL;
+	j->req_headers = join_request_headers(shown);
+	hr.url = j->url;
+	hr.method = "POST";
+	hr.headers = hdrs;
+	hr.body = j->req.body;
+	hr.body_len = strlen(j->req.body);
+	hr.ca_file = j->partner->ca_file;
+	hr.timeout_ms = j->partner->timeout_s > 0 ? j->partner->timeout_s * 1000
+						  : 10000;
+	hr.connect_timeout_ms = hr.timeout_ms < CONNECT_TIMEOUT_MS
+					? hr.timeout_ms
+					: CONNECT_TIMEOUT_MS;
+	hr.user = j;
+	j->attempt_wall_ms = wx_now_ms();
+	j->attempt_mono = wx_monotonic_ms();
+	j->due_mono = 0;
+	j->xfer = http_start(e->http, &hr, err);
+	if (!j->xfer)
+		goto out;
+	j->res->attempts++;
+	rc = 0;
+out:
+	if (auth_line)
+		wx_wipe(auth_line, strlen(auth_line));
+	free(auth_line);
+	free(redacted);
+	free(redacted_line);
+	free(ua_line);
+	free(base);
+	return rc;
+}
+
+/* Explanations for the local codes, unless apiv3's table has them. */
+static void answer_local(struct rv_answer *a, const char *code,
+			 enum wx_outcome o, const char *message,
+			 const char *explain)
+{
+	const struct apiv3_code_info *info = apiv3_code_lookup(code);
+
+	a->outcome = o;
+	a->code = wx_xstrdup(code);
+	a->message = wx_xstrdup(message);
+	a->explain = wx_xstrdup(info ? info->explain : explain);
+	a->next = wx_xstrdup(info ? info->next : wx_outcome_advice(o));
+}
+
+/* No complete answer: decide from what the transport knows. */
+static void answer_transport(const struct http_response *r,
+			     struct rv_answer *a)
+{
+	const char *msg = r->error[0] ? r->error : _("no answer");
+
+	a->retryable = true;
+	a->transport_error = wx_xstrdup(msg);
+	if (!r->request_sent) {
+		a->unreachable = r->host_unreachable;
+		answer_local(a, REVERSAL_CODE_NOT_SENT, WX_FAILED, msg,
+			     _("The request never reached WeChat Pay (name "
+			       "lookup, connection or TLS failed)."));
+		return;
+	}
+	a->ambiguous = true;
+	if (r->truncated) {
+		char *m = wx_xasprintf(
+			_("WeChat Pay's answer was larger than %d KiB and was "
+			  "discarded unread (%s)."),
+			HTTP_BODY_CAP / 1024, msg);
+
+		answer_local(a, REVERSAL_CODE_TOO_LARGE, WX_UNKNOWN, m,
+			     _("The answer was too large to be checked, so "
+			       "the result is not known."));
+		free(m);
+		return;
+	}
+	answer_local(a, REVERSAL_CODE_NO_ANSWER, WX_UNKNOWN, msg,
+		     _("The request was sent but no complete answer came back "
+		       "(timeout or connection cut)."));
+}
+
+/* A complete HTTP answer: verify the signature, then classify. */
+static void answer_http(const struct rv_job *j, const struct http_response *r,
+			struct rv_answer *a)
+{
+	struct apiv3_resp_headers h = {
+		.timestamp = http_response_header(r, "Wechatpay-Timestamp"),
+		.nonce = http_response_header(r, "Wechatpay-Nonce"),
+		.serial = http_response_header(r, "Wechatpay-Serial"),
+		.signature = http_response_header(r, "Wechatpay-Signature"),
+	};
+	struct wx_err verr = {{0}};
+	struct apiv3_result res = {0};
+	enum apiv3_verdict v;
+
+	v = apiv3_verify(&h, r->body ? r->body : "", r->body_len,
+			 j->partner->platform, j->partner->nplatform,
+			 wx_now_ms() / 1000, &verr);
+	a->verify = apiv3_verdict_name(v);
+	a->verified = (v == APIV3_VERIFIED);
+	if (apiv3_classify(r->status, r->body ? r->body : "", r->body_len, v,
+			   j->res->out_trade_no, j->partner->sp_mchid,
+			   j->sub->sub_mchid, &res) != 0) {
+		answer_local(a, "CLASSIFY_ERROR", WX_UNKNOWN,
+			     _("the answer could not be classified"),
+			     _("The answer could not be understood."));
+		return;
+	}
+	a->outcome = res.outcome;
+	a->retryable = res.retryable;
+	a->code = res.code;
+	a->explain = res.explain;
+	a->next = res.next;
+	a->message = res.message;
+	if (!a->verified && verr.msg[0] && a->outcome == WX_UNKNOWN) {
+		/* Say why the answer is not trusted, not only that it is not. */
+		char *m = wx_xasprintf("%s%s%s", verr.msg, res.message ? " / " : "",
+				       res.message ? res.message : "");
+
+		free(a->message);
+		a->message = m;
+	}
+	free(res.detail);
+}
+
+static void record_attempt(struct reversal_engine *e, struct rv_job *j,
+			   const struct http_response *r,
+			   const struct rv_answer *a)
+{
+	struct history_attempt at = {0};
+	struct wx_err err = {{0}};
+	char *resp_headers = join_response_headers(r);
+
+	at.reversal_id = j->res->history_id;
+	at.n = j->res->attempts;
+	at.started_ms = j->attempt_wall_ms;
+	at.url = j->url;
+	at.request_headers = j->req_headers;
+	at.request_body = j->req.body;
+	at.status = (int)r->status;
+	at.response_headers = resp_headers;
+	at.response_body = r->body;
+	at.verify = (char *)a->verify;
+	at.transport_error = a->transport_error;
+	at.latency_ms = r->latency_ms;
+	at.request_id = (char *)http_response_header(r, "Request-ID");
+	if (history_add_attempt(e->history, &at, &err) != 0) {
+		j->failed_store = true;
+		free(j->res->next);
+		j->res->next = wx_xasprintf(
+			_("The history could not record attempt %d (%s): fix "
+			  "the history file before retrying."),
+			at.n, err.msg);
+	}
+	free(resp_headers);
+}
+
+/* Copies this attempt's answer into the result the caller will see. */
+static void absorb_answer(struct rv_job *j, const struct http_response *r,
+			  struct rv_answer *a)
+{
+	struct reversal_result *res = j->res;
+	const char *rid = http_response_header(r, "Request-ID");
+
+	res->outcome = a->outcome;
+	res->http_status = (int)r->status;
+	res->verified = a->verified;
+	res->latency_ms += r->latency_ms;
+	replace_str(&res->request_id, rid);
+	free(res->code);
+	free(res->message);
+	free(res->explain);
+	res->code = a->code;
+	res->message = a->message;
+	res->explain = a->explain;
+	a->code = a->message = a->explain = NULL;
+	if (!j->failed_store) {
+		free(res->next);
+		res->next = a->next;
+		a->next = NULL;
+	}
+	if (a->ambiguous)
+		j->ambiguous = true;
+}
+
+/* Seconds from a Retry-After header, or -1 when absent or a date. */
+static long retry_after_s(const struct http_response *r)
+{
+	const char *v = http_response_header(r, "Retry-After");
+	char *end;
+	long s;
+
+	if (!v)
+		return -1;
+	errno = 0;
+	s = strtol(v, &end, 10);
+	if (errno || end == v || *end != '\0' || s < 0)
+		return -1;
+	return s;
+}
+
+static int next_delay_ms(struct reversal_engine *e, struct rv_job *j,
+			 const struct http_response *r)
+{
+	long ra = retry_after_s(r);
+	int64_t d = j->backoff_ms;
+
+	j->backoff_ms = j->backoff_ms > INT_MAX / 2 ? INT_MAX
+						    : j->backoff_ms * 2;
+	if (ra >= 0) {
+		int64_t want = (int64_t)ra * 1000;
+
+		if (want > e->opts.retry_after_cap_ms)
+			want = e->opts.retry_after_cap_ms;
+		if (want > d)
+			d = want;
+	}
+	return (int)d;
+}
+
+/* A failed-class final answer after an unanswered attempt: that earlier
+ * request may have been processed, so the truth is not known. */
+static void settle_ambiguity(struct rv_job *j)
+{
+	struct reversal_result *r = j->res;
+
+	if (r->outcome != WX_FAILED || !j->ambiguous)
+		return;
+	r->outcome = WX_UNKNOWN;
+	replace_str(&r->explain,
+		    _("An earlier attempt was sent but got no answer, so it "
+		      "may have been processed."));
+	replace_str(&r->next, wx_outcome_advice(WX_UNKNOWN));
+}
+
+static void job_completed(struct reversal_engine *e, struct rv_job *j,
+			  const struct http_response *r)
+{
+	struct rv_answer a = {0};
+	bool complete = r->curl_code == 0 && !r->truncated && r->status != 0;
+	bool backup_now = false;
+
+	if (complete)
+		answer_http(j, r, &a);
+	else
+		answer_transport(r, &a);
+	record_attempt(e, j, r, &a);
+	if (a.unreachable && !j->on_backup && j->partner->backup_url &&
+	    strcmp(j->partner->backup_url, j->partner->base_url) != 0) {
+		j->on_backup = true;
+		backup_now = true;
+	}
+	absorb_answer(j, r, &a);
+	if (a.retryable && !j->failed_store &&
+	    j->res->attempts <= e->opts.max_retries) {
+		int d = backup_now ? 0 : next_delay_ms(e, j, r);
+
+		job_attempt_clear(j);
+		j->due_mono = wx_monotonic_ms() + d;
+		if (j->due_mono == 0)
+			j->due_mono = 1;
+		answer_clear(&a);
+		return;
+	}
+	answer_clear(&a);
+	settle_ambiguity(j);
+	job_finish(e, j, true);
+}
+
+/* A retry that cannot even start ends the reversal with its last answer. */
+static void job_retry(struct reversal_engine *e, struct rv_job *j)
+{
+	struct wx_err err = {{0}};
+
+	if (job_start_attempt(e, j, &err) == 0)
+		return;
+	replace_str(&j->res->next, err.msg);
+	settle_ambiguity(j);
+	job_finish(e, j, true);
+}
+
+static struct rv_job *find_job(const struct reversal_engine *e,
+			       const char *sub_mchid, const char *order)
+{
+	for (struct rv_job *j = e->jobs; j; j = j->next) {
+		if (strcmp(j->res->sub_mchid, sub_mchid) == 0 &&
+		    strcmp(j->res->out_trade_no, order) == 0)
+			return j;
+	}
+	return NULL;
+}
+
+bool reversal_in_flight(const struct reversal_engine *e, const char *sub_mchid,
+			const char *out_trade_no)
+{
+	return find_job(e, sub_mchid, out_trade_no) != NULL;
+}
+
+/* Refuses, before anything is recorded, what http_start would refuse. */
+static int check_endpoint(const char *url, const char *what,
+			  struct wx_err *err)
+{
+	char scheme[16], host[256];
+
+	if (!url || http_url_split(url, scheme, sizeof(scheme), host,
+				   sizeof(host)) != 0)
+		return wx_err_set(err, _("%s \"%s\" is not a URL: fix it in "
+					 "the profile."),
+				  what, url ? url : "");
+	if (wx_strcaseeq(scheme, "https"))
+		return 0;
+	if (wx_strcaseeq(scheme, "http") && http_host_is_loopback(host))
+		return 0;
+	return wx_err_set(err, _("%s %s must use https:// (plain http:// is "
+				 "only allowed to a loopback address): fix it "
+				 "in the profile."),
+			  what, url);
+}
+
+static int check_params(const struct reversal_engine *e,
+			const struct reversal_params *p, struct wx_err *err)
+{
+	if (!p->partner || !p->sub || !p->out_trade_no || !p->op)
+		return wx_err_set(err, _("partner, sub-merchant, order number "
+					 "and operator are all required."));
+	if (reversal_in_flight(e, p->sub->sub_mchid, p->out_trade_no))
+		return wx_err_set(err, _("order %s of sub-merchant %s is "
+					 "already being reversed: wait for its "
+					 "result."),
+				  p->out_trade_no, p->sub->sub_mchid);
+	if (check_endpoint(p->partner->base_url, "base_url", err) != 0)
+		return -1;
+	if (p->partner->backup_url &&
+	    check_endpoint(p->partner->backup_url, "backup_url", err) != 0)
+		return -1;
+	return 0;
+}
+
+static struct reversal_result *result_new(const struct reversal_params *p,
+					  int64_t id)
+{
+	struct reversal_result *r = wx_xcalloc(1, sizeof(*r));
+
+	r->history_id = id;
+	r->out_trade_no = wx_xstrdup(p->out_trade_no);
+	r->sp_mchid = wx_xstrdup(p->partner->sp_mchid);
+	r->sub_mchid = wx_xstrdup(p->sub->sub_mchid);
+	r->outcome = WX_PENDING;
+	return r;
+}
+
+static int begin_history(struct reversal_engine *e,
+			 const struct reversal_params *p, int64_t *id,
+			 struct wx_err *err)
+{
+	struct history_reversal hr = {0};
+
+	hr.op = (char *)p->op;
+	hr.note = (char *)p->note;
+	hr.partner_name = p->partner->name;
+	hr.sp_mchid = p->partner->sp_mchid;
+	hr.sub_name = p->sub->name;
+	hr.sub_mchid = p->sub->sub_mchid;
+	hr.out_trade_no = (char *)p->out_trade_no;
+	hr.endpoint = p->partner->base_url;
+	hr.outcome = WX_PENDING;
+	if (history_begin(e->history, &hr, err) != 0)
+		return wx_err_prefix(err, _("nothing was sent because the "
+					    "history cannot be written"));
+	*id = hr.id;
+	return 0;
+}
+
+int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
+		    int64_t *history_id, struct wx_err *err)
+{
+	struct rv_job *j;
+	int64_t id = 0;
+
+	if (check_params(e, p, err) != 0)
+		return -1;
+	if (begin_history(e, p, &id, err) != 0)
+		return -1;
+	j = wx_xcalloc(1, sizeof(*j));
+	j->partner = p->partner;
+	j->sub = p->sub;
+	j->res = result_new(p, id);
+	j->started_mono = wx_monotonic_ms();
+	j->backoff_ms = e->opts.backoff_ms;
+	j->next = e->jobs;
+	e->jobs = j;
+	if (history_id)
+		*history_id = id;
+	if (job_start_attempt(e, j, err) == 0)
+		return 0;
+	/* Signed or started nothing: the row must not stay pending. */
+	j->res->outcome = WX_FAILED;
+	replace_str(&j->res->code, REVERSAL_CODE_NOT_SENT);
+	replace_str(&j->res->message, err->msg);
+	job_finish(e, j, false);
+	return -1;
+}
+
+static void drain_transfers(struct reversal_engine *e)
+{
+	struct http_transfer *t;
+
+	while ((t = http_client_next_done(e->http)) != NULL) {
+		struct rv_job *j = http_transfer_user(t);
+		bool ours = false;
+
+		for (struct rv_job *k = e->jobs; k; k = k->next)
+			ours = ours || (k == j && k->xfer == t);
+		if (!ours) {
+			http_transfer_free(t);
+			continue;
+		}
+		job_completed(e, j, http_transfer_response(t));
+	}
+}
+
+static void fire_timers(struct reversal_engine *e)
+{
+	int64_t now = wx_monotonic_ms();
+	struct rv_job *j = e->jobs;
+
+	while (j) {
+		struct rv_job *next = j->next;
+
+		if (j->due_mono && j->due_mono <= now)
+			job_retry(e, j);
+		j = next;
+	}
+}
+
+/* The poll timeout, shortened to the earliest back-off timer. */
+static int timer_timeout(const struct reversal_engine *e, int timeout_ms)
+{
+	int64_t now = wx_monotonic_ms();
+	int64_t t = timeout_ms < 0 ? INT_MAX : timeout_ms;
+
+	for (const struct rv_job *j = e->jobs; j; j = j->next) {
+		if (!j->due_mono)
+			continue;
+		if (j->due_mono - now < t)
+			t = j->due_mono - now;
+	}
+	return t < 0 ? 0 : (int)t;
+}
+
+/* Waits on the extra descriptor only, when no transfer runs. */
+static void idle_wait(int extra_fd, int timeout_ms, bool *fd_ready)
+{
+	struct pollfd pfd = {.fd = extra_fd, .events = POLLIN};
+	int n;
+
+	n = poll(extra_fd >= 0 ? &pfd : NULL, extra_fd >= 0 ? 1 : 0,
+		 timeout_ms);
+	if (fd_ready)
+		*fd_ready = n > 0 && (pfd.revents & (POLLIN | POLLHUP));
+}
+
+int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
+			 int timeout_ms, bool *fd_ready)
+{
+	int t = timer_timeout(e, timeout_ms);
+	bool ready = false;
+
+	if (http_client_running(e->http) > 0)
+		http_client_poll(e->http, extra_fd, t, &ready);
+	else
+		idle_wait(extra_fd, t, &ready);
+	if (fd_ready)
+		*fd_ready = ready;
+	drain_transfers(e);
+	fire_timers(e);
+	drain_transfers(e);
+	return reversal_engine_active(e);
+}
+
+struct reversal_result *reversal_engine_next_done(struct reversal_engine *e)
+{
+	struct reversal_result *r;
+
+	if (e->ndone == 0)
+		return NULL;
+	r = e->done[0];
+	e->ndone--;
+	memmove(e->done, e->done + 1, e->ndone * sizeof(*e->done));
+	return r;
+}
+
+int reversal_engine_active(const struct reversal_engine *e)
+{
+	int n = 0;
+
+	for (const struct rv_job *j = e->jobs; j; j = j->next)
+		n++;
+	return n;
+}
+
+int64_t reversal_started_ms(const struct reversal_engine *e, int64_t history_id,
+			    int *attempt)
+{
+	for (const struct rv_job *j = e->jobs; j; j = j->next) {
+		if (j->res->history_id != history_id)
+			continue;
+		if (attempt)
+			*attempt = j->res->attempts;
+		return j->started_mono;
+	}
+	return -1;
+}
+
+/* Records the attempt that was cut short, so the detail view shows it. */
+static void record_abandoned(struct reversal_engine *e, struct rv_job *j)
+{
+	struct http_response r = {0};
+	struct rv_answer a = {0};
+
+	snprintf(r.error, sizeof(r.error), "%s",
+		 _("abandoned before the answer arrived"));
+	r.latency_ms = wx_monotonic_ms() - j->attempt_mono;
+	a.transport_error = wx_xstrdup(r.error);
+	record_attempt(e, j, &r, &a);
+	answer_clear(&a);
+}
+
+static void job_abandon(struct reversal_engine *e, struct rv_job *j)
+{
+	struct reversal_result *r = j->res;
+
+	if (j->xfer) {
+		record_abandoned(e, j);
+		j->ambiguous = true;
+	}
+	job_attempt_clear(j);
+	settle_ambiguity(j);
+	if (r->outcome == WX_PENDING || j->ambiguous) {
+		r->outcome = WX_UNKNOWN;
+		replace_str(&r->code, REVERSAL_CODE_INTERRUPTED);
+		replace_str(&r->message,
+			    _("wxrev stopped waiting for WeChat Pay's answer"));
+		replace_str(&r->explain,
+			    _("The request may have reached WeChat Pay; its "
+			      "answer was not seen."));
+		replace_str(&r->next, wx_outcome_advice(WX_UNKNOWN));
+	}
+	job_finish(e, j, true);
+}
+
+void reversal_engine_abandon(struct reversal_engine *e)
+{
+	while (e->jobs)
+		job_abandon(e, e->jobs);
+}
+
+void reversal_engine_free(struct reversal_engine *e)
+{
+	if (!e)
+		return;
+	reversal_engine_abandon(e);
+	for (size_t i = 0; i < e->ndone; i++)
+		reversal_result_free(e->done[i]);
+	free(e->done);
+	http_client_free(e->http);
+	free(e);
+}
