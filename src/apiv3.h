@@ -25,11 +25,23 @@
 #define APIV3_SCHEME "WECHATPAY2-SHA256-RSA2048"
 #define APIV3_PATH_PREFIX "/v3/pay/partner/transactions/out-trade-no/"
 #define APIV3_USER_AGENT "wxrev/" WXREV_VERSION
+#define APIV3_ACCEPT "application/json"       /* Accept header value */
+#define APIV3_CONTENT_TYPE "application/json" /* Content-Type value */
+
+/* Local codes apiv3_classify gives when WeChat Pay's word is missing or
+ * cannot be trusted; each is in the code table. An error answer without a
+ * readable code gets "HTTP_<status>" (not in the table). */
+#define APIV3_CODE_UNVERIFIED "SIGNATURE_NOT_VERIFIED" /* 2xx not verified */
+#define APIV3_CODE_MISMATCH "RESPONSE_MISMATCH" /* names another order */
+#define APIV3_CODE_MALFORMED "MALFORMED_RESPONSE" /* 2xx body not as documented */
+#define APIV3_CODE_UNEXPECTED "UNEXPECTED_STATUS" /* 1xx, 3xx, odd 2xx, 0 */
 
 /* Order-number input. Trims surrounding white space (ASCII, U+3000, pasted
- * CR/LF) and accepts 1-32 characters of [0-9A-Za-z_*|-]. On failure says
- * which character at which (1-based) position is wrong. `out` receives the
- * trimmed order; it must hold APIV3_ORDER_MAX + 1 bytes. */
+ * CR/LF; also NBSP, zero-width space and BOM) and accepts 1-32 characters of
+ * [0-9A-Za-z_*|-]. On failure says which character at which (1-based,
+ * counted after trimming) position is wrong, or that the input is empty or
+ * too long. `out` receives the trimmed order ("" on failure); it must hold
+ * APIV3_ORDER_MAX + 1 bytes. */
 int apiv3_order_check(const char *input, char *out, size_t outsz,
 		      struct wx_err *err);
 
@@ -38,7 +50,8 @@ int apiv3_order_check(const char *input, char *out, size_t outsz,
 char *apiv3_target(const char *out_trade_no);
 
 /* Compact JSON body in the order sp_appid, sp_mchid, sub_appid, sub_mchid;
- * a NULL appid is left out. Returns a malloc'd string. */
+ * a NULL appid is left out. Returns a malloc'd string, or NULL when a mchid
+ * is NULL or a value is not valid UTF-8. */
 char *apiv3_body(const char *sp_appid, const char *sp_mchid,
 		 const char *sub_appid, const char *sub_mchid);
 
@@ -68,7 +81,9 @@ struct apiv3_request {
 	char timestamp[24];  /* seconds since the epoch, decimal */
 };
 
-/* Builds target, body, nonce, timestamp (from `now`, seconds) and signs. */
+/* Builds target, body, nonce, timestamp (from `now`, seconds) and signs.
+ * The order must be exactly what apiv3_order_check returned. On failure
+ * `req` is left empty. */
 int apiv3_request_build(const struct wx_partner *partner,
 			const struct wx_sub *sub, const char *out_trade_no,
 			int64_t now, struct apiv3_request *req,
@@ -76,7 +91,8 @@ int apiv3_request_build(const struct wx_partner *partner,
 void apiv3_request_free(struct apiv3_request *req);
 
 /* Copy of an Authorization value with the signature="..." value replaced by
- * "[redacted]"; what history and the detail view keep. malloc'd. */
+ * "[redacted]"; what history and the detail view keep. malloc'd; NULL in,
+ * NULL out. */
 char *apiv3_redact_authorization(const char *authorization);
 
 /* Response verification. */
@@ -98,8 +114,12 @@ struct apiv3_resp_headers {
 };
 
 /* Verifies "TIMESTAMP\nNONCE\nBODY\n" against the signature with the key
- * named by the serial. `now` is the local clock in seconds. The err message
- * names the problem (an unknown serial names it and the known ones). */
+ * named by the serial. `now` is the local clock in seconds. Checks, in this
+ * order: the four headers present, probe, timestamp within 300 s either way,
+ * serial known (PUB_KEY_ID_... exactly, certificate serials ignoring case),
+ * strict base64 and the RSA signature. The err message names the problem
+ * (an unknown serial names it and the known ones); network text quoted in
+ * it is cut short and stripped of control bytes. */
 enum apiv3_verdict apiv3_verify(const struct apiv3_resp_headers *h,
 				const char *body, size_t body_len,
 				const struct wx_platform_key *keys, size_t nkeys,
@@ -108,7 +128,8 @@ enum apiv3_verdict apiv3_verify(const struct apiv3_resp_headers *h,
 /* Error code table: class, English explanation and next step. */
 struct apiv3_code_info {
 	const char *code;        /* e.g. "ORDER_NOT_EXIST" */
-	enum wx_outcome outcome; /* WX_REJECTED or WX_FAILED */
+	enum wx_outcome outcome; /* WX_REJECTED or WX_FAILED; WX_UNKNOWN for
+				    the local APIV3_CODE_* codes */
 	const char *explain;     /* short English explanation */
 	const char *next;        /* what the operator does next */
 };
@@ -129,7 +150,12 @@ struct apiv3_result {
 
 /* Classifies an answer per DESIGN.md. `verdict` is the verification result;
  * expected_* are what was sent. A 2xx that is not verified or does not name
- * the sent order and sub-merchant is WX_UNKNOWN. */
+ * the sent order and sub-merchant is WX_UNKNOWN. Errors (4xx/5xx) take their
+ * class from the code table, else 429 and 5xx are failed and other 4xx
+ * rejected; an error answer that is not verified keeps that class, and its
+ * `explain` starts with "Unverified answer". Status 0 (no answer) is the
+ * transport's business; given here it is WX_UNKNOWN. Returns -1 only when
+ * res is NULL; res is always filled otherwise. */
 int apiv3_classify(long status, const char *body, size_t body_len,
 		   enum apiv3_verdict verdict, const char *expected_order,
 		   const char *expected_sp_mchid, const char *expected_sub_mchid,
