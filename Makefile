@@ -42,8 +42,26 @@ UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(BUILD)/%.o)
 WXREV := $(BUILD)/bin/wxrev
 SIM := $(BUILD)/bin/wxpay-sim
 
+# Test-only helpers (e.g. a hostile HTTPS server), one binary per file.
+HELPER_SRC := $(wildcard tests/integration/helpers/*.c)
+HELPER_BIN := $(HELPER_SRC:tests/integration/helpers/%.c=$(BUILD)/bin/%)
+
+# libFuzzer harnesses: tests/fuzz/fuzz_*.c, each linked with the other
+# tests/fuzz/*.c files and every src/ object except main and the UI.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_LIB_SRC := $(filter-out $(FUZZ_SRC),$(wildcard tests/fuzz/*.c))
+FUZZ_LIB_OBJ := $(filter-out $(BUILD)/src/tui/%,$(LIB_OBJ)) \
+	$(FUZZ_LIB_SRC:%.c=$(BUILD)/%.o)
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+VALGRIND := valgrind --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --quiet
+
 .PHONY: all build deps demo test test-run check-asan lint fmt bench \
-	screenshots install clean demo-keys
+	screenshots install clean demo-keys fuzz fuzz-build check-valgrind \
+	helpers
 
 all: deps-quiet
 	@$(MAKE) --no-print-directory build
@@ -63,6 +81,16 @@ $(SIM): $(SIM_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SIM_LIBS)
 
+helpers: $(HELPER_BIN)
+
+$(BUILD)/bin/%: tests/integration/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SIM_LIBS) $(PKG_LIBS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(UNIT_HELPER_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
@@ -81,7 +109,7 @@ deps-quiet:
 	@scripts/deps.sh --if-missing
 
 test: deps-quiet
-	@$(MAKE) --no-print-directory build $(UNIT_BIN)
+	@$(MAKE) --no-print-directory build $(UNIT_BIN) $(HELPER_BIN)
 	@$(MAKE) --no-print-directory test-run
 
 test-run:
@@ -96,6 +124,22 @@ check-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" test
+
+# The command-line integration tests with every wxrev run under valgrind:
+# any memory error or definite leak fails the test that ran it.
+check-valgrind: deps-quiet
+	@$(MAKE) --no-print-directory build $(HELPER_BIN)
+	@WXREV_WRAP="$(VALGRIND)" BUILD=$(BUILD) SUITE_TIMEOUT=1800 \
+		tests/run.sh integration
+
+# Each libFuzzer harness for FUZZ_SECONDS from its corpus (tests/fuzz/run.sh).
+fuzz: deps-quiet
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)-fuzz CC=clang \
+		CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS= fuzz-build
+	@BUILD=$(BUILD)-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+fuzz-build: $(FUZZ_BIN)
+.SECONDARY: $(FUZZ_LIB_SRC:%.c=$(BUILD)/%.o)
 
 lint:
 	clang-tidy --quiet $(SRC) -- $(WARN) $(PKG_CFLAGS) -Isrc
@@ -120,6 +164,6 @@ install: build
 	install -m 644 docs/wxrev.1 $(DESTDIR)$(PREFIX)/share/man/man1/wxrev.1
 
 clean:
-	rm -rf build build-asan wxrev
+	rm -rf build build-asan build-fuzz wxrev
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
