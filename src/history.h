@@ -22,6 +22,9 @@
 
 struct history;
 
+/* Code given to a pending row whose process stopped before it finished. */
+#define HISTORY_CODE_INTERRUPTED "INTERRUPTED"
+
 /* One operator intent. */
 struct history_reversal {
 	int64_t id;           /* assigned by history_begin */
@@ -66,9 +69,16 @@ struct history_attempt {
  * $XDG_DATA_HOME/wxrev/history.db (~/.local/share/...). */
 int history_locate(const char *arg, char *buf, size_t n, struct wx_err *err);
 
+/* Creates the folder (0700) and file (0600) when missing, tightens a file
+ * others can read to 0600, migrates the schema and recovers orphaned
+ * pending rows. A read-only file opens for reading; writes then fail.
+ * Errors name the file, the problem and the fix (not a database, newer
+ * schema, locked, disk full, ...). */
 int history_open(const char *path, struct history **out, struct wx_err *err);
 void history_close(struct history *h);
 const char *history_path(const struct history *h);
+/* How long a write waits for another process's lock (default 5000 ms). */
+void history_set_busy_timeout(struct history *h, int ms);
 
 /* Inserts `r` as pending (owned by this process) and commits. Sets r->id and
  * r->created_ms. Nothing may be sent unless this returned 0. */
@@ -86,7 +96,8 @@ struct history_filter {
 	const char *text;      /* substring of order, sub name/mchid, outcome,
 				  code or note; NULL: any */
 	const char *order;     /* substring of out_trade_no */
-	const char *sub;       /* sub_mchid or sub name (exact) */
+	const char *sub;       /* exact: sub_mchid when all digits, else
+				  the sub-merchant's name */
 	int outcome;           /* enum wx_outcome, or -1 for any */
 	const char *code;      /* exact code */
 	int64_t since_ms;      /* 0: no lower bound */
@@ -108,8 +119,29 @@ int history_get(struct history *h, int64_t id, struct history_reversal *r,
 void history_reversal_clear(struct history_reversal *r);
 void history_attempts_free(struct history_attempt *a, size_t n);
 
+/* What the history already knows about one order (confirmation modal):
+ * *count reversals of it so far and, when *count > 0, the newest one in
+ * *latest (caller clears it with history_reversal_clear). */
+int history_latest_for_order(struct history *h, const char *sub_mchid,
+			     const char *out_trade_no,
+			     struct history_reversal *latest, int64_t *count,
+			     struct wx_err *err);
+
+/* About how many reversals the history holds (the highest id: exact while
+ * nothing is deleted), without counting a million rows. */
+int history_count(struct history *h, int64_t *n, struct wx_err *err);
+
+/* HISTORY_TABLE: aligned columns for a terminal, local times.
+ * HISTORY_JSONL: one object per reversal with every column; times as
+ *   ISO 8601 UTC with milliseconds plus the raw *_ms values.
+ * HISTORY_CSV: RFC 4180 (header row, CRLF, quoted when needed), UTF-8 with
+ *   a byte-order mark so spreadsheets read Chinese; a cell a spreadsheet
+ *   would run as a formula (leading = + - @) gets a leading apostrophe.
+ * Invalid UTF-8 in stored text is written as U+FFFD. */
 enum history_format { HISTORY_TABLE, HISTORY_JSONL, HISTORY_CSV };
-/* Streams matching rows, newest first, in pages. CSV is RFC 4180, UTF-8. */
+/* Streams matching rows, newest first, a page at a time; limit <= 0: all.
+ * Filters: text and order use the trigram index from three characters on,
+ * shorter substrings scan newest first until `limit` rows match. */
 int history_export(struct history *h, const struct history_filter *f,
 		   int limit, enum history_format fmt, FILE *out,
 		   struct wx_err *err);

@@ -1,0 +1,1759 @@
+#include "history.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+/* "wxrv": marks a SQLite file as a wxrev history. */
+#define HISTORY_APP_ID 0x77787276
+#define HISTORY_DEFAULT_BUSY_MS 5000
+#define LIST_CACHE_SIZE 16
+#define EXPORT_PAGE 256
+/* Substrings this long (in characters) are answered by the trigram index. */
+#define TRIGRAM_MIN 3
+
+/* Version N of the schema is migrations[N - 1]; add v2 at the end. */
+static const char *const migrations[] = {
+	/* v1 */
+	"CREATE TABLE reversals ("
+	" id INTEGER PRIMARY KEY,"
+	" created_ms INTEGER NOT NULL,"
+	" updated_ms INTEGER NOT NULL,"
+	" operator TEXT NOT NULL DEFAULT '',"
+	" note TEXT,"
+	" partner_name TEXT,"
+	" sp_mchid TEXT NOT NULL DEFAULT '',"
+	" sub_name TEXT,"
+	" sub_mchid TEXT NOT NULL DEFAULT '',"
+	" out_trade_no TEXT NOT NULL DEFAULT '',"
+	" endpoint TEXT,"
+	" outcome TEXT NOT NULL CHECK (outcome IN"
+	"  ('pending','reversed','rejected','failed','unknown')),"
+	" http_status INTEGER NOT NULL DEFAULT 0,"
+	" code TEXT,"
+	" message TEXT,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" latency_ms INTEGER NOT NULL DEFAULT 0,"
+	" pid INTEGER,"
+	" pid_start INTEGER);"
+	"CREATE TABLE attempts ("
+	" reversal_id INTEGER NOT NULL REFERENCES reversals(id)"
+	"  ON DELETE CASCADE,"
+	" n INTEGER NOT NULL,"
+	" started_ms INTEGER NOT NULL,"
+	" url TEXT,"
+	" request_headers TEXT,"
+	" request_body TEXT,"
+	" status INTEGER NOT NULL DEFAULT 0,"
+	" response_headers TEXT,"
+	" response_body TEXT,"
+	" verify TEXT,"
+	" transport_error TEXT,"
+	" latency_ms INTEGER NOT NULL DEFAULT 0,"
+	" request_id TEXT,"
+	" PRIMARY KEY (reversal_id, n));"
+	/* Each index ends in the rowid, so "= ? AND id < ? ORDER BY id DESC"
+	 * walks it in page order. */
+	"CREATE INDEX reversals_outcome ON reversals(outcome);"
+	"CREATE INDEX reversals_code ON reversals(code);"
+	"CREATE INDEX reversals_sub_mchid ON reversals(sub_mchid);"
+	"CREATE INDEX reversals_sub_name ON reversals(sub_name);"
+	"CREATE INDEX reversals_created ON reversals(created_ms);"
+	"CREATE INDEX reversals_order ON reversals(sub_mchid, out_trade_no);"
+	"CREATE VIRTUAL TABLE reversals_fts USING fts5("
+	" out_trade_no, sub_name, sub_mchid, outcome, code, note,"
+	" content='reversals', content_rowid='id', tokenize='trigram');"
+	"CREATE TRIGGER reversals_fts_ins AFTER INSERT ON reversals BEGIN"
+	" INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
+	"  outcome, code, note) VALUES (new.id, new.out_trade_no, new.sub_name,"
+	"  new.sub_mchid, new.outcome, new.code, new.note);"
+	"END;"
+	"CREATE TRIGGER reversals_fts_del AFTER DELETE ON reversals BEGIN"
+	" INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
+	"  sub_name, sub_mchid, outcome, code, note) VALUES ('delete', old.id,"
+	"  old.out_trade_no, old.sub_name, old.sub_mchid, old.outcome, old.code,"
+	"  old.note);"
+	"END;"
+	"CREATE TRIGGER reversals_fts_upd AFTER UPDATE OF out_trade_no, sub_name,"
+	" sub_mchid, outcome, code, note ON reversals BEGIN"
+	" INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
+	"  sub_name, sub_mchid, outcome, code, note) VALUES ('delete', old.id,"
+	"  old.out_trade_no, old.sub_name, old.sub_mchid, old.outcome, old.code,"
+	"  old.note);"
+	" INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
+	"  outcome, code, note) VALUES (new.id, new.out_trade_no, new.sub_name,"
+	"  new.sub_mchid, new.outcome, new.code, new.note);"
+	"END;",
+};
+
+#define REV_COLS                                                              \
+	"r.id, r.created_ms, r.updated_ms, r.operator, r.note, "             \
+	"r.partner_name, r.sp_mchid, r.sub_name, r.sub_mchid, "              \
+	"r.out_trade_no, r.endpoint, r.outcome, r.http_status, r.code, "     \
+	"r.message, r.attempts, r.latency_ms, r.pid"
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_INSERT,
+	ST_ATTEMPT,
+	ST_BUMP,
+	ST_FINISH,
+	ST_GET,
+	ST_ATTEMPTS,
+	ST_ORDER_COUNT,
+	ST_ORDER_LATEST,
+	ST_MAX_ID,
+	ST_PENDING,
+	ST_INTERRUPT,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_INSERT] = "INSERT INTO reversals (created_ms, updated_ms, operator,"
+		      " note, partner_name, sp_mchid, sub_name, sub_mchid,"
+		      " out_trade_no, endpoint, outcome, pid, pid_start)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+	[ST_ATTEMPT] = "INSERT INTO attempts (reversal_id, n, started_ms, url,"
+		       " request_headers, request_body, status,"
+		       " response_headers, response_body, verify,"
+		       " transport_error, latency_ms, request_id)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_BUMP] = "UPDATE reversals SET attempts = attempts + 1,"
+		    " http_status = ?, latency_ms = latency_ms + ?,"
+		    " updated_ms = ? WHERE id = ?",
+	[ST_FINISH] = "UPDATE reversals SET outcome = ?, http_status = ?,"
+		      " code = ?, message = ?, latency_ms = ?, updated_ms = ?"
+		      " WHERE id = ?",
+	[ST_GET] = "SELECT " REV_COLS " FROM reversals r WHERE r.id = ?",
+	[ST_ATTEMPTS] = "SELECT reversal_id, n, started_ms, url,"
+			" request_headers, request_body, status,"
+			" response_headers, response_body, verify,"
+			" transport_error, latency_ms, request_id"
+			" FROM attempts WHERE reversal_id = ? ORDER BY n",
+	[ST_ORDER_COUNT] = "SELECT count(*) FROM reversals"
+			   " WHERE sub_mchid = ? AND out_trade_no = ?",
+	[ST_ORDER_LATEST] = "SELECT " REV_COLS " FROM reversals r"
+			    " WHERE r.sub_mchid = ? AND r.out_trade_no = ?"
+			    " ORDER BY r.id DESC LIMIT 1",
+	[ST_MAX_ID] = "SELECT max(id) FROM reversals",
+	[ST_PENDING] = "SELECT id, pid, pid_start FROM reversals"
+		       " WHERE outcome = 'pending'",
+	[ST_INTERRUPT] = "UPDATE reversals SET outcome = 'unknown',"
+			 " code = '" HISTORY_CODE_INTERRUPTED "', message = ?,"
+			 " updated_ms = ? WHERE id = ? AND outcome = 'pending'",
+};
+
+/* One cached list query, keyed by its SQL text. */
+struct list_stmt {
+	char *sql;         /* owned; NULL when the slot is free */
+	sqlite3_stmt *st;  /* prepared once, reused */
+};
+
+struct history {
+	sqlite3 *db;                             /* the connection */
+	char *path;                              /* as given to history_open */
+	int readonly;                            /* opened without write access */
+	int busy_ms;                             /* lock wait before giving up */
+	int64_t pid;                             /* this process */
+	int64_t pid_start;                       /* its start time, clock ticks */
+	sqlite3_stmt *st[ST_COUNT];              /* fixed statements, lazily */
+	struct list_stmt lists[LIST_CACHE_SIZE]; /* filter queries */
+	int list_next;                           /* next slot to recycle */
+};
+
+/* ---- errors ---- */
+
+static void busy_seconds(int ms, char *buf, size_t n)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, n, "%d s", ms / 1000);
+	else
+		snprintf(buf, n, "%.1f s", ms / 1000.0);
+}
+
+static int err_readonly(const char *path, struct wx_err *err)
+{
+	return wx_err_set(err,
+			  _("history %s is read-only: fix its permissions (and "
+			    "its folder's) or pass --history FILE"),
+			  path);
+}
+
+static int err_notadb(const char *path, struct wx_err *err)
+{
+	return wx_err_set(err,
+			  _("%s is not a wxrev history (not a SQLite "
+			    "database): move it away or pass --history FILE"),
+			  path);
+}
+
+static int err_io(const char *path, int sys, const char *what,
+		  struct wx_err *err)
+{
+	if (sys == ENOSPC || sys == EDQUOT)
+		return wx_err_set(err,
+				  _("the disk holding history %s is full: "
+				    "free space or pass --history FILE on "
+				    "another disk"),
+				  path);
+	if (sys == EFBIG)
+		return wx_err_set(err,
+				  _("history %s cannot grow past the file size "
+				    "limit (ulimit -f): raise the limit or "
+				    "pass --history FILE"),
+				  path);
+	return wx_err_set(err,
+			  _("cannot write history %s (%s%s%s): check the disk "
+			    "or pass --history FILE"),
+			  path, what, sys ? ", " : "", sys ? strerror(sys) : "");
+}
+
+/* Turns the connection's last SQLite error into one actionable sentence. */
+static int fail_code(const char *path, sqlite3 *db, int rc, int busy_ms,
+		     struct wx_err *err)
+{
+	char secs[32];
+	const char *what = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	int sys = db ? sqlite3_system_errno(db) : 0;
+
+	switch (rc & 0xff) {
+	case SQLITE_READONLY:
+		return err_readonly(path, err);
+	case SQLITE_NOTADB:
+		return err_notadb(path, err);
+	case SQLITE_FULL:
+		return err_io(path, ENOSPC, what, err);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		busy_seconds(busy_ms, secs, sizeof(secs));
+		return wx_err_set(err,
+				  _("history %s is locked by another program "
+				    "for more than %s: close the other program "
+				    "or pass --history FILE"),
+				  path, secs);
+	case SQLITE_CORRUPT:
+		return wx_err_set(err,
+				  _("history %s is damaged (%s): move it away "
+				    "or pass --history FILE"),
+				  path, what);
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return wx_err_set(err,
+				  _("cannot open history %s (%s%s%s): check "
+				    "its folder's permissions or pass "
+				    "--history FILE"),
+				  path, what, sys ? ", " : "",
+				  sys ? strerror(sys) : "");
+	case SQLITE_IOERR:
+		return err_io(path, sys, what, err);
+	default:
+		return wx_err_set(err,
+				  _("history %s failed (%s): check the file or "
+				    "pass --history FILE"),
+				  path, what);
+	}
+}
+
+static int fail(struct history *h, int rc, struct wx_err *err)
+{
+	return fail_code(h->path, h->db, rc, h->busy_ms, err);
+}
+
+/* ---- statements ---- */
+
+static sqlite3_stmt *stmt(struct history *h, enum stmt_id id, int *rc)
+{
+	if (!h->st[id])
+		*rc = sqlite3_prepare_v3(h->db, stmt_sql[id], -1,
+					 SQLITE_PREPARE_PERSISTENT, &h->st[id],
+					 NULL);
+	else
+		*rc = SQLITE_OK;
+	if (h->st[id])
+		sqlite3_reset(h->st[id]);
+	return h->st[id];
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, (int)strlen(s), SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Runs a statement that returns no rows; returns the SQLite code. */
+static int run(struct history *h, enum stmt_id id)
+{
+	int rc;
+	sqlite3_stmt *st = stmt(h, id, &rc);
+
+	if (!st)
+		return rc;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static void tx_rollback(struct history *h)
+{
+	if (!sqlite3_get_autocommit(h->db))
+		run(h, ST_ROLLBACK);
+}
+
+static int tx_begin(struct history *h, struct wx_err *err)
+{
+	int rc;
+
+	if (h->readonly)
+		return err_readonly(h->path, err);
+	rc = run(h, ST_BEGIN);
+	if (rc != SQLITE_OK)
+		return fail(h, rc, err);
+	return 0;
+}
+
+static int tx_commit(struct history *h, struct wx_err *err)
+{
+	int rc = run(h, ST_COMMIT);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	fail(h, rc, err);
+	tx_rollback(h);
+	return -1;
+}
+
+/* Ends a failed write: keeps the first error, undoes the transaction. */
+static int tx_abort(struct history *h, int rc, struct wx_err *err)
+{
+	fail(h, rc, err);
+	tx_rollback(h);
+	return -1;
+}
+
+/* ---- processes ---- */
+
+/* Field 22 of /proc/PID/stat: start time in clock ticks since boot; 0 when
+ * it cannot be read. Together with the pid it names one process for good. */
+static int64_t proc_start_time(int64_t pid)
+{
+	char path[64];
+	char buf[1024];
+	FILE *f;
+	size_t n;
+	char *p;
+	long long v = 0;
+
+	snprintf(path, sizeof(path), "/proc/%lld/stat", (long long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: skip past it. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtoll(p + 1, NULL, 10);
+	return v;
+}
+
+static int process_alive(int64_t pid, int64_t start)
+{
+	int64_t now;
+
+	if (pid <= 0 || pid > INT_MAX)
+		return 0;
+	if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+		return 0;
+	if (start <= 0)
+		return 1;
+	now = proc_start_time(pid);
+	/* Unreadable /proc (hidepid): trust kill(). */
+	return now == 0 || now == start;
+}
+
+/* ---- open ---- */
+
+static void tighten(const char *path)
+{
+	struct stat st;
+
+	/* Only our own files; someone else's would fail with EPERM anyway. */
+	if (stat(path, &st) == 0 && (st.st_mode & 077) &&
+	    st.st_uid == geteuid())
+		chmod(path, st.st_mode & 0700);
+}
+
+static void tighten_all(const char *path)
+{
+	char *side;
+
+	tighten(path);
+	side = wx_xasprintf("%s-wal", path);
+	tighten(side);
+	free(side);
+	side = wx_xasprintf("%s-shm", path);
+	tighten(side);
+	free(side);
+}
+
+/* Creates the folder (0700) and an empty file (0600) so SQLite never
+ * creates them with the umask's looser modes. */
+static int prepare_file(const char *path, struct wx_err *err)
+{
+	char *dir;
+	char *slash;
+	int fd;
+	int rc = 0;
+
+	if (access(path, F_OK) == 0)
+		return 0;
+	dir = wx_xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (access(dir, F_OK) != 0 && wx_mkdir_p(dir, 0700, err) != 0) {
+			rc = wx_err_prefix(err, _("cannot create history %s"),
+					   path);
+			goto out;
+		}
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST) {
+		rc = wx_err_set(err,
+				_("cannot create history %s (%s): check the "
+				  "folder's permissions or pass --history "
+				  "FILE"),
+				path, strerror(errno));
+		goto out;
+	}
+	if (fd >= 0)
+		close(fd);
+out:
+	free(dir);
+	return rc;
+}
+
+static int exec_sql(struct history *h, const char *sql, struct wx_err *err)
+{
+	int rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : fail(h, rc, err);
+}
+
+/* Reads one integer (PRAGMA or SELECT); returns the SQLite code. */
+static int query_int(struct history *h, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+
+	*v = 0;
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Rejects SQLite files that belong to something else or a newer wxrev. */
+static int check_identity(struct history *h, int64_t version,
+			  struct wx_err *err)
+{
+	int64_t app = 0;
+	int64_t tables = 0;
+	int rc = query_int(h, "PRAGMA application_id", &app);
+
+	if (rc == SQLITE_OK && version == 0)
+		rc = query_int(h, "SELECT count(*) FROM sqlite_master", &tables);
+	if (rc != SQLITE_OK)
+		return fail(h, rc, err);
+	if ((app != 0 && app != HISTORY_APP_ID) || (version == 0 && tables))
+		return wx_err_set(err,
+				  _("%s is not a wxrev history (another "
+				    "program's database): move it away or pass "
+				    "--history FILE"),
+				  h->path);
+	if (version > (int64_t)WX_ARRAY_LEN(migrations))
+		return wx_err_set(err,
+				  _("history %s was written by a newer wxrev "
+				    "(schema %lld): upgrade wxrev or pass "
+				    "--history FILE"),
+				  h->path, (long long)version);
+	return 0;
+}
+
+static int migrate_locked(struct history *h, struct wx_err *err)
+{
+	int64_t v;
+	char *sql;
+	int rc = query_int(h, "PRAGMA user_version", &v);
+
+	if (rc != SQLITE_OK)
+		return fail(h, rc, err);
+	/* Another process may have migrated while we waited for the lock. */
+	if (check_identity(h, v, err) != 0)
+		return -1;
+	for (; v < (int64_t)WX_ARRAY_LEN(migrations); v++) {
+		if (exec_sql(h, migrations[v], err) != 0)
+			return -1;
+	}
+	sql = wx_xasprintf("PRAGMA user_version = %zu; "
+			   "PRAGMA application_id = %d",
+			   WX_ARRAY_LEN(migrations), HISTORY_APP_ID);
+	rc = exec_sql(h, sql, err);
+	free(sql);
+	return rc;
+}
+
+static int migrate(struct history *h, struct wx_err *err)
+{
+	int64_t v;
+	int rc = query_int(h, "PRAGMA user_version", &v);
+
+	if (rc != SQLITE_OK)
+		return fail(h, rc, err);
+	if (check_identity(h, v, err) != 0)
+		return -1;
+	if (v == (int64_t)WX_ARRAY_LEN(migrations))
+		return 0;
+	if (tx_begin(h, err) != 0)
+		return -1;
+	if (migrate_locked(h, err) != 0) {
+		tx_rollback(h);
+		return -1;
+	}
+	return tx_commit(h, err);
+}
+
+static int configure(struct history *h, struct wx_err *err)
+{
+	sqlite3_busy_timeout(h->db, h->busy_ms);
+	sqlite3_extended_result_codes(h->db, 1);
+	/* The first statement reads the header: a non-database fails here. */
+	if (exec_sql(h, "PRAGMA foreign_keys = ON", err) != 0)
+		return -1;
+	if (exec_sql(h, "SELECT count(*) FROM sqlite_master", err) != 0)
+		return -1;
+	h->readonly = sqlite3_db_readonly(h->db, "main") == 1;
+	if (!h->readonly &&
+	    exec_sql(h, "PRAGMA journal_mode = WAL", err) != 0)
+		return -1;
+	return exec_sql(h, "PRAGMA synchronous = FULL", err);
+}
+
+/* Pending rows whose process is gone will never be finished: say so. */
+static int recover(struct history *h, struct wx_err *err)
+{
+	int64_t ids[64];
+	size_t n = 0;
+	int rc;
+	sqlite3_stmt *st = stmt(h, ST_PENDING, &rc);
+
+	if (!st)
+		return fail(h, rc, err);
+	while (n < WX_ARRAY_LEN(ids) && sqlite3_step(st) == SQLITE_ROW) {
+		if (!process_alive(sqlite3_column_int64(st, 1),
+				   sqlite3_column_int64(st, 2)))
+			ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (n == 0 || h->readonly)
+		return 0;
+	if (tx_begin(h, err) != 0)
+		return -1;
+	st = stmt(h, ST_INTERRUPT, &rc);
+	if (!st)
+		return tx_abort(h, rc, err);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		bind_text(st, 1,
+			  _("the program stopped before the answer arrived: "
+			    "re-run the reversal (same parameters are safe) or "
+			    "query the order"));
+		sqlite3_bind_int64(st, 2, wx_now_ms());
+		sqlite3_bind_int64(st, 3, ids[i]);
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE)
+			return tx_abort(h, rc, err);
+	}
+	sqlite3_reset(st);
+	if (tx_commit(h, err) != 0)
+		return -1;
+	/* More than one batch of orphans: take the next. */
+	return n == WX_ARRAY_LEN(ids) ? recover(h, err) : 0;
+}
+
+int history_open(const char *path, struct history **out, struct wx_err *err)
+{
+	struct history *h = wx_xcalloc(1, sizeof(*h));
+	mode_t old_mask;
+	int rc;
+
+	*out = NULL;
+	h->path = wx_xstrdup(path);
+	h->busy_ms = HISTORY_DEFAULT_BUSY_MS;
+	h->pid = (int64_t)getpid();
+	h->pid_start = proc_start_time(h->pid);
+	if (prepare_file(path, err) != 0)
+		goto fail;
+	tighten_all(path);
+	/* -wal and -shm are created now: owner-only, whatever the umask. */
+	old_mask = umask(077);
+	rc = sqlite3_open_v2(path, &h->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOFOLLOW,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		umask(old_mask);
+		fail(h, rc, err);
+		goto fail;
+	}
+	rc = configure(h, err) || migrate(h, err) || recover(h, err);
+	umask(old_mask);
+	if (rc != 0)
+		goto fail;
+	*out = h;
+	return 0;
+fail:
+	history_close(h);
+	return -1;
+}
+
+void history_close(struct history *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < WX_ARRAY_LEN(h->st); i++)
+		sqlite3_finalize(h->st[i]);
+	for (size_t i = 0; i < WX_ARRAY_LEN(h->lists); i++) {
+		sqlite3_finalize(h->lists[i].st);
+		free(h->lists[i].sql);
+	}
+	sqlite3_close(h->db);
+	free(h->path);
+	free(h);
+}
+
+const char *history_path(const struct history *h)
+{
+	return h->path;
+}
+
+void history_set_busy_timeout(struct history *h, int ms)
+{
+	h->busy_ms = ms < 0 ? 0 : ms;
+	sqlite3_busy_timeout(h->db, h->busy_ms);
+}
+
+/* ---- locate ---- */
+
+/* buf = a followed by b. */
+static int put_path(char *buf, size_t n, const char *a, const char *b,
+		    struct wx_err *err)
+{
+	int w = snprintf(buf, n, "%s%s", a, b);
+
+	if (w < 0 || (size_t)w >= n)
+		return wx_err_set(err,
+				  _("the history path is too long: pass a "
+				    "shorter --history FILE"));
+	return 0;
+}
+
+static const char *home_dir(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (home && *home)
+		return home;
+	pw = getpwuid(geteuid());
+	return pw ? pw->pw_dir : NULL;
+}
+
+int history_locate(const char *arg, char *buf, size_t n, struct wx_err *err)
+{
+	const char *env = getenv("WXREV_HISTORY");
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home;
+
+	if (arg && *arg)
+		return put_path(buf, n, arg, "", err);
+	if (env && *env)
+		return put_path(buf, n, env, "", err);
+	/* XDG: a relative XDG_DATA_HOME is invalid and ignored. */
+	if (xdg && xdg[0] == '/')
+		return put_path(buf, n, xdg, "/wxrev/history.db", err);
+	home = home_dir();
+	if (!home)
+		return wx_err_set(err,
+				  _("cannot find a home folder for the history: "
+				    "set HOME or pass --history FILE"));
+	return put_path(buf, n, home, "/.local/share/wxrev/history.db", err);
+}
+
+/* ---- writes ---- */
+
+int history_begin(struct history *h, struct history_reversal *r,
+		  struct wx_err *err)
+{
+	int64_t now = wx_now_ms();
+	int rc;
+	sqlite3_stmt *st;
+
+	if (tx_begin(h, err) != 0)
+		return -1;
+	st = stmt(h, ST_INSERT, &rc);
+	if (!st)
+		return tx_abort(h, rc, err);
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, now);
+	bind_text(st, 3, r->op ? r->op : "");
+	bind_text(st, 4, r->note);
+	bind_text(st, 5, r->partner_name);
+	bind_text(st, 6, r->sp_mchid ? r->sp_mchid : "");
+	bind_text(st, 7, r->sub_name);
+	bind_text(st, 8, r->sub_mchid ? r->sub_mchid : "");
+	bind_text(st, 9, r->out_trade_no ? r->out_trade_no : "");
+	bind_text(st, 10, r->endpoint);
+	sqlite3_bind_int64(st, 11, h->pid);
+	sqlite3_bind_int64(st, 12, h->pid_start);
+	rc = sqlite3_step(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return tx_abort(h, rc, err);
+	r->id = sqlite3_last_insert_rowid(h->db);
+	if (tx_commit(h, err) != 0) {
+		r->id = 0;
+		return -1;
+	}
+	r->created_ms = now;
+	r->updated_ms = now;
+	r->outcome = WX_PENDING;
+	r->http_status = 0;
+	r->attempts = 0;
+	r->latency_ms = 0;
+	r->pid = h->pid;
+	return 0;
+}
+
+static void bind_attempt(sqlite3_stmt *st, const struct history_attempt *a)
+{
+	sqlite3_bind_int64(st, 1, a->reversal_id);
+	sqlite3_bind_int(st, 2, a->n);
+	sqlite3_bind_int64(st, 3, a->started_ms);
+	bind_text(st, 4, a->url);
+	bind_text(st, 5, a->request_headers);
+	bind_text(st, 6, a->request_body);
+	sqlite3_bind_int(st, 7, a->status);
+	bind_text(st, 8, a->response_headers);
+	bind_text(st, 9, a->response_body);
+	bind_text(st, 10, a->verify);
+	bind_text(st, 11, a->transport_error);
+	sqlite3_bind_int64(st, 12, a->latency_ms);
+	bind_text(st, 13, a->request_id);
+}
+
+static int step_done(struct history *h, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_clear_bindings(st);
+	sqlite3_reset(st);
+	(void)h;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int missing_reversal(struct history *h, int64_t id, struct wx_err *err)
+{
+	tx_rollback(h);
+	return wx_err_set(err, _("history %s has no reversal #%lld"), h->path,
+			  (long long)id);
+}
+
+int history_add_attempt(struct history *h, const struct history_attempt *a,
+			struct wx_err *err)
+{
+	int rc;
+	sqlite3_stmt *st;
+
+	if (tx_begin(h, err) != 0)
+		return -1;
+	st = stmt(h, ST_BUMP, &rc);
+	if (!st)
+		return tx_abort(h, rc, err);
+	sqlite3_bind_int(st, 1, a->status);
+	sqlite3_bind_int64(st, 2, a->latency_ms);
+	sqlite3_bind_int64(st, 3, wx_now_ms());
+	sqlite3_bind_int64(st, 4, a->reversal_id);
+	rc = step_done(h, st);
+	if (rc != SQLITE_OK)
+		return tx_abort(h, rc, err);
+	if (sqlite3_changes(h->db) == 0)
+		return missing_reversal(h, a->reversal_id, err);
+	st = stmt(h, ST_ATTEMPT, &rc);
+	if (!st)
+		return tx_abort(h, rc, err);
+	bind_attempt(st, a);
+	rc = step_done(h, st);
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		tx_rollback(h);
+		return wx_err_set(err,
+				  _("history %s already has attempt %d of "
+				    "reversal #%lld"),
+				  h->path, a->n, (long long)a->reversal_id);
+	}
+	if (rc != SQLITE_OK)
+		return tx_abort(h, rc, err);
+	return tx_commit(h, err);
+}
+
+int history_finish(struct history *h, int64_t id, enum wx_outcome outcome,
+		   int http_status, const char *code, const char *message,
+		   int64_t latency_ms, struct wx_err *err)
+{
+	int rc;
+	sqlite3_stmt *st;
+
+	if (tx_begin(h, err) != 0)
+		return -1;
+	st = stmt(h, ST_FINISH, &rc);
+	if (!st)
+		return tx_abort(h, rc, err);
+	bind_text(st, 1, wx_outcome_name(outcome));
+	sqlite3_bind_int(st, 2, http_status);
+	bind_text(st, 3, code);
+	bind_text(st, 4, message);
+	sqlite3_bind_int64(st, 5, latency_ms);
+	sqlite3_bind_int64(st, 6, wx_now_ms());
+	sqlite3_bind_int64(st, 7, id);
+	rc = step_done(h, st);
+	if (rc != SQLITE_OK)
+		return tx_abort(h, rc, err);
+	if (sqlite3_changes(h->db) == 0)
+		return missing_reversal(h, id, err);
+	return tx_commit(h, err);
+}
+
+/* ---- reads ---- */
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	if (!s)
+		return NULL;
+	return wx_xstrndup((const char *)s, (size_t)sqlite3_column_bytes(st, i));
+}
+
+static void read_reversal(sqlite3_stmt *st, struct history_reversal *r)
+{
+	const unsigned char *oc;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->created_ms = sqlite3_column_int64(st, 1);
+	r->updated_ms = sqlite3_column_int64(st, 2);
+	r->op = col_text(st, 3);
+	r->note = col_text(st, 4);
+	r->partner_name = col_text(st, 5);
+	r->sp_mchid = col_text(st, 6);
+	r->sub_name = col_text(st, 7);
+	r->sub_mchid = col_text(st, 8);
+	r->out_trade_no = col_text(st, 9);
+	r->endpoint = col_text(st, 10);
+	oc = sqlite3_column_text(st, 11);
+	if (!oc || wx_outcome_parse((const char *)oc, &r->outcome) != 0)
+		r->outcome = WX_UNKNOWN;
+	r->http_status = sqlite3_column_int(st, 12);
+	r->code = col_text(st, 13);
+	r->message = col_text(st, 14);
+	r->attempts = sqlite3_column_int(st, 15);
+	r->latency_ms = sqlite3_column_int64(st, 16);
+	r->pid = sqlite3_column_int64(st, 17);
+}
+
+static void read_attempt(sqlite3_stmt *st, struct history_attempt *a)
+{
+	a->reversal_id = sqlite3_column_int64(st, 0);
+	a->n = sqlite3_column_int(st, 1);
+	a->started_ms = sqlite3_column_int64(st, 2);
+	a->url = col_text(st, 3);
+	a->request_headers = col_text(st, 4);
+	a->request_body = col_text(st, 5);
+	a->status = sqlite3_column_int(st, 6);
+	a->response_headers = col_text(st, 7);
+	a->response_body = col_text(st, 8);
+	a->verify = col_text(st, 9);
+	a->transport_error = col_text(st, 10);
+	a->latency_ms = sqlite3_column_int64(st, 11);
+	a->request_id = col_text(st, 12);
+}
+
+void history_reversal_clear(struct history_reversal *r)
+{
+	if (!r)
+		return;
+	free(r->op);
+	free(r->note);
+	free(r->partner_name);
+	free(r->sp_mchid);
+	free(r->sub_name);
+	free(r->sub_mchid);
+	free(r->out_trade_no);
+	free(r->endpoint);
+	free(r->code);
+	free(r->message);
+	memset(r, 0, sizeof(*r));
+}
+
+void history_rows_free(struct history_reversal *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++)
+		history_reversal_clear(&rows[i]);
+	free(rows);
+}
+
+static void attempt_clear(struct history_attempt *a)
+{
+	free(a->url);
+	free(a->request_headers);
+	free(a->request_body);
+	free(a->response_headers);
+	free(a->response_body);
+	free(a->verify);
+	free(a->transport_error);
+	free(a->request_id);
+}
+
+void history_attempts_free(struct history_attempt *a, size_t n)
+{
+	for (size_t i = 0; a && i < n; i++)
+		attempt_clear(&a[i]);
+	free(a);
+}
+
+static int load_attempts(struct history *h, int64_t id,
+			 struct history_attempt **atts, size_t *natts,
+			 struct wx_err *err)
+{
+	size_t cap = 4;
+	int rc;
+	sqlite3_stmt *st = stmt(h, ST_ATTEMPTS, &rc);
+
+	if (!st)
+		return fail(h, rc, err);
+	sqlite3_bind_int64(st, 1, id);
+	*atts = wx_xcalloc(cap, sizeof(**atts));
+	*natts = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*natts == cap) {
+			cap *= 2;
+			*atts = wx_xrealloc(*atts, cap * sizeof(**atts));
+		}
+		read_attempt(st, &(*atts)[(*natts)++]);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	history_attempts_free(*atts, *natts);
+	*atts = NULL;
+	*natts = 0;
+	return fail(h, rc, err);
+}
+
+int history_get(struct history *h, int64_t id, struct history_reversal *r,
+		struct history_attempt **atts, size_t *natts,
+		struct wx_err *err)
+{
+	int rc;
+	sqlite3_stmt *st = stmt(h, ST_GET, &rc);
+
+	memset(r, 0, sizeof(*r));
+	if (atts)
+		*atts = NULL;
+	if (natts)
+		*natts = 0;
+	if (!st)
+		return fail(h, rc, err);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_reversal(st, r);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return wx_err_set(err, _("history %s has no reversal #%lld"),
+				  h->path, (long long)id);
+	if (rc != SQLITE_ROW)
+		return fail(h, rc, err);
+	if (atts && natts && load_attempts(h, id, atts, natts, err) != 0) {
+		history_reversal_clear(r);
+		return -1;
+	}
+	return 0;
+}
+
+int history_latest_for_order(struct history *h, const char *sub_mchid,
+			     const char *out_trade_no,
+			     struct history_reversal *latest, int64_t *count,
+			     struct wx_err *err)
+{
+	int rc;
+	sqlite3_stmt *st = stmt(h, ST_ORDER_COUNT, &rc);
+
+	memset(latest, 0, sizeof(*latest));
+	*count = 0;
+	if (!st)
+		return fail(h, rc, err);
+	bind_text(st, 1, sub_mchid);
+	bind_text(st, 2, out_trade_no);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return fail(h, rc, err);
+	if (*count == 0)
+		return 0;
+	st = stmt(h, ST_ORDER_LATEST, &rc);
+	if (!st)
+		return fail(h, rc, err);
+	bind_text(st, 1, sub_mchid);
+	bind_text(st, 2, out_trade_no);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_reversal(st, latest);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(h, rc, err);
+}
+
+int history_count(struct history *h, int64_t *n, struct wx_err *err)
+{
+	int rc;
+	sqlite3_stmt *st = stmt(h, ST_MAX_ID, &rc);
+
+	*n = 0;
+	if (!st)
+		return fail(h, rc, err);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : fail(h, rc, err);
+}
+
+/* ---- list queries ---- */
+
+#define MAX_BINDS 16
+
+/* A query under construction: SQL text and its parameters in order. */
+struct query {
+	struct wx_buf sql;          /* the statement text */
+	struct wx_buf match;        /* FTS5 expression, empty when unused */
+	char *text[MAX_BINDS];      /* owned text parameter, or NULL */
+	int64_t num[MAX_BINDS];     /* integer parameter when text is NULL */
+	int n;                      /* parameters so far */
+};
+
+static void q_text(struct query *q, char *owned)
+{
+	q->text[q->n++] = owned;
+}
+
+static void q_int(struct query *q, int64_t v)
+{
+	q->text[q->n] = NULL;
+	q->num[q->n++] = v;
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* "%s%" with LIKE's wildcards escaped by backslash. */
+static char *like_pattern(const char *s)
+{
+	struct wx_buf b = {0};
+
+	wx_buf_puts(&b, "%");
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			wx_buf_puts(&b, "\\");
+		wx_buf_append(&b, s, 1);
+	}
+	wx_buf_puts(&b, "%");
+	return wx_buf_take(&b);
+}
+
+/* Adds `[column : ]"phrase"` to the FTS5 expression. */
+static void q_match(struct query *q, const char *column, const char *s)
+{
+	if (q->match.len)
+		wx_buf_puts(&q->match, " AND ");
+	if (column)
+		wx_buf_printf(&q->match, "%s : ", column);
+	wx_buf_puts(&q->match, "\"");
+	for (; *s; s++) {
+		if (*s == '"')
+			wx_buf_puts(&q->match, "\"");
+		wx_buf_append(&q->match, s, 1);
+	}
+	wx_buf_puts(&q->match, "\"");
+}
+
+static void q_like_text(struct query *q, const char *s)
+{
+	static const char *const cols[] = {"out_trade_no", "sub_name",
+					   "sub_mchid",    "outcome",
+					   "code",         "note"};
+	int at;
+
+	q_text(q, like_pattern(s));
+	at = q->n;
+	wx_buf_puts(&q->sql, " AND (");
+	for (size_t i = 0; i < WX_ARRAY_LEN(cols); i++)
+		wx_buf_printf(&q->sql, "%sr.%s LIKE ?%d ESCAPE '\\'",
+			      i ? " OR " : "", cols[i], at);
+	wx_buf_puts(&q->sql, ")");
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+	}
+	return 1;
+}
+
+static void q_filters(struct query *q, const struct history_filter *f)
+{
+	if (f->text && *f->text && utf8_chars(f->text) < TRIGRAM_MIN)
+		q_like_text(q, f->text);
+	if (f->order && *f->order && utf8_chars(f->order) < TRIGRAM_MIN) {
+		q_text(q, like_pattern(f->order));
+		wx_buf_printf(&q->sql, " AND r.out_trade_no LIKE ?%d ESCAPE '\\'",
+			      q->n);
+	}
+	if (f->sub && *f->sub) {
+		/* mchids are digits; names may not be, and each has an index. */
+		q_text(q, wx_xstrdup(f->sub));
+		wx_buf_printf(&q->sql, " AND r.%s = ?%d",
+			      all_digits(f->sub) ? "sub_mchid" : "sub_name",
+			      q->n);
+	}
+	if (f->outcome >= 0) {
+		q_text(q, wx_xstrdup(wx_outcome_name(f->outcome)));
+		wx_buf_printf(&q->sql, " AND r.outcome = ?%d", q->n);
+	}
+	if (f->code && *f->code) {
+		q_text(q, wx_xstrdup(f->code));
+		wx_buf_printf(&q->sql, " AND r.code = ?%d", q->n);
+	}
+	if (f->since_ms > 0) {
+		q_int(q, f->since_ms);
+		wx_buf_printf(&q->sql, " AND r.created_ms >= ?%d", q->n);
+	}
+	if (f->until_ms > 0) {
+		q_int(q, f->until_ms);
+		wx_buf_printf(&q->sql, " AND r.created_ms < ?%d", q->n);
+	}
+}
+
+/* Builds the keyset query: newest first, ids below before_id. With a
+ * substring of three or more characters the trigram index drives the walk
+ * in rowid order, so a page costs `limit` matches, not a table scan. */
+static void build_list(struct query *q, const struct history_filter *f,
+		       int64_t before_id, int limit)
+{
+	int fts;
+
+	if (f->text && utf8_chars(f->text) >= TRIGRAM_MIN)
+		q_match(q, NULL, f->text);
+	if (f->order && utf8_chars(f->order) >= TRIGRAM_MIN)
+		q_match(q, "out_trade_no", f->order);
+	fts = q->match.len > 0;
+	wx_buf_puts(&q->sql, "SELECT " REV_COLS);
+	if (fts) {
+		q_text(q, wx_buf_take(&q->match));
+		q_int(q, before_id > 0 ? before_id : INT64_MAX);
+		wx_buf_puts(&q->sql,
+			    " FROM reversals_fts CROSS JOIN reversals r"
+			    " ON r.id = reversals_fts.rowid"
+			    " WHERE reversals_fts MATCH ?1"
+			    " AND reversals_fts.rowid < ?2");
+	} else {
+		q_int(q, before_id > 0 ? before_id : INT64_MAX);
+		wx_buf_puts(&q->sql,
+			    " FROM reversals r WHERE r.id < ?1");
+	}
+	q_filters(q, f);
+	q_int(q, limit);
+	wx_buf_printf(&q->sql, " ORDER BY %s DESC LIMIT ?%d",
+		      fts ? "reversals_fts.rowid" : "r.id", q->n);
+}
+
+static void query_free(struct query *q)
+{
+	wx_buf_free(&q->sql);
+	wx_buf_free(&q->match);
+	for (int i = 0; i < q->n; i++)
+		free(q->text[i]);
+}
+
+/* The cached statement for this SQL text, prepared on first use. */
+static sqlite3_stmt *list_stmt(struct history *h, const char *sql, int *rc)
+{
+	struct list_stmt *slot;
+
+	for (size_t i = 0; i < WX_ARRAY_LEN(h->lists); i++) {
+		if (h->lists[i].sql && strcmp(h->lists[i].sql, sql) == 0) {
+			*rc = SQLITE_OK;
+			sqlite3_reset(h->lists[i].st);
+			sqlite3_clear_bindings(h->lists[i].st);
+			return h->lists[i].st;
+		}
+	}
+	slot = &h->lists[h->list_next];
+	h->list_next = (h->list_next + 1) % LIST_CACHE_SIZE;
+	sqlite3_finalize(slot->st);
+	free(slot->sql);
+	slot->sql = NULL;
+	*rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				 &slot->st, NULL);
+	if (*rc != SQLITE_OK) {
+		sqlite3_finalize(slot->st);
+		slot->st = NULL;
+		return NULL;
+	}
+	slot->sql = wx_xstrdup(sql);
+	return slot->st;
+}
+
+int history_list(struct history *h, const struct history_filter *f,
+		 int64_t before_id, int limit, struct history_reversal **rows,
+		 size_t *n, struct wx_err *err)
+{
+	static const struct history_filter any = HISTORY_FILTER_ANY;
+	struct query q = {0};
+	sqlite3_stmt *st;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (limit <= 0)
+		return 0;
+	build_list(&q, f ? f : &any, before_id, limit);
+	st = list_stmt(h, q.sql.data, &rc);
+	if (!st) {
+		query_free(&q);
+		return fail(h, rc, err);
+	}
+	for (int i = 0; i < q.n; i++) {
+		if (q.text[i])
+			bind_text(st, i + 1, q.text[i]);
+		else
+			sqlite3_bind_int64(st, i + 1, q.num[i]);
+	}
+	*rows = wx_xcalloc((size_t)limit, sizeof(**rows));
+	while (*n < (size_t)limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		read_reversal(st, &(*rows)[(*n)++]);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	query_free(&q);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	history_rows_free(*rows, *n);
+	*rows = NULL;
+	*n = 0;
+	return fail(h, rc, err);
+}
+
+/* ---- export ---- */
+
+/* Display columns of one code point: CJK and full-width forms take two,
+ * combining marks none. Independent of the locale so exports are stable. */
+static int cp_width(uint32_t c)
+{
+	if (c == 0x200b || (c >= 0x300 && c <= 0x36f) ||
+	    (c >= 0xfe00 && c <= 0xfe0f))
+		return 0;
+	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
+	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
+	    (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+/* Decodes one UTF-8 sequence at s; invalid bytes count as one U+FFFD. */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		*cp = 0xfffd;
+		return 1;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*cp = 0xfffd;
+			return 1;
+		}
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 ||
+						     c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff)) {
+		*cp = 0xfffd;
+		return 1;
+	}
+	*cp = c;
+	return len;
+}
+
+/* The code point to show for the sequence at p: invalid bytes are U+FFFD
+ * and, when `flat`, control characters are spaces (one line per row). */
+static uint32_t clean_cp(const unsigned char *p, size_t *len, int flat)
+{
+	uint32_t c;
+
+	*len = utf8_next(p, &c);
+	if (flat && (c < 0x20 || c == 0x7f))
+		c = ' ';
+	return c;
+}
+
+static int text_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	int cols = 0;
+	size_t len;
+
+	for (; *p; p += len)
+		cols += cp_width(clean_cp(p, &len, 1));
+	return cols;
+}
+
+/* Appends s as valid UTF-8, at most max_cols wide (-1: any) with an
+ * ellipsis when cut. Returns the display width written. */
+static int put_clean(struct wx_buf *b, const char *s, int max_cols, int flat)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	int limit = max_cols;
+	int cut = max_cols >= 0 && text_width(s) > max_cols;
+	int cols = 0;
+	size_t len;
+
+	if (cut)
+		limit = max_cols - 1;
+	for (; *p; p += len) {
+		uint32_t c = clean_cp(p, &len, flat);
+
+		if (limit >= 0 && cols + cp_width(c) > limit)
+			break;
+		if (c == ' ' && *p != ' ')
+			wx_buf_puts(b, " ");
+		else if (c == 0xfffd && len == 1)
+			wx_buf_puts(b, "\xef\xbf\xbd");
+		else
+			wx_buf_append(b, p, len);
+		cols += cp_width(c);
+	}
+	if (cut) {
+		wx_buf_puts(b, "\xe2\x80\xa6");
+		cols++;
+	}
+	return cols;
+}
+
+static void fmt_local(int64_t ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) ||
+	    strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, n, "%lld", (long long)ms);
+}
+
+static void fmt_iso(int64_t ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char base[32];
+
+	if (!gmtime_r(&t, &tm) ||
+	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(buf, n, "%lld", (long long)ms);
+		return;
+	}
+	snprintf(buf, n, "%s.%03dZ", base, (int)(ms % 1000));
+}
+
+/* Table columns; widths come from the header and the first page. */
+enum tcol {
+	TC_TIME,
+	TC_OUTCOME,
+	TC_ORDER,
+	TC_SUB,
+	TC_STATUS,
+	TC_CODE,
+	TC_ATT,
+	TC_LATENCY,
+	TC_OP,
+	TC_NOTE,
+	TC_COUNT
+};
+
+static const char *const tcol_names[TC_COUNT] = {
+	"TIME", "OUTCOME", "ORDER", "SUB-MERCHANT", "STATUS",
+	"CODE", "ATT",     "LATENCY", "OPERATOR", "NOTE",
+};
+
+/* Widest a column may grow; longer values end in an ellipsis. */
+static const int tcol_max[TC_COUNT] = {19, 8, 32, 24, 6, 24, 3, 9, 16, -1};
+
+struct table {
+	int width[TC_COUNT]; /* display columns per column */
+	int ready;           /* widths fixed */
+};
+
+static void table_cells(const struct history_reversal *r,
+			char cell[TC_COUNT][64], const char *text[TC_COUNT])
+{
+	fmt_local(r->created_ms, cell[TC_TIME], sizeof(cell[TC_TIME]));
+	snprintf(cell[TC_STATUS], sizeof(cell[0]), "%d", r->http_status);
+	snprintf(cell[TC_ATT], sizeof(cell[0]), "%d", r->attempts);
+	snprintf(cell[TC_LATENCY], sizeof(cell[0]), "%lldms",
+		 (long long)r->latency_ms);
+	text[TC_TIME] = cell[TC_TIME];
+	text[TC_OUTCOME] = wx_outcome_name(r->outcome);
+	text[TC_ORDER] = r->out_trade_no;
+	text[TC_SUB] = r->sub_name && *r->sub_name ? r->sub_name
+						  : r->sub_mchid;
+	text[TC_STATUS] = r->http_status ? cell[TC_STATUS] : "-";
+	text[TC_CODE] = r->code ? r->code : "-";
+	text[TC_ATT] = cell[TC_ATT];
+	text[TC_LATENCY] = cell[TC_LATENCY];
+	text[TC_OP] = r->op;
+	text[TC_NOTE] = r->note ? r->note : "";
+}
+
+static void table_widths(struct table *t, const struct history_reversal *rows,
+			 size_t n)
+{
+	char cell[TC_COUNT][64];
+	const char *text[TC_COUNT];
+
+	for (int c = 0; c < TC_COUNT; c++)
+		t->width[c] = text_width(tcol_names[c]);
+	for (size_t i = 0; i < n; i++) {
+		table_cells(&rows[i], cell, text);
+		for (int c = 0; c < TC_COUNT; c++) {
+			int w = text_width(text[c]);
+
+			if (w > t->width[c])
+				t->width[c] = w;
+		}
+	}
+	for (int c = 0; c < TC_COUNT; c++) {
+		if (tcol_max[c] >= 0 && t->width[c] > tcol_max[c])
+			t->width[c] = tcol_max[c];
+	}
+	t->ready = 1;
+}
+
+static void pad(struct wx_buf *b, int n)
+{
+	for (; n > 0; n--)
+		wx_buf_puts(b, " ");
+}
+
+static void table_line(struct wx_buf *b, const struct table *t,
+		       const char *const text[TC_COUNT])
+{
+	for (int c = 0; c < TC_NOTE; c++) {
+		int w = t->width[c];
+		int used = text_width(text[c]);
+
+		if (c == TC_STATUS || c == TC_ATT || c == TC_LATENCY) {
+			pad(b, w - used);
+			put_clean(b, text[c], w, 1);
+		} else {
+			pad(b, w - put_clean(b, text[c], w, 1));
+		}
+		wx_buf_puts(b, "  ");
+	}
+	put_clean(b, text[TC_NOTE], -1, 1);
+	while (b->len && b->data[b->len - 1] == ' ')
+		b->data[--b->len] = '\0';
+	wx_buf_puts(b, "\n");
+}
+
+static void table_rows(struct wx_buf *b, struct table *t,
+		       const struct history_reversal *rows, size_t n)
+{
+	char cell[TC_COUNT][64];
+	const char *text[TC_COUNT];
+
+	if (!t->ready) {
+		table_widths(t, rows, n);
+		table_line(b, t, tcol_names);
+	}
+	for (size_t i = 0; i < n; i++) {
+		table_cells(&rows[i], cell, text);
+		table_line(b, t, text);
+	}
+}
+
+/* A spreadsheet runs a cell starting with one of these as a formula; the
+ * apostrophe makes it text (a message from the network must not run). */
+static int formula_like(const char *s)
+{
+	return s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' ||
+		     *s == '\t' || *s == '\r');
+}
+
+static void csv_field(struct wx_buf *b, const char *s, int first)
+{
+	struct wx_buf clean = {0};
+	const char *v;
+
+	if (!first)
+		wx_buf_puts(b, ",");
+	if (!s)
+		return;
+	if (formula_like(s))
+		wx_buf_puts(&clean, "'");
+	put_clean(&clean, s, -1, 0);
+	v = clean.data ? clean.data : "";
+	if (!strpbrk(v, ",\"\r\n")) {
+		wx_buf_puts(b, v);
+		goto out;
+	}
+	wx_buf_puts(b, "\"");
+	for (; *v; v++) {
+		if (*v == '"')
+			wx_buf_puts(b, "\"");
+		wx_buf_append(b, v, 1);
+	}
+	wx_buf_puts(b, "\"");
+out:
+	wx_buf_free(&clean);
+}
+
+static void csv_int(struct wx_buf *b, int64_t v)
+{
+	wx_buf_printf(b, ",%lld", (long long)v);
+}
+
+static const char csv_header[] =
+	"id,time,created_ms,updated_ms,operator,note,partner_name,sp_mchid,"
+	"sub_name,sub_mchid,out_trade_no,endpoint,outcome,http_status,code,"
+	"message,attempts,latency_ms\r\n";
+
+static void csv_row(struct wx_buf *b, const struct history_reversal *r)
+{
+	char when[32];
+
+	fmt_local(r->created_ms, when, sizeof(when));
+	wx_buf_printf(b, "%lld", (long long)r->id);
+	csv_field(b, when, 0);
+	csv_int(b, r->created_ms);
+	csv_int(b, r->updated_ms);
+	csv_field(b, r->op, 0);
+	csv_field(b, r->note, 0);
+	csv_field(b, r->partner_name, 0);
+	csv_field(b, r->sp_mchid, 0);
+	csv_field(b, r->sub_name, 0);
+	csv_field(b, r->sub_mchid, 0);
+	csv_field(b, r->out_trade_no, 0);
+	csv_field(b, r->endpoint, 0);
+	csv_field(b, wx_outcome_name(r->outcome), 0);
+	csv_int(b, r->http_status);
+	csv_field(b, r->code, 0);
+	csv_field(b, r->message, 0);
+	csv_int(b, r->attempts);
+	csv_int(b, r->latency_ms);
+	wx_buf_puts(b, "\r\n");
+}
+
+/* A JSON string from stored bytes; invalid UTF-8 becomes U+FFFD. */
+static json_t *json_str(const char *s)
+{
+	struct wx_buf clean = {0};
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	put_clean(&clean, s, -1, 0);
+	j = json_string(clean.data ? clean.data : "");
+	wx_buf_free(&clean);
+	return j ? j : json_null();
+}
+
+static void jsonl_row(struct wx_buf *b, const struct history_reversal *r)
+{
+	char created[40];
+	char updated[40];
+	json_t *o = json_object();
+	char *line;
+
+	fmt_iso(r->created_ms, created, sizeof(created));
+	fmt_iso(r->updated_ms, updated, sizeof(updated));
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "created", json_string(created));
+	json_object_set_new(o, "created_ms", json_integer(r->created_ms));
+	json_object_set_new(o, "updated", json_string(updated));
+	json_object_set_new(o, "updated_ms", json_integer(r->updated_ms));
+	json_object_set_new(o, "operator", json_str(r->op));
+	json_object_set_new(o, "note", json_str(r->note));
+	json_object_set_new(o, "partner_name", json_str(r->partner_name));
+	json_object_set_new(o, "sp_mchid", json_str(r->sp_mchid));
+	json_object_set_new(o, "sub_name", json_str(r->sub_name));
+	json_object_set_new(o, "sub_mchid", json_str(r->sub_mchid));
+	json_object_set_new(o, "out_trade_no", json_str(r->out_trade_no));
+	json_object_set_new(o, "endpoint", json_str(r->endpoint));
+	json_object_set_new(o, "outcome",
+			    json_string(wx_outcome_name(r->outcome)));
+	json_object_set_new(o, "http_status", json_integer(r->http_status));
+	json_object_set_new(o, "code", json_str(r->code));
+	json_object_set_new(o, "message", json_str(r->message));
+	json_object_set_new(o, "attempts", json_integer(r->attempts));
+	json_object_set_new(o, "latency_ms", json_integer(r->latency_ms));
+	json_object_set_new(o, "pid", json_integer(r->pid));
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!line)
+		wx_fatal("out of memory (JSON export)");
+	wx_buf_puts(b, line);
+	wx_buf_puts(b, "\n");
+	free(line);
+}
+
+static void export_rows(struct wx_buf *b, enum history_format fmt,
+			struct table *t, const struct history_reversal *rows,
+			size_t n)
+{
+	if (fmt == HISTORY_TABLE) {
+		table_rows(b, t, rows, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (fmt == HISTORY_CSV)
+			csv_row(b, &rows[i]);
+		else
+			jsonl_row(b, &rows[i]);
+	}
+}
+
+static int flush_out(struct wx_buf *b, FILE *out, struct wx_err *err)
+{
+	size_t len = b->len;
+
+	b->len = 0;
+	if (len && fwrite(b->data, 1, len, out) != len)
+		return wx_err_set(err,
+				  _("cannot write the history export (%s): "
+				    "check the output file or disk"),
+				  strerror(errno));
+	return 0;
+}
+
+int history_export(struct history *h, const struct history_filter *f,
+		   int limit, enum history_format fmt, FILE *out,
+		   struct wx_err *err)
+{
+	struct table t = {.ready = 0};
+	struct wx_buf b = {0};
+	struct history_reversal *rows = NULL;
+	int64_t before = 0;
+	int64_t left = limit > 0 ? limit : INT64_MAX;
+	size_t n = 0;
+	int rc = 0;
+
+	if (fmt == HISTORY_CSV) {
+		/* The BOM tells spreadsheets the file is UTF-8 (Chinese). */
+		wx_buf_puts(&b, "\xef\xbb\xbf");
+		wx_buf_puts(&b, csv_header);
+	}
+	do {
+		int page = left < EXPORT_PAGE ? (int)left : EXPORT_PAGE;
+
+		rc = history_list(h, f, before, page, &rows, &n, err);
+		if (rc != 0)
+			break;
+		if (n == 0 && fmt == HISTORY_TABLE && !t.ready)
+			table_rows(&b, &t, rows, 0);
+		export_rows(&b, fmt, &t, rows, n);
+		if (n)
+			before = rows[n - 1].id;
+		left -= (int64_t)n;
+		history_rows_free(rows, n);
+		rc = flush_out(&b, out, err);
+	} while (rc == 0 && n == EXPORT_PAGE && left > 0);
+	if (rc == 0 && fflush(out) != 0)
+		rc = wx_err_set(err,
+				_("cannot write the history export (%s): check "
+				  "the output file or disk"),
+				strerror(errno));
+	wx_buf_free(&b);
+	return rc;
+}
