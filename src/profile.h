@@ -73,6 +73,18 @@ int profile_load(const char *path, struct wx_profiles **out,
 		 struct wx_diags *diags);
 void profile_free(struct wx_profiles *p);
 
+/* Asks for the passphrase of an encrypted private key when
+ * WXREV_KEY_PASSPHRASE is unset (the TUI prompts). `cb` writes at most `size`
+ * bytes to buf and returns their count, or -1 to give up. NULL removes it. */
+void profile_set_passphrase_cb(int (*cb)(const char *key_path, char *buf,
+					 size_t size, void *user),
+			       void *user);
+
+/* One line about a partner for `wxrev profiles`: name, sp_mchid, number of
+ * sub-merchants, endpoint and the ids of the keys that verify answers.
+ * Truncated to fit n bytes. */
+void profile_summary(const struct wx_partner *p, char *buf, size_t n);
+
 /* Finds a partner by name or sp_mchid (NULL `partner` means any), and in it a
  * sub-merchant by name or sub_mchid. Ambiguity and absence are errors that
  * list the candidates. */

@@ -1,0 +1,1974 @@
+/* profile: partner files (YAML) to validated partners with loaded keys.
+ *
+ * A file is read with libyaml's event API into a small table of nodes that
+ * keep their line and column, so that aliases are refused before anything
+ * expands and every message can point at the offending key or value. The
+ * table is then checked against the schema with every problem collected. */
+#include "profile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <yaml.h>
+
+/* Large enough for 100 000 sub-merchants; a bigger file is a mistake. */
+#define PROFILE_MAX_BYTES ((size_t)64 << 20)
+/* No key or certificate comes near this. */
+#define PEM_MAX_BYTES ((size_t)1 << 20)
+#define MCHID_MAX	  32
+#define APPID_MAX	  32
+#define SERIAL_MAX	  64
+#define KEY_ID_MAX	  64
+#define TIMEOUT_MAX	  120
+#define TIMEOUT_DEFAULT	  10
+#define RSA_MIN_BITS	  2048
+/* Candidates listed in a lookup error before "and N more". */
+#define LIST_MAX 8
+
+static const char default_base_url[] = "https://api.mch.weixin.qq.com";
+static const char default_backup_url[] = "https://api2.mch.weixin.qq.com";
+
+static int (*passphrase_cb)(const char *key_path, char *buf, size_t size,
+			    void *user);
+static void *passphrase_user;
+
+/* ---- diagnostics ------------------------------------------------------ */
+
+static void diags_vadd(struct wx_diags *d, const char *fmt, va_list ap)
+	WX_PRINTF(2, 0);
+
+static void diags_vadd(struct wx_diags *d, const char *fmt, va_list ap)
+{
+	va_list copy;
+	char *msg;
+	int n;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return;
+	msg = wx_xmalloc((size_t)n + 1);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	/* Capacity doubles at powers of two, so 100 000 messages stay cheap. */
+	if (d->n == 0 || (d->n & (d->n - 1)) == 0)
+		d->msgs = wx_xrealloc(d->msgs,
+				      (d->n ? d->n * 2 : 1) * sizeof(*d->msgs));
+	d->msgs[d->n++] = msg;
+}
+
+void wx_diags_add(struct wx_diags *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diags_vadd(d, fmt, ap);
+	va_end(ap);
+}
+
+void wx_diags_free(struct wx_diags *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->msgs[i]);
+	free(d->msgs);
+	d->msgs = NULL;
+	d->n = 0;
+}
+
+void profile_set_passphrase_cb(int (*cb)(const char *key_path, char *buf,
+					 size_t size, void *user),
+			       void *user)
+{
+	passphrase_cb = cb;
+	passphrase_user = user;
+}
+
+/* ---- the node table ---------------------------------------------------- */
+
+enum ykind { Y_SCALAR, Y_SEQ, Y_MAP };
+
+struct ynode {
+	enum ykind kind; /* scalar, sequence or mapping */
+	int plain;       /* scalar written without quotes */
+	unsigned line;   /* 1-based line where the node starts */
+	unsigned col;    /* 1-based column (characters) */
+	char *text;      /* scalar value, NUL-terminated; owned */
+	size_t len;      /* scalar length in bytes (may hide a NUL) */
+	size_t child;    /* first child; mappings alternate key, value */
+	size_t last;     /* last child, for appending */
+	size_t next;     /* next sibling */
+	size_t nchild;   /* number of children */
+};
+
+struct ydoc {
+	struct ynode *n; /* n[0] is unused so that index 0 means "none" */
+	size_t len;      /* nodes used, including n[0] */
+	size_t cap;      /* nodes allocated */
+	size_t root;     /* top node; 0 for an empty file */
+	size_t *stack;   /* open sequences and mappings */
+	size_t depth;    /* entries used in stack */
+	size_t stackcap; /* entries allocated in stack */
+	int ndocs;       /* documents seen */
+};
+
+/* One profile file being checked. */
+struct fctx {
+	const char *file;       /* the file as named to the user */
+	char *dir;              /* its folder ("" for the current one) */
+	struct wx_diags *diags; /* where problems go */
+	size_t nerr;            /* problems found in this file */
+	struct ydoc doc;        /* its nodes */
+};
+
+static void fail_at(struct fctx *c, unsigned line, unsigned col,
+		    const char *fmt, ...) WX_PRINTF(4, 5);
+
+static void fail_at(struct fctx *c, unsigned line, unsigned col,
+		    const char *fmt, ...)
+{
+	char *msg;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	msg = wx_xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (line)
+		wx_diags_add(c->diags, "%s:%u:%u: %s", c->file, line, col,
+			     msg);
+	else
+		wx_diags_add(c->diags, "%s: %s", c->file, msg);
+	free(msg);
+	c->nerr++;
+}
+
+#define NODE(c, i) (&(c)->doc.n[(i)])
+#define FAIL(c, i, ...)                                                       \
+	fail_at((c), NODE(c, i)->line, NODE(c, i)->col, __VA_ARGS__)
+
+static size_t ydoc_add(struct ydoc *d, enum ykind kind, const yaml_mark_t *m)
+{
+	struct ynode *y;
+
+	if (d->len == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 256;
+		d->n = wx_xrealloc(d->n, d->cap * sizeof(*d->n));
+	}
+	y = &d->n[d->len];
+	memset(y, 0, sizeof(*y));
+	y->kind = kind;
+	y->line = (unsigned)m->line + 1;
+	y->col = (unsigned)m->column + 1;
+	return d->len++;
+}
+
+static void ydoc_attach(struct ydoc *d, size_t idx)
+{
+	struct ynode *parent;
+
+	if (d->depth == 0) {
+		d->root = idx;
+		return;
+	}
+	parent = &d->n[d->stack[d->depth - 1]];
+	if (parent->last)
+		d->n[parent->last].next = idx;
+	else
+		parent->child = idx;
+	parent->last = idx;
+	parent->nchild++;
+}
+
+static void ydoc_push(struct ydoc *d, size_t idx)
+{
+	if (d->depth == d->stackcap) {
+		d->stackcap = d->stackcap ? d->stackcap * 2 : 16;
+		d->stack = wx_xrealloc(d->stack,
+				       d->stackcap * sizeof(*d->stack));
+	}
+	d->stack[d->depth++] = idx;
+}
+
+static void ydoc_free(struct ydoc *d)
+{
+	for (size_t i = 1; i < d->len; i++)
+		free(d->n[i].text);
+	free(d->n);
+	free(d->stack);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Takes one event into the table: 1 at the end of the stream, 0 to go on,
+ * -1 after a message. */
+static int ydoc_event(struct fctx *c, const yaml_event_t *ev)
+{
+	struct ydoc *d = &c->doc;
+	unsigned line = (unsigned)ev->start_mark.line + 1;
+	unsigned col = (unsigned)ev->start_mark.column + 1;
+	size_t idx;
+
+	switch (ev->type) {
+	case YAML_STREAM_END_EVENT:
+		return 1;
+	case YAML_DOCUMENT_START_EVENT:
+		if (++d->ndocs > 1) {
+			fail_at(c, line, col,
+				_("a second YAML document starts here; keep one "
+				  "partner per file and move it to its own "
+				  "file"));
+			return -1;
+		}
+		return 0;
+	case YAML_ALIAS_EVENT:
+		fail_at(c, line, col,
+			_("aliases (*%s) are not allowed in profiles; write "
+			  "the value out in full"),
+			(const char *)ev->data.alias.anchor);
+		return -1;
+	case YAML_SCALAR_EVENT:
+		idx = ydoc_add(d, Y_SCALAR, &ev->start_mark);
+		d->n[idx].text = wx_xstrndup((const char *)ev->data.scalar.value,
+					     ev->data.scalar.length);
+		d->n[idx].len = ev->data.scalar.length;
+		d->n[idx].plain =
+			ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		ydoc_attach(d, idx);
+		return 0;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		idx = ydoc_add(d,
+			       ev->type == YAML_MAPPING_START_EVENT ? Y_MAP
+								     : Y_SEQ,
+			       &ev->start_mark);
+		ydoc_attach(d, idx);
+		ydoc_push(d, idx);
+		return 0;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		if (d->depth)
+			d->depth--;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* libyaml reports reader problems (bad UTF-8) as a byte offset. */
+static void offset_to_mark(const char *data, size_t len, size_t off,
+			   unsigned *line, unsigned *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && i < len; i++) {
+		if (data[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)data[i] & 0xC0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+static void ydoc_syntax_error(struct fctx *c, const yaml_parser_t *p,
+			      const char *data, size_t len)
+{
+	unsigned line, col;
+	const char *problem = p->problem ? p->problem : "unknown problem";
+
+	if (p->error == YAML_MEMORY_ERROR)
+		wx_fatal("out of memory while reading %s", c->file);
+	if (p->error == YAML_READER_ERROR) {
+		offset_to_mark(data, len, p->problem_offset, &line, &col);
+		fail_at(c, line, col,
+			_("the file is not plain UTF-8 text (%s); save it as "
+			  "UTF-8 without control characters"),
+			problem);
+		return;
+	}
+	line = (unsigned)p->problem_mark.line + 1;
+	col = (unsigned)p->problem_mark.column + 1;
+	if (p->context)
+		fail_at(c, line, col,
+			_("YAML syntax error: %s (%s at line %u); check the "
+			  "indentation, quotes and colons here"),
+			problem, p->context,
+			(unsigned)p->context_mark.line + 1);
+	else
+		fail_at(c, line, col,
+			_("YAML syntax error: %s; check the indentation, "
+			  "quotes and colons here"),
+			problem);
+}
+
+/* Parses data into c->doc; -1 after one message. */
+static int ydoc_parse(struct fctx *c, const char *data, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int rc = 0;
+
+	c->doc.cap = 256;
+	c->doc.n = wx_xcalloc(c->doc.cap, sizeof(*c->doc.n));
+	c->doc.len = 1; /* n[0] stays zero: the "none" slot */
+	if (!yaml_parser_initialize(&parser))
+		wx_fatal("out of memory while reading %s", c->file);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data,
+				     len);
+	for (;;) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			ydoc_syntax_error(c, &parser, data, len);
+			rc = -1;
+			break;
+		}
+		rc = ydoc_event(c, &ev);
+		yaml_event_delete(&ev);
+		if (rc != 0)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+/* A value quoted back in a message: short, one line, whole characters. */
+struct shown {
+	char s[64]; /* "text" or "text…" */
+};
+
+static const char *show(struct shown *b, const char *v)
+{
+	size_t o = 0, i = 0;
+
+	b->s[o++] = '"';
+	while (v[i] && o < 44) {
+		unsigned char ch = (unsigned char)v[i];
+
+		b->s[o++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+		i++;
+	}
+	/* Finish a UTF-8 character cut by the limit. */
+	while (v[i] && ((unsigned char)v[i] & 0xC0) == 0x80 && o < 48)
+		b->s[o++] = v[i++];
+	if (v[i]) {
+		memcpy(b->s + o, "\xe2\x80\xa6", 3);
+		o += 3;
+	}
+	b->s[o++] = '"';
+	b->s[o] = '\0';
+	return b->s;
+}
+
+static const char *kind_name(enum ykind k)
+{
+	switch (k) {
+	case Y_MAP:
+		return _("a mapping");
+	case Y_SEQ:
+		return _("a list");
+	default:
+		return _("text");
+	}
+}
+
+/* A plain empty, ~ or null scalar means "no value". */
+static int is_null(const struct ynode *y)
+{
+	if (y->kind != Y_SCALAR || !y->plain)
+		return 0;
+	return y->len == 0 || strcmp(y->text, "~") == 0 ||
+	       strcmp(y->text, "null") == 0 || strcmp(y->text, "Null") == 0 ||
+	       strcmp(y->text, "NULL") == 0;
+}
+
+static int all_of(const char *s, size_t max, const char *set)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= max && strspn(s, set) == n;
+}
+
+#define DIGITS "0123456789"
+#define HEX    "0123456789ABCDEFabcdef"
+#define WORD   "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+#define ALNUM  "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+static int has_control(const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+/* The text of `val` for key `path`, or NULL after a message. */
+static const char *want_text(struct fctx *c, size_t val, const char *path)
+{
+	const struct ynode *y = NODE(c, val);
+
+	if (y->kind != Y_SCALAR) {
+		FAIL(c, val,
+		     _("%s must be text, not %s; write the value on the same "
+		       "line after '%s:'"),
+		     path, kind_name(y->kind), strrchr(path, '.') ?
+		     strrchr(path, '.') + 1 : path);
+		return NULL;
+	}
+	if (strlen(y->text) != y->len) {
+		FAIL(c, val, _("%s contains a NUL character; remove it"), path);
+		return NULL;
+	}
+	return y->text;
+}
+
+static int want_kind(struct fctx *c, size_t val, enum ykind kind,
+		     const char *path, const char *fix)
+{
+	const struct ynode *y = NODE(c, val);
+
+	if (y->kind == kind)
+		return 1;
+	FAIL(c, val, _("%s must be %s, not %s; %s"), path, kind_name(kind),
+	     kind_name(y->kind), fix);
+	return 0;
+}
+
+static char *get_name(struct fctx *c, size_t val, const char *path)
+{
+	const char *t;
+
+	if (!val)
+		return NULL;
+	t = want_text(c, val, path);
+	if (!t)
+		return NULL;
+	if (has_control(t)) {
+		FAIL(c, val,
+		     _("%s must be one line of text without control "
+		       "characters; remove the escapes or line breaks"),
+		     path);
+		return NULL;
+	}
+	return wx_xstrdup(t);
+}
+
+static char *get_mchid(struct fctx *c, size_t val, const char *path,
+		       const char *where)
+{
+	struct shown s;
+	const char *t;
+
+	if (!val)
+		return NULL;
+	t = want_text(c, val, path);
+	if (!t)
+		return NULL;
+	if (!all_of(t, MCHID_MAX, DIGITS)) {
+		FAIL(c, val,
+		     _("%s must be 1 to 32 digits (got %s); copy the 商户号 "
+		       "from %s"),
+		     path, show(&s, t), where);
+		return NULL;
+	}
+	return wx_xstrdup(t);
+}
+
+static char *get_appid(struct fctx *c, size_t val, const char *path)
+{
+	struct shown s;
+	const char *t;
+
+	if (!val)
+		return NULL;
+	t = want_text(c, val, path);
+	if (!t)
+		return NULL;
+	if (!all_of(t, APPID_MAX, ALNUM)) {
+		FAIL(c, val,
+		     _("%s must be an AppID of 1 to 32 letters and digits "
+		       "(got %s); copy it from the official account or mini "
+		       "program, or remove the line"),
+		     path, show(&s, t));
+		return NULL;
+	}
+	return wx_xstrdup(t);
+}
+
+static int get_timeout(struct fctx *c, size_t val, long *out)
+{
+	struct shown s;
+	const char *t;
+	long v = 0;
+
+	*out = TIMEOUT_DEFAULT;
+	if (!val)
+		return 0;
+	t = want_text(c, val, "api.timeout_s");
+	if (!t)
+		return -1;
+	if (all_of(t, 3, DIGITS))
+		v = strtol(t, NULL, 10);
+	if (v < 1 || v > TIMEOUT_MAX) {
+		FAIL(c, val,
+		     _("api.timeout_s must be a whole number of seconds from "
+		       "1 to %d (got %s); fix it or remove the line for the "
+		       "default of %d"),
+		     TIMEOUT_MAX, show(&s, t), TIMEOUT_DEFAULT);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ---- URLs ------------------------------------------------------------------ */
+
+static int is_loopback_v4(const char *h, size_t n)
+{
+	unsigned part[4];
+	char buf[16], tail;
+
+	if (n >= sizeof(buf) || strspn(h, DIGITS ".") < n)
+		return 0;
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	if (sscanf(buf, "%3u.%3u.%3u.%3u%c", &part[0], &part[1], &part[2],
+		   &part[3], &tail) != 4)
+		return 0;
+	return part[0] == 127 && part[1] < 256 && part[2] < 256 &&
+	       part[3] < 256;
+}
+
+static int is_loopback(const char *h, size_t n)
+{
+	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
+		return 1;
+	if (n == 5 && memcmp(h, "[::1]", 5) == 0)
+		return 1;
+	return is_loopback_v4(h, n);
+}
+
+/* Splits scheme://host[:port][/path]: 0 if well formed, with *https and
+ * *loopback set. */
+static int url_parse(const char *url, int *https, int *loopback)
+{
+	const char *host, *end, *port;
+	size_t hlen;
+
+	if (strncasecmp(url, "https://", 8) == 0) {
+		*https = 1;
+		host = url + 8;
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		*https = 0;
+		host = url + 7;
+	} else {
+		return -1;
+	}
+	if (strpbrk(url, " \t@?#") || has_control(url))
+		return -1;
+	end = host + strcspn(host, "/");
+	if (*host == '[') {
+		port = memchr(host, ']', (size_t)(end - host));
+		if (!port)
+			return -1;
+		port++;
+	} else {
+		port = memchr(host, ':', (size_t)(end - host));
+		if (!port)
+			port = end;
+	}
+	hlen = (size_t)(port - host);
+	if (hlen == 0 || (*host != '[' && strspn(host, ALNUM ".-") < hlen))
+		return -1;
+	if (port < end &&
+	    (*port != ':' || port + 1 == end || end - port > 6 ||
+	     strspn(port + 1, DIGITS) < (size_t)(end - port - 1)))
+		return -1;
+	*loopback = is_loopback(host, hlen);
+	return 0;
+}
+
+static char *get_url(struct fctx *c, size_t val, const char *path,
+		     const char *dflt)
+{
+	int https = 0, loopback = 0;
+	struct shown s;
+	const char *t;
+	char *u;
+	size_t n;
+
+	if (!val)
+		return wx_xstrdup(dflt);
+	t = want_text(c, val, path);
+	if (!t)
+		return NULL;
+	if (url_parse(t, &https, &loopback) != 0) {
+		FAIL(c, val,
+		     _("%s %s is not a URL like %s; fix it or remove the line "
+		       "for that default"),
+		     path, show(&s, t), dflt);
+		return NULL;
+	}
+	if (!https && !loopback) {
+		FAIL(c, val,
+		     _("%s %s must start with https:// (plain http:// is "
+		       "allowed only for 127.0.0.1, ::1 or localhost); fix "
+		       "the URL"),
+		     path, show(&s, t));
+		return NULL;
+	}
+	u = wx_xstrdup(t);
+	n = strlen(u);
+	while (n > 0 && u[n - 1] == '/')
+		u[--n] = '\0'; /* callers append /v3/... */
+	return u;
+}
+
+/* ---- files and keys ------------------------------------------------------ */
+
+/* The path of a file named in the profile: relative to the profile's
+ * folder. */
+static char *resolve(const struct fctx *c, const char *p)
+{
+	if (p[0] == '/' || c->dir[0] == '\0')
+		return wx_xstrdup(p);
+	return wx_xasprintf("%s/%s", c->dir, p);
+}
+
+enum read_status {
+	READ_OK,
+	READ_MISSING,  /* does not exist */
+	READ_NOT_FILE, /* a folder, device, FIFO... */
+	READ_TOO_BIG,  /* over the cap */
+	READ_ERRNO     /* see errno */
+};
+
+/* Reads a whole regular file (NUL-terminated). `mode` gets its mode bits. */
+static enum read_status read_file(const char *path, size_t cap, char **out,
+				  size_t *len, unsigned *mode)
+{
+	struct stat st;
+	size_t got = 0;
+	char *buf = NULL;
+	ssize_t r;
+	int fd;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return (errno == ENOENT || errno == ENOTDIR) ? READ_MISSING
+							     : READ_ERRNO;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return READ_ERRNO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return READ_NOT_FILE;
+	}
+	if (mode)
+		*mode = (unsigned)st.st_mode & 07777;
+	if ((size_t)st.st_size > cap) {
+		close(fd);
+		return READ_TOO_BIG;
+	}
+	buf = wx_xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	if (got < (size_t)st.st_size && errno) {
+		int e = errno;
+
+		wx_wipe(buf, got);
+		free(buf);
+		close(fd);
+		errno = e;
+		return READ_ERRNO;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return READ_OK;
+}
+
+/* Reads a PEM file the profile names at node `val`; NULL after a message.
+ * For private keys also insists on mode 0600 (or stricter). */
+static char *read_pem(struct fctx *c, size_t val, const char *path,
+		      const char *full, int private_key, size_t *len)
+{
+	unsigned mode = 0;
+	char *data = NULL;
+
+	errno = 0;
+	switch (read_file(full, PEM_MAX_BYTES, &data, len, &mode)) {
+	case READ_OK:
+		break;
+	case READ_MISSING:
+		FAIL(c, val,
+		     _("%s: %s does not exist; fix the path (relative paths "
+		       "start at the folder of this file)"),
+		     path, full);
+		return NULL;
+	case READ_NOT_FILE:
+		FAIL(c, val,
+		     _("%s: %s is not a regular file; point it at the PEM "
+		       "file"),
+		     path, full);
+		return NULL;
+	case READ_TOO_BIG:
+		FAIL(c, val,
+		     _("%s: %s is larger than 1 MiB, so it is not a key or "
+		       "certificate; point it at the PEM file"),
+		     path, full);
+		return NULL;
+	case READ_ERRNO:
+		FAIL(c, val,
+		     _("%s: cannot read %s (%s); make it readable by the user "
+		       "running wxrev"),
+		     path, full, strerror(errno));
+		return NULL;
+	}
+	if (private_key && (mode & 077))
+		FAIL(c, val,
+		     _("%s: %s can be read by other users (mode %04o); run "
+		       "chmod 600 %s"),
+		     path, full, mode, full);
+	return data;
+}
+
+/* What a PEM file holds instead, for a better message. */
+static const char *pem_other(const char *pem)
+{
+	if (strstr(pem, "-----BEGIN CERTIFICATE-----"))
+		return _("a certificate");
+	if (strstr(pem, "-----BEGIN PUBLIC KEY-----") ||
+	    strstr(pem, "-----BEGIN RSA PUBLIC KEY-----"))
+		return _("a public key");
+	if (strstr(pem, "PRIVATE KEY-----"))
+		return _("a damaged private key");
+	return NULL;
+}
+
+struct pass_ctx {
+	const char *path; /* the key file, for the prompt */
+	int asked;        /* the key turned out to be encrypted */
+	int given;        /* a passphrase was supplied */
+	int from_env;     /* ... from WXREV_KEY_PASSPHRASE */
+};
+
+static int pem_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	const char *env = getenv("WXREV_KEY_PASSPHRASE");
+	struct pass_ctx *pc = u;
+	size_t n;
+	int got;
+
+	(void)rwflag;
+	pc->asked = 1;
+	if (size <= 0)
+		return -1;
+	if (env && *env) {
+		n = strlen(env);
+		if (n > (size_t)size)
+			return -1;
+		memcpy(buf, env, n);
+		pc->given = 1;
+		pc->from_env = 1;
+		return (int)n;
+	}
+	if (!passphrase_cb)
+		return -1;
+	got = passphrase_cb(pc->path, buf, (size_t)size, passphrase_user);
+	if (got < 0 || got > size)
+		return -1;
+	pc->given = 1;
+	return got;
+}
+
+/* An RSA key of at least 2048 bits, or a message. */
+static int check_rsa(struct fctx *c, size_t val, const char *path,
+		     const char *full, const EVP_PKEY *k, const char *fix)
+{
+	int bits;
+
+	if (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA) {
+		const char *type = EVP_PKEY_get0_type_name(k);
+
+		FAIL(c, val, _("%s: %s is %s %s key, not RSA; %s"), path, full,
+		     type && strchr("AEIOU", type[0]) ? "an" : "a",
+		     type ? type : "unknown", fix);
+		return -1;
+	}
+	bits = EVP_PKEY_get_bits(k);
+	if (bits < RSA_MIN_BITS) {
+		FAIL(c, val,
+		     _("%s: %s is a %d-bit RSA key, but WeChat Pay needs at "
+		       "least %d bits; %s"),
+		     path, full, bits, RSA_MIN_BITS, fix);
+		return -1;
+	}
+	return 0;
+}
+
+static EVP_PKEY *load_private_key(struct fctx *c, size_t val,
+				  const char *full)
+{
+	static const char path[] = "merchant.private_key";
+	struct pass_ctx pc = {.path = full};
+	const char *other;
+	EVP_PKEY *k = NULL;
+	size_t len = 0;
+	char *pem;
+	BIO *bio;
+
+	pem = read_pem(c, val, path, full, 1, &len);
+	if (!pem)
+		return NULL;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (!bio)
+		wx_fatal("out of memory reading %s", full);
+	k = PEM_read_bio_PrivateKey(bio, NULL, pem_passphrase, &pc);
+	BIO_free(bio);
+	ERR_clear_error();
+	other = k ? NULL : pem_other(pem);
+	wx_wipe(pem, len);
+	free(pem);
+	if (!k && pc.asked && !pc.given)
+		FAIL(c, val,
+		     _("%s: %s is encrypted; set WXREV_KEY_PASSPHRASE to its "
+		       "passphrase"),
+		     path, full);
+	else if (!k && pc.asked)
+		FAIL(c, val,
+		     _("%s: cannot decrypt %s: wrong passphrase; check %s"),
+		     path, full,
+		     pc.from_env ? "WXREV_KEY_PASSPHRASE" : _("the passphrase"));
+	else if (!k && other)
+		FAIL(c, val,
+		     _("%s: %s holds %s, not the private key; point it at "
+		       "apiclient_key.pem"),
+		     path, full, other);
+	else if (!k)
+		FAIL(c, val,
+		     _("%s: %s is not a PEM private key; point it at "
+		       "apiclient_key.pem (BEGIN PRIVATE KEY or BEGIN RSA "
+		       "PRIVATE KEY)"),
+		     path, full);
+	if (k && check_rsa(c, val, path, full, k,
+			   _("use the RSA key from 申请API证书")) != 0) {
+		EVP_PKEY_free(k);
+		k = NULL;
+	}
+	return k;
+}
+
+static X509 *load_cert(struct fctx *c, size_t val, const char *path,
+		       const char *full)
+{
+	const char *other;
+	size_t len = 0;
+	X509 *x = NULL;
+	char *pem;
+	BIO *bio;
+
+	pem = read_pem(c, val, path, full, 0, &len);
+	if (!pem)
+		return NULL;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (!bio)
+		wx_fatal("out of memory reading %s", full);
+	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	ERR_clear_error();
+	other = strstr(pem, "PRIVATE KEY-----") ? _("a private key") : NULL;
+	wx_wipe(pem, len); /* it might be a misplaced private key */
+	free(pem);
+	if (!x && other)
+		FAIL(c, val,
+		     _("%s: %s holds %s, not a certificate; point it at the "
+		       "certificate PEM file"),
+		     path, full, other);
+	else if (!x)
+		FAIL(c, val,
+		     _("%s: %s is not a PEM certificate (BEGIN CERTIFICATE); "
+		       "point it at the certificate file"),
+		     path, full);
+	return x;
+}
+
+static EVP_PKEY *load_public_key(struct fctx *c, size_t val,
+				 const char *full)
+{
+	static const char path[] = "wechatpay.public_key";
+	EVP_PKEY *k = NULL;
+	size_t len = 0;
+	char *pem;
+	BIO *bio;
+
+	pem = read_pem(c, val, path, full, 0, &len);
+	if (!pem)
+		return NULL;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (!bio)
+		wx_fatal("out of memory reading %s", full);
+	k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	ERR_clear_error();
+	wx_wipe(pem, len);
+	free(pem);
+	if (!k) {
+		FAIL(c, val,
+		     _("%s: %s is not a PEM public key (BEGIN PUBLIC KEY); "
+		       "download pub_key.pem from 微信支付公钥"),
+		     path, full);
+		return NULL;
+	}
+	if (check_rsa(c, val, path, full, k,
+		      _("download pub_key.pem from 微信支付公钥")) != 0) {
+		EVP_PKEY_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+/* Upper-case hex without separators, as WeChat Pay writes serials. */
+static char *cert_serial(const X509 *x)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex, *out;
+
+	if (!bn)
+		wx_fatal("cannot read a certificate serial");
+	hex = BN_bn2hex(bn);
+	BN_free(bn);
+	if (!hex)
+		wx_fatal("out of memory");
+	out = wx_xstrdup(hex);
+	OPENSSL_free(hex);
+	return out;
+}
+
+static void upcase(char *s)
+{
+	for (; *s; s++) {
+		if (*s >= 'a' && *s <= 'z')
+			*s = (char)(*s - 'a' + 'A');
+	}
+}
+
+/* ---- mappings and the schema ---------------------------------------------- */
+
+struct keyspec {
+	const char *name; /* the key as written */
+	int required;     /* missing is an error */
+	const char *what; /* what the value is, for messages */
+};
+
+#define MAX_KEYS 8
+
+/* The keys found in one mapping, by keyspec position (0 = absent). */
+struct mapview {
+	size_t key[MAX_KEYS]; /* key node */
+	size_t val[MAX_KEYS]; /* value node; 0 when absent or null */
+};
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[33], prev, cur;
+
+	if (la > 32 || lb > 32)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+
+			cur = row[j];
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/* The known key closest to a typo, or NULL when none is close. */
+static const char *closest_key(const char *typo, const struct keyspec *ks,
+			       size_t nks)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* accept at most 2 edits */
+
+	for (size_t i = 0; i < nks; i++) {
+		size_t d = edit_distance(typo, ks[i].name);
+		size_t pre = 0;
+
+		while (typo[pre] && typo[pre] == ks[i].name[pre])
+			pre++;
+		if (pre >= 5 && d > 2)
+			d = 2; /* serial_number for serial_no */
+		if (d < best_d) {
+			best_d = d;
+			best = ks[i].name;
+		}
+	}
+	return best;
+}
+
+static void unknown_key(struct fctx *c, size_t key, const char *where,
+			const struct keyspec *ks, size_t nks)
+{
+	const char *guess = closest_key(NODE(c, key)->text, ks, nks);
+	struct wx_buf allowed = {0};
+	struct shown s;
+
+	for (size_t i = 0; i < nks; i++)
+		wx_buf_printf(&allowed, "%s%s", i ? ", " : "", ks[i].name);
+	if (guess)
+		FAIL(c, key,
+		     _("unknown key %s %s; did you mean '%s'? Allowed keys: "
+		       "%s"),
+		     show(&s, NODE(c, key)->text), where, guess, allowed.data);
+	else
+		FAIL(c, key, _("unknown key %s %s; allowed keys: %s"),
+		     show(&s, NODE(c, key)->text), where, allowed.data);
+	wx_buf_free(&allowed);
+}
+
+/* Reads the keys of mapping `map` into mv, reporting unknown, duplicate and
+ * missing keys. `owner` is where a missing key is reported; `prefix` makes
+ * the dotted path ("merchant."). */
+static void map_read(struct fctx *c, size_t map, size_t owner,
+		     const char *where, const char *prefix,
+		     const struct keyspec *ks, size_t nks, struct mapview *mv)
+{
+	memset(mv, 0, sizeof(*mv));
+	for (size_t k = NODE(c, map)->child; k; k = NODE(c, NODE(c, k)->next)->next) {
+		size_t v = NODE(c, k)->next;
+		size_t i;
+
+		if (NODE(c, k)->kind != Y_SCALAR) {
+			FAIL(c, k,
+			     _("a key %s is %s; keys are plain words, write "
+			       "key: value"),
+			     where, kind_name(NODE(c, k)->kind));
+			continue;
+		}
+		for (i = 0; i < nks; i++) {
+			if (strcmp(NODE(c, k)->text, ks[i].name) == 0)
+				break;
+		}
+		if (i == nks) {
+			unknown_key(c, k, where, ks, nks);
+			continue;
+		}
+		if (mv->key[i]) {
+			FAIL(c, k,
+			     _("%s%s is given twice (first at line %u); remove "
+			       "one of them"),
+			     prefix, ks[i].name, NODE(c, mv->key[i])->line);
+			continue;
+		}
+		mv->key[i] = k;
+		if (!is_null(NODE(c, v)))
+			mv->val[i] = v;
+		else if (ks[i].required)
+			FAIL(c, k, _("%s%s has no value; give %s"), prefix,
+			     ks[i].name, ks[i].what);
+	}
+	for (size_t i = 0; i < nks; i++) {
+		if (ks[i].required && !mv->key[i])
+			FAIL(c, owner,
+			     _("missing required key %s%s (%s); add it"),
+			     prefix, ks[i].name, ks[i].what);
+	}
+}
+
+enum { K_NAME, K_SP_MCHID, K_SP_APPID, K_MERCHANT, K_WECHATPAY, K_API,
+       K_SUBS };
+static const struct keyspec top_keys[] = {
+	[K_NAME] = {"name", 1, "the partner name shown in the UI"},
+	[K_SP_MCHID] = {"sp_mchid", 1, "the service provider's 商户号"},
+	[K_SP_APPID] = {"sp_appid", 0, "the service provider's AppID"},
+	[K_MERCHANT] = {"merchant", 1,
+			"the merchant API private key and its serial"},
+	[K_WECHATPAY] = {"wechatpay", 1,
+			 "the WeChat Pay public key or platform certificates"},
+	[K_API] = {"api", 0, "endpoint settings"},
+	[K_SUBS] = {"sub_merchants", 1, "the list of sub-merchants"},
+};
+
+enum { M_SERIAL, M_CERT, M_KEY };
+static const struct keyspec merchant_keys[] = {
+	[M_SERIAL] = {"serial_no", 0, "the API certificate serial"},
+	[M_CERT] = {"certificate", 0, "the path of apiclient_cert.pem"},
+	[M_KEY] = {"private_key", 1, "the path of apiclient_key.pem"},
+};
+
+enum { W_KEY_ID, W_KEY, W_CERTS };
+static const struct keyspec wechatpay_keys[] = {
+	[W_KEY_ID] = {"public_key_id", 0, "the PUB_KEY_ID_... of the key"},
+	[W_KEY] = {"public_key", 0, "the path of pub_key.pem"},
+	[W_CERTS] = {"certificates", 0, "a list of certificate paths"},
+};
+
+enum { A_BASE, A_BACKUP, A_CA, A_TIMEOUT };
+static const struct keyspec api_keys[] = {
+	[A_BASE] = {"base_url", 0, "the main endpoint"},
+	[A_BACKUP] = {"backup_url", 0, "the endpoint used when the main one "
+				       "cannot be reached"},
+	[A_CA] = {"ca_file", 0, "a PEM file of extra trusted CAs"},
+	[A_TIMEOUT] = {"timeout_s", 0, "seconds per attempt"},
+};
+
+enum { S_NAME, S_MCHID, S_APPID };
+static const struct keyspec sub_keys[] = {
+	[S_NAME] = {"name", 1, "the sub-merchant name shown in the UI"},
+	[S_MCHID] = {"sub_mchid", 1, "the sub-merchant's 商户号"},
+	[S_APPID] = {"sub_appid", 0, "the sub-merchant's AppID"},
+};
+
+/* Opens a section mapping: its view, or 0 when absent or malformed. */
+static int section(struct fctx *c, const struct mapview *top, int which,
+		   const char *where, const char *prefix,
+		   const struct keyspec *ks, size_t nks, struct mapview *mv)
+{
+	size_t key = top->key[which], val = top->val[which];
+
+	memset(mv, 0, sizeof(*mv));
+	if (!val)
+		return 0;
+	if (!want_kind(c, val, Y_MAP, top_keys[which].name,
+		       _("indent its keys on the lines below it")))
+		return 0;
+	map_read(c, val, key, where, prefix, ks, nks, mv);
+	return 1;
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+static void add_platform(struct wx_partner *p, char *id, EVP_PKEY *k)
+{
+	p->platform = wx_xrealloc(p->platform,
+				  (p->nplatform + 1) * sizeof(*p->platform));
+	p->platform[p->nplatform].id = id;
+	p->platform[p->nplatform].pkey = k;
+	p->nplatform++;
+}
+
+static char *get_serial(struct fctx *c, size_t val)
+{
+	struct shown s;
+	const char *t;
+	char *out;
+
+	if (!val)
+		return NULL;
+	t = want_text(c, val, "merchant.serial_no");
+	if (!t)
+		return NULL;
+	if (!all_of(t, SERIAL_MAX, HEX)) {
+		FAIL(c, val,
+		     _("merchant.serial_no must be the certificate serial in "
+		       "hex (got %s); copy 证书序列号 from 账户中心 → API安全, "
+		       "or remove it and give certificate"),
+		     show(&s, t));
+		return NULL;
+	}
+	out = wx_xstrdup(t);
+	upcase(out);
+	return out;
+}
+
+/* The merchant certificate: its serial, checked against the key. */
+static char *merchant_cert(struct fctx *c, size_t val, const EVP_PKEY *key,
+			   const char *key_path)
+{
+	const char *t = want_text(c, val, "merchant.certificate");
+	char *full, *serial = NULL;
+	X509 *x;
+
+	if (!t)
+		return NULL;
+	full = resolve(c, t);
+	x = load_cert(c, val, "merchant.certificate", full);
+	if (!x)
+		goto out;
+	serial = cert_serial(x);
+	if (key && EVP_PKEY_eq(X509_get0_pubkey(x), key) != 1)
+		FAIL(c, val,
+		     _("merchant.certificate: %s does not belong to the private "
+		       "key %s (their public keys differ); use the "
+		       "apiclient_cert.pem issued with apiclient_key.pem"),
+		     full, key_path);
+	ERR_clear_error();
+	X509_free(x);
+out:
+	free(full);
+	return serial;
+}
+
+static void load_merchant(struct fctx *c, struct wx_partner *p,
+			  const struct mapview *top)
+{
+	char *key_path = NULL, *cert_serial_no = NULL;
+	struct mapview m;
+	const char *t;
+
+	if (!section(c, top, K_MERCHANT, _("in merchant"), "merchant.",
+		     merchant_keys, WX_ARRAY_LEN(merchant_keys), &m))
+		return;
+	if (m.val[M_KEY]) {
+		t = want_text(c, m.val[M_KEY], "merchant.private_key");
+		if (t) {
+			key_path = resolve(c, t);
+			p->key = load_private_key(c, m.val[M_KEY], key_path);
+		}
+	}
+	p->serial_no = get_serial(c, m.val[M_SERIAL]);
+	if (m.val[M_CERT])
+		cert_serial_no = merchant_cert(c, m.val[M_CERT], p->key,
+					       key_path);
+	if (!m.val[M_SERIAL] && !m.val[M_CERT])
+		FAIL(c, top->key[K_MERCHANT],
+		     _("merchant needs serial_no or certificate; add serial_no "
+		       "(证书序列号 from 账户中心 → API安全) or certificate "
+		       "(the path of apiclient_cert.pem)"));
+	if (p->serial_no && cert_serial_no &&
+	    strcmp(p->serial_no, cert_serial_no) != 0)
+		FAIL(c, m.val[M_SERIAL],
+		     _("merchant.serial_no %s does not match the serial %s of "
+		       "merchant.certificate; correct serial_no or remove it "
+		       "to use the certificate's"),
+		     p->serial_no, cert_serial_no);
+	if (!p->serial_no) {
+		p->serial_no = cert_serial_no;
+		cert_serial_no = NULL;
+	}
+	free(cert_serial_no);
+	free(key_path);
+}
+
+static void load_certificates(struct fctx *c, struct wx_partner *p,
+			      size_t val)
+{
+	if (!want_kind(c, val, Y_SEQ, "wechatpay.certificates",
+		       _("write it as certificates: [path.pem]")))
+		return;
+	if (NODE(c, val)->nchild == 0)
+		FAIL(c, val,
+		     _("wechatpay.certificates is empty; list the platform "
+		       "certificate files or remove the key"));
+	for (size_t i = NODE(c, val)->child; i; i = NODE(c, i)->next) {
+		const char *t = want_text(c, i, "wechatpay.certificates");
+		char *full;
+		X509 *x;
+
+		if (!t)
+			continue;
+		full = resolve(c, t);
+		x = load_cert(c, i, "wechatpay.certificates", full);
+		if (x) {
+			EVP_PKEY *k = X509_get_pubkey(x);
+
+			if (k && check_rsa(c, i, "wechatpay.certificates", full,
+					   k, _("use the WeChat Pay platform "
+						"certificate")) == 0)
+				add_platform(p, cert_serial(x), k);
+			else
+				EVP_PKEY_free(k);
+			X509_free(x);
+		}
+		ERR_clear_error();
+		free(full);
+	}
+}
+
+static void load_wechatpay(struct fctx *c, struct wx_partner *p,
+			   const struct mapview *top)
+{
+	struct mapview w;
+	struct shown s;
+	const char *id = NULL, *t;
+
+	if (!section(c, top, K_WECHATPAY, _("in wechatpay"), "wechatpay.",
+		     wechatpay_keys, WX_ARRAY_LEN(wechatpay_keys), &w))
+		return;
+	if (w.val[W_KEY_ID]) {
+		id = want_text(c, w.val[W_KEY_ID], "wechatpay.public_key_id");
+		if (id && !all_of(id, KEY_ID_MAX, WORD)) {
+			FAIL(c, w.val[W_KEY_ID],
+			     _("wechatpay.public_key_id must be letters, digits "
+			       "and _ like PUB_KEY_ID_0112... (got %s); copy it "
+			       "from 微信支付公钥"),
+			     show(&s, id));
+			id = NULL;
+		}
+	}
+	if (w.val[W_KEY] && !w.val[W_KEY_ID])
+		FAIL(c, w.key[W_KEY],
+		     _("wechatpay.public_key needs wechatpay.public_key_id; add "
+		       "the PUB_KEY_ID_... shown next to the key in "
+		       "微信支付公钥"));
+	if (w.val[W_KEY_ID] && !w.val[W_KEY])
+		FAIL(c, w.key[W_KEY_ID],
+		     _("wechatpay.public_key_id needs wechatpay.public_key; add "
+		       "the path of pub_key.pem from 微信支付公钥"));
+	if (w.val[W_KEY]) {
+		t = want_text(c, w.val[W_KEY], "wechatpay.public_key");
+		if (t) {
+			char *full = resolve(c, t);
+			EVP_PKEY *k = load_public_key(c, w.val[W_KEY], full);
+
+			if (k && id)
+				add_platform(p, wx_xstrdup(id), k);
+			else
+				EVP_PKEY_free(k);
+			free(full);
+		}
+	}
+	if (w.val[W_CERTS])
+		load_certificates(c, p, w.val[W_CERTS]);
+	if (!w.val[W_KEY] && !w.val[W_CERTS] && !w.val[W_KEY_ID])
+		FAIL(c, top->key[K_WECHATPAY],
+		     _("wechatpay needs public_key (with public_key_id) or "
+		       "certificates; add the WeChat Pay public key from "
+		       "微信支付公钥 or the platform certificates"));
+}
+
+static void load_ca_file(struct fctx *c, struct wx_partner *p, size_t val)
+{
+	const char *t = want_text(c, val, "api.ca_file");
+	char *full;
+	X509 *x;
+
+	if (!t)
+		return;
+	full = resolve(c, t);
+	x = load_cert(c, val, "api.ca_file", full);
+	if (x) {
+		X509_free(x);
+		p->ca_file = full;
+		return;
+	}
+	free(full);
+}
+
+static void load_api(struct fctx *c, struct wx_partner *p,
+		     const struct mapview *top)
+{
+	struct mapview a;
+
+	section(c, top, K_API, _("in api"), "api.", api_keys,
+		WX_ARRAY_LEN(api_keys), &a);
+	p->base_url = get_url(c, a.val[A_BASE], "api.base_url",
+			      default_base_url);
+	p->backup_url = get_url(c, a.val[A_BACKUP], "api.backup_url",
+				default_backup_url);
+	if (a.val[A_CA])
+		load_ca_file(c, p, a.val[A_CA]);
+	get_timeout(c, a.val[A_TIMEOUT], &p->timeout_s);
+}
+
+/* Where a mchid was written, for duplicate messages. */
+struct mchid_at {
+	const char *mchid; /* not owned */
+	size_t order;      /* position in the file or folder */
+	unsigned line;     /* of the value */
+	unsigned col;
+	const char *file; /* for sp_mchid across files; not owned */
+};
+
+static int mchid_at_cmp(const void *a, const void *b)
+{
+	const struct mchid_at *x = a, *y = b;
+	int r = strcmp(x->mchid, y->mchid);
+
+	if (r)
+		return r;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Sorting keeps 100 000 sub-merchants quick; a run of equals is reported
+ * at every entry after the first. */
+static void check_dup_subs(struct fctx *c, struct mchid_at *at, size_t n)
+{
+	qsort(at, n, sizeof(*at), mchid_at_cmp);
+	for (size_t i = 1, first = 0; i < n; i++) {
+		if (strcmp(at[i].mchid, at[first].mchid) != 0) {
+			first = i;
+			continue;
+		}
+		fail_at(c, at[i].line, at[i].col,
+			_("sub_mchid %s is listed twice (also at line %u); "
+			  "remove one of the entries"),
+			at[i].mchid, at[first].line);
+	}
+}
+
+static void load_sub(struct fctx *c, struct wx_partner *p, size_t item,
+		     struct mchid_at *at)
+{
+	struct wx_sub *s = &p->subs[p->nsubs];
+	struct mapview m;
+
+	if (!want_kind(c, item, Y_MAP, _("each sub_merchants entry"),
+		       _("write '- name: ...' with 'sub_mchid: ...' below "
+			 "it")))
+		return;
+	map_read(c, item, item, _("in a sub-merchant entry"), "", sub_keys,
+		 WX_ARRAY_LEN(sub_keys), &m);
+	s->name = get_name(c, m.val[S_NAME], "name");
+	s->sub_mchid = get_mchid(c, m.val[S_MCHID], "sub_mchid",
+				 _("服务商功能 → 子商户管理"));
+	s->sub_appid = get_appid(c, m.val[S_APPID], "sub_appid");
+	if (!s->name || !s->sub_mchid) {
+		free(s->name);
+		free(s->sub_mchid);
+		free(s->sub_appid);
+		memset(s, 0, sizeof(*s));
+		return;
+	}
+	at->mchid = s->sub_mchid;
+	at->order = p->nsubs;
+	at->line = NODE(c, m.val[S_MCHID])->line;
+	at->col = NODE(c, m.val[S_MCHID])->col;
+	p->nsubs++;
+}
+
+static void load_subs(struct fctx *c, struct wx_partner *p,
+		      const struct mapview *top)
+{
+	size_t val = top->val[K_SUBS], n;
+	struct mchid_at *at;
+
+	if (!val)
+		return;
+	if (!want_kind(c, val, Y_SEQ, "sub_merchants",
+		       _("write each entry on its own line starting with "
+			 "'- '")))
+		return;
+	n = NODE(c, val)->nchild;
+	if (n == 0) {
+		FAIL(c, top->key[K_SUBS],
+		     _("sub_merchants is empty; list at least one sub-merchant "
+		       "with name and sub_mchid"));
+		return;
+	}
+	p->subs = wx_xcalloc(n, sizeof(*p->subs));
+	at = wx_xcalloc(n, sizeof(*at));
+	for (size_t i = NODE(c, val)->child; i; i = NODE(c, i)->next)
+		load_sub(c, p, i, &at[p->nsubs]);
+	check_dup_subs(c, at, p->nsubs);
+	free(at);
+}
+
+/* Checks the whole document into p; sp_mchid's position goes to *at. */
+static void load_partner(struct fctx *c, struct wx_partner *p,
+			 struct mchid_at *at)
+{
+	size_t root = c->doc.root;
+	struct mapview top;
+
+	if (!root || is_null(NODE(c, root))) {
+		fail_at(c, 1, 1,
+			_("the file is empty; fill it in from "
+			  "profiles/example.yaml"));
+		return;
+	}
+	if (NODE(c, root)->kind != Y_MAP) {
+		FAIL(c, root,
+		     _("the file must be a mapping of keys (name:, sp_mchid:, "
+		       "...), not %s; start from profiles/example.yaml"),
+		     kind_name(NODE(c, root)->kind));
+		return;
+	}
+	map_read(c, root, root, _("at the top level"), "", top_keys,
+		 WX_ARRAY_LEN(top_keys), &top);
+	p->name = get_name(c, top.val[K_NAME], "name");
+	p->sp_mchid = get_mchid(c, top.val[K_SP_MCHID], "sp_mchid",
+				_("账户中心 → 商户信息"));
+	if (p->sp_mchid) {
+		at->mchid = p->sp_mchid;
+		at->line = NODE(c, top.val[K_SP_MCHID])->line;
+		at->col = NODE(c, top.val[K_SP_MCHID])->col;
+	}
+	p->sp_appid = get_appid(c, top.val[K_SP_APPID], "sp_appid");
+	load_merchant(c, p, &top);
+	load_wechatpay(c, p, &top);
+	load_api(c, p, &top);
+	load_subs(c, p, &top);
+}
+
+/* ---- files and folders --------------------------------------------------- */
+
+struct loader {
+	struct wx_profiles *out;  /* partners so far */
+	struct mchid_at *at;      /* sp_mchid position per partner */
+	struct wx_diags *diags;   /* every problem */
+};
+
+static void partner_clear(struct wx_partner *p)
+{
+	free(p->file);
+	free(p->name);
+	free(p->sp_mchid);
+	free(p->sp_appid);
+	free(p->serial_no);
+	EVP_PKEY_free(p->key);
+	for (size_t i = 0; i < p->nplatform; i++) {
+		free(p->platform[i].id);
+		EVP_PKEY_free(p->platform[i].pkey);
+	}
+	free(p->platform);
+	free(p->base_url);
+	free(p->backup_url);
+	free(p->ca_file);
+	for (size_t i = 0; i < p->nsubs; i++) {
+		free(p->subs[i].name);
+		free(p->subs[i].sub_mchid);
+		free(p->subs[i].sub_appid);
+	}
+	free(p->subs);
+	memset(p, 0, sizeof(*p));
+}
+
+static char *dir_of(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+
+	if (!slash)
+		return wx_xstrdup("");
+	if (slash == file)
+		return wx_xstrdup("/");
+	return wx_xstrndup(file, (size_t)(slash - file));
+}
+
+static void load_file(struct loader *L, const char *file)
+{
+	struct fctx c = {.file = file, .diags = L->diags};
+	struct wx_profiles *o = L->out;
+	struct wx_partner *p;
+	char *data = NULL;
+	size_t len = 0;
+
+	errno = 0;
+	switch (read_file(file, PROFILE_MAX_BYTES, &data, &len, NULL)) {
+	case READ_OK:
+		break;
+	case READ_MISSING:
+		fail_at(&c, 0, 0, _("the file does not exist; check the path"));
+		return;
+	case READ_NOT_FILE:
+		fail_at(&c, 0, 0,
+			_("not a regular file; name a profile file or folder"));
+		return;
+	case READ_TOO_BIG:
+		fail_at(&c, 0, 0,
+			_("the file is larger than 64 MiB, the limit for a "
+			  "profile; split it or remove unused entries"));
+		return;
+	case READ_ERRNO:
+		fail_at(&c, 0, 0,
+			_("cannot read the file (%s); make it readable by the "
+			  "user running wxrev"),
+			strerror(errno));
+		return;
+	}
+	c.dir = dir_of(file);
+	if (ydoc_parse(&c, data, len) == 0) {
+		o->partners = wx_xrealloc(o->partners, (o->npartners + 1) *
+							       sizeof(*o->partners));
+		L->at = wx_xrealloc(L->at, (o->npartners + 1) * sizeof(*L->at));
+		p = &o->partners[o->npartners];
+		memset(p, 0, sizeof(*p));
+		memset(&L->at[o->npartners], 0, sizeof(*L->at));
+		p->file = wx_xstrdup(file);
+		L->at[o->npartners].order = o->npartners;
+		load_partner(&c, p, &L->at[o->npartners]);
+		o->npartners++;
+	}
+	ydoc_free(&c.doc);
+	free(c.dir);
+	free(data);
+}
+
+static int is_profile_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (name[0] == '.')
+		return 0;
+	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+	       (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void load_folder(struct loader *L, const char *dir)
+{
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d) {
+		wx_diags_add(L->diags,
+			     _("%s: cannot open the folder (%s); make it "
+			       "readable by the user running wxrev"),
+			     dir, strerror(errno));
+		return;
+	}
+	for (e = readdir(d); e; e = readdir(d)) {
+		if (!is_profile_name(e->d_name))
+			continue;
+		names = wx_xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = wx_xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (n == 0)
+		wx_diags_add(L->diags,
+			     _("%s: the folder has no *.yaml or *.yml profile; "
+			       "copy profiles/example.yaml there and fill it "
+			       "in"),
+			     dir);
+	qsort(names, n, sizeof(*names), str_ptr_cmp);
+	for (size_t i = 0; i < n; i++) {
+		size_t dl = strlen(dir);
+		char *file = wx_xasprintf("%s%s%s", dir,
+					  dl && dir[dl - 1] == '/' ? "" : "/",
+					  names[i]);
+
+		load_file(L, file);
+		free(file);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The same sp_mchid in two files: each later file is told the first. */
+static void check_dup_partners(struct loader *L)
+{
+	struct wx_profiles *o = L->out;
+	struct mchid_at *at = wx_xcalloc(o->npartners, sizeof(*at));
+	size_t n = 0;
+
+	for (size_t i = 0; i < o->npartners; i++) {
+		if (!L->at[i].mchid)
+			continue;
+		at[n] = L->at[i];
+		at[n].file = o->partners[i].file;
+		n++;
+	}
+	qsort(at, n, sizeof(*at), mchid_at_cmp);
+	for (size_t i = 1, first = 0; i < n; i++) {
+		if (strcmp(at[i].mchid, at[first].mchid) != 0) {
+			first = i;
+			continue;
+		}
+		wx_diags_add(L->diags,
+			     _("%s:%u:%u: sp_mchid %s is also used by %s:%u:%u; "
+			       "keep one file per partner"),
+			     at[i].file, at[i].line, at[i].col, at[i].mchid,
+			     at[first].file, at[first].line, at[first].col);
+	}
+	free(at);
+}
+
+int profile_load(const char *path, struct wx_profiles **out,
+		 struct wx_diags *diags)
+{
+	struct wx_diags own = {0};
+	struct loader L = {0};
+	struct stat st;
+	size_t before;
+
+	*out = NULL;
+	if (!diags)
+		diags = &own;
+	before = diags->n;
+	L.diags = diags;
+	L.out = wx_xcalloc(1, sizeof(*L.out));
+	L.out->source = wx_xstrdup(path);
+	if (stat(path, &st) != 0)
+		wx_diags_add(diags,
+			     _("%s: %s; create it from profiles/example.yaml "
+			       "or point --profiles or WXREV_PROFILES at your "
+			       "profiles"),
+			     path,
+			     errno == ENOENT ? _("no such file or folder")
+					     : strerror(errno));
+	else if (S_ISDIR(st.st_mode))
+		load_folder(&L, path);
+	else
+		load_file(&L, path);
+	check_dup_partners(&L);
+	free(L.at);
+	if (diags->n > before) {
+		profile_free(L.out);
+		wx_diags_free(&own);
+		return -1;
+	}
+	for (size_t i = 0; i < L.out->npartners; i++) {
+		struct wx_partner *p = &L.out->partners[i];
+
+		for (size_t j = 0; j < p->nsubs; j++)
+			p->subs[j].partner = p;
+	}
+	*out = L.out;
+	return 0;
+}
+
+void profile_free(struct wx_profiles *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->npartners; i++)
+		partner_clear(&p->partners[i]);
+	free(p->partners);
+	free(p->source);
+	free(p);
+}
+
+/* ---- lookups --------------------------------------------------------------- */
+
+int profile_locate(const char *arg, char *buf, size_t n, struct wx_err *err)
+{
+	const char *env = getenv("WXREV_PROFILES");
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	int len;
+
+	if (arg && !*arg)
+		return wx_err_set(err, _("--profiles needs a file or folder; "
+					 "name one"));
+	if (arg)
+		len = snprintf(buf, n, "%s", arg);
+	else if (env && *env)
+		len = snprintf(buf, n, "%s", env);
+	else if (xdg && xdg[0] == '/')
+		len = snprintf(buf, n, "%s/wxrev/profiles", xdg);
+	else if (home && *home)
+		len = snprintf(buf, n, "%s/.config/wxrev/profiles", home);
+	else
+		return wx_err_set(err, _("cannot find the profiles because HOME "
+					 "is not set; pass --profiles DIR|FILE"));
+	if (len < 0 || (size_t)len >= n)
+		return wx_err_set(err, _("the profiles path is too long; use a "
+					 "shorter --profiles path"));
+	return 0;
+}
+
+/* 3: id matches, 2: name matches, 1: name matches ignoring case, 0: no. */
+static int match_level(const char *name, const char *id, const char *q)
+{
+	if (strcmp(id, q) == 0)
+		return 3;
+	if (strcmp(name, q) == 0)
+		return 2;
+	return wx_strcaseeq(name, q) ? 1 : 0;
+}
+
+/* The partner named by q, or NULL with an error that lists candidates. */
+static const struct wx_partner *find_partner(const struct wx_profiles *p,
+					     const char *q, struct wx_err *err)
+{
+	const struct wx_partner *found = NULL;
+	struct wx_buf list = {0};
+	int best = 0;
+	size_t count = 0;
+
+	for (size_t i = 0; i < p->npartners; i++) {
+		int lv = match_level(p->partners[i].name,
+				     p->partners[i].sp_mchid, q);
+
+		if (lv > best) {
+			best = lv;
+			count = 0;
+			found = &p->partners[i];
+		}
+		if (lv && lv == best)
+			count++;
+	}
+	if (count == 1)
+		return found;
+	for (size_t i = 0, shown = 0; i < p->npartners; i++) {
+		const struct wx_partner *pt = &p->partners[i];
+
+		if (count && match_level(pt->name, pt->sp_mchid, q) != best)
+			continue;
+		if (shown++ < LIST_MAX)
+			wx_buf_printf(&list, "%s%s (%s)", shown > 1 ? ", " : "",
+				      pt->name, pt->sp_mchid);
+	}
+	if (count)
+		wx_err_set(err,
+			   _("partner \"%s\" matches several profiles: %s; name "
+			     "it by its sp_mchid"),
+			   q, list.data ? list.data : "");
+	else
+		wx_err_set(err,
+			   _("no partner is named or numbered \"%s\"; known "
+			     "partners: %s"),
+			   q, list.data ? list.data : _("none"));
+	wx_buf_free(&list);
+	return NULL;
+}
+
+struct sub_search {
+	const char *q;            /* what the user typed */
+	int best;                 /* best match level so far */
+	size_t count;             /* sub-merchants at that level */
+	const struct wx_sub *hit; /* the first of them */
+	size_t hit_partner;       /* its partner's index */
+};
+
+static void search_partner(struct sub_search *s, const struct wx_partner *pt,
+			   size_t pi)
+{
+	for (size_t j = 0; j < pt->nsubs; j++) {
+		int lv = match_level(pt->subs[j].name, pt->subs[j].sub_mchid,
+				     s->q);
+
+		if (lv > s->best) {
+			s->best = lv;
+			s->count = 0;
+			s->hit = &pt->subs[j];
+			s->hit_partner = pi;
+		}
+		if (lv && lv == s->best)
+			s->count++;
+	}
+}
+
+/* Appends up to LIST_MAX sub-merchants (all, or those at s->best). */
+static void list_subs(struct wx_buf *b, const struct sub_search *s,
+		      const struct wx_profiles *p, size_t from, size_t to)
+{
+	size_t shown = 0, total = 0;
+
+	for (size_t i = from; i < to; i++) {
+		const struct wx_partner *pt = &p->partners[i];
+
+		for (size_t j = 0; j < pt->nsubs; j++) {
+			const struct wx_sub *sb = &pt->subs[j];
+
+			if (s->count && match_level(sb->name, sb->sub_mchid,
+						    s->q) != s->best)
+				continue;
+			total++;
+			if (shown++ >= LIST_MAX)
+				continue;
+			wx_buf_printf(b, "%s%s (%s)", shown > 1 ? ", " : "",
+				      sb->name, sb->sub_mchid);
+			if (to - from > 1)
+				wx_buf_printf(b, _(" of %s"), pt->name);
+		}
+	}
+	if (total > LIST_MAX)
+		wx_buf_printf(b, _(" and %zu more"), total - LIST_MAX);
+	if (!total)
+		wx_buf_puts(b, _("none"));
+}
+
+const struct wx_sub *profile_find_sub(const struct wx_profiles *p,
+				      const char *partner, const char *sub,
+				      struct wx_err *err)
+{
+	struct sub_search s = {.q = sub};
+	const struct wx_partner *pt = NULL;
+	struct wx_buf list = {0};
+	size_t from = 0, to;
+
+	if (!p || !sub || !*sub) {
+		wx_err_set(err, _("no sub-merchant given; name one by its name "
+				  "or sub_mchid"));
+		return NULL;
+	}
+	to = p->npartners;
+	if (partner) {
+		pt = find_partner(p, partner, err);
+		if (!pt)
+			return NULL;
+		from = (size_t)(pt - p->partners);
+		to = from + 1;
+	}
+	for (size_t i = from; i < to; i++)
+		search_partner(&s, &p->partners[i], i);
+	if (s.count == 1)
+		return s.hit;
+	list_subs(&list, &s, p, from, to);
+	if (s.count && pt)
+		wx_err_set(err,
+			   _("sub-merchant \"%s\" is ambiguous in %s: %s; name "
+			     "it by its sub_mchid"),
+			   sub, pt->name, list.data);
+	else if (s.count)
+		wx_err_set(err,
+			   _("sub-merchant \"%s\" is ambiguous: %s; add "
+			     "--partner or name it by its sub_mchid"),
+			   sub, list.data);
+	else if (pt)
+		wx_err_set(err,
+			   _("%s has no sub-merchant named or numbered \"%s\"; "
+			     "known: %s"),
+			   pt->name, sub, list.data);
+	else
+		wx_err_set(err,
+			   _("no sub-merchant is named or numbered \"%s\"; "
+			     "known: %s"),
+			   sub, list.data);
+	wx_buf_free(&list);
+	return NULL;
+}
+
+void profile_summary(const struct wx_partner *p, char *buf, size_t n)
+{
+	struct wx_buf b = {0};
+
+	wx_buf_printf(&b, _("%s (sp_mchid %s): %zu sub-merchant%s, %s, keys "),
+		      p->name, p->sp_mchid, p->nsubs, p->nsubs == 1 ? "" : "s",
+		      p->base_url);
+	for (size_t i = 0; i < p->nplatform; i++)
+		wx_buf_printf(&b, "%s%s", i ? ", " : "", p->platform[i].id);
+	if (n) {
+		snprintf(buf, n, "%s", b.data);
+	}
+	wx_buf_free(&b);
+}
