@@ -1,0 +1,1053 @@
+/* cli: the command-line front end (DESIGN.md "Command line").
+ * Parsing is getopt_long: common options first, then the command and its
+ * own options (which accept the common ones too). */
+#define _GNU_SOURCE
+
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include <jansson.h>
+
+#include "apiv3.h"
+#include "history.h"
+#include "http.h"
+#include "outcome.h"
+#include "profile.h"
+#include "reversal.h"
+#include "tui/tui.h"
+#include "util.h"
+
+#define PATH_BUF 4096
+#define POLL_MS 250
+#define HISTORY_DEFAULT_LIMIT 50
+#define SIGNAL_INT 'i'
+#define SIGNAL_STOP 't'
+
+/* Options every command accepts. */
+struct cli_common {
+	const char *profiles; /* --profiles DIR|FILE, NULL: default lookup */
+	const char *history;  /* --history FILE, NULL: default lookup */
+};
+
+enum opt_id {
+	OPT_PROFILES = 1000,
+	OPT_HISTORY,
+	OPT_SUB,
+	OPT_PARTNER,
+	OPT_NOTE,
+	OPT_YES,
+	OPT_JSON,
+	OPT_ORDER,
+	OPT_OUTCOME,
+	OPT_CODE,
+	OPT_TEXT,
+	OPT_SINCE,
+	OPT_UNTIL,
+	OPT_LIMIT,
+	OPT_FORMAT,
+	OPT_CHECK,
+};
+
+#define COMMON_LONG_OPTIONS                                                    \
+	{"profiles", required_argument, NULL, OPT_PROFILES},                   \
+		{"history", required_argument, NULL, OPT_HISTORY},             \
+		{"help", no_argument, NULL, 'h'},                              \
+		{"version", no_argument, NULL, 'V'}
+
+static const char usage_text[] =
+	"Usage:\n"
+	"  wxrev [--profiles DIR|FILE] [--history FILE]\n"
+	"        the terminal UI\n"
+	"  wxrev reverse --sub SUB [--partner P] [--note TEXT] [--yes] [--json] "
+	"ORDER...\n"
+	"        reverse orders (a paid order is refunded to the payer)\n"
+	"  wxrev history [--order NO] [--sub SUB] [--outcome O] [--code CODE]\n"
+	"                [--text TEXT] [--since TIME] [--until TIME] [--limit N]\n"
+	"                [--format table|jsonl|csv]\n"
+	"        list past reversals, newest first\n"
+	"  wxrev profiles [--check]\n"
+	"        list partners and sub-merchants; --check reports every problem\n"
+	"\n"
+	"Common options:\n"
+	"  --profiles DIR|FILE  partner profiles (else $WXREV_PROFILES, else\n"
+	"                       $XDG_CONFIG_HOME/wxrev/profiles)\n"
+	"  --history FILE       history database (else $WXREV_HISTORY, else\n"
+	"                       $XDG_DATA_HOME/wxrev/history.db)\n"
+	"  -h, --help           this help\n"
+	"  -V, --version        the version\n"
+	"\n"
+	"Environment: WXREV_OPERATOR names the operator in the history (else the\n"
+	"login name); WXREV_KEY_PASSPHRASE unlocks an encrypted private key;\n"
+	"WXREV_BACKOFF_MS sets the first retry back-off in ms (for testing).\n"
+	"\n"
+	"Exit status: 0 all reversed; 1 some rejected or failed, none unknown;\n"
+	"2 usage or profile error, nothing sent; 3 some outcome unknown.\n";
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void usage_error(const char *fmt, ...) WX_PRINTF(1, 2);
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("wxrev: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(_(" (see wxrev --help)\n"), stderr);
+}
+
+static void print_version(void)
+{
+	printf("wxrev %s\n", WXREV_VERSION);
+}
+
+/* Length of a valid UTF-8 sequence at s that is safe to show, else 0. */
+static size_t utf8_safe_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return (s[0] >= 0x20 && s[0] != 0x7f) ? 1 : 0;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0; /* overlong or out of range */
+	if ((cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0; /* surrogates and C1 controls (CSI is U+009B) */
+	if (cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return 0; /* line separators and bidi overrides */
+	return n;
+}
+
+char *cli_sanitize(const char *s)
+{
+	struct wx_buf b = {0};
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	while (*p) {
+		size_t n = utf8_safe_len(p);
+
+		if (n == 0) {
+			wx_buf_printf(&b, "\\x%02x", *p);
+			p++;
+			continue;
+		}
+		wx_buf_append(&b, p, n);
+		p += n;
+	}
+	return wx_buf_take(&b);
+}
+
+/* Prints network text safely: never raw to the terminal. */
+static void put_safe(FILE *f, const char *s)
+{
+	char *clean = cli_sanitize(s);
+
+	fputs(clean, f);
+	free(clean);
+}
+
+static int parse_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* "2024-05-01", "2024-05-01 14:02", "2024-05-01T14:02:03" (local time), or
+ * seconds since the epoch with an "@" in front. */
+static int parse_time_ms(const char *s, int64_t *out)
+{
+	static const char *const fmts[] = {
+		"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+		"%Y-%m-%d %H:%M",    "%Y-%m-%d",
+	};
+	int secs;
+
+	if (s[0] == '@' && parse_int(s + 1, 0, INT_MAX, &secs) == 0) {
+		*out = (int64_t)secs * 1000;
+		return 0;
+	}
+	for (size_t i = 0; i < WX_ARRAY_LEN(fmts); i++) {
+		struct tm tm = {0};
+		const char *end = strptime(s, fmts[i], &tm);
+		time_t t;
+
+		if (!end || *end != '\0')
+			continue;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		if (t == (time_t)-1)
+			return -1;
+		*out = (int64_t)t * 1000;
+		return 0;
+	}
+	return -1;
+}
+
+static const char *operator_name(void)
+{
+	const char *op = getenv("WXREV_OPERATOR");
+	const struct passwd *pw;
+
+	if (op && *op)
+		return op;
+	pw = getpwuid(getuid());
+	if (pw && pw->pw_name && *pw->pw_name)
+		return pw->pw_name;
+	op = getenv("USER");
+	return op && *op ? op : "unknown";
+}
+
+static int load_profiles(const struct cli_common *c, struct wx_profiles **out)
+{
+	char path[PATH_BUF];
+	struct wx_err err = {{0}};
+	struct wx_diags d = {0};
+	int rc;
+
+	if (profile_locate(c->profiles, path, sizeof(path), &err) != 0) {
+		fprintf(stderr, "wxrev: %s\n", err.msg);
+		return -1;
+	}
+	rc = profile_load(path, out, &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.msgs[i]);
+	if (rc != 0 && d.n == 0)
+		fprintf(stderr, _("wxrev: cannot load the profiles in %s\n"),
+			path);
+	wx_diags_free(&d);
+	return rc == 0 ? 0 : -1;
+}
+
+static int open_history(const struct cli_common *c, struct history **out)
+{
+	char path[PATH_BUF];
+	struct wx_err err = {{0}};
+
+	if (history_locate(c->history, path, sizeof(path), &err) != 0 ||
+	    history_open(path, out, &err) != 0) {
+		fprintf(stderr, "wxrev: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Handles the options every command shares; 1 when it was one of them. */
+static int common_option(int ch, struct cli_common *c, int *exit_now)
+{
+	switch (ch) {
+	case OPT_PROFILES:
+		c->profiles = optarg;
+		return 1;
+	case OPT_HISTORY:
+		c->history = optarg;
+		return 1;
+	case 'h':
+		fputs(_(usage_text), stdout);
+		*exit_now = CLI_EXIT_OK;
+		return 1;
+	case 'V':
+		print_version();
+		*exit_now = CLI_EXIT_OK;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ---- wxrev reverse ------------------------------------------------------ */
+
+/* What `wxrev reverse` was asked to do. */
+struct reverse_args {
+	const char *sub;     /* --sub, required */
+	const char *partner; /* --partner, NULL: any */
+	const char *note;    /* --note, NULL: none */
+	bool yes;            /* --yes: no confirmation */
+	bool json;           /* --json: one object per order per line */
+	char **orders;       /* checked and trimmed order numbers */
+	size_t norders;
+};
+
+static void reverse_args_free(struct reverse_args *a)
+{
+	for (size_t i = 0; i < a->norders; i++)
+		free(a->orders[i]);
+	free(a->orders);
+}
+
+static int parse_reverse(int argc, char **argv, struct cli_common *c,
+			 struct reverse_args *a, int *exit_now)
+{
+	static const struct option opts[] = {
+		COMMON_LONG_OPTIONS,
+		{"sub", required_argument, NULL, OPT_SUB},
+		{"partner", required_argument, NULL, OPT_PARTNER},
+		{"note", required_argument, NULL, OPT_NOTE},
+		{"yes", no_argument, NULL, OPT_YES},
+		{"json", no_argument, NULL, OPT_JSON},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "hVy", opts, NULL)) != -1) {
+		if (common_option(ch, c, exit_now)) {
+			if (*exit_now >= 0)
+				return 0;
+			continue;
+		}
+		switch (ch) {
+		case OPT_SUB:
+			a->sub = optarg;
+			break;
+		case OPT_PARTNER:
+			a->partner = optarg;
+			break;
+		case OPT_NOTE:
+			a->note = optarg;
+			break;
+		case 'y':
+		case OPT_YES:
+			a->yes = true;
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		default:
+			usage_error(_("reverse: unknown option"));
+			return -1;
+		}
+	}
+	if (!a->sub) {
+		usage_error(_("reverse: --sub SUB is required: name the "
+			      "sub-merchant by its name or sub_mchid"));
+		return -1;
+	}
+	if (optind >= argc) {
+		usage_error(_("reverse: give at least one order number"));
+		return -1;
+	}
+	return optind;
+}
+
+/* Every order must be valid before anything is sent. */
+static int check_orders(int argc, char **argv, int first,
+			struct reverse_args *a)
+{
+	int bad = 0;
+
+	a->orders = wx_xcalloc((size_t)(argc - first), sizeof(*a->orders));
+	for (int i = first; i < argc; i++) {
+		char buf[APIV3_ORDER_MAX + 1];
+		struct wx_err err = {{0}};
+
+		if (apiv3_order_check(argv[i], buf, sizeof(buf), &err) != 0) {
+			fputs("wxrev: ", stderr);
+			put_safe(stderr, err.msg);
+			fputc('\n', stderr);
+			bad++;
+			continue;
+		}
+		a->orders[a->norders++] = wx_xstrdup(buf);
+	}
+	if (bad)
+		fprintf(stderr, _("wxrev: %d order number(s) are not valid: "
+				  "fix them; nothing was sent.\n"),
+			bad);
+	return bad ? -1 : 0;
+}
+
+static bool url_is_plain_http(const char *url, char *host, size_t n)
+{
+	char scheme[16];
+
+	if (!url || http_url_split(url, scheme, sizeof(scheme), host, n) != 0)
+		return false;
+	return wx_strcaseeq(scheme, "http");
+}
+
+static void endpoint_host(const char *url, char *host, size_t n)
+{
+	char scheme[16];
+
+	if (!url || http_url_split(url, scheme, sizeof(scheme), host, n) != 0)
+		snprintf(host, n, "%s", url ? url : "?");
+}
+
+static void warn_plain_http(const struct wx_partner *p)
+{
+	char host[256];
+
+	if (url_is_plain_http(p->base_url, host, sizeof(host)) ||
+	    url_is_plain_http(p->backup_url, host, sizeof(host)))
+		fprintf(stderr,
+			_("wxrev: warning: %s uses plain HTTP (loopback only); "
+			  "this is a test endpoint, not WeChat Pay.\n"),
+			host);
+}
+
+/* Asks on the terminal; only an explicit y/yes sends. */
+static bool confirm(const struct wx_sub *s, const struct reverse_args *a)
+{
+	char host[256], line[64];
+
+	endpoint_host(s->partner->base_url, host, sizeof(host));
+	printf(_("Partner:       %s (%s)\n"), s->partner->name,
+	       s->partner->sp_mchid);
+	printf(_("Sub-merchant:  %s (%s)\n"), s->name, s->sub_mchid);
+	for (size_t i = 0; i < a->norders; i++)
+		printf(_("Order:         %s\n"), a->orders[i]);
+	if (a->note)
+		printf(_("Note:          %s\n"), a->note);
+	printf(_("Endpoint:      %s\n"), host);
+	printf(_("A paid order will be refunded to the payer.\n"));
+	printf(_("Reverse %zu order(s)? [y/N] "), a->norders);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\r\n")] = '\0';
+	return wx_strcaseeq(line, "y") || wx_strcaseeq(line, "yes");
+}
+
+/* ---- signals while reversing: never lose the record ---- */
+
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char c = sig == SIGINT ? SIGNAL_INT : SIGNAL_STOP;
+	ssize_t n = write(sig_pipe[1], &c, 1);
+
+	(void)n;
+	errno = saved;
+}
+
+static int signals_catch(void)
+{
+	struct sigaction sa;
+
+	if (pipe(sig_pipe) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		fcntl(sig_pipe[i], F_SETFL, O_NONBLOCK);
+		fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	return 0;
+}
+
+/* What the signals received so far ask for. */
+struct stop_state {
+	int interrupts; /* Ctrl-C count */
+	bool abandon;   /* stop waiting: record the rest as unknown */
+	bool no_more;   /* do not start further orders */
+};
+
+static void signals_read(struct stop_state *st)
+{
+	char c;
+
+	while (read(sig_pipe[0], &c, 1) == 1) {
+		st->no_more = true;
+		if (c == SIGNAL_STOP) {
+			st->abandon = true;
+			continue;
+		}
+		st->interrupts++;
+		if (st->interrupts >= 2) {
+			st->abandon = true;
+		} else {
+			fputs(_("\nwxrev: waiting for the answer; press Ctrl-C "
+				"again to abandon (the reversal will be "
+				"recorded as unknown).\n"),
+			      stderr);
+		}
+	}
+}
+
+/* ---- results ---- */
+
+static json_t *json_str_or_null(const char *s)
+{
+	json_t *j;
+	char *clean;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	clean = cli_sanitize(s); /* not UTF-8: keep it readable */
+	j = json_string(clean);
+	free(clean);
+	return j ? j : json_null();
+}
+
+static void print_json(const struct reversal_result *r)
+{
+	json_t *o = json_object();
+	char *s;
+
+	json_object_set_new(o, "out_trade_no", json_str_or_null(r->out_trade_no));
+	json_object_set_new(o, "sp_mchid", json_str_or_null(r->sp_mchid));
+	json_object_set_new(o, "sub_mchid", json_str_or_null(r->sub_mchid));
+	json_object_set_new(o, "outcome",
+			    json_string(wx_outcome_name(r->outcome)));
+	json_object_set_new(o, "http_status",
+			    r->http_status ? json_integer(r->http_status)
+					   : json_null());
+	json_object_set_new(o, "code", json_str_or_null(r->code));
+	json_object_set_new(o, "message", json_str_or_null(r->message));
+	json_object_set_new(o, "request_id", json_str_or_null(r->request_id));
+	json_object_set_new(o, "verified", json_boolean(r->verified));
+	json_object_set_new(o, "attempts", json_integer(r->attempts));
+	json_object_set_new(o, "latency_ms", json_integer(r->latency_ms));
+	json_object_set_new(o, "history_id", json_integer(r->history_id));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(o);
+	fflush(stdout);
+}
+
+static void print_human(const struct reversal_result *r)
+{
+	printf("%s  %s", r->out_trade_no, wx_outcome_name(r->outcome));
+	if (r->code) {
+		fputs("  ", stdout);
+		put_safe(stdout, r->code);
+	}
+	if (r->http_status)
+		printf(_("  (HTTP %d, %s)"), r->http_status,
+		       r->verified ? _("signature verified")
+				   : _("signature NOT verified"));
+	fputc('\n', stdout);
+	if (r->message) {
+		fputs(_("  message: "), stdout);
+		put_safe(stdout, r->message);
+		fputc('\n', stdout);
+	}
+	if (r->explain) {
+		fputs(_("  meaning: "), stdout);
+		put_safe(stdout, r->explain);
+		fputc('\n', stdout);
+	}
+	fputs(_("  next:    "), stdout);
+	put_safe(stdout, r->next ? r->next : wx_outcome_advice(r->outcome));
+	fputc('\n', stdout);
+	fputs("  Request-ID: ", stdout);
+	put_safe(stdout, r->request_id ? r->request_id : "-");
+	printf(_("  history #%lld  attempts %d  %lld ms\n"),
+	       (long long)r->history_id, r->attempts,
+	       (long long)r->latency_ms);
+	fflush(stdout);
+}
+
+/* Tally of outcomes, for the exit status. */
+struct tally {
+	int reversed; /* outcome reversed */
+	int bad;      /* rejected or failed */
+	int unknown;  /* unknown (or still pending) */
+};
+
+static void drain_results(struct reversal_engine *e, bool json,
+			  struct tally *t)
+{
+	struct reversal_result *r;
+
+	while ((r = reversal_engine_next_done(e)) != NULL) {
+		if (json)
+			print_json(r);
+		else
+			print_human(r);
+		if (r->outcome == WX_REVERSED)
+			t->reversed++;
+		else if (r->outcome == WX_REJECTED || r->outcome == WX_FAILED)
+			t->bad++;
+		else
+			t->unknown++;
+		reversal_result_free(r);
+	}
+}
+
+static int tally_status(const struct tally *t)
+{
+	if (t->unknown)
+		return CLI_EXIT_UNKNOWN;
+	if (t->bad)
+		return CLI_EXIT_FAILED;
+	return CLI_EXIT_OK;
+}
+
+static void engine_options(struct reversal_options *o)
+{
+	const char *v = getenv("WXREV_BACKOFF_MS");
+	int ms;
+
+	reversal_options_default(o);
+	if (!v || !*v)
+		return;
+	if (parse_int(v, 0, 600000, &ms) == 0)
+		o->backoff_ms = ms;
+	else
+		fprintf(stderr, _("wxrev: WXREV_BACKOFF_MS=%s is not a number "
+				  "of milliseconds (0-600000); using %d.\n"),
+			v, o->backoff_ms);
+}
+
+/* Waits for one reversal, honouring Ctrl-C as documented. */
+static void wait_engine(struct reversal_engine *e, struct stop_state *st,
+			bool json, struct tally *t)
+{
+	while (reversal_engine_active(e) > 0) {
+		bool ready = false;
+
+		reversal_engine_poll(e, sig_pipe[0], POLL_MS, &ready);
+		if (ready)
+			signals_read(st);
+		if (st->abandon)
+			reversal_engine_abandon(e);
+		drain_results(e, json, t);
+	}
+	drain_results(e, json, t);
+}
+
+/* Sends the orders one after the other on one connection. */
+static int run_reversals(struct history *h, const struct wx_sub *s,
+			 const struct reverse_args *a)
+{
+	struct reversal_options o;
+	struct reversal_engine *e;
+	struct stop_state st = {0};
+	struct tally t = {0};
+	struct wx_err err = {{0}};
+	size_t sent = 0;
+	int rc;
+
+	engine_options(&o);
+	e = reversal_engine_new(h, &o, &err);
+	if (!e) {
+		fprintf(stderr, "wxrev: %s\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < a->norders && !st.no_more; i++) {
+		struct reversal_params p = {
+			.partner = s->partner,
+			.sub = s,
+			.out_trade_no = a->orders[i],
+			.note = a->note,
+			.op = operator_name(),
+		};
+
+		if (reversal_submit(e, &p, NULL, &err) != 0) {
+			fprintf(stderr, "wxrev: %s: %s\n", a->orders[i],
+				err.msg);
+			t.bad += sent > 0;
+			break;
+		}
+		sent++;
+		wait_engine(e, &st, a->json, &t);
+	}
+	if (sent < a->norders && sent > 0)
+		fprintf(stderr, _("wxrev: %zu of %zu order(s) were not sent.\n"),
+			a->norders - sent, a->norders);
+	reversal_engine_free(e);
+	rc = sent == 0 ? CLI_EXIT_USAGE : tally_status(&t);
+	return rc;
+}
+
+static int cmd_reverse(int argc, char **argv, struct cli_common *c)
+{
+	struct reverse_args a = {0};
+	struct wx_profiles *profiles = NULL;
+	struct history *h = NULL;
+	const struct wx_sub *s;
+	struct wx_err err = {{0}};
+	int exit_now = -1, first, rc = CLI_EXIT_USAGE;
+
+	first = parse_reverse(argc, argv, c, &a, &exit_now);
+	if (exit_now >= 0)
+		return exit_now;
+	if (first < 0 || check_orders(argc, argv, first, &a) != 0)
+		goto out;
+	if (load_profiles(c, &profiles) != 0)
+		goto out;
+	s = profile_find_sub(profiles, a.partner, a.sub, &err);
+	if (!s) {
+		fprintf(stderr, "wxrev: %s\n", err.msg);
+		goto out;
+	}
+	warn_plain_http(s->partner);
+	if (!a.yes && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
+		fputs(_("wxrev: not on a terminal, so there is no one to confirm: "
+			"add --yes to reverse without asking; nothing was sent.\n"),
+		      stderr);
+		goto out;
+	}
+	if (!a.yes && !confirm(s, &a)) {
+		fputs(_("wxrev: cancelled, nothing sent.\n"), stderr);
+		goto out;
+	}
+	if (open_history(c, &h) != 0) {
+		fputs(_("wxrev: nothing was sent.\n"), stderr);
+		goto out;
+	}
+	if (signals_catch() != 0) {
+		fprintf(stderr, _("wxrev: cannot set up signal handling (%s); "
+				  "nothing was sent.\n"),
+			strerror(errno));
+		goto out;
+	}
+	rc = run_reversals(h, s, &a);
+out:
+	history_close(h);
+	profile_free(profiles);
+	reverse_args_free(&a);
+	return rc;
+}
+
+/* ---- wxrev history ------------------------------------------------------ */
+
+static int parse_format(const char *s, enum history_format *f)
+{
+	if (strcmp(s, "table") == 0)
+		*f = HISTORY_TABLE;
+	else if (strcmp(s, "jsonl") == 0 || strcmp(s, "json") == 0)
+		*f = HISTORY_JSONL;
+	else if (strcmp(s, "csv") == 0)
+		*f = HISTORY_CSV;
+	else
+		return -1;
+	return 0;
+}
+
+/* One history option into the filter; -1 on a bad value. */
+static int history_option(int ch, struct history_filter *f, int *limit,
+			  enum history_format *fmt)
+{
+	enum wx_outcome o;
+
+	switch (ch) {
+	case OPT_ORDER:
+		f->order = optarg;
+		return 0;
+	case OPT_SUB:
+		f->sub = optarg;
+		return 0;
+	case OPT_CODE:
+		f->code = optarg;
+		return 0;
+	case OPT_TEXT:
+		f->text = optarg;
+		return 0;
+	case OPT_OUTCOME:
+		if (wx_outcome_parse(optarg, &o) != 0) {
+			usage_error(_("history: --outcome must be pending, "
+				      "reversed, rejected, failed or unknown, "
+				      "not \"%s\""),
+				    optarg);
+			return -1;
+		}
+		f->outcome = (int)o;
+		return 0;
+	case OPT_SINCE:
+	case OPT_UNTIL:
+		if (parse_time_ms(optarg, ch == OPT_SINCE ? &f->since_ms
+							  : &f->until_ms) != 0) {
+			usage_error(_("history: \"%s\" is not a time: use "
+				      "YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or "
+				      "@SECONDS"),
+				    optarg);
+			return -1;
+		}
+		return 0;
+	case OPT_LIMIT:
+		if (parse_int(optarg, 1, INT_MAX, limit) != 0) {
+			usage_error(_("history: --limit must be a positive "
+				      "number, not \"%s\""),
+				    optarg);
+			return -1;
+		}
+		return 0;
+	case OPT_FORMAT:
+		if (parse_format(optarg, fmt) != 0) {
+			usage_error(_("history: --format must be table, jsonl "
+				      "or csv, not \"%s\""),
+				    optarg);
+			return -1;
+		}
+		return 0;
+	default:
+		usage_error(_("history: unknown option"));
+		return -1;
+	}
+}
+
+static int cmd_history(int argc, char **argv, struct cli_common *c)
+{
+	static const struct option opts[] = {
+		COMMON_LONG_OPTIONS,
+		{"order", required_argument, NULL, OPT_ORDER},
+		{"sub", required_argument, NULL, OPT_SUB},
+		{"outcome", required_argument, NULL, OPT_OUTCOME},
+		{"code", required_argument, NULL, OPT_CODE},
+		{"text", required_argument, NULL, OPT_TEXT},
+		{"since", required_argument, NULL, OPT_SINCE},
+		{"until", required_argument, NULL, OPT_UNTIL},
+		{"limit", required_argument, NULL, OPT_LIMIT},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{NULL, 0, NULL, 0},
+	};
+	struct history_filter f = HISTORY_FILTER_ANY;
+	enum history_format fmt = HISTORY_TABLE;
+	int limit = HISTORY_DEFAULT_LIMIT, ch, exit_now = -1;
+	struct history *h = NULL;
+	struct wx_err err = {{0}};
+	int rc = CLI_EXIT_USAGE;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		if (common_option(ch, c, &exit_now)) {
+			if (exit_now >= 0)
+				return exit_now;
+			continue;
+		}
+		if (history_option(ch, &f, &limit, &fmt) != 0)
+			return CLI_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		usage_error(_("history: unexpected argument \"%s\""),
+			    argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (open_history(c, &h) != 0)
+		return CLI_EXIT_USAGE;
+	if (history_export(h, &f, limit, fmt, stdout, &err) != 0)
+		fprintf(stderr, "wxrev: %s\n", err.msg);
+	else
+		rc = CLI_EXIT_OK;
+	history_close(h);
+	return rc;
+}
+
+/* ---- wxrev profiles ----------------------------------------------------- */
+
+/* Columns a string takes on a terminal (CJK counts two). */
+static int display_width(const char *s)
+{
+	mbstate_t st;
+	int w = 0;
+	size_t n;
+	wchar_t wc;
+
+	memset(&st, 0, sizeof(st));
+	while (*s) {
+		int cw;
+
+		n = mbrtowc(&wc, s, strlen(s), &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			w++;
+			s++;
+			memset(&st, 0, sizeof(st));
+			continue;
+		}
+		cw = wcwidth(wc);
+		w += cw > 0 ? cw : 0;
+		s += n;
+	}
+	return w;
+}
+
+static void put_padded(const char *s, int width)
+{
+	char *clean = cli_sanitize(s);
+	int pad = width - display_width(clean);
+
+	fputs(clean, stdout);
+	for (int i = 0; i < pad; i++)
+		fputc(' ', stdout);
+	free(clean);
+}
+
+static int name_column(const struct wx_profiles *p)
+{
+	int w = 8;
+
+	for (size_t i = 0; i < p->npartners; i++) {
+		const struct wx_partner *pa = &p->partners[i];
+		int pw = display_width(pa->name);
+
+		w = pw > w ? pw : w;
+		for (size_t k = 0; k < pa->nsubs; k++) {
+			int sw = display_width(pa->subs[k].name) + 4;
+
+			w = sw > w ? sw : w;
+		}
+	}
+	return w > 60 ? 60 : w;
+}
+
+static void list_profiles(const struct wx_profiles *p)
+{
+	int w = name_column(p);
+
+	for (size_t i = 0; i < p->npartners; i++) {
+		const struct wx_partner *pa = &p->partners[i];
+
+		put_padded(pa->name, w);
+		printf("  %-12s  %s\n", pa->sp_mchid, pa->file);
+		for (size_t k = 0; k < pa->nsubs; k++) {
+			fputs("    ", stdout);
+			put_padded(pa->subs[k].name, w - 4);
+			printf("  %s\n", pa->subs[k].sub_mchid);
+		}
+	}
+}
+
+static int cmd_profiles(int argc, char **argv, struct cli_common *c)
+{
+	static const struct option opts[] = {
+		COMMON_LONG_OPTIONS,
+		{"check", no_argument, NULL, OPT_CHECK},
+		{NULL, 0, NULL, 0},
+	};
+	struct wx_profiles *p = NULL;
+	bool check = false;
+	int ch, exit_now = -1;
+	size_t nsubs = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		if (common_option(ch, c, &exit_now)) {
+			if (exit_now >= 0)
+				return exit_now;
+			continue;
+		}
+		if (ch != OPT_CHECK) {
+			usage_error(_("profiles: unknown option"));
+			return CLI_EXIT_USAGE;
+		}
+		check = true;
+	}
+	if (optind < argc) {
+		usage_error(_("profiles: unexpected argument \"%s\""),
+			    argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (load_profiles(c, &p) != 0)
+		return CLI_EXIT_USAGE;
+	for (size_t i = 0; i < p->npartners; i++)
+		nsubs += p->partners[i].nsubs;
+	if (check)
+		printf(_("%s: %zu partner(s), %zu sub-merchant(s), no "
+			 "problems found.\n"),
+		       p->source, p->npartners, nsubs);
+	else
+		list_profiles(p);
+	profile_free(p);
+	return CLI_EXIT_OK;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+/* Common options before the command; returns the command's index. */
+static int parse_common(int argc, char **argv, struct cli_common *c,
+			int *exit_now)
+{
+	static const struct option opts[] = {
+		COMMON_LONG_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		if (common_option(ch, c, exit_now)) {
+			if (*exit_now >= 0)
+				return argc;
+			continue;
+		}
+		usage_error(_("unknown option"));
+		*exit_now = CLI_EXIT_USAGE;
+		return argc;
+	}
+	return optind;
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct cli_common c = {0};
+	int exit_now = -1;
+	int cmd = parse_common(argc, argv, &c, &exit_now);
+	const char *name;
+
+	if (exit_now >= 0)
+		return exit_now;
+	if (cmd >= argc)
+		return tui_run(c.profiles, c.history);
+	name = argv[cmd];
+	argc -= cmd;
+	argv += cmd;
+	if (strcmp(name, "reverse") == 0)
+		return cmd_reverse(argc, argv, &c);
+	if (strcmp(name, "history") == 0)
+		return cmd_history(argc, argv, &c);
+	if (strcmp(name, "profiles") == 0)
+		return cmd_profiles(argc, argv, &c);
+	if (strcmp(name, "help") == 0) {
+		fputs(_(usage_text), stdout);
+		return CLI_EXIT_OK;
+	}
+	usage_error(_("unknown command \"%s\": use reverse, history or "
+		      "profiles"),
+		    name);
+	return CLI_EXIT_USAGE;
+}
