@@ -1040,7 +1040,7 @@ static const char *closest_key(const char *typo, const struct keyspec *ks,
 			pre++;
 		if (pre >= 5 && d > 2)
 			d = 2; /* serial_number for serial_no */
-		if (d < best_d) {
+		if (d < best_d && d < strlen(typo)) {
 			best_d = d;
 			best = ks[i].name;
 		}
@@ -1583,7 +1583,7 @@ static void load_file(struct loader *L, const char *file)
 	struct wx_profiles *o = L->out;
 	struct wx_partner *p;
 	char *data = NULL;
-	size_t len = 0;
+	size_t len = 0, skip;
 
 	errno = 0;
 	switch (read_file(file, PROFILE_MAX_BYTES, &data, &len, NULL)) {
@@ -1609,7 +1609,10 @@ static void load_file(struct loader *L, const char *file)
 		return;
 	}
 	c.dir = dir_of(file);
-	if (ydoc_parse(&c, data, len) == 0) {
+	/* Editors on Windows start UTF-8 files with a BOM; columns start after
+	 * it. */
+	skip = (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) ? 3 : 0;
+	if (ydoc_parse(&c, data + skip, len - skip) == 0) {
 		o->partners = wx_xrealloc(o->partners, (o->npartners + 1) *
 							       sizeof(*o->partners));
 		L->at = wx_xrealloc(L->at, (o->npartners + 1) * sizeof(*L->at));
