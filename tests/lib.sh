@@ -17,6 +17,21 @@ chmod 700 "$T_TMP"
 export HOME="$T_TMP/home"
 mkdir -p "$HOME"
 export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state"
+
+# WXREV_WRAP (e.g. "valgrind --error-exitcode=99 ...") runs every wxrev of
+# the suite under that command: WXREV_BIN then names a small wrapper script,
+# so tests keep calling "$WXREV_BIN" (or wxrev_cmd). T_SLOW scales the time
+# limits of tests that assert promptness, for slow wrappers.
+WXREV_REAL_BIN=$WXREV_BIN
+T_SLOW=1
+if [ -n "${WXREV_WRAP:-}" ]; then
+	WXREV_BIN="$T_TMP/wxrev-wrapped"
+	printf '#!/bin/sh\nexec %s %q "$@"\n' "$WXREV_WRAP" "$WXREV_REAL_BIN" >"$WXREV_BIN"
+	chmod 755 "$WXREV_BIN"
+	T_SLOW=${T_SLOW_FACTOR:-20}
+fi
+export WXREV_BIN WXREV_REAL_BIN
+wxrev_cmd() { "$WXREV_BIN" "$@"; }
 T_CLEANUP=()
 t_cleanup_add() { T_CLEANUP+=("$*"); }
 t__exit() {
