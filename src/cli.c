@@ -78,7 +78,8 @@ static const char usage_text[] =
 	"  wxrev history [--order NO] [--sub SUB] [--outcome O] [--code CODE]\n"
 	"                [--text TEXT] [--since TIME] [--until TIME] [--limit N]\n"
 	"                [--format table|jsonl|csv]\n"
-	"        list past reversals, newest first\n"
+	"        list past reversals, newest first (table: the last 50 unless\n"
+	"        --limit says otherwise; jsonl and csv: all)\n"
 	"  wxrev profiles [--check]\n"
 	"        list partners and sub-merchants; --check reports every problem\n"
 	"\n"
@@ -848,7 +849,7 @@ static int cmd_history(int argc, char **argv, struct cli_common *c)
 	};
 	struct history_filter f = HISTORY_FILTER_ANY;
 	enum history_format fmt = HISTORY_TABLE;
-	int limit = HISTORY_DEFAULT_LIMIT, ch, exit_now = -1;
+	int limit = -1, ch, exit_now = -1;
 	struct history *h = NULL;
 	struct wx_err err = {{0}};
 	int rc = CLI_EXIT_USAGE;
@@ -868,6 +869,8 @@ static int cmd_history(int argc, char **argv, struct cli_common *c)
 			    argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
+	if (limit < 0) /* a screenful for people, everything for exports */
+		limit = fmt == HISTORY_TABLE ? HISTORY_DEFAULT_LIMIT : 0;
 	if (open_history(c, &h) != 0)
 		return CLI_EXIT_USAGE;
 	if (history_export(h, &f, limit, fmt, stdout, &err) != 0)
