@@ -17,45 +17,45 @@
 
 #include <curl/curl.h>
 
-#define HTTP_HEADER_CAP (64 * 1024)
+#define HTTP_HEADER_CAP		(64 * 1024)
 #define HTTP_DEFAULT_CONNECT_MS 5000L
 #define HTTP_DEFAULT_TIMEOUT_MS 10000L
-#define HTTP_HOST_MAX 256
+#define HTTP_HOST_MAX		256
 
 struct http_client {
-	CURLM *multi;                /* owns the connection cache */
-	struct http_transfer *all;   /* every transfer not yet freed */
-	struct http_transfer *done;  /* finished, not yet collected (FIFO) */
+	CURLM *multi;		    /* owns the connection cache */
+	struct http_transfer *all;  /* every transfer not yet freed */
+	struct http_transfer *done; /* finished, not yet collected (FIFO) */
 	struct http_transfer **done_tail; /* where the next finished one goes */
-	int running;                 /* transfers inside the multi */
-	char *sys_cainfo;            /* system CA bundle file, or NULL */
-	char *sys_capath;            /* system hashed CA folder, or NULL */
+	int running;			  /* transfers inside the multi */
+	char *sys_cainfo;		  /* system CA bundle file, or NULL */
+	char *sys_capath;		  /* system hashed CA folder, or NULL */
 };
 
 struct http_transfer {
-	struct http_client *client;  /* owner */
-	struct http_transfer *prev;  /* in client->all */
-	struct http_transfer *next;  /* in client->all */
+	struct http_client *client;	 /* owner */
+	struct http_transfer *prev;	 /* in client->all */
+	struct http_transfer *next;	 /* in client->all */
 	struct http_transfer *next_done; /* in client->done */
-	CURL *easy;                  /* the libcurl transfer */
-	CURLU *url;                  /* parsed once: checked and used */
-	struct curl_slist *headers;  /* request headers given to libcurl */
-	struct wx_buf body;          /* response body so far */
-	struct http_header *hdrs;    /* headers of the latest status line */
-	size_t nhdrs;                /* entries used in hdrs */
-	size_t hdrs_cap;             /* entries allocated in hdrs */
-	size_t header_bytes;         /* header bytes received, all responses */
-	bool header_overflow;        /* headers passed HTTP_HEADER_CAP */
-	bool request_written;        /* libcurl wrote request bytes */
-	bool running;                /* inside the multi */
-	bool queued;                 /* in client->done */
-	char host[HTTP_HOST_MAX];    /* for messages */
-	long connect_timeout_ms;     /* as applied */
-	long timeout_ms;             /* as applied */
-	int64_t started_ms;          /* monotonic start */
-	void *user;                  /* caller's pointer */
+	CURL *easy;			 /* the libcurl transfer */
+	CURLU *url;			 /* parsed once: checked and used */
+	struct curl_slist *headers;	 /* request headers given to libcurl */
+	struct wx_buf body;		 /* response body so far */
+	struct http_header *hdrs;	 /* headers of the latest status line */
+	size_t nhdrs;			 /* entries used in hdrs */
+	size_t hdrs_cap;		 /* entries allocated in hdrs */
+	size_t header_bytes;	      /* header bytes received, all responses */
+	bool header_overflow;	      /* headers passed HTTP_HEADER_CAP */
+	bool request_written;	      /* libcurl wrote request bytes */
+	bool running;		      /* inside the multi */
+	bool queued;		      /* in client->done */
+	char host[HTTP_HOST_MAX];     /* for messages */
+	long connect_timeout_ms;      /* as applied */
+	long timeout_ms;	      /* as applied */
+	int64_t started_ms;	      /* monotonic start */
+	void *user;		      /* caller's pointer */
 	char errbuf[CURL_ERROR_SIZE]; /* libcurl's own detail */
-	struct http_response resp;   /* filled at completion */
+	struct http_response resp;    /* filled at completion */
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -162,21 +162,29 @@ static int check_url(struct http_transfer *t, const char *url, bool *plain,
 
 	t->url = url_parse(url);
 	if (!t->url)
-		return wx_err_set(err, _("%s is not a valid URL: check the "
-					 "profile's base_url"), url);
+		return wx_err_set(err,
+				  _("%s is not a valid URL: check the "
+				    "profile's base_url"),
+				  url);
 	if (url_part(t->url, CURLUPART_SCHEME, scheme, sizeof(scheme)) != 0 ||
 	    url_part(t->url, CURLUPART_HOST, t->host, sizeof(t->host)) != 0)
-		return wx_err_set(err, _("%s has no usable scheme or host: "
-					 "check the profile's base_url"), url);
+		return wx_err_set(err,
+				  _("%s has no usable scheme or host: "
+				    "check the profile's base_url"),
+				  url);
 	*plain = strcmp(scheme, "http") == 0;
 	if (strcmp(scheme, "https") != 0 && !*plain)
-		return wx_err_set(err, _("%s is not an https:// URL: wxrev "
-					 "only speaks HTTPS"), url);
+		return wx_err_set(err,
+				  _("%s is not an https:// URL: wxrev "
+				    "only speaks HTTPS"),
+				  url);
 	if (*plain && !http_host_is_loopback(t->host))
-		return wx_err_set(err, _("refusing %s: plain http:// is only "
-					 "allowed to loopback addresses "
-					 "(127.0.0.0/8, ::1, localhost), "
-					 "use https://"), url);
+		return wx_err_set(err,
+				  _("refusing %s: plain http:// is only "
+				    "allowed to loopback addresses "
+				    "(127.0.0.0/8, ::1, localhost), "
+				    "use https://"),
+				  url);
 	return 0;
 }
 
@@ -189,8 +197,10 @@ struct http_client *http_client_new(struct wx_err *err)
 
 	pthread_once(&global_once, global_init);
 	if (global_rc != CURLE_OK) {
-		wx_err_set(err, _("libcurl could not start (%s): reinstall "
-				  "libcurl"), curl_easy_strerror(global_rc));
+		wx_err_set(err,
+			   _("libcurl could not start (%s): reinstall "
+			     "libcurl"),
+			   curl_easy_strerror(global_rc));
 		return NULL;
 	}
 	c = wx_xcalloc(1, sizeof(*c));
@@ -305,14 +315,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 
 /* Marks the request as written once libcurl hands request bytes to the
  * socket; that is the line between "nothing sent" and "outcome unknown". */
-static int on_debug(CURL *easy, curl_infotype type, char *p, size_t n,
-		    void *ud)
+static int on_debug(CURL *easy, curl_infotype type, char *p, size_t n, void *ud)
 {
 	struct http_transfer *t = ud;
 
 	(void)easy;
-	(void)p;
-	if ((type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT) && n > 0)
+	if (n == 0)
+		return 0;
+	/* A proxy's CONNECT is not the request. */
+	if (type == CURLINFO_HEADER_OUT &&
+	    !(n >= 8 && !memcmp(p, "CONNECT ", 8)))
+		t->request_written = true;
+	if (type == CURLINFO_DATA_OUT)
 		t->request_written = true;
 	return 0;
 }
@@ -351,13 +365,15 @@ static int set_trust(struct http_transfer *t, const char *ca_file,
 		curl_easy_setopt(t->easy, CURLOPT_CAPATH, c->sys_capath);
 	if (!ca_file) {
 		if (c->sys_cainfo)
-			curl_easy_setopt(t->easy, CURLOPT_CAINFO, c->sys_cainfo);
+			curl_easy_setopt(t->easy, CURLOPT_CAINFO,
+					 c->sys_cainfo);
 		return 0;
 	}
 	if (access(ca_file, R_OK) != 0)
-		return wx_err_set(err, _("cannot read ca_file %s: %s; fix the "
-					 "profile's api.ca_file"), ca_file,
-				  strerror(errno));
+		return wx_err_set(err,
+				  _("cannot read ca_file %s: %s; fix the "
+				    "profile's api.ca_file"),
+				  ca_file, strerror(errno));
 	if (c->sys_capath) {
 		curl_easy_setopt(t->easy, CURLOPT_CAINFO, ca_file);
 		return 0;
@@ -422,6 +438,10 @@ static void set_policy(struct http_transfer *t, bool plain)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	/* One request per exchange; HTTP/1.1 sends the header names exactly
+	 * as the caller records them. */
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, t->connect_timeout_ms);
@@ -436,9 +456,9 @@ static void set_policy(struct http_transfer *t, bool plain)
 	curl_easy_setopt(e, CURLOPT_DEBUGDATA, t);
 	curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-	/* A proxy for a loopback target would carry signed requests in
-	 * clear text off this machine. */
-	if (plain)
+	/* A proxy cannot reach this machine's loopback, and for http:// it
+	 * would carry signed requests in clear text off the machine. */
+	if (http_host_is_loopback(t->host))
 		curl_easy_setopt(e, CURLOPT_PROXY, "");
 }
 
@@ -493,10 +513,10 @@ struct http_transfer *http_start(struct http_client *c,
 	t->client = c;
 	t->user = req->user;
 	t->connect_timeout_ms = req->connect_timeout_ms > 0
-					? req->connect_timeout_ms
-					: HTTP_DEFAULT_CONNECT_MS;
+				    ? req->connect_timeout_ms
+				    : HTTP_DEFAULT_CONNECT_MS;
 	t->timeout_ms =
-		req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
+	    req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
 	if (!req->url || check_url(t, req->url, &plain, err) != 0) {
 		if (!req->url)
 			wx_err_set(err, _("no URL given: set the profile's "
@@ -516,8 +536,10 @@ struct http_transfer *http_start(struct http_client *c,
 	set_method_and_body(t, req);
 	t->started_ms = wx_monotonic_ms();
 	if (curl_multi_add_handle(c->multi, t->easy) != CURLM_OK) {
-		wx_err_set(err, _("libcurl refused the transfer to %s: check "
-				  "free memory"), t->host);
+		wx_err_set(err,
+			   _("libcurl refused the transfer to %s: check "
+			     "free memory"),
+			   t->host);
 		goto fail;
 	}
 	t->running = true;
@@ -584,17 +606,18 @@ static void explain_timeout(struct http_transfer *t, char *out, size_t n)
 
 	if (r->request_sent)
 		say(out, n,
-			 _("timed out after %.1f s waiting for %s to answer; "
-			   "the request was sent, so check the order's state "
-			   "before sending again"),
-			 secs(t->timeout_ms), t->host);
+		    _("timed out after %.1f s waiting for %s to answer; "
+		      "the request was sent, so check the order's state "
+		      "before sending again"),
+		    secs(t->timeout_ms), t->host);
 	else
 		say(out, n,
-			 _("timed out after %.1f s connecting to %s: check "
-			   "the network, a firewall or the proxy settings"),
-			 secs(r->host_unreachable ? t->connect_timeout_ms
-						  : t->timeout_ms),
-			 t->host);
+		    _("timed out after %.1f s connecting to %s: check "
+		      "the network, a firewall or the proxy settings"),
+		    secs(t->connect_timeout_ms < t->timeout_ms
+			     ? t->connect_timeout_ms
+			     : t->timeout_ms),
+		    t->host);
 }
 
 static void explain_connect(struct http_transfer *t, char *out, size_t n)
@@ -604,14 +627,15 @@ static void explain_connect(struct http_transfer *t, char *out, size_t n)
 	curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_errno);
 	if (os_errno == ECONNREFUSED)
 		say(out, n,
-			 _("%s refused the connection: check the URL's port "
-			   "and that the server is running"),
-			 t->host);
+		    _("%s refused the connection (%s): check the URL's "
+		      "port, the proxy settings and that the server is "
+		      "running"),
+		    t->host, t->errbuf);
 	else
 		say(out, n,
-			 _("cannot connect to %s (%s): check the network, a "
-			   "firewall or the proxy settings"),
-			 t->host, t->errbuf[0] ? t->errbuf : "unreachable");
+		    _("cannot connect to %s (%s): check the network, a "
+		      "firewall or the proxy settings"),
+		    t->host, t->errbuf[0] ? t->errbuf : "unreachable");
 }
 
 static void explain(struct http_transfer *t, CURLcode rc)
@@ -622,23 +646,29 @@ static void explain(struct http_transfer *t, CURLcode rc)
 	const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
 
 	if (r->truncated) {
-		say(out, n, _("the answer was larger than 1 MiB and was "
-				   "cut off"));
+		say(out, n,
+		    _("the answer was larger than 1 MiB and was "
+		      "cut off"));
 		return;
 	}
 	if (t->header_overflow) {
-		say(out, n, _("the answer's headers were larger than "
-				   "64 KiB and were cut off"));
+		say(out, n,
+		    _("the answer's headers were larger than "
+		      "64 KiB and were cut off"));
 		return;
 	}
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
-		say(out, n, _("cannot resolve %s: check the network or "
-				   "DNS"), t->host);
+		say(out, n,
+		    _("cannot resolve %s: check the network or "
+		      "DNS"),
+		    t->host);
 		break;
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		say(out, n, _("cannot resolve the proxy (%s): check the "
-				   "https_proxy/all_proxy variables"), detail);
+		say(out, n,
+		    _("cannot resolve the proxy (%s): check the "
+		      "https_proxy/all_proxy variables"),
+		    detail);
 		break;
 	case CURLE_COULDNT_CONNECT:
 		explain_connect(t, out, n);
@@ -647,36 +677,51 @@ static void explain(struct http_transfer *t, CURLcode rc)
 		explain_timeout(t, out, n);
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
+		if (strstr(detail, "subject name") || strstr(detail, "match")) {
+			say(out, n,
+			    _("the server's certificate is not for "
+			      "%s (%s): check the URL's host name"),
+			    t->host, detail);
+			break;
+		}
+		/* fall through */
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_ISSUER_ERROR:
-		say(out, n, _("the server's certificate is not trusted: "
-				   "%s; for a test endpoint set api.ca_file to "
-				   "the CA that issued it"), detail);
+		say(out, n,
+		    _("the server's certificate is not trusted: "
+		      "%s; for a test endpoint set api.ca_file to "
+		      "the CA that issued it"),
+		    detail);
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
-		say(out, n, _("the TLS handshake with %s failed (%s): "
-				   "check that the URL is an HTTPS endpoint"),
-			 t->host, detail);
+		say(out, n,
+		    _("the TLS handshake with %s failed (%s): "
+		      "check that the URL is an HTTPS endpoint"),
+		    t->host, detail);
 		break;
 	case CURLE_GOT_NOTHING:
-		say(out, n, _("%s closed the connection without "
-				   "answering; the request was sent, so check "
-				   "the order's state before sending again"),
-			 t->host);
+		say(out, n,
+		    _("%s closed the connection without "
+		      "answering; the request was sent, so check "
+		      "the order's state before sending again"),
+		    t->host);
 		break;
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
-		say(out, n, _("the connection to %s broke during the "
-				   "exchange (%s); check the order's state "
-				   "before sending again"), t->host, detail);
+		say(out, n,
+		    _("the connection to %s broke during the "
+		      "exchange (%s); check the order's state "
+		      "before sending again"),
+		    t->host, detail);
 		break;
 	default:
-		say(out, n, _("the request to %s failed (%s): check the "
-				   "network and the profile's URL"), t->host,
-			 detail);
+		say(out, n,
+		    _("the request to %s failed (%s): check the "
+		      "network and the profile's URL"),
+		    t->host, detail);
 		break;
 	}
 }
@@ -684,7 +729,6 @@ static void explain(struct http_transfer *t, CURLcode rc)
 static void finish(struct http_transfer *t, CURLcode rc)
 {
 	struct http_response *r = &t->resp;
-	curl_off_t connect_us = 0;
 
 	r->latency_ms = wx_monotonic_ms() - t->started_ms;
 	r->curl_code = (int)rc;
@@ -693,14 +737,14 @@ static void finish(struct http_transfer *t, CURLcode rc)
 	r->body = wx_buf_take(&t->body);
 	r->headers = t->hdrs;
 	r->nheaders = t->nhdrs;
-	r->request_sent = t->request_written || rc == CURLE_OK ||
-			  !failed_before_sending(rc);
-	curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+	r->request_sent =
+	    t->request_written || rc == CURLE_OK || !failed_before_sending(rc);
+	/* A timeout before the request went out (DNS, TCP or TLS hanging)
+	 * means this host could not be reached in time either. */
 	r->host_unreachable =
-		!r->request_sent && (rc == CURLE_COULDNT_RESOLVE_HOST ||
-				     rc == CURLE_COULDNT_CONNECT ||
-				     (rc == CURLE_OPERATION_TIMEDOUT &&
-				      connect_us == 0));
+	    !r->request_sent &&
+	    (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
+	     rc == CURLE_OPERATION_TIMEDOUT);
 	if (rc != CURLE_OK)
 		explain(t, rc);
 }
@@ -750,7 +794,8 @@ int http_client_poll(struct http_client *c, int extra_fd, int timeout_ms,
 	curl_multi_poll(c->multi, &wfd, extra_fd >= 0 ? 1 : 0,
 			timeout_ms < 0 ? 0 : timeout_ms, NULL);
 	if (extra_fd >= 0 && fd_ready)
-		*fd_ready = (wfd.revents & CURL_WAIT_POLLIN) || fd_hung_up(extra_fd);
+		*fd_ready =
+		    (wfd.revents & CURL_WAIT_POLLIN) || fd_hung_up(extra_fd);
 	curl_multi_perform(c->multi, &running);
 	collect(c);
 	return c->running;
@@ -770,7 +815,8 @@ struct http_transfer *http_client_next_done(struct http_client *c)
 	return t;
 }
 
-const struct http_response *http_transfer_response(const struct http_transfer *t)
+const struct http_response *
+http_transfer_response(const struct http_transfer *t)
 {
 	return &t->resp;
 }

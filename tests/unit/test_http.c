@@ -27,29 +27,29 @@
 #define SLOW_MS 1500
 
 static const unsigned char gzip_body[] = {
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xcb,
-	0x48, 0xcd, 0xc9, 0xc9, 0xd7, 0x51, 0x48, 0xce, 0xcf, 0x2d, 0x28,
-	0x4a, 0x2d, 0x2e, 0x4e, 0x4d, 0x51, 0x28, 0xcf, 0x2f, 0xca, 0x49,
-	0xe1, 0x02, 0x00, 0x3f, 0xba, 0x39, 0x3c, 0x18, 0x00, 0x00, 0x00,
+    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xcb,
+    0x48, 0xcd, 0xc9, 0xc9, 0xd7, 0x51, 0x48, 0xce, 0xcf, 0x2d, 0x28,
+    0x4a, 0x2d, 0x2e, 0x4e, 0x4d, 0x51, 0x28, 0xcf, 0x2f, 0xca, 0x49,
+    0xe1, 0x02, 0x00, 0x3f, 0xba, 0x39, 0x3c, 0x18, 0x00, 0x00, 0x00,
 };
 
 struct server {
-	struct MHD_Daemon *d;   /* running daemon */
-	int port;               /* bound port on 127.0.0.1 */
-	pthread_mutex_t lock;   /* guards the fields below */
-	int connections;        /* TCP connections accepted */
-	int requests;           /* requests answered */
-	char body[256];         /* last request body */
-	char content_type[64];  /* last Content-Type */
-	char custom[64];        /* last X-Custom */
-	bool saw_encoding;      /* last request had Accept-Encoding */
-	bool saw_expect;        /* last request had Expect */
+	struct MHD_Daemon *d;  /* running daemon */
+	int port;	       /* bound port on 127.0.0.1 */
+	pthread_mutex_t lock;  /* guards the fields below */
+	int connections;       /* TCP connections accepted */
+	int requests;	       /* requests answered */
+	char body[256];	       /* last request body */
+	char content_type[64]; /* last Content-Type */
+	char custom[64];       /* last X-Custom */
+	bool saw_encoding;     /* last request had Accept-Encoding */
+	bool saw_expect;       /* last request had Expect */
 };
 
 static struct server plain_srv, tls_srv;
-static char keydir[200];    /* demo keys: server cert and its CA */
-static char otherdir[300];  /* an unrelated CA */
-static char hashdir[300];   /* hashed folder holding the test CA */
+static char keydir[200];   /* demo keys: server cert and its CA */
+static char otherdir[300]; /* an unrelated CA */
+static char hashdir[300];  /* hashed folder holding the test CA */
 static char ca_pem[400], other_ca_pem[400];
 static char *server_cert, *server_key;
 static char big_body[2 * 1024 * 1024];
@@ -60,7 +60,8 @@ static char huge_header[1024];
 static void copy_header(struct MHD_Connection *conn, const char *name,
 			char *out, size_t n)
 {
-	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+	const char *v =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 
 	snprintf(out, n, "%s", v ? v : "");
 }
@@ -73,7 +74,7 @@ static void record(struct server *s, struct MHD_Connection *conn)
 		    sizeof(s->content_type));
 	copy_header(conn, "X-Custom", s->custom, sizeof(s->custom));
 	s->saw_encoding = MHD_lookup_connection_value(
-				  conn, MHD_HEADER_KIND, "Accept-Encoding") != NULL;
+			      conn, MHD_HEADER_KIND, "Accept-Encoding") != NULL;
 	s->saw_expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						    "Expect") != NULL;
 	pthread_mutex_unlock(&s->lock);
@@ -85,7 +86,7 @@ static struct MHD_Response *make_response(const char *url)
 
 	if (strcmp(url, "/big") == 0)
 		return MHD_create_response_from_buffer(
-			sizeof(big_body), big_body, MHD_RESPMEM_PERSISTENT);
+		    sizeof(big_body), big_body, MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/gzip") == 0) {
 		r = MHD_create_response_from_buffer(sizeof(gzip_body),
 						    (void *)gzip_body,
@@ -134,8 +135,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		pthread_mutex_lock(&s->lock);
 		strncat(s->body, upload,
 			*upload_size < sizeof(s->body) - strlen(s->body) - 1
-				? *upload_size
-				: sizeof(s->body) - strlen(s->body) - 1);
+			    ? *upload_size
+			    : sizeof(s->body) - strlen(s->body) - 1);
 		pthread_mutex_unlock(&s->lock);
 		*upload_size = 0;
 		return MHD_YES;
@@ -165,19 +166,19 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 static int server_start(struct server *s, bool tls)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_THREAD_PER_CONNECTION;
+	unsigned flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	pthread_mutex_init(&s->lock, NULL);
 	if (tls)
 		flags |= MHD_USE_TLS;
 	s->d = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &sa,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(512 * 1024),
-		tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, server_key,
-		MHD_OPTION_HTTPS_MEM_CERT, server_cert, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, &sa,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(512 * 1024),
+	    tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, server_key,
+	    MHD_OPTION_HTTPS_MEM_CERT, server_cert, MHD_OPTION_END);
 	if (!s->d)
 		return -1;
 	s->port = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT)->port;
@@ -331,10 +332,10 @@ static int teardown_all(void **state)
 /* ---- helpers ---- */
 
 static const char *const json_headers[] = {
-	"Content-Type: application/json",
-	"Accept: application/json",
-	"X-Custom: custom-value",
-	NULL,
+    "Content-Type: application/json",
+    "Accept: application/json",
+    "X-Custom: custom-value",
+    NULL,
 };
 
 static char *url_of(const struct server *s, const char *scheme,
@@ -342,20 +343,21 @@ static char *url_of(const struct server *s, const char *scheme,
 {
 	static char url[128];
 
-	snprintf(url, sizeof(url), "%s://127.0.0.1:%d%s", scheme, s->port, path);
+	snprintf(url, sizeof(url), "%s://127.0.0.1:%d%s", scheme, s->port,
+		 path);
 	return url;
 }
 
 static struct http_request post_to(const char *url)
 {
 	struct http_request req = {
-		.url = url,
-		.method = "POST",
-		.headers = json_headers,
-		.body = "{\"sp_mchid\":\"1230000109\"}",
-		.body_len = strlen("{\"sp_mchid\":\"1230000109\"}"),
-		.connect_timeout_ms = 2000,
-		.timeout_ms = 5000,
+	    .url = url,
+	    .method = "POST",
+	    .headers = json_headers,
+	    .body = "{\"sp_mchid\":\"1230000109\"}",
+	    .body_len = strlen("{\"sp_mchid\":\"1230000109\"}"),
+	    .connect_timeout_ms = 2000,
+	    .timeout_ms = 5000,
 	};
 	return req;
 }
@@ -533,8 +535,8 @@ static void ca_file_adds_to_system_bundle(void **state)
 	req.ca_file = NULL;
 	t = run(c, &req);
 	assert_false(http_transfer_response(t)->request_sent);
-	assert_non_null(strstr(http_transfer_response(t)->error,
-			       "not trusted"));
+	assert_non_null(
+	    strstr(http_transfer_response(t)->error, "not trusted"));
 	http_transfer_free(t);
 	http_client_free(c);
 }
@@ -556,11 +558,11 @@ static void unreadable_ca_file_refused(void **state)
 static void plain_http_refused_off_loopback(void **state)
 {
 	static const char *const urls[] = {
-		"http://api.mch.weixin.qq.com/v3/pay",
-		"http://10.0.0.1:8080/",
-		"http://127.0.0.1@example.com/",
-		"http://localhost.example.com/",
-		"http://127.0.0.1.example.com/",
+	    "http://api.mch.weixin.qq.com/v3/pay",
+	    "http://10.0.0.1:8080/",
+	    "http://127.0.0.1@example.com/",
+	    "http://localhost.example.com/",
+	    "http://127.0.0.1.example.com/",
 	};
 	struct http_client *c = http_client_new(NULL);
 
@@ -609,7 +611,8 @@ static void connection_refused_is_unreachable(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
 	close(fd);
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/x", ntohs(sa.sin_port));
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/x",
+		 ntohs(sa.sin_port));
 	req = post_to(url);
 	t = run(c, &req);
 	r = http_transfer_response(t);
@@ -726,9 +729,161 @@ static void sequential_calls_reuse_connection(void **state)
 	reuse_one_connection(&tls_srv, "https");
 }
 
+/* A loopback listener that never answers: the kernel accepts the TCP
+ * connection, nothing speaks TLS. */
+static int silent_listener(int *port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* Accepts one connection, reads the request, hangs up without a word. */
+static void *hang_up_after_request(void *arg)
+{
+	int lfd = *(int *)arg;
+	int fd = accept(lfd, NULL, NULL);
+	char buf[4096];
+	size_t got = 0;
+	ssize_t n;
+
+	while (fd >= 0 && got < sizeof(buf) - 1) {
+		n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		buf[got] = '\0';
+		if (strstr(buf, "1230000109\"}"))
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static void handshake_timeout_is_not_sent(void **state)
+{
+	struct http_client *c = http_client_new(NULL);
+	struct http_request req;
+	struct http_transfer *t;
+	const struct http_response *r;
+	char url[64];
+	int port;
+	int fd = silent_listener(&port);
+
+	(void)state;
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/x", port);
+	req = post_to(url);
+	req.connect_timeout_ms = 300;
+	t = run(c, &req);
+	r = http_transfer_response(t);
+	assert_false(r->request_sent);
+	assert_true(r->host_unreachable);
+	assert_non_null(strstr(r->error, "timed out after 0.3 s connecting"));
+	http_transfer_free(t);
+	http_client_free(c);
+	close(fd);
+}
+
+static void hang_up_after_request_is_sent(void **state)
+{
+	struct http_client *c = http_client_new(NULL);
+	struct http_request req;
+	struct http_transfer *t;
+	const struct http_response *r;
+	char url[64];
+	int port;
+	int fd = silent_listener(&port);
+	pthread_t th;
+
+	(void)state;
+	assert_int_equal(pthread_create(&th, NULL, hang_up_after_request, &fd),
+			 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", port);
+	req = post_to(url);
+	t = run(c, &req);
+	pthread_join(th, NULL);
+	r = http_transfer_response(t);
+	assert_true(r->request_sent);
+	assert_false(r->host_unreachable);
+	assert_int_equal(r->status, 0);
+	assert_non_null(strstr(r->error, "closed the connection without "
+					 "answering"));
+	http_transfer_free(t);
+	http_client_free(c);
+	close(fd);
+}
+
+static void unknown_host_is_unreachable(void **state)
+{
+	struct http_client *c = http_client_new(NULL);
+	struct http_request req = post_to("https://wxrev-test.invalid/v3/x");
+	struct http_transfer *t;
+	const struct http_response *r;
+
+	(void)state;
+	t = run(c, &req);
+	r = http_transfer_response(t);
+	assert_false(r->request_sent);
+	assert_true(r->host_unreachable);
+	/* Without any DNS server the lookup may time out instead. */
+	assert_non_null(strstr(r->error, "wxrev-test.invalid"));
+	http_transfer_free(t);
+	http_client_free(c);
+}
+
+/* Proxy variables are libcurl's business, but no proxy can reach this
+ * machine's loopback. */
+static void loopback_bypasses_proxy(void **state)
+{
+	struct http_client *c = http_client_new(NULL);
+	struct http_request req = post_to(url_of(&plain_srv, "http", "/ok"));
+	struct http_transfer *t;
+
+	(void)state;
+	setenv("http_proxy", "http://127.0.0.1:9", 1);
+	setenv("https_proxy", "http://127.0.0.1:9", 1);
+	t = run(c, &req);
+	unsetenv("http_proxy");
+	unsetenv("https_proxy");
+	assert_string_equal(http_transfer_response(t)->error, "");
+	assert_int_equal(http_transfer_response(t)->status, 200);
+	http_transfer_free(t);
+	http_client_free(c);
+}
+
+static void proxy_variable_is_honoured(void **state)
+{
+	struct http_client *c = http_client_new(NULL);
+	struct http_request req = post_to("https://api.mch.weixin.qq.com/v3/x");
+	struct http_transfer *t;
+	const struct http_response *r;
+
+	(void)state;
+	/* Port 9 on loopback is closed: the failure names the proxy, which
+	 * proves the variable was read (no DNS for the real host needed). */
+	setenv("https_proxy", "http://127.0.0.1:9", 1);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+	t = run(c, &req);
+	unsetenv("https_proxy");
+	r = http_transfer_response(t);
+	assert_false(r->request_sent);
+	assert_non_null(strstr(r->error, "127.0.0.1 port 9"));
+	http_transfer_free(t);
+	http_client_free(c);
+}
+
 struct delayed_write {
-	int fd;     /* pipe's write end */
-	int ms;     /* delay before writing */
+	int fd; /* pipe's write end */
+	int ms; /* delay before writing */
 };
 
 static void *write_later(void *arg)
@@ -797,14 +952,25 @@ static void client_free_releases_running(void **state)
 static void loopback_table(void **state)
 {
 	static const char *const yes[] = {
-		"127.0.0.1", "127.255.0.3", "127.0.0.1", "::1", "[::1]",
-		"localhost", "LocalHost", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1",
+	    "127.0.0.1",       "127.255.0.3", "127.0.0.1", "::1",
+	    "[::1]",	       "localhost",   "LocalHost", "::ffff:127.0.0.1",
+	    "0:0:0:0:0:0:0:1",
 	};
 	static const char *const no[] = {
-		"128.0.0.1", "126.255.255.255", "1.127.0.0", "0.0.0.0",
-		"10.0.0.1", "::", "::2", "[::1", "example.com",
-		"localhost.example.com", "127.0.0.1.example.com", "",
-		"127.0.0.1:80", "::ffff:10.0.0.1",
+	    "128.0.0.1",
+	    "126.255.255.255",
+	    "1.127.0.0",
+	    "0.0.0.0",
+	    "10.0.0.1",
+	    "::",
+	    "::2",
+	    "[::1",
+	    "example.com",
+	    "localhost.example.com",
+	    "127.0.0.1.example.com",
+	    "",
+	    "127.0.0.1:80",
+	    "::ffff:10.0.0.1",
 	};
 
 	(void)state;
@@ -824,10 +990,10 @@ static void url_split_cases(void **state)
 	char scheme[16], host[64];
 
 	(void)state;
-	assert_int_equal(http_url_split("https://api.mch.weixin.qq.com/v3/pay/x",
-					scheme, sizeof(scheme), host,
-					sizeof(host)),
-			 0);
+	assert_int_equal(
+	    http_url_split("https://api.mch.weixin.qq.com/v3/pay/x", scheme,
+			   sizeof(scheme), host, sizeof(host)),
+	    0);
 	assert_string_equal(scheme, "https");
 	assert_string_equal(host, "api.mch.weixin.qq.com");
 	assert_int_equal(http_url_split("http://user:pw@127.0.0.1:8080/a?b#c",
@@ -853,37 +1019,42 @@ static void url_split_cases(void **state)
 	assert_int_equal(http_url_split("https://", scheme, sizeof(scheme),
 					host, sizeof(host)),
 			 -1);
-	assert_int_equal(http_url_split(NULL, scheme, sizeof(scheme), host,
-					sizeof(host)),
-			 -1);
+	assert_int_equal(
+	    http_url_split(NULL, scheme, sizeof(scheme), host, sizeof(host)),
+	    -1);
 	/* A host that does not fit is an error, not a silent cut. */
-	assert_int_equal(http_url_split("https://api.mch.weixin.qq.com/", scheme,
-					sizeof(scheme), host, 8),
+	assert_int_equal(http_url_split("https://api.mch.weixin.qq.com/",
+					scheme, sizeof(scheme), host, 8),
 			 -1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(loopback_table),
-		cmocka_unit_test(url_split_cases),
-		cmocka_unit_test(plain_post_to_loopback),
-		cmocka_unit_test(header_lookup_ignores_case),
-		cmocka_unit_test(https_trusted_through_ca_file),
-		cmocka_unit_test(https_untrusted_fails_before_sending),
-		cmocka_unit_test(ca_file_adds_to_system_folder),
-		cmocka_unit_test(ca_file_adds_to_system_bundle),
-		cmocka_unit_test(unreadable_ca_file_refused),
-		cmocka_unit_test(plain_http_refused_off_loopback),
-		cmocka_unit_test(other_schemes_refused),
-		cmocka_unit_test(connection_refused_is_unreachable),
-		cmocka_unit_test(oversized_body_is_cut),
-		cmocka_unit_test(oversized_headers_are_cut),
-		cmocka_unit_test(timeout_after_sending_is_sent),
-		cmocka_unit_test(gzip_body_stays_raw),
-		cmocka_unit_test(sequential_calls_reuse_connection),
-		cmocka_unit_test(extra_fd_wakes_poll),
-		cmocka_unit_test(client_free_releases_running),
+	    cmocka_unit_test(loopback_table),
+	    cmocka_unit_test(url_split_cases),
+	    cmocka_unit_test(plain_post_to_loopback),
+	    cmocka_unit_test(header_lookup_ignores_case),
+	    cmocka_unit_test(https_trusted_through_ca_file),
+	    cmocka_unit_test(https_untrusted_fails_before_sending),
+	    cmocka_unit_test(ca_file_adds_to_system_folder),
+	    cmocka_unit_test(ca_file_adds_to_system_bundle),
+	    cmocka_unit_test(unreadable_ca_file_refused),
+	    cmocka_unit_test(plain_http_refused_off_loopback),
+	    cmocka_unit_test(other_schemes_refused),
+	    cmocka_unit_test(connection_refused_is_unreachable),
+	    cmocka_unit_test(oversized_body_is_cut),
+	    cmocka_unit_test(oversized_headers_are_cut),
+	    cmocka_unit_test(timeout_after_sending_is_sent),
+	    cmocka_unit_test(gzip_body_stays_raw),
+	    cmocka_unit_test(sequential_calls_reuse_connection),
+	    cmocka_unit_test(handshake_timeout_is_not_sent),
+	    cmocka_unit_test(hang_up_after_request_is_sent),
+	    cmocka_unit_test(unknown_host_is_unreachable),
+	    cmocka_unit_test(loopback_bypasses_proxy),
+	    cmocka_unit_test(proxy_variable_is_honoured),
+	    cmocka_unit_test(extra_fd_wakes_poll),
+	    cmocka_unit_test(client_free_releases_running),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
