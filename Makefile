@@ -47,12 +47,12 @@ HELPER_SRC := $(wildcard tests/integration/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/integration/helpers/%.c=$(BUILD)/bin/%)
 
 # libFuzzer harnesses: tests/fuzz/fuzz_*.c, each linked with the other
-# tests/fuzz/*.c files and every src/ object except main and the UI.
+# tests/fuzz/*.c files and every src/ object except main, cli and the UI.
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB_SRC := $(filter-out $(FUZZ_SRC),$(wildcard tests/fuzz/*.c))
-FUZZ_LIB_OBJ := $(filter-out $(BUILD)/src/tui/%,$(LIB_OBJ)) \
+FUZZ_LIB_OBJ := $(filter-out $(BUILD)/src/tui/% $(BUILD)/src/cli.o,$(LIB_OBJ)) \
 	$(FUZZ_LIB_SRC:%.c=$(BUILD)/%.o)
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -89,7 +89,7 @@ $(BUILD)/bin/%: tests/integration/helpers/%.c
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(UNIT_HELPER_OBJ)
 	@mkdir -p $(@D)
