@@ -124,12 +124,23 @@ struct ydoc {
 	int ndocs;       /* documents seen */
 };
 
+/* A problem in one file, kept until the file is done so that messages come
+ * out in line order. */
+struct fmsg {
+	unsigned line; /* 0 for the file as a whole */
+	unsigned col;
+	size_t seq;    /* order found, to keep the sort stable */
+	char *text;    /* the message without its position */
+};
+
 /* One profile file being checked. */
 struct fctx {
 	const char *file;       /* the file as named to the user */
 	char *dir;              /* its folder ("" for the current one) */
-	struct wx_diags *diags; /* where problems go */
-	size_t nerr;            /* problems found in this file */
+	struct wx_diags *diags; /* where problems go at the end */
+	struct fmsg *msgs;      /* problems found in this file */
+	size_t nerr;            /* entries in msgs */
+	size_t cap;             /* entries allocated */
 	struct ydoc doc;        /* its nodes */
 };
 
@@ -139,7 +150,7 @@ static void fail_at(struct fctx *c, unsigned line, unsigned col,
 static void fail_at(struct fctx *c, unsigned line, unsigned col,
 		    const char *fmt, ...)
 {
-	char *msg;
+	struct fmsg *m;
 	va_list ap;
 	int n;
 
@@ -148,17 +159,49 @@ static void fail_at(struct fctx *c, unsigned line, unsigned col,
 	va_end(ap);
 	if (n < 0)
 		return;
-	msg = wx_xmalloc((size_t)n + 1);
+	if (c->nerr == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		c->msgs = wx_xrealloc(c->msgs, c->cap * sizeof(*c->msgs));
+	}
+	m = &c->msgs[c->nerr];
+	m->line = line;
+	m->col = col;
+	m->seq = c->nerr++;
+	m->text = wx_xmalloc((size_t)n + 1);
 	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	vsnprintf(m->text, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	if (line)
-		wx_diags_add(c->diags, "%s:%u:%u: %s", c->file, line, col,
-			     msg);
-	else
-		wx_diags_add(c->diags, "%s: %s", c->file, msg);
-	free(msg);
-	c->nerr++;
+}
+
+static int fmsg_cmp(const void *a, const void *b)
+{
+	const struct fmsg *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Hands the file's messages to the caller's list, in line order. */
+static void fctx_flush(struct fctx *c)
+{
+	if (c->nerr > 1)
+		qsort(c->msgs, c->nerr, sizeof(*c->msgs), fmsg_cmp);
+	for (size_t i = 0; i < c->nerr; i++) {
+		struct fmsg *m = &c->msgs[i];
+
+		if (m->line)
+			wx_diags_add(c->diags, "%s:%u:%u: %s", c->file,
+				     m->line, m->col, m->text);
+		else
+			wx_diags_add(c->diags, "%s: %s", c->file, m->text);
+		free(m->text);
+	}
+	free(c->msgs);
+	c->msgs = NULL;
+	c->nerr = c->cap = 0;
 }
 
 #define NODE(c, i) (&(c)->doc.n[(i)])
@@ -297,7 +340,18 @@ static void ydoc_syntax_error(struct fctx *c, const yaml_parser_t *p,
 	if (p->error == YAML_MEMORY_ERROR)
 		wx_fatal("out of memory while reading %s", c->file);
 	if (p->error == YAML_READER_ERROR) {
-		offset_to_mark(data, len, p->problem_offset, &line, &col);
+		size_t off = p->problem_offset;
+
+		/* A bad trailing octet: point at the character it breaks. */
+		if (strstr(problem, "trailing")) {
+			while (off > 0 && off <= len &&
+			       ((unsigned char)data[off - 1] & 0xC0) == 0x80)
+				off--;
+			if (off > 0 && off <= len &&
+			    (unsigned char)data[off - 1] >= 0xC0)
+				off--;
+		}
+		offset_to_mark(data, len, off, &line, &col);
 		fail_at(c, line, col,
 			_("the file is not plain UTF-8 text (%s); save it as "
 			  "UTF-8 without control characters"),
@@ -719,15 +773,14 @@ static enum read_status read_file(const char *path, size_t cap, char **out,
 }
 
 /* Reads a PEM file the profile names at node `val`; NULL after a message.
- * For private keys also insists on mode 0600 (or stricter). */
+ * `mode` (if non-NULL) gets its permission bits. */
 static char *read_pem(struct fctx *c, size_t val, const char *path,
-		      const char *full, int private_key, size_t *len)
+		      const char *full, unsigned *mode, size_t *len)
 {
-	unsigned mode = 0;
 	char *data = NULL;
 
 	errno = 0;
-	switch (read_file(full, PEM_MAX_BYTES, &data, len, &mode)) {
+	switch (read_file(full, PEM_MAX_BYTES, &data, len, mode)) {
 	case READ_OK:
 		break;
 	case READ_MISSING:
@@ -755,11 +808,6 @@ static char *read_pem(struct fctx *c, size_t val, const char *path,
 		     path, full, strerror(errno));
 		return NULL;
 	}
-	if (private_key && (mode & 077))
-		FAIL(c, val,
-		     _("%s: %s can be read by other users (mode %04o); run "
-		       "chmod 600 %s"),
-		     path, full, mode, full);
 	return data;
 }
 
@@ -844,11 +892,12 @@ static EVP_PKEY *load_private_key(struct fctx *c, size_t val,
 	struct pass_ctx pc = {.path = full};
 	const char *other;
 	EVP_PKEY *k = NULL;
+	unsigned mode = 0;
 	size_t len = 0;
 	char *pem;
 	BIO *bio;
 
-	pem = read_pem(c, val, path, full, 1, &len);
+	pem = read_pem(c, val, path, full, &mode, &len);
 	if (!pem)
 		return NULL;
 	bio = BIO_new_mem_buf(pem, (int)len);
@@ -881,6 +930,12 @@ static EVP_PKEY *load_private_key(struct fctx *c, size_t val,
 		       "apiclient_key.pem (BEGIN PRIVATE KEY or BEGIN RSA "
 		       "PRIVATE KEY)"),
 		     path, full);
+	/* Said only of keys: a certificate put here is not a secret. */
+	if ((k || pc.asked) && (mode & 077))
+		FAIL(c, val,
+		     _("%s: %s can be read by other users (mode %04o); run "
+		       "chmod 600 %s"),
+		     path, full, mode, full);
 	if (k && check_rsa(c, val, path, full, k,
 			   _("use the RSA key from 申请API证书")) != 0) {
 		EVP_PKEY_free(k);
@@ -898,7 +953,7 @@ static X509 *load_cert(struct fctx *c, size_t val, const char *path,
 	char *pem;
 	BIO *bio;
 
-	pem = read_pem(c, val, path, full, 0, &len);
+	pem = read_pem(c, val, path, full, NULL, &len);
 	if (!pem)
 		return NULL;
 	bio = BIO_new_mem_buf(pem, (int)len);
@@ -932,7 +987,7 @@ static EVP_PKEY *load_public_key(struct fctx *c, size_t val,
 	char *pem;
 	BIO *bio;
 
-	pem = read_pem(c, val, path, full, 0, &len);
+	pem = read_pem(c, val, path, full, NULL, &len);
 	if (!pem)
 		return NULL;
 	bio = BIO_new_mem_buf(pem, (int)len);
@@ -1426,7 +1481,8 @@ static int mchid_at_cmp(const void *a, const void *b)
  * at every entry after the first. */
 static void check_dup_subs(struct fctx *c, struct mchid_at *at, size_t n)
 {
-	qsort(at, n, sizeof(*at), mchid_at_cmp);
+	if (n > 1)
+		qsort(at, n, sizeof(*at), mchid_at_cmp);
 	for (size_t i = 1, first = 0; i < n; i++) {
 		if (strcmp(at[i].mchid, at[first].mchid) != 0) {
 			first = i;
@@ -1591,22 +1647,22 @@ static void load_file(struct loader *L, const char *file)
 		break;
 	case READ_MISSING:
 		fail_at(&c, 0, 0, _("the file does not exist; check the path"));
-		return;
+		goto out;
 	case READ_NOT_FILE:
 		fail_at(&c, 0, 0,
 			_("not a regular file; name a profile file or folder"));
-		return;
+		goto out;
 	case READ_TOO_BIG:
 		fail_at(&c, 0, 0,
 			_("the file is larger than 64 MiB, the limit for a "
 			  "profile; split it or remove unused entries"));
-		return;
+		goto out;
 	case READ_ERRNO:
 		fail_at(&c, 0, 0,
 			_("cannot read the file (%s); make it readable by the "
 			  "user running wxrev"),
 			strerror(errno));
-		return;
+		goto out;
 	}
 	c.dir = dir_of(file);
 	/* Editors on Windows start UTF-8 files with a BOM; columns start after
@@ -1625,6 +1681,8 @@ static void load_file(struct loader *L, const char *file)
 		o->npartners++;
 	}
 	ydoc_free(&c.doc);
+out:
+	fctx_flush(&c);
 	free(c.dir);
 	free(data);
 }
@@ -1671,7 +1729,8 @@ static void load_folder(struct loader *L, const char *dir)
 			       "copy profiles/example.yaml there and fill it "
 			       "in"),
 			     dir);
-	qsort(names, n, sizeof(*names), str_ptr_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), str_ptr_cmp);
 	for (size_t i = 0; i < n; i++) {
 		size_t dl = strlen(dir);
 		char *file = wx_xasprintf("%s%s%s", dir,
@@ -1699,7 +1758,8 @@ static void check_dup_partners(struct loader *L)
 		at[n].file = o->partners[i].file;
 		n++;
 	}
-	qsort(at, n, sizeof(*at), mchid_at_cmp);
+	if (n > 1)
+		qsort(at, n, sizeof(*at), mchid_at_cmp);
 	for (size_t i = 1, first = 0; i < n; i++) {
 		if (strcmp(at[i].mchid, at[first].mchid) != 0) {
 			first = i;
