@@ -11,10 +11,10 @@
 #include <openssl/rsa.h>
 
 #define ORDER_ALPHABET_HINT "use digits, letters, _ - * |"
-#define PROBE_PREFIX "WECHATPAY/SIGNTEST/"
-#define SIG_B64_MAX 4096  /* longer than any RSA signature we could accept */
-#define TIMESTAMP_DIGITS 18 /* fits int64_t without overflow checks */
-#define ECHO_MAX 80       /* bytes of a network value quoted in a message */
+#define PROBE_PREFIX	    "WECHATPAY/SIGNTEST/"
+#define SIG_B64_MAX	    4096 /* longer than any RSA signature we could accept */
+#define TIMESTAMP_DIGITS    18 /* fits int64_t without overflow checks */
+#define ECHO_MAX	    80 /* bytes of a network value quoted in a message */
 
 /* ---- Small helpers ------------------------------------------------------ */
 
@@ -203,8 +203,9 @@ int apiv3_order_check(const char *input, char *out, size_t outsz,
 	if (out && outsz)
 		out[0] = '\0';
 	if (!out || outsz < APIV3_ORDER_MAX + 1)
-		return wx_err_set(err, _("order number buffer too small: it "
-					 "must hold APIV3_ORDER_MAX + 1 bytes"));
+		return wx_err_set(err,
+				  _("order number buffer too small: it "
+				    "must hold APIV3_ORDER_MAX + 1 bytes"));
 	if (!input)
 		input = "";
 	start = skip_lead(input, input + strlen(input));
@@ -359,7 +360,8 @@ int apiv3_sign(EVP_PKEY *key, const char *msg, size_t len, char **sig_b64,
 		goto out;
 	}
 	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestSignInit(ctx, &pctx, EVP_sha256(), NULL, key) != 1 ||
+	if (!ctx ||
+	    EVP_DigestSignInit(ctx, &pctx, EVP_sha256(), NULL, key) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1 ||
 	    EVP_DigestSign(ctx, NULL, &siglen, (const unsigned char *)msg,
 			   len) != 1)
@@ -386,13 +388,12 @@ char *apiv3_authorization(const char *mchid, const char *serial_no,
 			  const char *timestamp, const char *nonce,
 			  const char *signature)
 {
-	return wx_xasprintf(APIV3_SCHEME " mchid=\"%s\",nonce_str=\"%s\","
-					 "timestamp=\"%s\",serial_no=\"%s\","
-					 "signature=\"%s\"",
-			    mchid ? mchid : "", nonce ? nonce : "",
-			    timestamp ? timestamp : "",
-			    serial_no ? serial_no : "",
-			    signature ? signature : "");
+	return wx_xasprintf(
+	    APIV3_SCHEME " mchid=\"%s\",nonce_str=\"%s\","
+			 "timestamp=\"%s\",serial_no=\"%s\","
+			 "signature=\"%s\"",
+	    mchid ? mchid : "", nonce ? nonce : "", timestamp ? timestamp : "",
+	    serial_no ? serial_no : "", signature ? signature : "");
 }
 
 /* The order number must already be exactly what apiv3_order_check gives. */
@@ -414,9 +415,10 @@ static int request_inputs_ok(const struct wx_partner *partner,
 {
 	if (!partner || !partner->sp_mchid || !partner->serial_no ||
 	    !partner->key)
-		return wx_err_set(err, _("the partner profile lacks sp_mchid, "
-					 "the merchant serial_no or the private "
-					 "key: fix the profile"));
+		return wx_err_set(err,
+				  _("the partner profile lacks sp_mchid, "
+				    "the merchant serial_no or the private "
+				    "key: fix the profile"));
 	if (!sub || !sub->sub_mchid)
 		return wx_err_set(err, _("no sub-merchant is selected: pick "
 					 "one before sending"));
@@ -452,8 +454,8 @@ int apiv3_request_build(const struct wx_partner *partner,
 	if (apiv3_sign(partner->key, msg, strlen(msg), &sig, err) < 0)
 		goto out;
 	req->authorization =
-		apiv3_authorization(partner->sp_mchid, partner->serial_no,
-				    req->timestamp, req->nonce, sig);
+	    apiv3_authorization(partner->sp_mchid, partner->serial_no,
+				req->timestamp, req->nonce, sig);
 	rc = 0;
 out:
 	free(msg);
@@ -484,8 +486,7 @@ static const char *find_sig_item(const char *auth, const char *from)
 		p = strstr(p, key);
 		if (!p)
 			return NULL;
-		if (p == auth || p[-1] == ' ' || p[-1] == ',' ||
-		    p[-1] == '\t')
+		if (p == auth || p[-1] == ' ' || p[-1] == ',' || p[-1] == '\t')
 			return p;
 		p++;
 	}
@@ -599,8 +600,8 @@ static enum apiv3_verdict verify_time(const char *timestamp, int64_t now,
 	}
 	/* Unsigned arithmetic: no overflow whatever `now` the caller gives. */
 	ahead = ts > now;
-	skew = ahead ? (uint64_t)ts - (uint64_t)now
-		     : (uint64_t)now - (uint64_t)ts;
+	skew =
+	    ahead ? (uint64_t)ts - (uint64_t)now : (uint64_t)now - (uint64_t)ts;
 	if (skew <= APIV3_MAX_SKEW_S)
 		return APIV3_VERIFIED;
 	wx_err_set(err,
@@ -756,8 +757,8 @@ static enum apiv3_verdict verify_sig(const struct apiv3_resp_headers *h,
 
 enum apiv3_verdict apiv3_verify(const struct apiv3_resp_headers *h,
 				const char *body, size_t body_len,
-				const struct wx_platform_key *keys, size_t nkeys,
-				int64_t now, struct wx_err *err)
+				const struct wx_platform_key *keys,
+				size_t nkeys, int64_t now, struct wx_err *err)
 {
 	const struct wx_platform_key *key;
 	enum apiv3_verdict v;
@@ -786,97 +787,96 @@ enum apiv3_verdict apiv3_verify(const struct apiv3_resp_headers *h,
 
 #define NEXT_RETRY "Retry later with the same parameters."
 #define NEXT_QUERY                                                             \
-	"Re-run the reversal (same parameters are safe) or query the order "  \
+	"Re-run the reversal (same parameters are safe) or query the order "   \
 	"in the merchant platform."
 
 static const struct apiv3_code_info codes[] = {
-	{"PARAM_ERROR", WX_REJECTED,
-	 "A request parameter is wrong (the detail names which one).",
-	 "Check the order number, the sub-merchant and the appids in the "
-	 "profile, then try again."},
-	{"INVALID_REQUEST", WX_REJECTED,
-	 "WeChat Pay refused the request: it breaks an API rule or the "
-	 "order's state does not allow it.",
-	 "Read WeChat Pay's message; query the order before trying again."},
-	{"SIGN_ERROR", WX_REJECTED,
-	 "WeChat Pay could not verify the request signature.",
-	 "Check the computer clock, the certificate serial_no and that the "
-	 "private key belongs to this merchant."},
-	{"NO_AUTH", WX_REJECTED,
-	 "The sub-merchant is not bound to this service provider, or the API "
-	 "is not enabled.",
-	 "Check sub_mchid and the partner relation in the merchant platform, "
-	 "or ask WeChat Pay to enable the API."},
-	{"RULE_LIMIT", WX_REJECTED,
-	 "A WeChat Pay business rule blocks this operation.",
-	 "Read WeChat Pay's message and escalate to the partner's WeChat Pay "
-	 "contact."},
-	{"ORDER_NOT_EXIST", WX_REJECTED,
-	 "WeChat Pay has no order with this number for this sub-merchant.",
-	 "Check the order number and that the right sub-merchant is "
-	 "selected."},
-	{"ORDERNOTEXIST", WX_REJECTED,
-	 "WeChat Pay has no order with this number for this sub-merchant.",
-	 "Check the order number and that the right sub-merchant is "
-	 "selected."},
-	{"REVERSE_EXPIRE", WX_REJECTED,
-	 "The order is older than 7 days and can no longer be reversed.",
-	 "Refund it in the merchant platform instead."},
-	{"TRADE_ERROR", WX_REJECTED,
-	 "The order's state does not allow a reversal (for example it was "
-	 "already refunded).",
-	 "Query the order in the merchant platform and handle it there."},
-	{"ORDER_CLOSED", WX_REJECTED, "The order is already closed.",
-	 "Nothing is left to reverse; query the order if in doubt."},
-	{"ORDERCLOSED", WX_REJECTED, "The order is already closed.",
-	 "Nothing is left to reverse; query the order if in doubt."},
-	{"APPID_MCHID_NOT_MATCH", WX_REJECTED,
-	 "An appid in the request is not bound to the merchant number it was "
-	 "sent with.",
-	 "Fix or remove sp_appid or sub_appid in the profile, then try "
-	 "again."},
-	{"MCH_NOT_EXISTS", WX_REJECTED,
-	 "WeChat Pay does not know this merchant number.",
-	 "Check sp_mchid and sub_mchid in the profile."},
-	{"USERPAYING", WX_FAILED,
-	 "The payer is still confirming the payment (entering the password), "
-	 "so it cannot be reversed yet.",
-	 "Wait a minute, then reverse again."},
-	{"SYSTEM_ERROR", WX_FAILED,
-	 "WeChat Pay had an internal error and did not process the reversal.",
-	 NEXT_RETRY},
-	{"SYSTEMERROR", WX_FAILED,
-	 "WeChat Pay had an internal error and did not process the reversal.",
-	 NEXT_RETRY},
-	{"BANK_ERROR", WX_FAILED,
-	 "The payer's bank had an error; the reversal was not processed.",
-	 NEXT_RETRY},
-	{"BANKERROR", WX_FAILED,
-	 "The payer's bank had an error; the reversal was not processed.",
-	 NEXT_RETRY},
-	{"RATELIMIT_EXCEEDED", WX_FAILED,
-	 "Too many requests were sent in a short time; this one was not "
-	 "processed.",
-	 "Wait a moment, then retry."},
-	{"FREQUENCY_LIMITED", WX_FAILED,
-	 "Too many requests were sent in a short time; this one was not "
-	 "processed.",
-	 "Wait a moment, then retry."},
-	{APIV3_CODE_UNVERIFIED, WX_UNKNOWN,
-	 "The answer claims success but its WeChat Pay signature could not "
-	 "be verified, so it cannot be trusted.",
-	 NEXT_QUERY " If it repeats, check the WeChat Pay public key or "
-		    "certificates in the profile."},
-	{APIV3_CODE_MISMATCH, WX_UNKNOWN,
-	 "The success answer names a different order or merchant than the "
-	 "one sent.",
-	 NEXT_QUERY},
-	{APIV3_CODE_MALFORMED, WX_UNKNOWN,
-	 "The success answer is not the JSON WeChat Pay documents.",
-	 NEXT_QUERY},
-	{APIV3_CODE_UNEXPECTED, WX_UNKNOWN,
-	 "The server answered with an HTTP status this call never returns.",
-	 NEXT_QUERY " Check base_url in the profile if it repeats."},
+    {"PARAM_ERROR", WX_REJECTED,
+     "A request parameter is wrong (the detail names which one).",
+     "Check the order number, the sub-merchant and the appids in the "
+     "profile, then try again."},
+    {"INVALID_REQUEST", WX_REJECTED,
+     "WeChat Pay refused the request: it breaks an API rule or the "
+     "order's state does not allow it.",
+     "Read WeChat Pay's message; query the order before trying again."},
+    {"SIGN_ERROR", WX_REJECTED,
+     "WeChat Pay could not verify the request signature.",
+     "Check the computer clock, the certificate serial_no and that the "
+     "private key belongs to this merchant."},
+    {"NO_AUTH", WX_REJECTED,
+     "The sub-merchant is not bound to this service provider, or the API "
+     "is not enabled.",
+     "Check sub_mchid and the partner relation in the merchant platform, "
+     "or ask WeChat Pay to enable the API."},
+    {"RULE_LIMIT", WX_REJECTED,
+     "A WeChat Pay business rule blocks this operation.",
+     "Read WeChat Pay's message and escalate to the partner's WeChat Pay "
+     "contact."},
+    {"ORDER_NOT_EXIST", WX_REJECTED,
+     "WeChat Pay has no order with this number for this sub-merchant.",
+     "Check the order number and that the right sub-merchant is "
+     "selected."},
+    {"ORDERNOTEXIST", WX_REJECTED,
+     "WeChat Pay has no order with this number for this sub-merchant.",
+     "Check the order number and that the right sub-merchant is "
+     "selected."},
+    {"REVERSE_EXPIRE", WX_REJECTED,
+     "The order is older than 7 days and can no longer be reversed.",
+     "Refund it in the merchant platform instead."},
+    {"TRADE_ERROR", WX_REJECTED,
+     "The order's state does not allow a reversal (for example it was "
+     "already refunded).",
+     "Query the order in the merchant platform and handle it there."},
+    {"ORDER_CLOSED", WX_REJECTED, "The order is already closed.",
+     "Nothing is left to reverse; query the order if in doubt."},
+    {"ORDERCLOSED", WX_REJECTED, "The order is already closed.",
+     "Nothing is left to reverse; query the order if in doubt."},
+    {"APPID_MCHID_NOT_MATCH", WX_REJECTED,
+     "An appid in the request is not bound to the merchant number it was "
+     "sent with.",
+     "Fix or remove sp_appid or sub_appid in the profile, then try "
+     "again."},
+    {"MCH_NOT_EXISTS", WX_REJECTED,
+     "WeChat Pay does not know this merchant number.",
+     "Check sp_mchid and sub_mchid in the profile."},
+    {"USERPAYING", WX_FAILED,
+     "The payer is still confirming the payment (entering the password), "
+     "so it cannot be reversed yet.",
+     "Wait a minute, then reverse again."},
+    {"SYSTEM_ERROR", WX_FAILED,
+     "WeChat Pay had an internal error and did not process the reversal.",
+     NEXT_RETRY},
+    {"SYSTEMERROR", WX_FAILED,
+     "WeChat Pay had an internal error and did not process the reversal.",
+     NEXT_RETRY},
+    {"BANK_ERROR", WX_FAILED,
+     "The payer's bank had an error; the reversal was not processed.",
+     NEXT_RETRY},
+    {"BANKERROR", WX_FAILED,
+     "The payer's bank had an error; the reversal was not processed.",
+     NEXT_RETRY},
+    {"RATELIMIT_EXCEEDED", WX_FAILED,
+     "Too many requests were sent in a short time; this one was not "
+     "processed.",
+     "Wait a moment, then retry."},
+    {"FREQUENCY_LIMITED", WX_FAILED,
+     "Too many requests were sent in a short time; this one was not "
+     "processed.",
+     "Wait a moment, then retry."},
+    {APIV3_CODE_UNVERIFIED, WX_UNKNOWN,
+     "The answer claims success but its WeChat Pay signature could not "
+     "be verified, so it cannot be trusted.",
+     NEXT_QUERY " If it repeats, check the WeChat Pay public key or "
+		"certificates in the profile."},
+    {APIV3_CODE_MISMATCH, WX_UNKNOWN,
+     "The success answer names a different order or merchant than the "
+     "one sent.",
+     NEXT_QUERY},
+    {APIV3_CODE_MALFORMED, WX_UNKNOWN,
+     "The success answer is not the JSON WeChat Pay documents.", NEXT_QUERY},
+    {APIV3_CODE_UNEXPECTED, WX_UNKNOWN,
+     "The server answered with an HTTP status this call never returns.",
+     NEXT_QUERY " Check base_url in the profile if it repeats."},
 };
 
 const struct apiv3_code_info *apiv3_code_lookup(const char *code)
@@ -952,11 +952,12 @@ static void classify_2xx(long status, const char *body, size_t body_len,
 			 struct apiv3_result *res)
 {
 	if (verdict != APIV3_VERIFIED) {
-		result_set(res, WX_UNKNOWN, APIV3_CODE_UNVERIFIED,
-			   wx_xasprintf(_("HTTP %ld, but the answer is not "
-					  "verified (%s), so it is not taken as "
-					  "a success"),
-					status, apiv3_verdict_name(verdict)));
+		result_set(
+		    res, WX_UNKNOWN, APIV3_CODE_UNVERIFIED,
+		    wx_xasprintf(_("HTTP %ld, but the answer is not "
+				   "verified (%s), so it is not taken as "
+				   "a success"),
+				 status, apiv3_verdict_name(verdict)));
 	} else if (status == 200) {
 		classify_success(body, body_len, order, sp_mchid, sub_mchid,
 				 res);
@@ -1058,16 +1059,15 @@ static void mark_unverified(enum apiv3_verdict verdict,
 {
 	char *old = res->explain;
 
-	res->explain = wx_xasprintf(_("Unverified answer (%s): it may not "
-				      "come from WeChat Pay. %s"),
-				    apiv3_verdict_name(verdict),
-				    old ? old : "");
+	res->explain =
+	    wx_xasprintf(_("Unverified answer (%s): it may not "
+			   "come from WeChat Pay. %s"),
+			 apiv3_verdict_name(verdict), old ? old : "");
 	free(old);
 }
 
 static void classify_error(long status, const char *body, size_t body_len,
-			   enum apiv3_verdict verdict,
-			   struct apiv3_result *res)
+			   enum apiv3_verdict verdict, struct apiv3_result *res)
 {
 	json_t *root = json_loadb(body ? body : "", body_len,
 				  JSON_REJECT_DUPLICATES, NULL);
@@ -1081,8 +1081,8 @@ static void classify_error(long status, const char *body, size_t body_len,
 	ci = apiv3_code_lookup(code);
 	res->outcome = error_outcome(status, ci);
 	res->retryable = res->outcome == WX_FAILED;
-	res->code = have_code ? wx_xstrdup(code)
-			      : wx_xasprintf("HTTP_%ld", status);
+	res->code =
+	    have_code ? wx_xstrdup(code) : wx_xasprintf("HTTP_%ld", status);
 	if (message && *message)
 		res->message = wx_xstrdup(message);
 	else
@@ -1098,8 +1098,8 @@ static void classify_error(long status, const char *body, size_t body_len,
 
 int apiv3_classify(long status, const char *body, size_t body_len,
 		   enum apiv3_verdict verdict, const char *expected_order,
-		   const char *expected_sp_mchid, const char *expected_sub_mchid,
-		   struct apiv3_result *res)
+		   const char *expected_sp_mchid,
+		   const char *expected_sub_mchid, struct apiv3_result *res)
 {
 	if (!res)
 		return -1;

@@ -33,7 +33,7 @@
  * readable code gets "HTTP_<status>" (not in the table). */
 #define APIV3_CODE_UNVERIFIED "SIGNATURE_NOT_VERIFIED" /* 2xx not verified */
 #define APIV3_CODE_MISMATCH "RESPONSE_MISMATCH" /* names another order */
-#define APIV3_CODE_MALFORMED "MALFORMED_RESPONSE" /* 2xx body not as documented */
+#define APIV3_CODE_MALFORMED "MALFORMED_RESPONSE" /* 2xx body not as sent */
 #define APIV3_CODE_UNEXPECTED "UNEXPECTED_STATUS" /* 1xx, 3xx, odd 2xx, 0 */
 
 /* Order-number input. Trims surrounding white space (ASCII, U+3000, pasted

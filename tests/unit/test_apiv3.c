@@ -17,18 +17,18 @@
 #include "apiv3.h"
 #include "vectors.h"
 
-#define PUB_KEY_ID "PUB_KEY_ID_0112300001092026112600000000000001"
+#define PUB_KEY_ID  "PUB_KEY_ID_0112300001092026112600000000000001"
 #define CERT_SERIAL "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
-#define ORDER "1217752501201407033233368018"
-#define HINT "use digits, letters, _ - * |"
+#define ORDER	    "1217752501201407033233368018"
+#define HINT	    "use digits, letters, _ - * |"
 
 /* What the vectors folder provides, loaded once. */
 static struct {
-	json_t *root;             /* apiv3.json */
-	json_t *requests;         /* its "requests" array */
-	json_t *responses;        /* its "responses" array */
-	EVP_PKEY *merchant_key;   /* merchant private key */
-	EVP_PKEY *merchant_pub;   /* its public half */
+	json_t *root;			    /* apiv3.json */
+	json_t *requests;		    /* its "requests" array */
+	json_t *responses;		    /* its "responses" array */
+	EVP_PKEY *merchant_key;		    /* merchant private key */
+	EVP_PKEY *merchant_pub;		    /* its public half */
 	struct wx_platform_key platform[2]; /* public key id + certificate */
 } V;
 
@@ -84,9 +84,9 @@ static void test_signing_message_matches_vectors(void **state)
 	(void)state;
 	for (size_t i = 0; i < json_array_size(V.requests); i++) {
 		char *msg = apiv3_sign_message(
-			req_str(i, "method"), req_str(i, "target"),
-			req_str(i, "timestamp"), req_str(i, "nonce_str"),
-			req_str(i, "body"));
+		    req_str(i, "method"), req_str(i, "target"),
+		    req_str(i, "timestamp"), req_str(i, "nonce_str"),
+		    req_str(i, "body"));
 
 		assert_string_equal(msg, req_str(i, "message"));
 		free(msg);
@@ -135,10 +135,9 @@ static void test_body_matches_vectors(void **state)
 		char *body;
 
 		assert_non_null(f);
-		body = apiv3_body(opt_str(f, "sp_appid"),
-				  opt_str(f, "sp_mchid"),
-				  opt_str(f, "sub_appid"),
-				  opt_str(f, "sub_mchid"));
+		body = apiv3_body(
+		    opt_str(f, "sp_appid"), opt_str(f, "sp_mchid"),
+		    opt_str(f, "sub_appid"), opt_str(f, "sub_mchid"));
 		assert_string_equal(body, want);
 		free(body);
 		json_decref(f);
@@ -161,9 +160,9 @@ static void test_signature_matches_vectors(void **state)
 		char *sig = NULL;
 		struct wx_err err = {{0}};
 
-		assert_int_equal(apiv3_sign(V.merchant_key, msg, strlen(msg),
-					    &sig, &err),
-				 0);
+		assert_int_equal(
+		    apiv3_sign(V.merchant_key, msg, strlen(msg), &sig, &err),
+		    0);
 		assert_string_equal(sig, req_str(i, "signature"));
 		assert_null(strchr(sig, '\n'));
 		free(sig);
@@ -248,9 +247,9 @@ static void test_authorization_has_vector_items(void **state)
 	(void)state;
 	for (size_t i = 0; i < json_array_size(V.requests); i++) {
 		char *auth = apiv3_authorization(
-			vectors_str(m, "mchid"), vectors_str(m, "serial_no"),
-			req_str(i, "timestamp"), req_str(i, "nonce_str"),
-			req_str(i, "signature"));
+		    vectors_str(m, "mchid"), vectors_str(m, "serial_no"),
+		    req_str(i, "timestamp"), req_str(i, "nonce_str"),
+		    req_str(i, "signature"));
 		char *got = auth_items(auth);
 		char *want = auth_items(req_str(i, "authorization"));
 
@@ -297,8 +296,7 @@ static char *auth_item(const char *auth, const char *key)
 	return v;
 }
 
-static void fill_partner(struct wx_partner *p, struct wx_sub *s,
-			 bool appids)
+static void fill_partner(struct wx_partner *p, struct wx_sub *s, bool appids)
 {
 	static char mchid[] = "1230000109";
 	static char serial[] = "3775B6A45ACD588826D15E583A95F5DD2CE6A3E1";
@@ -328,9 +326,8 @@ static void test_request_build_signs_what_it_sends(void **state)
 
 	(void)state;
 	fill_partner(&p, &s, true);
-	assert_int_equal(apiv3_request_build(&p, &s, ORDER, 1700000000, &req,
-					     &err),
-			 0);
+	assert_int_equal(
+	    apiv3_request_build(&p, &s, ORDER, 1700000000, &req, &err), 0);
 	assert_string_equal(req.target, req_str(0, "target"));
 	assert_string_equal(req.body, req_str(0, "body"));
 	assert_string_equal(req.timestamp, "1700000000");
@@ -361,9 +358,9 @@ static void test_request_build_leaves_out_missing_appids(void **state)
 
 	(void)state;
 	fill_partner(&p, &s, false);
-	assert_int_equal(apiv3_request_build(&p, &s, "A-b_c*d|9", 1764115201,
-					     &req, NULL),
-			 0);
+	assert_int_equal(
+	    apiv3_request_build(&p, &s, "A-b_c*d|9", 1764115201, &req, NULL),
+	    0);
 	assert_string_equal(req.body, req_str(2, "body"));
 	assert_string_equal(req.target, req_str(2, "target"));
 	apiv3_request_free(&req);
@@ -380,8 +377,7 @@ static void test_request_build_refuses_bad_input(void **state)
 	fill_partner(&p, &s, false);
 	assert_int_equal(apiv3_request_build(&p, &s, "12#4", 1, &req, &err),
 			 -1);
-	assert_string_equal(err.msg,
-			    "character 3 ('#') is not allowed: " HINT);
+	assert_string_equal(err.msg, "character 3 ('#') is not allowed: " HINT);
 	assert_null(req.target);
 	assert_null(req.authorization);
 	assert_int_equal(apiv3_request_build(&p, &s, " 1234", 1, &req, &err),
@@ -461,7 +457,9 @@ static void test_nonce_uses_every_character_evenly(void **state)
 			       "abcdefghijklmnopqrstuvwxyz";
 	size_t count[256] = {0};
 	char n[APIV3_NONCE_LEN + 1];
-	const size_t rounds = 2000; /* 64 000 characters, ~1032 each */
+	/* 256 000 characters: about 4129 each, standard deviation about 64.
+	 * A modulo bias would give eight characters about 5000. */
+	const size_t rounds = 8000;
 
 	(void)state;
 	for (size_t r = 0; r < rounds; r++) {
@@ -470,7 +468,7 @@ static void test_nonce_uses_every_character_evenly(void **state)
 			count[(unsigned char)n[i]]++;
 	}
 	for (const char *c = alphabet; *c; c++) {
-		assert_in_range(count[(unsigned char)*c], 800, 1300);
+		assert_in_range(count[(unsigned char)*c], 3800, 4460);
 	}
 }
 
@@ -511,9 +509,13 @@ static void test_order_trims_pasted_white_space(void **state)
 	check_order_ok("\t1234\t", "1234");
 	check_order_ok("1234\r\n", "1234");
 	check_order_ok("\n\n1234\n", "1234");
-	check_order_ok("\xE3\x80\x80" "1234\xE3\x80\x80", "1234");
+	check_order_ok("\xE3\x80\x80"
+		       "1234\xE3\x80\x80",
+		       "1234");
 	check_order_ok(" \xE3\x80\x80\t\r\n1234\r\n\xE3\x80\x80 ", "1234");
-	check_order_ok("\xC2\xA0" "1234\xEF\xBB\xBF", "1234");
+	check_order_ok("\xC2\xA0"
+		       "1234\xEF\xBB\xBF",
+		       "1234");
 }
 
 static void test_order_empty(void **state)
@@ -564,7 +566,8 @@ static void test_order_names_each_bad_position(void **state)
 			"character 3 (invisible U+0009) is not allowed: " HINT);
 	check_order_bad("1\x1b[31m",
 			"character 2 (invisible U+001B) is not allowed: " HINT);
-	check_order_bad("12\xE2\x80\x8B" "3",
+	check_order_bad("12\xE2\x80\x8B"
+			"3",
 			"character 3 (invisible U+200B) is not allowed: " HINT);
 }
 
@@ -572,7 +575,8 @@ static void test_order_explains_non_ascii(void **state)
 {
 	(void)state;
 	/* Full-width digit one, as a Chinese input method types it. */
-	check_order_bad("12\xEF\xBC\x91" "4",
+	check_order_bad("12\xEF\xBC\x91"
+			"4",
 			"character 3 ('\xEF\xBC\x91' U+FF11) is not an ASCII "
 			"character: use half-width digits, letters, _ - * |");
 	check_order_bad("\xE8\xAE\xA2\xE5\x8D\x95",
@@ -582,8 +586,16 @@ static void test_order_explains_non_ascii(void **state)
 				  "0xFF): retype the order number");
 	check_order_bad("1\xE3\x80", "character 2 is not valid UTF-8 (byte "
 				     "0xE3): retype the order number");
+	check_order_bad("12\x80", "character 3 is not valid UTF-8 (byte "
+				  "0x80): retype the order number");
+	/* Overlong encoding of '1'. */
+	check_order_bad("12\xC0\xB1", "character 3 is not valid UTF-8 (byte "
+				      "0xC0): retype the order number");
+	check_order_bad("12\xC2\x85",
+			"character 3 (invisible U+0085) is not allowed: " HINT);
 	/* U+3000 inside the number is not trimmed. */
-	check_order_bad("12\xE3\x80\x80" "34",
+	check_order_bad("12\xE3\x80\x80"
+			"34",
 			"character 3 ('\xE3\x80\x80' U+3000) is not an ASCII "
 			"character: use half-width digits, letters, _ - * |");
 }
@@ -594,8 +606,7 @@ static void test_order_small_buffer(void **state)
 	struct wx_err err = {{0}};
 
 	(void)state;
-	assert_int_equal(apiv3_order_check("1234", out, sizeof(out), &err),
-			 -1);
+	assert_int_equal(apiv3_order_check("1234", out, sizeof(out), &err), -1);
 	assert_int_equal(apiv3_order_check("1234", NULL, 0, NULL), -1);
 }
 
@@ -646,12 +657,10 @@ static enum apiv3_verdict resp_verify_keys(const struct resp *x,
 	struct apiv3_resp_headers h = {x->timestamp, x->nonce, x->serial,
 				       x->signature};
 
-	return apiv3_verify(&h, x->body, x->body_len, keys, nkeys, x->now,
-			    err);
+	return apiv3_verify(&h, x->body, x->body_len, keys, nkeys, x->now, err);
 }
 
-static enum apiv3_verdict resp_verify(const struct resp *x,
-				      struct wx_err *err)
+static enum apiv3_verdict resp_verify(const struct resp *x, struct wx_err *err)
 {
 	return resp_verify_keys(x, V.platform, 2, err);
 }
@@ -662,13 +671,13 @@ static void test_response_vectors_verify(void **state)
 	for (size_t i = 0; i < json_array_size(V.responses); i++) {
 		struct resp x = resp_load(i);
 		struct wx_err err = {{0}};
-		char *msg = wx_xasprintf("%s\n%s\n%s\n", x.timestamp, x.nonce,
-					 x.body);
+		char *msg =
+		    wx_xasprintf("%s\n%s\n%s\n", x.timestamp, x.nonce, x.body);
 
 		/* The vector's message is the one the rule describes. */
 		assert_string_equal(
-			msg, vectors_str(json_array_get(V.responses, i),
-					 "message"));
+		    msg,
+		    vectors_str(json_array_get(V.responses, i), "message"));
 		if (resp_verify(&x, &err) != APIV3_VERIFIED)
 			fail_msg("response %zu: %s", i, err.msg);
 		free(msg);
@@ -779,16 +788,31 @@ static void test_one_changed_signature_character_fails(void **state)
 
 static void test_garbage_signatures_fail(void **state)
 {
-	const char *garbage[] = {"!!!!", "AAAA", "AAA", "====", "A===",
-				 "QUJD\n", " QUJD", "QU=D", "QUJD===="};
+	/* Not base64, or base64 with bits set under the padding (a second
+	 * spelling of the same bytes). */
+	const char *garbage[] = {
+	    "!!!!", "AAA",	"====", "A===", "QUJD\n",  " QUJD",
+	    "QU=D", "QUJD====", "QUJ=", "QR==", "QUJDRB=="};
+	/* Well-formed base64 that is simply the wrong signature. */
+	const char *wrong[] = {"AAAA", "QUI=", "QQ==", "QUJDRA=="};
 	struct resp x = resp_load(0);
 	char *good = wx_xstrdup(x.signature);
+	struct wx_err err = {{0}};
 
 	(void)state;
 	for (size_t i = 0; i < WX_ARRAY_LEN(garbage); i++) {
 		free(x.signature);
 		x.signature = wx_xstrdup(garbage[i]);
-		assert_int_equal(resp_verify(&x, NULL), APIV3_BAD_SIGNATURE);
+		assert_int_equal(resp_verify(&x, &err), APIV3_BAD_SIGNATURE);
+		if (!strstr(err.msg, "base64"))
+			fail_msg("'%s' passed as base64", garbage[i]);
+	}
+	for (size_t i = 0; i < WX_ARRAY_LEN(wrong); i++) {
+		free(x.signature);
+		x.signature = wx_xstrdup(wrong[i]);
+		assert_int_equal(resp_verify(&x, &err), APIV3_BAD_SIGNATURE);
+		if (!strstr(err.msg, "does not match"))
+			fail_msg("'%s' refused as base64", wrong[i]);
 	}
 	/* The real signature with a line break or truncated. */
 	free(x.signature);
@@ -828,8 +852,12 @@ static void test_clock_skew_window(void **state)
 
 static void test_timestamp_must_be_a_number(void **state)
 {
-	const char *bad[] = {"17000000O1", "-1700000001", " 1700000001",
-			     "1700000001 ", "1.7e9", "0x65538A81",
+	const char *bad[] = {"17000000O1",
+			     "-1700000001",
+			     " 1700000001",
+			     "1700000001 ",
+			     "1.7e9",
+			     "0x65538A81",
 			     "99999999999999999999999999"};
 	struct resp x = resp_load(0);
 	struct wx_err err = {{0}};
@@ -854,11 +882,11 @@ static void test_unknown_serial_is_named(void **state)
 	 * certificate serial. */
 	assert_int_equal(resp_verify_keys(&x, &V.platform[0], 1, &err),
 			 APIV3_UNKNOWN_SERIAL);
-	assert_string_equal(err.msg,
-			    "the answer is signed with key '" CERT_SERIAL
-			    "', which the profile does not know (known: " PUB_KEY_ID
-			    "): add that WeChat Pay public key or platform "
-			    "certificate to the profile");
+	assert_string_equal(
+	    err.msg, "the answer is signed with key '" CERT_SERIAL
+		     "', which the profile does not know (known: " PUB_KEY_ID
+		     "): add that WeChat Pay public key or platform "
+		     "certificate to the profile");
 	assert_int_equal(resp_verify_keys(&x, NULL, 0, &err),
 			 APIV3_UNKNOWN_SERIAL);
 	assert_non_null(strstr(err.msg, "(known: none)"));
@@ -905,9 +933,9 @@ static void test_missing_headers_fail(void **state)
 					      V.platform, 2, x.now, &err),
 				 APIV3_NO_SIGNATURE);
 	}
-	assert_int_equal(apiv3_verify(NULL, x.body, x.body_len, V.platform, 2,
-				      x.now, &err),
-			 APIV3_NO_SIGNATURE);
+	assert_int_equal(
+	    apiv3_verify(NULL, x.body, x.body_len, V.platform, 2, x.now, &err),
+	    APIV3_NO_SIGNATURE);
 	resp_free(&x);
 }
 
@@ -923,27 +951,27 @@ static void test_huge_and_hostile_headers(void **state)
 	(void)state;
 	memset(huge, 'A', big);
 	huge[big] = '\0';
-	assert_int_equal(apiv3_verify(&h, x.body, x.body_len, V.platform, 2,
-				      x.now, &err),
-			 APIV3_BAD_SIGNATURE);
+	assert_int_equal(
+	    apiv3_verify(&h, x.body, x.body_len, V.platform, 2, x.now, &err),
+	    APIV3_BAD_SIGNATURE);
 	h.nonce = x.nonce;
 	h.signature = huge;
-	assert_int_equal(apiv3_verify(&h, x.body, x.body_len, V.platform, 2,
-				      x.now, &err),
-			 APIV3_BAD_SIGNATURE);
+	assert_int_equal(
+	    apiv3_verify(&h, x.body, x.body_len, V.platform, 2, x.now, &err),
+	    APIV3_BAD_SIGNATURE);
 	h.signature = x.signature;
 	h.timestamp = huge;
-	assert_int_equal(apiv3_verify(&h, x.body, x.body_len, V.platform, 2,
-				      x.now, &err),
-			 APIV3_STALE);
+	assert_int_equal(
+	    apiv3_verify(&h, x.body, x.body_len, V.platform, 2, x.now, &err),
+	    APIV3_STALE);
 	assert_true(strlen(err.msg) < 300);
 	h.timestamp = x.timestamp;
 	/* An unknown serial is quoted short and without control bytes. */
 	memcpy(huge, "\x1b]0;pwned\x07", 10);
 	h.serial = huge;
-	assert_int_equal(apiv3_verify(&h, x.body, x.body_len, V.platform, 2,
-				      x.now, &err),
-			 APIV3_UNKNOWN_SERIAL);
+	assert_int_equal(
+	    apiv3_verify(&h, x.body, x.body_len, V.platform, 2, x.now, &err),
+	    APIV3_UNKNOWN_SERIAL);
 	assert_null(strchr(err.msg, '\x1b'));
 	assert_null(strchr(err.msg, '\x07'));
 	assert_non_null(strstr(err.msg, "?]0;pwned?AAAA"));
@@ -958,16 +986,14 @@ static void test_verdict_names(void **state)
 	assert_string_equal(apiv3_verdict_name(APIV3_VERIFIED), "verified");
 	assert_string_equal(apiv3_verdict_name(APIV3_BAD_SIGNATURE),
 			    "bad signature");
-	assert_string_equal(apiv3_verdict_name(APIV3_PROBE),
-			    "probe signature");
-	assert_string_equal(apiv3_verdict_name(APIV3_STALE),
-			    "stale timestamp");
+	assert_string_equal(apiv3_verdict_name(APIV3_PROBE), "probe signature");
+	assert_string_equal(apiv3_verdict_name(APIV3_STALE), "stale timestamp");
 }
 
 /* ---- Classification ------------------------------------------------------ */
 
-static void classify(long status, const char *body,
-		     enum apiv3_verdict verdict, struct apiv3_result *res)
+static void classify(long status, const char *body, enum apiv3_verdict verdict,
+		     struct apiv3_result *res)
 {
 	assert_int_equal(apiv3_classify(status, body, body ? strlen(body) : 0,
 					verdict, ORDER, "1230000109",
@@ -1014,9 +1040,9 @@ static void test_verified_204_empty_is_reversed(void **state)
 
 static void test_unverified_2xx_is_unknown(void **state)
 {
-	const enum apiv3_verdict bad[] = {
-		APIV3_NO_SIGNATURE, APIV3_STALE, APIV3_UNKNOWN_SERIAL,
-		APIV3_PROBE, APIV3_BAD_SIGNATURE};
+	const enum apiv3_verdict bad[] = {APIV3_NO_SIGNATURE, APIV3_STALE,
+					  APIV3_UNKNOWN_SERIAL, APIV3_PROBE,
+					  APIV3_BAD_SIGNATURE};
 	const char *body = vectors_str(json_array_get(V.responses, 0), "body");
 	struct apiv3_result res;
 
@@ -1026,7 +1052,7 @@ static void test_unverified_2xx_is_unknown(void **state)
 		assert_int_equal(res.outcome, WX_UNKNOWN);
 		assert_string_equal(res.code, APIV3_CODE_UNVERIFIED);
 		assert_non_null(
-			strstr(res.message, apiv3_verdict_name(bad[i])));
+		    strstr(res.message, apiv3_verdict_name(bad[i])));
 		assert_false(res.retryable);
 		apiv3_result_free(&res);
 		classify(204, "", bad[i], &res);
@@ -1038,12 +1064,12 @@ static void test_unverified_2xx_is_unknown(void **state)
 static void test_200_naming_another_order_is_unknown(void **state)
 {
 	const char *others[] = {
-		"{\"sp_mchid\":\"1230000109\",\"sub_mchid\":\"1900000109\","
-		"\"out_trade_no\":\"1217752501201407033233368019\"}",
-		"{\"sp_mchid\":\"1230000109\",\"sub_mchid\":\"1900000110\","
-		"\"out_trade_no\":\"" ORDER "\"}",
-		"{\"sp_mchid\":\"1230000110\",\"sub_mchid\":\"1900000109\","
-		"\"out_trade_no\":\"" ORDER "\"}",
+	    "{\"sp_mchid\":\"1230000109\",\"sub_mchid\":\"1900000109\","
+	    "\"out_trade_no\":\"1217752501201407033233368019\"}",
+	    "{\"sp_mchid\":\"1230000109\",\"sub_mchid\":\"1900000110\","
+	    "\"out_trade_no\":\"" ORDER "\"}",
+	    "{\"sp_mchid\":\"1230000110\",\"sub_mchid\":\"1900000109\","
+	    "\"out_trade_no\":\"" ORDER "\"}",
 	};
 	struct apiv3_result res;
 
@@ -1059,17 +1085,17 @@ static void test_200_naming_another_order_is_unknown(void **state)
 static void test_malformed_200_is_unknown(void **state)
 {
 	const char *bodies[] = {
-		"",
-		"<html><body>502 Bad Gateway</body></html>",
-		"[]",
-		"{\"sp_mchid\":1230000109,\"sub_mchid\":\"1900000109\","
-		"\"out_trade_no\":\"" ORDER "\"}",
-		"{\"sp_mchid\":\"1230000109\",\"sub_mchid\":\"1900000109\"}",
-		/* A duplicate key could hide a second order number. */
-		"{\"sp_mchid\":\"1230000109\",\"sub_mchid\":\"1900000109\","
-		"\"out_trade_no\":\"X\",\"out_trade_no\":\"" ORDER "\"}",
-		"{\"sp_mchid\":\"1230000109\",\"sub_mchid\":\"19000\xFF\","
-		"\"out_trade_no\":\"" ORDER "\"}",
+	    "",
+	    "<html><body>502 Bad Gateway</body></html>",
+	    "[]",
+	    "{\"sp_mchid\":1230000109,\"sub_mchid\":\"1900000109\","
+	    "\"out_trade_no\":\"" ORDER "\"}",
+	    "{\"sp_mchid\":\"1230000109\",\"sub_mchid\":\"1900000109\"}",
+	    /* A duplicate key could hide a second order number. */
+	    "{\"sp_mchid\":\"1230000109\",\"sub_mchid\":\"1900000109\","
+	    "\"out_trade_no\":\"X\",\"out_trade_no\":\"" ORDER "\"}",
+	    "{\"sp_mchid\":\"1230000109\",\"sub_mchid\":\"19000\xFF\","
+	    "\"out_trade_no\":\"" ORDER "\"}",
 	};
 	struct apiv3_result res;
 
@@ -1109,24 +1135,24 @@ static const struct {
 	long status;
 	enum wx_outcome outcome;
 } documented[] = {
-	{"PARAM_ERROR", 400, WX_REJECTED},
-	{"INVALID_REQUEST", 400, WX_REJECTED},
-	{"SIGN_ERROR", 401, WX_REJECTED},
-	{"NO_AUTH", 403, WX_REJECTED},
-	{"RULE_LIMIT", 403, WX_REJECTED},
-	{"ORDER_NOT_EXIST", 404, WX_REJECTED},
-	{"ORDERNOTEXIST", 404, WX_REJECTED},
-	{"REVERSE_EXPIRE", 400, WX_REJECTED},
-	{"TRADE_ERROR", 400, WX_REJECTED},
-	{"APPID_MCHID_NOT_MATCH", 400, WX_REJECTED},
-	{"MCH_NOT_EXISTS", 400, WX_REJECTED},
-	{"ORDER_CLOSED", 400, WX_REJECTED},
-	{"USERPAYING", 400, WX_FAILED},
-	{"SYSTEM_ERROR", 500, WX_FAILED},
-	{"SYSTEMERROR", 500, WX_FAILED},
-	{"BANK_ERROR", 500, WX_FAILED},
-	{"RATELIMIT_EXCEEDED", 429, WX_FAILED},
-	{"FREQUENCY_LIMITED", 429, WX_FAILED},
+    {"PARAM_ERROR", 400, WX_REJECTED},
+    {"INVALID_REQUEST", 400, WX_REJECTED},
+    {"SIGN_ERROR", 401, WX_REJECTED},
+    {"NO_AUTH", 403, WX_REJECTED},
+    {"RULE_LIMIT", 403, WX_REJECTED},
+    {"ORDER_NOT_EXIST", 404, WX_REJECTED},
+    {"ORDERNOTEXIST", 404, WX_REJECTED},
+    {"REVERSE_EXPIRE", 400, WX_REJECTED},
+    {"TRADE_ERROR", 400, WX_REJECTED},
+    {"APPID_MCHID_NOT_MATCH", 400, WX_REJECTED},
+    {"MCH_NOT_EXISTS", 400, WX_REJECTED},
+    {"ORDER_CLOSED", 400, WX_REJECTED},
+    {"USERPAYING", 400, WX_FAILED},
+    {"SYSTEM_ERROR", 500, WX_FAILED},
+    {"SYSTEMERROR", 500, WX_FAILED},
+    {"BANK_ERROR", 500, WX_FAILED},
+    {"RATELIMIT_EXCEEDED", 429, WX_FAILED},
+    {"FREQUENCY_LIMITED", 429, WX_FAILED},
 };
 
 static void test_each_documented_code(void **state)
@@ -1137,7 +1163,7 @@ static void test_each_documented_code(void **state)
 					  "\"\xE9\x94\x99\xE8\xAF\xAF\"}",
 					  documented[i].code);
 		const struct apiv3_code_info *ci =
-			apiv3_code_lookup(documented[i].code);
+		    apiv3_code_lookup(documented[i].code);
 		struct apiv3_result res;
 
 		assert_non_null(ci);
@@ -1200,15 +1226,15 @@ static void test_unknown_codes_follow_status(void **state)
 static void test_unparsable_error_bodies_classify_by_status(void **state)
 {
 	const char *bodies[] = {
-		"<html><body><h1>502 Bad Gateway</h1></body></html>",
-		"",
-		"{\"code\":42,\"message\":[\"x\"]}",
-		"{\"code\":\"\\u001b[2J\",\"message\":\"m\"}",
-		"{\"code\":\"PARAM_ERROR\",\"code\":\"SYSTEM_ERROR\"}",
-		"{\"code\":\"PARAM_ERROR\",\"message\":\"\xC3\x28\"}",
-		"{\"code\":\"PARAM_ERROR\",\"message\":\"a\\u0000b\"}",
-		"null",
-		"\"SYSTEM_ERROR\"",
+	    "<html><body><h1>502 Bad Gateway</h1></body></html>",
+	    "",
+	    "{\"code\":42,\"message\":[\"x\"]}",
+	    "{\"code\":\"\\u001b[2J\",\"message\":\"m\"}",
+	    "{\"code\":\"PARAM_ERROR\",\"code\":\"SYSTEM_ERROR\"}",
+	    "{\"code\":\"PARAM_ERROR\",\"message\":\"\xC3\x28\"}",
+	    "{\"code\":\"PARAM_ERROR\",\"message\":\"a\\u0000b\"}",
+	    "null",
+	    "\"SYSTEM_ERROR\"",
 	};
 	struct apiv3_result res;
 
@@ -1307,9 +1333,9 @@ static void test_other_statuses_are_unknown(void **state)
 		assert_string_equal(res.code, APIV3_CODE_UNEXPECTED);
 		apiv3_result_free(&res);
 	}
-	assert_int_equal(apiv3_classify(200, "", 0, APIV3_VERIFIED, ORDER,
-					"1", "2", NULL),
-			 -1);
+	assert_int_equal(
+	    apiv3_classify(200, "", 0, APIV3_VERIFIED, ORDER, "1", "2", NULL),
+	    -1);
 }
 
 /* Random answers: never a crash, never a success without a verified,
@@ -1350,59 +1376,58 @@ static void test_random_answers_never_fake_success(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_signing_message_matches_vectors),
-		cmocka_unit_test(test_target_matches_vectors),
-		cmocka_unit_test(test_target_encoding),
-		cmocka_unit_test(test_body_matches_vectors),
-		cmocka_unit_test(test_body_refuses_missing_mchid_and_bad_utf8),
-		cmocka_unit_test(test_signature_matches_vectors),
-		cmocka_unit_test(test_go_sdk_vector),
-		cmocka_unit_test(test_sign_refuses_missing_or_non_rsa_key),
-		cmocka_unit_test(test_authorization_has_vector_items),
-		cmocka_unit_test(test_request_build_signs_what_it_sends),
-		cmocka_unit_test(test_request_build_leaves_out_missing_appids),
-		cmocka_unit_test(test_request_build_refuses_bad_input),
-		cmocka_unit_test(test_redaction_removes_signature),
-		cmocka_unit_test(test_redaction_any_position_and_form),
-		cmocka_unit_test(test_nonce_alphabet_and_uniqueness),
-		cmocka_unit_test(test_nonce_uses_every_character_evenly),
-		cmocka_unit_test(test_order_accepts_allowed_characters),
-		cmocka_unit_test(test_order_trims_pasted_white_space),
-		cmocka_unit_test(test_order_empty),
-		cmocka_unit_test(test_order_length_limit),
-		cmocka_unit_test(test_order_names_each_bad_position),
-		cmocka_unit_test(test_order_explains_non_ascii),
-		cmocka_unit_test(test_order_small_buffer),
-		cmocka_unit_test(test_response_vectors_verify),
-		cmocka_unit_test(
-			test_certificate_serial_case_and_key_id_exactness),
-		cmocka_unit_test(test_key_under_wrong_id_fails),
-		cmocka_unit_test(test_one_changed_body_byte_fails),
-		cmocka_unit_test(test_changed_timestamp_or_nonce_fails),
-		cmocka_unit_test(test_one_changed_signature_character_fails),
-		cmocka_unit_test(test_garbage_signatures_fail),
-		cmocka_unit_test(test_clock_skew_window),
-		cmocka_unit_test(test_timestamp_must_be_a_number),
-		cmocka_unit_test(test_unknown_serial_is_named),
-		cmocka_unit_test(test_probe_signature_fails),
-		cmocka_unit_test(test_missing_headers_fail),
-		cmocka_unit_test(test_huge_and_hostile_headers),
-		cmocka_unit_test(test_verdict_names),
-		cmocka_unit_test(test_verified_200_naming_the_order_is_reversed),
-		cmocka_unit_test(test_verified_204_empty_is_reversed),
-		cmocka_unit_test(test_unverified_2xx_is_unknown),
-		cmocka_unit_test(test_200_naming_another_order_is_unknown),
-		cmocka_unit_test(test_malformed_200_is_unknown),
-		cmocka_unit_test(test_deep_nesting_does_not_crash),
-		cmocka_unit_test(test_each_documented_code),
-		cmocka_unit_test(test_explanations_a_desk_can_act_on),
-		cmocka_unit_test(test_unknown_codes_follow_status),
-		cmocka_unit_test(test_unparsable_error_bodies_classify_by_status),
-		cmocka_unit_test(test_error_detail_and_wrong_types),
-		cmocka_unit_test(test_signed_error_vector),
-		cmocka_unit_test(test_unverified_error_keeps_class_and_says_so),
-		cmocka_unit_test(test_other_statuses_are_unknown),
-		cmocka_unit_test(test_random_answers_never_fake_success),
+	    cmocka_unit_test(test_signing_message_matches_vectors),
+	    cmocka_unit_test(test_target_matches_vectors),
+	    cmocka_unit_test(test_target_encoding),
+	    cmocka_unit_test(test_body_matches_vectors),
+	    cmocka_unit_test(test_body_refuses_missing_mchid_and_bad_utf8),
+	    cmocka_unit_test(test_signature_matches_vectors),
+	    cmocka_unit_test(test_go_sdk_vector),
+	    cmocka_unit_test(test_sign_refuses_missing_or_non_rsa_key),
+	    cmocka_unit_test(test_authorization_has_vector_items),
+	    cmocka_unit_test(test_request_build_signs_what_it_sends),
+	    cmocka_unit_test(test_request_build_leaves_out_missing_appids),
+	    cmocka_unit_test(test_request_build_refuses_bad_input),
+	    cmocka_unit_test(test_redaction_removes_signature),
+	    cmocka_unit_test(test_redaction_any_position_and_form),
+	    cmocka_unit_test(test_nonce_alphabet_and_uniqueness),
+	    cmocka_unit_test(test_nonce_uses_every_character_evenly),
+	    cmocka_unit_test(test_order_accepts_allowed_characters),
+	    cmocka_unit_test(test_order_trims_pasted_white_space),
+	    cmocka_unit_test(test_order_empty),
+	    cmocka_unit_test(test_order_length_limit),
+	    cmocka_unit_test(test_order_names_each_bad_position),
+	    cmocka_unit_test(test_order_explains_non_ascii),
+	    cmocka_unit_test(test_order_small_buffer),
+	    cmocka_unit_test(test_response_vectors_verify),
+	    cmocka_unit_test(test_certificate_serial_case_and_key_id_exactness),
+	    cmocka_unit_test(test_key_under_wrong_id_fails),
+	    cmocka_unit_test(test_one_changed_body_byte_fails),
+	    cmocka_unit_test(test_changed_timestamp_or_nonce_fails),
+	    cmocka_unit_test(test_one_changed_signature_character_fails),
+	    cmocka_unit_test(test_garbage_signatures_fail),
+	    cmocka_unit_test(test_clock_skew_window),
+	    cmocka_unit_test(test_timestamp_must_be_a_number),
+	    cmocka_unit_test(test_unknown_serial_is_named),
+	    cmocka_unit_test(test_probe_signature_fails),
+	    cmocka_unit_test(test_missing_headers_fail),
+	    cmocka_unit_test(test_huge_and_hostile_headers),
+	    cmocka_unit_test(test_verdict_names),
+	    cmocka_unit_test(test_verified_200_naming_the_order_is_reversed),
+	    cmocka_unit_test(test_verified_204_empty_is_reversed),
+	    cmocka_unit_test(test_unverified_2xx_is_unknown),
+	    cmocka_unit_test(test_200_naming_another_order_is_unknown),
+	    cmocka_unit_test(test_malformed_200_is_unknown),
+	    cmocka_unit_test(test_deep_nesting_does_not_crash),
+	    cmocka_unit_test(test_each_documented_code),
+	    cmocka_unit_test(test_explanations_a_desk_can_act_on),
+	    cmocka_unit_test(test_unknown_codes_follow_status),
+	    cmocka_unit_test(test_unparsable_error_bodies_classify_by_status),
+	    cmocka_unit_test(test_error_detail_and_wrong_types),
+	    cmocka_unit_test(test_signed_error_vector),
+	    cmocka_unit_test(test_unverified_error_keeps_class_and_says_so),
+	    cmocka_unit_test(test_other_statuses_are_unknown),
+	    cmocka_unit_test(test_random_answers_never_fake_success),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -39,10 +39,11 @@ const char *vectors_dir(void)
 	else
 		snprintf(dir, sizeof(dir), "../shared/vectors");
 	if (!is_dir(dir)) {
-		fprintf(stderr,
-			"vectors: folder %s not found: set WXREV_VECTORS or run "
-			"the tests from the repository root\n",
-			dir);
+		fprintf(
+		    stderr,
+		    "vectors: folder %s not found: set WXREV_VECTORS or run "
+		    "the tests from the repository root\n",
+		    dir);
 		dir[0] = '\0';
 		return NULL;
 	}
