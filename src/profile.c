@@ -1511,9 +1511,10 @@ static void load_sub(struct fctx *c, struct wx_partner *p, size_t item,
 	s->sub_mchid = get_mchid(c, m.val[S_MCHID], "sub_mchid",
 				 _("服务商功能 → 子商户管理"));
 	s->sub_appid = get_appid(c, m.val[S_APPID], "sub_appid");
-	if (!s->name || !s->sub_mchid) {
+	/* Kept even with a bad name (the load fails anyway) so that its
+	 * sub_mchid still takes part in the duplicate check. */
+	if (!s->sub_mchid) {
 		free(s->name);
-		free(s->sub_mchid);
 		free(s->sub_appid);
 		memset(s, 0, sizeof(*s));
 		return;

@@ -121,6 +121,21 @@ static char *expand(const char *want)
 	return wx_buf_take(&b);
 }
 
+/* A whole text file, NUL-terminated. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct wx_buf b = {0};
+	char chunk[4096];
+	size_t n;
+
+	assert_non_null(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		wx_buf_append(&b, chunk, n);
+	fclose(f);
+	return wx_buf_take(&b);
+}
+
 static void dump(const struct wx_diags *d)
 {
 	for (size_t i = 0; i < d->n; i++)
@@ -1091,6 +1106,38 @@ static void test_example_profile(void **state)
 	wx_diags_free(&d);
 }
 
+/* The fixtures `wxrev profiles --check` is tried on: every message, in
+ * order, as bad.expected lists them. */
+static void test_fixtures(void **state)
+{
+	struct wx_profiles *ps = NULL;
+	struct wx_diags d = {0};
+	char *want, *line, *save = NULL;
+	size_t i = 0;
+
+	(void)state;
+	if (access("profiles/keys/.done", F_OK) != 0)
+		skip(); /* the fixtures use the demo keys `make` generates */
+	assert_int_equal(profile_load("tests/fixtures/profiles/good", &ps, &d),
+			 0);
+	assert_int_equal(ps->npartners, 2);
+	profile_free(ps);
+	ps = NULL;
+	assert_int_equal(profile_load("tests/fixtures/profiles/bad", &ps, &d),
+			 -1);
+	assert_null(ps);
+	want = slurp("tests/fixtures/profiles/bad.expected");
+	for (line = strtok_r(want, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		assert_true(i < d.n);
+		assert_string_equal(d.msgs[i], line);
+		i++;
+	}
+	assert_int_equal(i, d.n);
+	free(want);
+	wx_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1143,6 +1190,7 @@ int main(void)
 		cmocka_unit_test(test_locate),
 		cmocka_unit_test(test_demo_profile),
 		cmocka_unit_test(test_example_profile),
+		cmocka_unit_test(test_fixtures),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
