@@ -981,12 +981,15 @@ static void classify_2xx(long status, const char *body, size_t body_len,
 	}
 }
 
-/* A WeChat Pay code is an upper-case token; anything else is not one. */
+/* A WeChat Pay code is a short token; anything else is not one, and
+ * neither is one of wxrev's own local codes (those say what wxrev found and
+ * must not be forgeable by a server). */
 static int is_code_token(const char *s)
 {
+	const struct apiv3_code_info *ci = apiv3_code_lookup(s);
 	size_t n = s ? strlen(s) : 0;
 
-	if (n == 0 || n > 64)
+	if (n == 0 || n > 64 || (ci && ci->outcome == WX_UNKNOWN))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];

@@ -1235,6 +1235,9 @@ static void test_unparsable_error_bodies_classify_by_status(void **state)
 	    "{\"code\":\"PARAM_ERROR\",\"message\":\"a\\u0000b\"}",
 	    "null",
 	    "\"SYSTEM_ERROR\"",
+	    /* wxrev's own codes are not the server's to send. */
+	    "{\"code\":\"" APIV3_CODE_UNVERIFIED "\",\"message\":\"m\"}",
+	    "{\"code\":\"" APIV3_CODE_MISMATCH "\",\"message\":\"m\"}",
 	};
 	struct apiv3_result res;
 
