@@ -384,7 +384,9 @@ static int check_orders(int argc, char **argv, int first,
 		struct wx_err err = {{0}};
 
 		if (apiv3_order_check(argv[i], buf, sizeof(buf), &err) != 0) {
-			fputs("wxrev: ", stderr);
+			fputs(_("wxrev: order \""), stderr);
+			put_safe(stderr, argv[i]);
+			fputs("\": ", stderr);
 			put_safe(stderr, err.msg);
 			fputc('\n', stderr);
 			bad++;

@@ -336,15 +336,9 @@ static void answer_transport(const struct http_response *r,
 	}
 	a->ambiguous = true;
 	if (r->truncated) {
-		char *m = wx_xasprintf(
-			_("WeChat Pay's answer was larger than %d KiB and was "
-			  "discarded unread (%s)."),
-			HTTP_BODY_CAP / 1024, msg);
-
-		answer_local(a, REVERSAL_CODE_TOO_LARGE, WX_UNKNOWN, m,
+		answer_local(a, REVERSAL_CODE_TOO_LARGE, WX_UNKNOWN, msg,
 			     _("The answer was too large to be checked, so "
 			       "the result is not known."));
-		free(m);
 		return;
 	}
 	answer_local(a, REVERSAL_CODE_NO_ANSWER, WX_UNKNOWN, msg,
@@ -382,13 +376,18 @@ static void answer_http(const struct rv_job *j, const struct http_response *r,
 	a->outcome = res.outcome;
 	a->retryable = res.retryable;
 	a->code = res.code;
-	a->explain = res.explain;
 	a->next = res.next;
 	a->message = res.message;
+	a->explain = res.explain;
+	if (res.detail) {
+		a->explain = wx_xasprintf("%s (%s)", res.explain ? res.explain : "",
+					  res.detail);
+		free(res.explain);
+	}
 	if (!a->verified && verr.msg[0] && a->outcome == WX_UNKNOWN) {
 		/* Say why the answer is not trusted, not only that it is not. */
-		char *m = wx_xasprintf("%s%s%s", verr.msg, res.message ? " / " : "",
-				       res.message ? res.message : "");
+		char *m = wx_xasprintf("%s: %s", res.message ? res.message : "",
+				       verr.msg);
 
 		free(a->message);
 		a->message = m;
@@ -796,6 +795,7 @@ static void record_abandoned(struct reversal_engine *e, struct rv_job *j)
 	r.latency_ms = wx_monotonic_ms() - j->attempt_mono;
 	a.transport_error = wx_xstrdup(r.error);
 	record_attempt(e, j, &r, &a);
+	j->res->latency_ms += r.latency_ms;
 	answer_clear(&a);
 }
 

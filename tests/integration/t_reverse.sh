@@ -285,7 +285,7 @@ t_begin "an invalid order number sends nothing, not even the valid ones (exit 2)
 sim_paid R-VALID-1
 wx reverse --sub "Coffee Shop" --yes --json R-VALID-1 'BAD ORDER!'
 t_eq "exit status" 2 "$WX_RC"
-t_contains "names the position" "$WX_ERR" "position"
+t_contains "names the order and the character" "$WX_ERR" '"BAD ORDER!": character 4'
 t_eq "nothing sent" 0 "$(sim_count R-VALID-1)"
 t_eq "no output" "" "$WX_OUT"
 t_ok
@@ -446,7 +446,8 @@ t_begin "Ctrl-C once keeps waiting for the answer"
 sim_paid R-INT-1
 sim_fault R-INT-1 '{"type":"delay","ms":1500}'
 db="$T_TMP/int/history.db"
-WXREV_HISTORY=$db timeout 60 "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json R-INT-1 >"$T_TMP/int1.out" 2>"$T_TMP/int1.err" </dev/null &
+# No timeout(1) wrapper here: it would take the Ctrl-C for itself.
+WXREV_HISTORY=$db "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json R-INT-1 >"$T_TMP/int1.out" 2>"$T_TMP/int1.err" </dev/null &
 pid=$!
 t_check "row appears while in flight" wait_pending "$db" R-INT-1
 kill -INT $pid
@@ -459,7 +460,7 @@ t_ok
 t_begin "Ctrl-C twice abandons: recorded unknown, exit 3"
 sim_paid R-INT-2
 sim_fault R-INT-2 '{"type":"delay","ms":4000}'
-WXREV_HISTORY=$db timeout 60 "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json R-INT-2 >"$T_TMP/int2.out" 2>"$T_TMP/int2.err" </dev/null &
+WXREV_HISTORY=$db "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json R-INT-2 >"$T_TMP/int2.out" 2>"$T_TMP/int2.err" </dev/null &
 pid=$!
 t_check "row appears while in flight" wait_pending "$db" R-INT-2
 kill -INT $pid
