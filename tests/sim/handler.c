@@ -79,8 +79,9 @@ void handler_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* Content-Length over the limit is refused before the body is read. */
-static int announced_too_large(struct MHD_Connection *c)
+/* Content-Length over the limit is refused before the body is read;
+ * returns the announced size, or 0 when it is within the limit. */
+static unsigned long long announced_too_large(struct MHD_Connection *c)
 {
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -90,7 +91,7 @@ static int announced_too_large(struct MHD_Connection *c)
 	if (cl == NULL)
 		return 0;
 	n = strtoull(cl, &end, 10);
-	return end != cl && n > SIM_MAX_BODY;
+	return end != cl && n > SIM_MAX_BODY ? n : 0;
 }
 
 static void keep_body(struct request *req, const char *data, size_t n)
@@ -132,10 +133,9 @@ enum MHD_Result handler_access(void *cls, struct MHD_Connection *c,
 		return MHD_NO;
 	if (!req->started) {
 		req->started = 1;
-		if (announced_too_large(c)) {
-			req->body_seen = SIM_MAX_BODY + 1;
+		req->body_seen = (size_t)announced_too_large(c);
+		if (req->body_seen > 0)
 			return dispatch(sim, c, req, method);
-		}
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
