@@ -341,10 +341,16 @@ static int read_file_into(struct wx_buf *b, const char *path,
 	size_t n;
 
 	if (!f)
-		return wx_err_set(err, _("cannot read CA file %s: %s"), path,
-				  strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		return wx_err_set(err,
+				  _("cannot read CA file %s (%s): check the "
+				    "path and its permissions"),
+				  path, strerror(errno));
+	for (;;) {
+		n = fread(chunk, 1, sizeof(chunk), f);
+		if (n == 0)
+			break;
 		wx_buf_append(b, chunk, n);
+	}
 	fclose(f);
 	wx_buf_append(b, "\n", 1);
 	return 0;
@@ -517,12 +523,12 @@ struct http_transfer *http_start(struct http_client *c,
 				    : HTTP_DEFAULT_CONNECT_MS;
 	t->timeout_ms =
 	    req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
-	if (!req->url || check_url(t, req->url, &plain, err) != 0) {
-		if (!req->url)
-			wx_err_set(err, _("no URL given: set the profile's "
-					  "base_url"));
+	if (!req->url) {
+		wx_err_set(err, _("no URL given: set the profile's base_url"));
 		goto fail;
 	}
+	if (check_url(t, req->url, &plain, err) != 0)
+		goto fail;
 	t->easy = curl_easy_init();
 	if (!t->easy) {
 		wx_err_set(err, _("libcurl could not create a transfer: "
@@ -754,9 +760,12 @@ static void collect(struct http_client *c)
 	CURLMsg *m;
 	int left = 0;
 
-	while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+	for (;;) {
 		struct http_transfer *t = NULL;
 
+		m = curl_multi_info_read(c->multi, &left);
+		if (!m)
+			break;
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &t);
