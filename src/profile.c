@@ -25,14 +25,14 @@
 /* Large enough for 100 000 sub-merchants; a bigger file is a mistake. */
 #define PROFILE_MAX_BYTES ((size_t)64 << 20)
 /* No key or certificate comes near this. */
-#define PEM_MAX_BYTES ((size_t)1 << 20)
-#define MCHID_MAX	  32
-#define APPID_MAX	  32
-#define SERIAL_MAX	  64
-#define KEY_ID_MAX	  64
-#define TIMEOUT_MAX	  120
-#define TIMEOUT_DEFAULT	  10
-#define RSA_MIN_BITS	  2048
+#define PEM_MAX_BYTES	((size_t)1 << 20)
+#define MCHID_MAX	32
+#define APPID_MAX	32
+#define SERIAL_MAX	64
+#define KEY_ID_MAX	64
+#define TIMEOUT_MAX	120
+#define TIMEOUT_DEFAULT 10
+#define RSA_MIN_BITS	2048
 /* Candidates listed in a lookup error before "and N more". */
 #define LIST_MAX 8
 
@@ -46,7 +46,7 @@ static void *passphrase_user;
 /* ---- diagnostics ------------------------------------------------------ */
 
 static void diags_vadd(struct wx_diags *d, const char *fmt, va_list ap)
-	WX_PRINTF(2, 0);
+    WX_PRINTF(2, 0);
 
 static void diags_vadd(struct wx_diags *d, const char *fmt, va_list ap)
 {
@@ -60,7 +60,7 @@ static void diags_vadd(struct wx_diags *d, const char *fmt, va_list ap)
 	if (n < 0)
 		return;
 	msg = wx_xmalloc((size_t)n + 1);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	(void)vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	/* Capacity doubles at powers of two, so 100 000 messages stay cheap. */
 	if (d->n == 0 || (d->n & (d->n - 1)) == 0)
 		d->msgs = wx_xrealloc(d->msgs,
@@ -102,26 +102,26 @@ enum ykind { Y_SCALAR, Y_SEQ, Y_MAP };
 
 struct ynode {
 	enum ykind kind; /* scalar, sequence or mapping */
-	int plain;       /* scalar written without quotes */
-	unsigned line;   /* 1-based line where the node starts */
-	unsigned col;    /* 1-based column (characters) */
-	char *text;      /* scalar value, NUL-terminated; owned */
-	size_t len;      /* scalar length in bytes (may hide a NUL) */
-	size_t child;    /* first child; mappings alternate key, value */
-	size_t last;     /* last child, for appending */
-	size_t next;     /* next sibling */
-	size_t nchild;   /* number of children */
+	int plain;	 /* scalar written without quotes */
+	unsigned line;	 /* 1-based line where the node starts */
+	unsigned col;	 /* 1-based column (characters) */
+	char *text;	 /* scalar value, NUL-terminated; owned */
+	size_t len;	 /* scalar length in bytes (may hide a NUL) */
+	size_t child;	 /* first child; mappings alternate key, value */
+	size_t last;	 /* last child, for appending */
+	size_t next;	 /* next sibling */
+	size_t nchild;	 /* number of children */
 };
 
 struct ydoc {
 	struct ynode *n; /* n[0] is unused so that index 0 means "none" */
-	size_t len;      /* nodes used, including n[0] */
-	size_t cap;      /* nodes allocated */
-	size_t root;     /* top node; 0 for an empty file */
-	size_t *stack;   /* open sequences and mappings */
-	size_t depth;    /* entries used in stack */
+	size_t len;	 /* nodes used, including n[0] */
+	size_t cap;	 /* nodes allocated */
+	size_t root;	 /* top node; 0 for an empty file */
+	size_t *stack;	 /* open sequences and mappings */
+	size_t depth;	 /* entries used in stack */
 	size_t stackcap; /* entries allocated in stack */
-	int ndocs;       /* documents seen */
+	int ndocs;	 /* documents seen */
 };
 
 /* A problem in one file, kept until the file is done so that messages come
@@ -129,19 +129,19 @@ struct ydoc {
 struct fmsg {
 	unsigned line; /* 0 for the file as a whole */
 	unsigned col;
-	size_t seq;    /* order found, to keep the sort stable */
-	char *text;    /* the message without its position */
+	size_t seq; /* order found, to keep the sort stable */
+	char *text; /* the message without its position */
 };
 
 /* One profile file being checked. */
 struct fctx {
-	const char *file;       /* the file as named to the user */
-	char *dir;              /* its folder ("" for the current one) */
+	const char *file;	/* the file as named to the user */
+	char *dir;		/* its folder ("" for the current one) */
 	struct wx_diags *diags; /* where problems go at the end */
-	struct fmsg *msgs;      /* problems found in this file */
-	size_t nerr;            /* entries in msgs */
-	size_t cap;             /* entries allocated */
-	struct ydoc doc;        /* its nodes */
+	struct fmsg *msgs;	/* problems found in this file */
+	size_t nerr;		/* entries in msgs */
+	size_t cap;		/* entries allocated */
+	struct ydoc doc;	/* its nodes */
 };
 
 static void fail_at(struct fctx *c, unsigned line, unsigned col,
@@ -169,7 +169,7 @@ static void fail_at(struct fctx *c, unsigned line, unsigned col,
 	m->seq = c->nerr++;
 	m->text = wx_xmalloc((size_t)n + 1);
 	va_start(ap, fmt);
-	vsnprintf(m->text, (size_t)n + 1, fmt, ap);
+	(void)vsnprintf(m->text, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -193,8 +193,8 @@ static void fctx_flush(struct fctx *c)
 		struct fmsg *m = &c->msgs[i];
 
 		if (m->line)
-			wx_diags_add(c->diags, "%s:%u:%u: %s", c->file,
-				     m->line, m->col, m->text);
+			wx_diags_add(c->diags, "%s:%u:%u: %s", c->file, m->line,
+				     m->col, m->text);
 		else
 			wx_diags_add(c->diags, "%s: %s", c->file, m->text);
 		free(m->text);
@@ -205,7 +205,7 @@ static void fctx_flush(struct fctx *c)
 }
 
 #define NODE(c, i) (&(c)->doc.n[(i)])
-#define FAIL(c, i, ...)                                                       \
+#define FAIL(c, i, ...)                                                        \
 	fail_at((c), NODE(c, i)->line, NODE(c, i)->col, __VA_ARGS__)
 
 static size_t ydoc_add(struct ydoc *d, enum ykind kind, const yaml_mark_t *m)
@@ -245,8 +245,8 @@ static void ydoc_push(struct ydoc *d, size_t idx)
 {
 	if (d->depth == d->stackcap) {
 		d->stackcap = d->stackcap ? d->stackcap * 2 : 16;
-		d->stack = wx_xrealloc(d->stack,
-				       d->stackcap * sizeof(*d->stack));
+		d->stack =
+		    wx_xrealloc(d->stack, d->stackcap * sizeof(*d->stack));
 	}
 	d->stack[d->depth++] = idx;
 }
@@ -274,10 +274,11 @@ static int ydoc_event(struct fctx *c, const yaml_event_t *ev)
 		return 1;
 	case YAML_DOCUMENT_START_EVENT:
 		if (++d->ndocs > 1) {
-			fail_at(c, line, col,
-				_("a second YAML document starts here; keep one "
-				  "partner per file and move it to its own "
-				  "file"));
+			fail_at(
+			    c, line, col,
+			    _("a second YAML document starts here; keep one "
+			      "partner per file and move it to its own "
+			      "file"));
 			return -1;
 		}
 		return 0;
@@ -289,19 +290,19 @@ static int ydoc_event(struct fctx *c, const yaml_event_t *ev)
 		return -1;
 	case YAML_SCALAR_EVENT:
 		idx = ydoc_add(d, Y_SCALAR, &ev->start_mark);
-		d->n[idx].text = wx_xstrndup((const char *)ev->data.scalar.value,
-					     ev->data.scalar.length);
+		d->n[idx].text =
+		    wx_xstrndup((const char *)ev->data.scalar.value,
+				ev->data.scalar.length);
 		d->n[idx].len = ev->data.scalar.length;
 		d->n[idx].plain =
-			ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		    ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		ydoc_attach(d, idx);
 		return 0;
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
-		idx = ydoc_add(d,
-			       ev->type == YAML_MAPPING_START_EVENT ? Y_MAP
-								     : Y_SEQ,
-			       &ev->start_mark);
+		idx = ydoc_add(
+		    d, ev->type == YAML_MAPPING_START_EVENT ? Y_MAP : Y_SEQ,
+		    &ev->start_mark);
 		ydoc_attach(d, idx);
 		ydoc_push(d, idx);
 		return 0;
@@ -386,8 +387,7 @@ static int ydoc_parse(struct fctx *c, const char *data, size_t len)
 	if (!yaml_parser_initialize(&parser))
 		wx_fatal("out of memory while reading %s", c->file);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data,
-				     len);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
 	for (;;) {
 		if (!yaml_parser_parse(&parser, &ev)) {
 			ydoc_syntax_error(c, &parser, data, len);
@@ -485,8 +485,8 @@ static const char *want_text(struct fctx *c, size_t val, const char *path)
 		FAIL(c, val,
 		     _("%s must be text, not %s; write the value on the same "
 		       "line after '%s:'"),
-		     path, kind_name(y->kind), strrchr(path, '.') ?
-		     strrchr(path, '.') + 1 : path);
+		     path, kind_name(y->kind),
+		     strrchr(path, '.') ? strrchr(path, '.') + 1 : path);
 		return NULL;
 	}
 	if (strlen(y->text) != y->len) {
@@ -595,22 +595,30 @@ static int get_timeout(struct fctx *c, size_t val, long *out)
 	return 0;
 }
 
-/* ---- URLs ------------------------------------------------------------------ */
+/* ---- URLs ------------------------------------------------------------------
+ */
 
+/* 127.0.0.0/8 written as four decimal parts. */
 static int is_loopback_v4(const char *h, size_t n)
 {
-	unsigned part[4];
-	char buf[16], tail;
+	unsigned long part[4];
+	const char *p = h, *end = h + n;
+	char *stop;
 
-	if (n >= sizeof(buf) || strspn(h, DIGITS ".") < n)
-		return 0;
-	memcpy(buf, h, n);
-	buf[n] = '\0';
-	if (sscanf(buf, "%3u.%3u.%3u.%3u%c", &part[0], &part[1], &part[2],
-		   &part[3], &tail) != 4)
-		return 0;
-	return part[0] == 127 && part[1] < 256 && part[2] < 256 &&
-	       part[3] < 256;
+	for (int i = 0; i < 4; i++) {
+		if (p >= end || *p < '0' || *p > '9')
+			return 0;
+		part[i] = strtoul(p, &stop, 10);
+		if (stop > end || stop - p > 3 || part[i] > 255)
+			return 0;
+		p = stop;
+		if (i < 3) {
+			if (p >= end || *p != '.')
+				return 0;
+			p++;
+		}
+	}
+	return p == end && part[0] == 127;
 }
 
 static int is_loopback(const char *h, size_t n)
@@ -654,9 +662,8 @@ static int url_parse(const char *url, int *https, int *loopback)
 	hlen = (size_t)(port - host);
 	if (hlen == 0 || (*host != '[' && strspn(host, ALNUM ".-") < hlen))
 		return -1;
-	if (port < end &&
-	    (*port != ':' || port + 1 == end || end - port > 6 ||
-	     strspn(port + 1, DIGITS) < (size_t)(end - port - 1)))
+	if (port < end && (*port != ':' || port + 1 == end || end - port > 6 ||
+			   strspn(port + 1, DIGITS) < (size_t)(end - port - 1)))
 		return -1;
 	*loopback = is_loopback(host, hlen);
 	return 0;
@@ -826,9 +833,9 @@ static const char *pem_other(const char *pem)
 
 struct pass_ctx {
 	const char *path; /* the key file, for the prompt */
-	int asked;        /* the key turned out to be encrypted */
-	int given;        /* a passphrase was supplied */
-	int from_env;     /* ... from WXREV_KEY_PASSPHRASE */
+	int asked;	  /* the key turned out to be encrypted */
+	int given;	  /* a passphrase was supplied */
+	int from_env;	  /* ... from WXREV_KEY_PASSPHRASE */
 };
 
 static int pem_passphrase(char *buf, int size, int rwflag, void *u)
@@ -885,8 +892,7 @@ static int check_rsa(struct fctx *c, size_t val, const char *path,
 	return 0;
 }
 
-static EVP_PKEY *load_private_key(struct fctx *c, size_t val,
-				  const char *full)
+static EVP_PKEY *load_private_key(struct fctx *c, size_t val, const char *full)
 {
 	static const char path[] = "merchant.private_key";
 	struct pass_ctx pc = {.path = full};
@@ -918,7 +924,8 @@ static EVP_PKEY *load_private_key(struct fctx *c, size_t val,
 		FAIL(c, val,
 		     _("%s: cannot decrypt %s: wrong passphrase; check %s"),
 		     path, full,
-		     pc.from_env ? "WXREV_KEY_PASSPHRASE" : _("the passphrase"));
+		     pc.from_env ? "WXREV_KEY_PASSPHRASE"
+				 : _("the passphrase"));
 	else if (!k && other)
 		FAIL(c, val,
 		     _("%s: %s holds %s, not the private key; point it at "
@@ -978,8 +985,7 @@ static X509 *load_cert(struct fctx *c, size_t val, const char *path,
 	return x;
 }
 
-static EVP_PKEY *load_public_key(struct fctx *c, size_t val,
-				 const char *full)
+static EVP_PKEY *load_public_key(struct fctx *c, size_t val, const char *full)
 {
 	static const char path[] = "wechatpay.public_key";
 	EVP_PKEY *k = NULL;
@@ -1038,11 +1044,12 @@ static void upcase(char *s)
 	}
 }
 
-/* ---- mappings and the schema ---------------------------------------------- */
+/* ---- mappings and the schema ----------------------------------------------
+ */
 
 struct keyspec {
 	const char *name; /* the key as written */
-	int required;     /* missing is an error */
+	int required;	  /* missing is an error */
 	const char *what; /* what the value is, for messages */
 };
 
@@ -1131,7 +1138,8 @@ static void map_read(struct fctx *c, size_t map, size_t owner,
 		     const struct keyspec *ks, size_t nks, struct mapview *mv)
 {
 	memset(mv, 0, sizeof(*mv));
-	for (size_t k = NODE(c, map)->child; k; k = NODE(c, NODE(c, k)->next)->next) {
+	for (size_t k = NODE(c, map)->child; k;
+	     k = NODE(c, NODE(c, k)->next)->next) {
 		size_t v = NODE(c, k)->next;
 		size_t i;
 
@@ -1172,48 +1180,48 @@ static void map_read(struct fctx *c, size_t map, size_t owner,
 	}
 }
 
-enum { K_NAME, K_SP_MCHID, K_SP_APPID, K_MERCHANT, K_WECHATPAY, K_API,
-       K_SUBS };
+enum { K_NAME, K_SP_MCHID, K_SP_APPID, K_MERCHANT, K_WECHATPAY, K_API, K_SUBS };
 static const struct keyspec top_keys[] = {
-	[K_NAME] = {"name", 1, "the partner name shown in the UI"},
-	[K_SP_MCHID] = {"sp_mchid", 1, "the service provider's 商户号"},
-	[K_SP_APPID] = {"sp_appid", 0, "the service provider's AppID"},
-	[K_MERCHANT] = {"merchant", 1,
-			"the merchant API private key and its serial"},
-	[K_WECHATPAY] = {"wechatpay", 1,
-			 "the WeChat Pay public key or platform certificates"},
-	[K_API] = {"api", 0, "endpoint settings"},
-	[K_SUBS] = {"sub_merchants", 1, "the list of sub-merchants"},
+    [K_NAME] = {"name", 1, "the partner name shown in the UI"},
+    [K_SP_MCHID] = {"sp_mchid", 1, "the service provider's 商户号"},
+    [K_SP_APPID] = {"sp_appid", 0, "the service provider's AppID"},
+    [K_MERCHANT] = {"merchant", 1,
+		    "the merchant API private key and its serial"},
+    [K_WECHATPAY] = {"wechatpay", 1,
+		     "the WeChat Pay public key or platform certificates"},
+    [K_API] = {"api", 0, "endpoint settings"},
+    [K_SUBS] = {"sub_merchants", 1, "the list of sub-merchants"},
 };
 
 enum { M_SERIAL, M_CERT, M_KEY };
 static const struct keyspec merchant_keys[] = {
-	[M_SERIAL] = {"serial_no", 0, "the API certificate serial"},
-	[M_CERT] = {"certificate", 0, "the path of apiclient_cert.pem"},
-	[M_KEY] = {"private_key", 1, "the path of apiclient_key.pem"},
+    [M_SERIAL] = {"serial_no", 0, "the API certificate serial"},
+    [M_CERT] = {"certificate", 0, "the path of apiclient_cert.pem"},
+    [M_KEY] = {"private_key", 1, "the path of apiclient_key.pem"},
 };
 
 enum { W_KEY_ID, W_KEY, W_CERTS };
 static const struct keyspec wechatpay_keys[] = {
-	[W_KEY_ID] = {"public_key_id", 0, "the PUB_KEY_ID_... of the key"},
-	[W_KEY] = {"public_key", 0, "the path of pub_key.pem"},
-	[W_CERTS] = {"certificates", 0, "a list of certificate paths"},
+    [W_KEY_ID] = {"public_key_id", 0, "the PUB_KEY_ID_... of the key"},
+    [W_KEY] = {"public_key", 0, "the path of pub_key.pem"},
+    [W_CERTS] = {"certificates", 0, "a list of certificate paths"},
 };
 
 enum { A_BASE, A_BACKUP, A_CA, A_TIMEOUT };
 static const struct keyspec api_keys[] = {
-	[A_BASE] = {"base_url", 0, "the main endpoint"},
-	[A_BACKUP] = {"backup_url", 0, "the endpoint used when the main one "
-				       "cannot be reached"},
-	[A_CA] = {"ca_file", 0, "a PEM file of extra trusted CAs"},
-	[A_TIMEOUT] = {"timeout_s", 0, "seconds per attempt"},
+    [A_BASE] = {"base_url", 0, "the main endpoint"},
+    [A_BACKUP] = {"backup_url", 0,
+		  "the endpoint used when the main one "
+		  "cannot be reached"},
+    [A_CA] = {"ca_file", 0, "a PEM file of extra trusted CAs"},
+    [A_TIMEOUT] = {"timeout_s", 0, "seconds per attempt"},
 };
 
 enum { S_NAME, S_MCHID, S_APPID };
 static const struct keyspec sub_keys[] = {
-	[S_NAME] = {"name", 1, "the sub-merchant name shown in the UI"},
-	[S_MCHID] = {"sub_mchid", 1, "the sub-merchant's 商户号"},
-	[S_APPID] = {"sub_appid", 0, "the sub-merchant's AppID"},
+    [S_NAME] = {"name", 1, "the sub-merchant name shown in the UI"},
+    [S_MCHID] = {"sub_mchid", 1, "the sub-merchant's 商户号"},
+    [S_APPID] = {"sub_appid", 0, "the sub-merchant's AppID"},
 };
 
 /* Opens a section mapping: its view, or 0 when absent or malformed. */
@@ -1237,8 +1245,8 @@ static int section(struct fctx *c, const struct mapview *top, int which,
 
 static void add_platform(struct wx_partner *p, char *id, EVP_PKEY *k)
 {
-	p->platform = wx_xrealloc(p->platform,
-				  (p->nplatform + 1) * sizeof(*p->platform));
+	p->platform =
+	    wx_xrealloc(p->platform, (p->nplatform + 1) * sizeof(*p->platform));
 	p->platform[p->nplatform].id = id;
 	p->platform[p->nplatform].pkey = k;
 	p->nplatform++;
@@ -1284,11 +1292,12 @@ static char *merchant_cert(struct fctx *c, size_t val, const EVP_PKEY *key,
 		goto out;
 	serial = cert_serial(x);
 	if (key && EVP_PKEY_eq(X509_get0_pubkey(x), key) != 1)
-		FAIL(c, val,
-		     _("merchant.certificate: %s does not belong to the private "
-		       "key %s (their public keys differ); use the "
-		       "apiclient_cert.pem issued with apiclient_key.pem"),
-		     full, key_path);
+		FAIL(
+		    c, val,
+		    _("merchant.certificate: %s does not belong to the private "
+		      "key %s (their public keys differ); use the "
+		      "apiclient_cert.pem issued with apiclient_key.pem"),
+		    full, key_path);
 	ERR_clear_error();
 	X509_free(x);
 out:
@@ -1315,8 +1324,8 @@ static void load_merchant(struct fctx *c, struct wx_partner *p,
 	}
 	p->serial_no = get_serial(c, m.val[M_SERIAL]);
 	if (m.val[M_CERT])
-		cert_serial_no = merchant_cert(c, m.val[M_CERT], p->key,
-					       key_path);
+		cert_serial_no =
+		    merchant_cert(c, m.val[M_CERT], p->key, key_path);
 	if (!m.val[M_SERIAL] && !m.val[M_CERT])
 		FAIL(c, top->key[K_MERCHANT],
 		     _("merchant needs serial_no or certificate; add serial_no "
@@ -1337,8 +1346,7 @@ static void load_merchant(struct fctx *c, struct wx_partner *p,
 	free(key_path);
 }
 
-static void load_certificates(struct fctx *c, struct wx_partner *p,
-			      size_t val)
+static void load_certificates(struct fctx *c, struct wx_partner *p, size_t val)
 {
 	if (!want_kind(c, val, Y_SEQ, "wechatpay.certificates",
 		       _("write it as certificates: [path.pem]")))
@@ -1359,9 +1367,10 @@ static void load_certificates(struct fctx *c, struct wx_partner *p,
 		if (x) {
 			EVP_PKEY *k = X509_get_pubkey(x);
 
-			if (k && check_rsa(c, i, "wechatpay.certificates", full,
-					   k, _("use the WeChat Pay platform "
-						"certificate")) == 0)
+			if (k &&
+			    check_rsa(c, i, "wechatpay.certificates", full, k,
+				      _("use the WeChat Pay platform "
+					"certificate")) == 0)
 				add_platform(p, cert_serial(x), k);
 			else
 				EVP_PKEY_free(k);
@@ -1385,23 +1394,26 @@ static void load_wechatpay(struct fctx *c, struct wx_partner *p,
 	if (w.val[W_KEY_ID]) {
 		id = want_text(c, w.val[W_KEY_ID], "wechatpay.public_key_id");
 		if (id && !all_of(id, KEY_ID_MAX, WORD)) {
-			FAIL(c, w.val[W_KEY_ID],
-			     _("wechatpay.public_key_id must be letters, digits "
-			       "and _ like PUB_KEY_ID_0112... (got %s); copy it "
-			       "from 微信支付公钥"),
-			     show(&s, id));
+			FAIL(
+			    c, w.val[W_KEY_ID],
+			    _("wechatpay.public_key_id must be letters, digits "
+			      "and _ like PUB_KEY_ID_0112... (got %s); copy it "
+			      "from 微信支付公钥"),
+			    show(&s, id));
 			id = NULL;
 		}
 	}
 	if (w.val[W_KEY] && !w.val[W_KEY_ID])
-		FAIL(c, w.key[W_KEY],
-		     _("wechatpay.public_key needs wechatpay.public_key_id; add "
-		       "the PUB_KEY_ID_... shown next to the key in "
-		       "微信支付公钥"));
+		FAIL(
+		    c, w.key[W_KEY],
+		    _("wechatpay.public_key needs wechatpay.public_key_id; add "
+		      "the PUB_KEY_ID_... shown next to the key in "
+		      "微信支付公钥"));
 	if (w.val[W_KEY_ID] && !w.val[W_KEY])
-		FAIL(c, w.key[W_KEY_ID],
-		     _("wechatpay.public_key_id needs wechatpay.public_key; add "
-		       "the path of pub_key.pem from 微信支付公钥"));
+		FAIL(
+		    c, w.key[W_KEY_ID],
+		    _("wechatpay.public_key_id needs wechatpay.public_key; add "
+		      "the path of pub_key.pem from 微信支付公钥"));
 	if (w.val[W_KEY]) {
 		t = want_text(c, w.val[W_KEY], "wechatpay.public_key");
 		if (t) {
@@ -1449,10 +1461,10 @@ static void load_api(struct fctx *c, struct wx_partner *p,
 
 	section(c, top, K_API, _("in api"), "api.", api_keys,
 		WX_ARRAY_LEN(api_keys), &a);
-	p->base_url = get_url(c, a.val[A_BASE], "api.base_url",
-			      default_base_url);
-	p->backup_url = get_url(c, a.val[A_BACKUP], "api.backup_url",
-				default_backup_url);
+	p->base_url =
+	    get_url(c, a.val[A_BASE], "api.base_url", default_base_url);
+	p->backup_url =
+	    get_url(c, a.val[A_BACKUP], "api.backup_url", default_backup_url);
 	if (a.val[A_CA])
 		load_ca_file(c, p, a.val[A_CA]);
 	get_timeout(c, a.val[A_TIMEOUT], &p->timeout_s);
@@ -1461,8 +1473,8 @@ static void load_api(struct fctx *c, struct wx_partner *p,
 /* Where a mchid was written, for duplicate messages. */
 struct mchid_at {
 	const char *mchid; /* not owned */
-	size_t order;      /* position in the file or folder */
-	unsigned line;     /* of the value */
+	size_t order;	   /* position in the file or folder */
+	unsigned line;	   /* of the value */
 	unsigned col;
 	const char *file; /* for sp_mchid across files; not owned */
 };
@@ -1593,9 +1605,9 @@ static void load_partner(struct fctx *c, struct wx_partner *p,
 /* ---- files and folders --------------------------------------------------- */
 
 struct loader {
-	struct wx_profiles *out;  /* partners so far */
-	struct mchid_at *at;      /* sp_mchid position per partner */
-	struct wx_diags *diags;   /* every problem */
+	struct wx_profiles *out; /* partners so far */
+	struct mchid_at *at;	 /* sp_mchid position per partner */
+	struct wx_diags *diags;	 /* every problem */
 };
 
 static void partner_clear(struct wx_partner *p)
@@ -1670,8 +1682,8 @@ static void load_file(struct loader *L, const char *file)
 	 * it. */
 	skip = (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) ? 3 : 0;
 	if (ydoc_parse(&c, data + skip, len - skip) == 0) {
-		o->partners = wx_xrealloc(o->partners, (o->npartners + 1) *
-							       sizeof(*o->partners));
+		o->partners = wx_xrealloc(
+		    o->partners, (o->npartners + 1) * sizeof(*o->partners));
 		L->at = wx_xrealloc(L->at, (o->npartners + 1) * sizeof(*L->at));
 		p = &o->partners[o->npartners];
 		memset(p, 0, sizeof(*p));
@@ -1734,9 +1746,9 @@ static void load_folder(struct loader *L, const char *dir)
 		qsort(names, n, sizeof(*names), str_ptr_cmp);
 	for (size_t i = 0; i < n; i++) {
 		size_t dl = strlen(dir);
-		char *file = wx_xasprintf("%s%s%s", dir,
-					  dl && dir[dl - 1] == '/' ? "" : "/",
-					  names[i]);
+		char *file =
+		    wx_xasprintf("%s%s%s", dir,
+				 dl && dir[dl - 1] == '/' ? "" : "/", names[i]);
 
 		load_file(L, file);
 		free(file);
@@ -1749,8 +1761,12 @@ static void load_folder(struct loader *L, const char *dir)
 static void check_dup_partners(struct loader *L)
 {
 	struct wx_profiles *o = L->out;
-	struct mchid_at *at = wx_xcalloc(o->npartners, sizeof(*at));
+	struct mchid_at *at;
 	size_t n = 0;
+
+	if (o->npartners < 2 || !L->at)
+		return;
+	at = wx_xcalloc(o->npartners, sizeof(*at));
 
 	for (size_t i = 0; i < o->npartners; i++) {
 		if (!L->at[i].mchid)
@@ -1766,11 +1782,12 @@ static void check_dup_partners(struct loader *L)
 			first = i;
 			continue;
 		}
-		wx_diags_add(L->diags,
-			     _("%s:%u:%u: sp_mchid %s is also used by %s:%u:%u; "
-			       "keep one file per partner"),
-			     at[i].file, at[i].line, at[i].col, at[i].mchid,
-			     at[first].file, at[first].line, at[first].col);
+		wx_diags_add(
+		    L->diags,
+		    _("%s:%u:%u: sp_mchid %s is also used by %s:%u:%u; "
+		      "keep one file per partner"),
+		    at[i].file, at[i].line, at[i].col, at[i].mchid,
+		    at[first].file, at[first].line, at[first].col);
 	}
 	free(at);
 }
@@ -1830,7 +1847,8 @@ void profile_free(struct wx_profiles *p)
 	free(p);
 }
 
-/* ---- lookups --------------------------------------------------------------- */
+/* ---- lookups ---------------------------------------------------------------
+ */
 
 int profile_locate(const char *arg, char *buf, size_t n, struct wx_err *err)
 {
@@ -1851,8 +1869,9 @@ int profile_locate(const char *arg, char *buf, size_t n, struct wx_err *err)
 	else if (home && *home)
 		len = snprintf(buf, n, "%s/.config/wxrev/profiles", home);
 	else
-		return wx_err_set(err, _("cannot find the profiles because HOME "
-					 "is not set; pass --profiles DIR|FILE"));
+		return wx_err_set(err,
+				  _("cannot find the profiles because HOME "
+				    "is not set; pass --profiles DIR|FILE"));
 	if (len < 0 || (size_t)len >= n)
 		return wx_err_set(err, _("the profiles path is too long; use a "
 					 "shorter --profiles path"));
@@ -1902,10 +1921,11 @@ static const struct wx_partner *find_partner(const struct wx_profiles *p,
 				      pt->name, pt->sp_mchid);
 	}
 	if (count)
-		wx_err_set(err,
-			   _("partner \"%s\" matches several profiles: %s; name "
-			     "it by its sp_mchid"),
-			   q, list.data ? list.data : "");
+		wx_err_set(
+		    err,
+		    _("partner \"%s\" matches several profiles: %s; name "
+		      "it by its sp_mchid"),
+		    q, list.data ? list.data : "");
 	else
 		wx_err_set(err,
 			   _("no partner is named or numbered \"%s\"; known "
@@ -1916,19 +1936,19 @@ static const struct wx_partner *find_partner(const struct wx_profiles *p,
 }
 
 struct sub_search {
-	const char *q;            /* what the user typed */
-	int best;                 /* best match level so far */
-	size_t count;             /* sub-merchants at that level */
+	const char *q;		  /* what the user typed */
+	int best;		  /* best match level so far */
+	size_t count;		  /* sub-merchants at that level */
 	const struct wx_sub *hit; /* the first of them */
-	size_t hit_partner;       /* its partner's index */
+	size_t hit_partner;	  /* its partner's index */
 };
 
 static void search_partner(struct sub_search *s, const struct wx_partner *pt,
 			   size_t pi)
 {
 	for (size_t j = 0; j < pt->nsubs; j++) {
-		int lv = match_level(pt->subs[j].name, pt->subs[j].sub_mchid,
-				     s->q);
+		int lv =
+		    match_level(pt->subs[j].name, pt->subs[j].sub_mchid, s->q);
 
 		if (lv > s->best) {
 			s->best = lv;
@@ -2031,8 +2051,7 @@ void profile_summary(const struct wx_partner *p, char *buf, size_t n)
 		      p->base_url);
 	for (size_t i = 0; i < p->nplatform; i++)
 		wx_buf_printf(&b, "%s%s", i ? ", " : "", p->platform[i].id);
-	if (n) {
-		snprintf(buf, n, "%s", b.data);
-	}
+	if (n)
+		(void)snprintf(buf, n, "%s", b.data);
 	wx_buf_free(&b);
 }

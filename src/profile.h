@@ -19,31 +19,31 @@
 struct wx_partner;
 
 struct wx_sub {
-	char *name;                 /* shown in the UI; may contain CJK */
-	char *sub_mchid;            /* 1-32 digits */
-	char *sub_appid;            /* NULL when not configured */
+	char *name;		    /* shown in the UI; may contain CJK */
+	char *sub_mchid;	    /* 1-32 digits */
+	char *sub_appid;	    /* NULL when not configured */
 	struct wx_partner *partner; /* back pointer, not owned */
 };
 
 /* A key that can verify WeChat Pay's answers. */
 struct wx_platform_key {
-	char *id;       /* public-key id (PUB_KEY_ID_...) or certificate serial */
+	char *id; /* public-key id (PUB_KEY_ID_...) or certificate serial */
 	EVP_PKEY *pkey; /* RSA public key */
 };
 
 struct wx_partner {
-	char *file;      /* the YAML file it came from */
-	char *name;      /* display name */
-	char *sp_mchid;  /* 1-32 digits */
-	char *sp_appid;  /* NULL when not configured */
+	char *file;	 /* the YAML file it came from */
+	char *name;	 /* display name */
+	char *sp_mchid;	 /* 1-32 digits */
+	char *sp_appid;	 /* NULL when not configured */
 	char *serial_no; /* merchant API certificate serial, upper-case hex */
-	EVP_PKEY *key;   /* merchant private key (RSA >= 2048) */
+	EVP_PKEY *key;	 /* merchant private key (RSA >= 2048) */
 	struct wx_platform_key *platform; /* public key and/or certificates */
 	size_t nplatform;
-	char *base_url;   /* default https://api.mch.weixin.qq.com */
+	char *base_url;	  /* default https://api.mch.weixin.qq.com */
 	char *backup_url; /* default https://api2.mch.weixin.qq.com */
-	char *ca_file;    /* extra trust; NULL when not set */
-	long timeout_s;   /* total per attempt; default 10 */
+	char *ca_file;	  /* extra trust; NULL when not set */
+	long timeout_s;	  /* total per attempt; default 10 */
 	struct wx_sub *subs;
 	size_t nsubs;
 };

@@ -32,27 +32,27 @@ static char tmp[256];
 
 /* The good profile; tests swap single lines so positions stay put. */
 static const char good[] =
-	"name: Test Partner\n"                                      /* 1 */
-	"sp_mchid: \"1230000109\"\n"                                /* 2 */
-	"sp_appid: wxd678efh567hg6787\n"                            /* 3 */
-	"merchant:\n"                                               /* 4 */
-	"  serial_no: 3775b6a45acd588826d15e583a95f5dd2ce6a3e1\n"   /* 5 */
-	"  certificate: keys/merchant_cert.pem\n"                   /* 6 */
-	"  private_key: keys/merchant_key.pem\n"                    /* 7 */
-	"wechatpay:\n"                                              /* 8 */
-	"  public_key_id: PUB_KEY_ID_0112300001092026112600000000000001\n"
-	"  public_key: keys/wechatpay_pub.pem\n"                    /* 10 */
-	"  certificates: [keys/wechatpay_cert.pem]\n"               /* 11 */
-	"api:\n"                                                    /* 12 */
-	"  base_url: https://127.0.0.1:18443\n"                     /* 13 */
-	"  backup_url: https://localhost:18443/\n"                  /* 14 */
-	"  timeout_s: 7\n"                                          /* 15 */
-	"sub_merchants:\n"                                          /* 16 */
-	"  - name: Coffee Shop\n"                                   /* 17 */
-	"    sub_mchid: \"1900000109\"\n"                           /* 18 */
-	"    sub_appid: wx8888888888888888\n"                       /* 19 */
-	"  - name: 北京烤鸭店\n"                                    /* 20 */
-	"    sub_mchid: \"1900000110\"\n";                          /* 21 */
+    "name: Test Partner\n"				      /* 1 */
+    "sp_mchid: \"1230000109\"\n"			      /* 2 */
+    "sp_appid: wxd678efh567hg6787\n"			      /* 3 */
+    "merchant:\n"					      /* 4 */
+    "  serial_no: 3775b6a45acd588826d15e583a95f5dd2ce6a3e1\n" /* 5 */
+    "  certificate: keys/merchant_cert.pem\n"		      /* 6 */
+    "  private_key: keys/merchant_key.pem\n"		      /* 7 */
+    "wechatpay:\n"					      /* 8 */
+    "  public_key_id: PUB_KEY_ID_0112300001092026112600000000000001\n"
+    "  public_key: keys/wechatpay_pub.pem\n"	  /* 10 */
+    "  certificates: [keys/wechatpay_cert.pem]\n" /* 11 */
+    "api:\n"					  /* 12 */
+    "  base_url: https://127.0.0.1:18443\n"	  /* 13 */
+    "  backup_url: https://localhost:18443/\n"	  /* 14 */
+    "  timeout_s: 7\n"				  /* 15 */
+    "sub_merchants:\n"				  /* 16 */
+    "  - name: Coffee Shop\n"			  /* 17 */
+    "    sub_mchid: \"1900000109\"\n"		  /* 18 */
+    "    sub_appid: wx8888888888888888\n"	  /* 19 */
+    "  - name: 北京烤鸭店\n"			  /* 20 */
+    "    sub_mchid: \"1900000110\"\n";		  /* 21 */
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -95,8 +95,8 @@ static char *swap(const char *s, const char *old, const char *repl)
 /* The good profile for a file one folder down (keys stay in ../keys). */
 static char *good_one_down(void)
 {
-	char *a = swap(good, "keys/merchant_cert.pem",
-		       "../keys/merchant_cert.pem");
+	char *a =
+	    swap(good, "keys/merchant_cert.pem", "../keys/merchant_cert.pem");
 	char *b = swap(a, "keys/merchant_key.pem", "../keys/merchant_key.pem");
 	char *c = swap(b, "public_key: keys/", "public_key: ../keys/");
 	char *d = swap(c, "[keys/", "[../keys/");
@@ -214,14 +214,12 @@ static void write_key(const char *rel, const EVP_PKEY *k, const EVP_CIPHER *enc,
 	assert_non_null(k);
 	if (pkcs1)
 		ok = PEM_write_bio_PrivateKey_traditional(
-			b, k, enc, (unsigned char *)(enc ? PASSPHRASE : NULL),
-			enc ? (int)strlen(PASSPHRASE) : 0, NULL, NULL);
+		    b, k, enc, (unsigned char *)(enc ? PASSPHRASE : NULL),
+		    enc ? (int)strlen(PASSPHRASE) : 0, NULL, NULL);
 	else
-		ok = PEM_write_bio_PKCS8PrivateKey(b, k, enc,
-						   enc ? PASSPHRASE : NULL,
-						   enc ? (int)strlen(PASSPHRASE)
-						       : 0,
-						   NULL, NULL);
+		ok = PEM_write_bio_PKCS8PrivateKey(
+		    b, k, enc, enc ? PASSPHRASE : NULL,
+		    enc ? (int)strlen(PASSPHRASE) : 0, NULL, NULL);
 	assert_int_equal(ok, 1);
 	BIO_free(b);
 	assert_int_equal(chmod(p, (mode_t)mode), 0);
@@ -294,7 +292,8 @@ static int teardown(void **state)
 	return nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* ---- loading what is right -------------------------------------------------- */
+/* ---- loading what is right --------------------------------------------------
+ */
 
 static void test_good_profile_loads(void **state)
 {
@@ -342,16 +341,16 @@ static void test_defaults_and_plain_numbers(void **state)
 {
 	/* No api, no sp_appid, mchids unquoted, PKCS#1 key, serial only. */
 	static const char text[] =
-		"name: Minimal\n"
-		"sp_mchid: 1230000109\n"
-		"merchant:\n"
-		"  serial_no: 3775B6A45ACD588826D15E583A95F5DD2CE6A3E1\n"
-		"  private_key: keys/pkcs1_key.pem\n"
-		"wechatpay:\n"
-		"  certificates:\n"
-		"    - keys/wechatpay_cert.pem\n"
-		"sub_merchants:\n"
-		"  - {name: Tea, sub_mchid: 1900000200}\n";
+	    "name: Minimal\n"
+	    "sp_mchid: 1230000109\n"
+	    "merchant:\n"
+	    "  serial_no: 3775B6A45ACD588826D15E583A95F5DD2CE6A3E1\n"
+	    "  private_key: keys/pkcs1_key.pem\n"
+	    "wechatpay:\n"
+	    "  certificates:\n"
+	    "    - keys/wechatpay_cert.pem\n"
+	    "sub_merchants:\n"
+	    "  - {name: Tea, sub_mchid: 1900000200}\n";
 	struct wx_profiles *ps = load_text_ok(text);
 	const struct wx_partner *p = &ps->partners[0];
 
@@ -368,8 +367,9 @@ static void test_defaults_and_plain_numbers(void **state)
 
 static void test_serial_from_certificate(void **state)
 {
-	char *text = swap(good, "  serial_no: 3775b6a45acd588826d15e583a95f5dd2ce6a3e1\n",
-			  "  # serial_no read from the certificate\n");
+	char *text = swap(
+	    good, "  serial_no: 3775b6a45acd588826d15e583a95f5dd2ce6a3e1\n",
+	    "  # serial_no read from the certificate\n");
 	struct wx_profiles *ps = load_text_ok(text);
 
 	(void)state;
@@ -382,7 +382,8 @@ static void test_serial_from_certificate(void **state)
 static void test_folder_of_two_files(void **state)
 {
 	char *a = good_one_down();
-	char *b = swap(a, "sp_mchid: \"1230000109\"", "sp_mchid: \"1230000999\"");
+	char *b =
+	    swap(a, "sp_mchid: \"1230000109\"", "sp_mchid: \"1230000999\"");
 	char *c = swap(b, "name: Test Partner", "name: Other");
 	struct wx_profiles *ps;
 
@@ -431,8 +432,7 @@ static void test_empty_value(void **state)
 
 static void test_wrong_types(void **state)
 {
-	char *a = swap(good, "name: Test Partner\n",
-		       "name: {first: Test}\n");
+	char *a = swap(good, "name: Test Partner\n", "name: {first: Test}\n");
 	char *b = swap(a, "sub_merchants:\n", "sub_merchants: none\n");
 	char *c = swap(b, "  - name: Coffee Shop\n", "#\n");
 
@@ -452,7 +452,8 @@ static void test_wrong_types(void **state)
 
 static void test_mchid_not_digits(void **state)
 {
-	char *a = swap(good, "sp_mchid: \"1230000109\"", "sp_mchid: \"12300-0109\"");
+	char *a =
+	    swap(good, "sp_mchid: \"1230000109\"", "sp_mchid: \"12300-0109\"");
 	char *b = swap(a, "sub_mchid: \"1900000110\"",
 		       "sub_mchid: 123456789012345678901234567890123");
 
@@ -500,11 +501,11 @@ static void test_unknown_keys_suggest(void **state)
 static void test_unknown_key_in_sub(void **state)
 {
 	(void)state;
-	expect_swap("    sub_appid: wx8888888888888888\n",
-		    "    sub_mchId: \"1\"\n",
-		    "@/t.yaml:19:5: unknown key \"sub_mchId\" in a sub-merchant "
-		    "entry; did you mean 'sub_mchid'? Allowed keys: name, "
-		    "sub_mchid, sub_appid");
+	expect_swap(
+	    "    sub_appid: wx8888888888888888\n", "    sub_mchId: \"1\"\n",
+	    "@/t.yaml:19:5: unknown key \"sub_mchId\" in a sub-merchant "
+	    "entry; did you mean 'sub_mchid'? Allowed keys: name, "
+	    "sub_mchid, sub_appid");
 }
 
 static void test_duplicate_key(void **state)
@@ -518,10 +519,10 @@ static void test_duplicate_key(void **state)
 static void test_duplicate_sub_mchid(void **state)
 {
 	(void)state;
-	expect_swap("    sub_mchid: \"1900000110\"",
-		    "    sub_mchid: \"1900000109\"",
-		    "@/t.yaml:21:16: sub_mchid 1900000109 is listed twice (also "
-		    "at line 18); remove one of the entries");
+	expect_swap(
+	    "    sub_mchid: \"1900000110\"", "    sub_mchid: \"1900000109\"",
+	    "@/t.yaml:21:16: sub_mchid 1900000109 is listed twice (also "
+	    "at line 18); remove one of the entries");
 }
 
 static void test_many_subs_one_duplicate(void **state)
@@ -532,8 +533,9 @@ static void test_many_subs_one_duplicate(void **state)
 	(void)state;
 	wx_buf_puts(&b, good);
 	for (size_t i = 0; i < n; i++)
-		wx_buf_printf(&b, "  - name: Shop %zu\n    sub_mchid: \"%zu\"\n",
-			      i, 1800000000 + i);
+		wx_buf_printf(&b,
+			      "  - name: Shop %zu\n    sub_mchid: \"%zu\"\n", i,
+			      1800000000 + i);
 	/* The last entry repeats the first generated one (line 23). */
 	wx_buf_puts(&b, "  - name: Again\n    sub_mchid: \"1800000000\"\n");
 	put_text("t.yaml", b.data);
@@ -567,7 +569,8 @@ static void test_same_sp_mchid_in_two_files(void **state)
 	free(a);
 }
 
-/* ---- files and keys ------------------------------------------------------- */
+/* ---- files and keys -------------------------------------------------------
+ */
 
 static void test_path_does_not_exist(void **state)
 {
@@ -624,16 +627,18 @@ static void test_key_is_a_certificate(void **state)
 
 static void test_certificate_not_matching_key(void **state)
 {
-	char *a = swap(good, "  serial_no: 3775b6a45acd588826d15e583a95f5dd2ce6a3e1\n",
-		       "  # no serial\n");
+	char *a = swap(
+	    good, "  serial_no: 3775b6a45acd588826d15e583a95f5dd2ce6a3e1\n",
+	    "  # no serial\n");
 	char *b = swap(a, "keys/merchant_key.pem", "keys/wechatpay_key.pem");
 
 	(void)state;
-	expect_one(b, "@/t.yaml:6:16: merchant.certificate: "
-		      "@/keys/merchant_cert.pem does not belong to the private "
-		      "key @/keys/wechatpay_key.pem (their public keys differ); "
-		      "use the apiclient_cert.pem issued with "
-		      "apiclient_key.pem");
+	expect_one(b,
+		   "@/t.yaml:6:16: merchant.certificate: "
+		   "@/keys/merchant_cert.pem does not belong to the private "
+		   "key @/keys/wechatpay_key.pem (their public keys differ); "
+		   "use the apiclient_cert.pem issued with "
+		   "apiclient_key.pem");
 	free(a);
 	free(b);
 }
@@ -641,13 +646,14 @@ static void test_certificate_not_matching_key(void **state)
 static void test_serial_mismatch(void **state)
 {
 	(void)state;
-	expect_swap("3775b6a45acd588826d15e583a95f5dd2ce6a3e1",
-		    "3775b6a45acd588826d15e583a95f5dd2ce6a3e2",
-		    "@/t.yaml:5:14: merchant.serial_no "
-		    "3775B6A45ACD588826D15E583A95F5DD2CE6A3E2 does not match the "
-		    "serial 3775B6A45ACD588826D15E583A95F5DD2CE6A3E1 of "
-		    "merchant.certificate; correct serial_no or remove it to "
-		    "use the certificate's");
+	expect_swap(
+	    "3775b6a45acd588826d15e583a95f5dd2ce6a3e1",
+	    "3775b6a45acd588826d15e583a95f5dd2ce6a3e2",
+	    "@/t.yaml:5:14: merchant.serial_no "
+	    "3775B6A45ACD588826D15E583A95F5DD2CE6A3E2 does not match the "
+	    "serial 3775B6A45ACD588826D15E583A95F5DD2CE6A3E1 of "
+	    "merchant.certificate; correct serial_no or remove it to "
+	    "use the certificate's");
 }
 
 static void test_serial_not_hex(void **state)
@@ -661,8 +667,9 @@ static void test_serial_not_hex(void **state)
 
 static void test_neither_serial_nor_certificate(void **state)
 {
-	char *a = swap(good, "  serial_no: 3775b6a45acd588826d15e583a95f5dd2ce6a3e1\n",
-		       "  # no serial\n");
+	char *a = swap(
+	    good, "  serial_no: 3775b6a45acd588826d15e583a95f5dd2ce6a3e1\n",
+	    "  # no serial\n");
 	char *b = swap(a, "  certificate: keys/merchant_cert.pem\n",
 		       "  # no certificate\n");
 
@@ -695,11 +702,12 @@ static void test_neither_public_key_nor_certificates(void **state)
 static void test_public_key_without_id(void **state)
 {
 	(void)state;
-	expect_swap("  public_key_id: PUB_KEY_ID_0112300001092026112600000000000001\n",
-		    "  # no id\n",
-		    "@/t.yaml:10:3: wechatpay.public_key needs "
-		    "wechatpay.public_key_id; add the PUB_KEY_ID_... shown next "
-		    "to the key in 微信支付公钥");
+	expect_swap(
+	    "  public_key_id: PUB_KEY_ID_0112300001092026112600000000000001\n",
+	    "  # no id\n",
+	    "@/t.yaml:10:3: wechatpay.public_key needs "
+	    "wechatpay.public_key_id; add the PUB_KEY_ID_... shown next "
+	    "to the key in 微信支付公钥");
 }
 
 static void test_public_key_id_without_key(void **state)
@@ -720,7 +728,8 @@ static void test_platform_certificate_not_a_certificate(void **state)
 		    "CERTIFICATE); point it at the certificate file");
 }
 
-/* ---- encrypted keys --------------------------------------------------------- */
+/* ---- encrypted keys ---------------------------------------------------------
+ */
 
 static int prompt_calls;
 
@@ -739,8 +748,8 @@ static int prompt(const char *key_path, char *buf, size_t size, void *user)
 static void test_encrypted_key_with_passphrase(void **state)
 {
 	char *text = swap(good, "keys/merchant_key.pem", "keys/enc_key.pem");
-	char *pkcs1 = swap(good, "keys/merchant_key.pem",
-			   "keys/enc_pkcs1_key.pem");
+	char *pkcs1 =
+	    swap(good, "keys/merchant_key.pem", "keys/enc_pkcs1_key.pem");
 	struct wx_profiles *ps;
 
 	(void)state;
@@ -793,19 +802,21 @@ static void test_encrypted_key_prompt(void **state)
 	free(text);
 }
 
-/* ---- api ------------------------------------------------------------------------- */
+/* ---- api
+ * ------------------------------------------------------------------------- */
 
 static void test_plain_http_only_on_loopback(void **state)
 {
 	static const char *const ok[] = {
-		"http://127.0.0.1:8080", "http://127.9.8.7", "http://[::1]:80/",
-		"http://localhost:18080", "https://api.example.com/prefix"};
+	    "http://127.0.0.1:8080", "http://127.9.8.7", "http://[::1]:80/",
+	    "http://localhost:18080", "https://api.example.com/prefix"};
 	struct wx_profiles *ps;
 
 	(void)state;
 	for (size_t i = 0; i < WX_ARRAY_LEN(ok); i++) {
 		char *url = wx_xasprintf("base_url: %s", ok[i]);
-		char *text = swap(good, "base_url: https://127.0.0.1:18443", url);
+		char *text =
+		    swap(good, "base_url: https://127.0.0.1:18443", url);
 
 		ps = load_text_ok(text);
 		profile_free(ps);
@@ -846,13 +857,15 @@ static void test_timeout_range(void **state)
 static void test_ca_file_must_exist(void **state)
 {
 	(void)state;
-	expect_swap("  timeout_s: 7\n", "  ca_file: keys/ca.pem\n",
-		    "@/t.yaml:15:12: api.ca_file: @/keys/ca.pem does not exist; "
-		    "fix the path (relative paths start at the folder of this "
-		    "file)");
+	expect_swap(
+	    "  timeout_s: 7\n", "  ca_file: keys/ca.pem\n",
+	    "@/t.yaml:15:12: api.ca_file: @/keys/ca.pem does not exist; "
+	    "fix the path (relative paths start at the folder of this "
+	    "file)");
 }
 
-/* ---- YAML itself ------------------------------------------------------------ */
+/* ---- YAML itself ------------------------------------------------------------
+ */
 
 static void test_syntax_error(void **state)
 {
@@ -872,10 +885,10 @@ static void test_aliases_rejected(void **state)
 	/* An anchor alone is harmless; using it is refused. */
 	profile_free(load_text_ok(a));
 	free(a);
-	expect_swap("    sub_appid: wx8888888888888888\n",
-		    "    sub_appid: *id\n",
-		    "@/t.yaml:19:16: aliases (*id) are not allowed in profiles; "
-		    "write the value out in full");
+	expect_swap(
+	    "    sub_appid: wx8888888888888888\n", "    sub_appid: *id\n",
+	    "@/t.yaml:19:16: aliases (*id) are not allowed in profiles; "
+	    "write the value out in full");
 }
 
 static void test_invalid_utf8(void **state)
@@ -952,22 +965,23 @@ static void test_every_problem_reported(void **state)
 	free(c);
 }
 
-/* ---- lookups ------------------------------------------------------------------ */
+/* ---- lookups
+ * ------------------------------------------------------------------ */
 
 /* Two partners that share a sub-merchant name. */
 static struct wx_profiles *two_partners(void)
 {
 	static const char second[] =
-		"name: Second SP\n"
-		"sp_mchid: \"1230000200\"\n"
-		"merchant:\n"
-		"  serial_no: 3775B6A45ACD588826D15E583A95F5DD2CE6A3E1\n"
-		"  private_key: ../keys/merchant_key.pem\n"
-		"wechatpay:\n"
-		"  certificates: [../keys/wechatpay_cert.pem]\n"
-		"sub_merchants:\n"
-		"  - {name: Coffee Shop, sub_mchid: \"1900000300\"}\n"
-		"  - {name: Tea House, sub_mchid: \"1900000301\"}\n";
+	    "name: Second SP\n"
+	    "sp_mchid: \"1230000200\"\n"
+	    "merchant:\n"
+	    "  serial_no: 3775B6A45ACD588826D15E583A95F5DD2CE6A3E1\n"
+	    "  private_key: ../keys/merchant_key.pem\n"
+	    "wechatpay:\n"
+	    "  certificates: [../keys/wechatpay_cert.pem]\n"
+	    "sub_merchants:\n"
+	    "  - {name: Coffee Shop, sub_mchid: \"1900000300\"}\n"
+	    "  - {name: Tea House, sub_mchid: \"1900000301\"}\n";
 	char *a = good_one_down();
 
 	put_text("find/a.yaml", a);
@@ -1018,12 +1032,12 @@ static void test_find_sub(void **state)
 			    "partners: Test Partner (1230000109), Second SP "
 			    "(1230000200)");
 	assert_null(profile_find_sub(ps, NULL, "1900000999", &err));
-	assert_string_equal(err.msg,
-			    "no sub-merchant is named or numbered "
-			    "\"1900000999\"; known: Coffee Shop (1900000109) of "
-			    "Test Partner, 北京烤鸭店 (1900000110) of Test "
-			    "Partner, Coffee Shop (1900000300) of Second SP, Tea "
-			    "House (1900000301) of Second SP");
+	assert_string_equal(
+	    err.msg, "no sub-merchant is named or numbered "
+		     "\"1900000999\"; known: Coffee Shop (1900000109) of "
+		     "Test Partner, 北京烤鸭店 (1900000110) of Test "
+		     "Partner, Coffee Shop (1900000300) of Second SP, Tea "
+		     "House (1900000301) of Second SP");
 	profile_free(ps);
 }
 
@@ -1051,7 +1065,8 @@ static void test_locate(void **state)
 	setenv("WXREV_PROFILES", "/srv/wxrev", 1);
 	setenv("XDG_CONFIG_HOME", "/xdg", 1);
 	setenv("HOME", "/home/desk", 1);
-	assert_int_equal(profile_locate("mine.yaml", buf, sizeof(buf), &err), 0);
+	assert_int_equal(profile_locate("mine.yaml", buf, sizeof(buf), &err),
+			 0);
 	assert_string_equal(buf, "mine.yaml");
 	assert_int_equal(profile_locate(NULL, buf, sizeof(buf), &err), 0);
 	assert_string_equal(buf, "/srv/wxrev");
@@ -1066,7 +1081,8 @@ static void test_locate(void **state)
 				     "shorter --profiles path");
 }
 
-/* ---- the committed profiles ------------------------------------------------ */
+/* ---- the committed profiles ------------------------------------------------
+ */
 
 static void test_demo_profile(void **state)
 {
@@ -1141,56 +1157,56 @@ static void test_fixtures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_profile_loads),
-		cmocka_unit_test(test_defaults_and_plain_numbers),
-		cmocka_unit_test(test_serial_from_certificate),
-		cmocka_unit_test(test_folder_of_two_files),
-		cmocka_unit_test(test_missing_required_keys),
-		cmocka_unit_test(test_empty_value),
-		cmocka_unit_test(test_wrong_types),
-		cmocka_unit_test(test_mchid_not_digits),
-		cmocka_unit_test(test_appid_checked),
-		cmocka_unit_test(test_unknown_keys_suggest),
-		cmocka_unit_test(test_unknown_key_in_sub),
-		cmocka_unit_test(test_duplicate_key),
-		cmocka_unit_test(test_duplicate_sub_mchid),
-		cmocka_unit_test(test_many_subs_one_duplicate),
-		cmocka_unit_test(test_empty_sub_list),
-		cmocka_unit_test(test_same_sp_mchid_in_two_files),
-		cmocka_unit_test(test_path_does_not_exist),
-		cmocka_unit_test(test_path_cannot_be_read),
-		cmocka_unit_test(test_key_readable_by_others),
-		cmocka_unit_test(test_key_not_rsa),
-		cmocka_unit_test(test_key_too_short),
-		cmocka_unit_test(test_key_is_a_certificate),
-		cmocka_unit_test(test_certificate_not_matching_key),
-		cmocka_unit_test(test_serial_mismatch),
-		cmocka_unit_test(test_serial_not_hex),
-		cmocka_unit_test(test_neither_serial_nor_certificate),
-		cmocka_unit_test(test_neither_public_key_nor_certificates),
-		cmocka_unit_test(test_public_key_without_id),
-		cmocka_unit_test(test_public_key_id_without_key),
-		cmocka_unit_test(test_platform_certificate_not_a_certificate),
-		cmocka_unit_test(test_encrypted_key_with_passphrase),
-		cmocka_unit_test(test_encrypted_key_wrong_passphrase),
-		cmocka_unit_test(test_encrypted_key_without_passphrase),
-		cmocka_unit_test(test_encrypted_key_prompt),
-		cmocka_unit_test(test_plain_http_only_on_loopback),
-		cmocka_unit_test(test_timeout_range),
-		cmocka_unit_test(test_ca_file_must_exist),
-		cmocka_unit_test(test_syntax_error),
-		cmocka_unit_test(test_aliases_rejected),
-		cmocka_unit_test(test_invalid_utf8),
-		cmocka_unit_test(test_second_document),
-		cmocka_unit_test(test_empty_file),
-		cmocka_unit_test(test_missing_location),
-		cmocka_unit_test(test_every_problem_reported),
-		cmocka_unit_test(test_find_sub),
-		cmocka_unit_test(test_summary),
-		cmocka_unit_test(test_locate),
-		cmocka_unit_test(test_demo_profile),
-		cmocka_unit_test(test_example_profile),
-		cmocka_unit_test(test_fixtures),
+	    cmocka_unit_test(test_good_profile_loads),
+	    cmocka_unit_test(test_defaults_and_plain_numbers),
+	    cmocka_unit_test(test_serial_from_certificate),
+	    cmocka_unit_test(test_folder_of_two_files),
+	    cmocka_unit_test(test_missing_required_keys),
+	    cmocka_unit_test(test_empty_value),
+	    cmocka_unit_test(test_wrong_types),
+	    cmocka_unit_test(test_mchid_not_digits),
+	    cmocka_unit_test(test_appid_checked),
+	    cmocka_unit_test(test_unknown_keys_suggest),
+	    cmocka_unit_test(test_unknown_key_in_sub),
+	    cmocka_unit_test(test_duplicate_key),
+	    cmocka_unit_test(test_duplicate_sub_mchid),
+	    cmocka_unit_test(test_many_subs_one_duplicate),
+	    cmocka_unit_test(test_empty_sub_list),
+	    cmocka_unit_test(test_same_sp_mchid_in_two_files),
+	    cmocka_unit_test(test_path_does_not_exist),
+	    cmocka_unit_test(test_path_cannot_be_read),
+	    cmocka_unit_test(test_key_readable_by_others),
+	    cmocka_unit_test(test_key_not_rsa),
+	    cmocka_unit_test(test_key_too_short),
+	    cmocka_unit_test(test_key_is_a_certificate),
+	    cmocka_unit_test(test_certificate_not_matching_key),
+	    cmocka_unit_test(test_serial_mismatch),
+	    cmocka_unit_test(test_serial_not_hex),
+	    cmocka_unit_test(test_neither_serial_nor_certificate),
+	    cmocka_unit_test(test_neither_public_key_nor_certificates),
+	    cmocka_unit_test(test_public_key_without_id),
+	    cmocka_unit_test(test_public_key_id_without_key),
+	    cmocka_unit_test(test_platform_certificate_not_a_certificate),
+	    cmocka_unit_test(test_encrypted_key_with_passphrase),
+	    cmocka_unit_test(test_encrypted_key_wrong_passphrase),
+	    cmocka_unit_test(test_encrypted_key_without_passphrase),
+	    cmocka_unit_test(test_encrypted_key_prompt),
+	    cmocka_unit_test(test_plain_http_only_on_loopback),
+	    cmocka_unit_test(test_timeout_range),
+	    cmocka_unit_test(test_ca_file_must_exist),
+	    cmocka_unit_test(test_syntax_error),
+	    cmocka_unit_test(test_aliases_rejected),
+	    cmocka_unit_test(test_invalid_utf8),
+	    cmocka_unit_test(test_second_document),
+	    cmocka_unit_test(test_empty_file),
+	    cmocka_unit_test(test_missing_location),
+	    cmocka_unit_test(test_every_problem_reported),
+	    cmocka_unit_test(test_find_sub),
+	    cmocka_unit_test(test_summary),
+	    cmocka_unit_test(test_locate),
+	    cmocka_unit_test(test_demo_profile),
+	    cmocka_unit_test(test_example_profile),
+	    cmocka_unit_test(test_fixtures),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
