@@ -924,6 +924,42 @@ static void test_empty_file(void **state)
 		   "profiles/example.yaml");
 }
 
+static void test_file_too_large(void **state)
+{
+	char *path = path_in("huge.yaml");
+	FILE *f = fopen(path, "w");
+
+	(void)state;
+	/* Sparse: the size is checked before anything is read. */
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), ((off_t)64 << 20) + 1), 0);
+	fclose(f);
+	expect_msgs("huge.yaml", 1,
+		    "@/huge.yaml: the file is larger than 64 MiB, the limit "
+		    "for a profile; split it or remove unused entries");
+	remove(path);
+	free(path);
+}
+
+static void test_sub_entry_must_be_mapping(void **state)
+{
+	(void)state;
+	expect_swap(
+	    "  - name: 北京烤鸭店\n    sub_mchid: \"1900000110\"\n",
+	    "  - 1900000110\n",
+	    "@/t.yaml:20:5: each sub_merchants entry must be a mapping, "
+	    "not text; write '- name: ...' with 'sub_mchid: ...' below "
+	    "it");
+}
+
+static void test_name_is_one_line(void **state)
+{
+	(void)state;
+	expect_swap("name: Test Partner", "name: \"Test\\nPartner\"",
+		    "@/t.yaml:1:7: name must be one line of text without "
+		    "control characters; remove the escapes or line breaks");
+}
+
 static void test_missing_location(void **state)
 {
 	struct wx_profiles *ps = NULL;
@@ -1199,6 +1235,9 @@ int main(void)
 	    cmocka_unit_test(test_invalid_utf8),
 	    cmocka_unit_test(test_second_document),
 	    cmocka_unit_test(test_empty_file),
+	    cmocka_unit_test(test_file_too_large),
+	    cmocka_unit_test(test_sub_entry_must_be_mapping),
+	    cmocka_unit_test(test_name_is_one_line),
 	    cmocka_unit_test(test_missing_location),
 	    cmocka_unit_test(test_every_problem_reported),
 	    cmocka_unit_test(test_find_sub),
