@@ -15,8 +15,10 @@ static const char *const advice[] = {
 	[WX_REVERSED] = "Nothing to do: the order is reversed.",
 	[WX_REJECTED] = "Read the code, fix the input or escalate.",
 	[WX_FAILED] = "WeChat Pay did not process it: retry later.",
-	[WX_UNKNOWN] = "Re-run the reversal (same parameters are safe) or "
-		       "query the order.",
+	/* Parenthesised: clang's -Wstring-concatenation otherwise suspects a
+	 * missing comma, which breaks the -Werror clang builds. */
+	[WX_UNKNOWN] = ("Re-run the reversal (same parameters are safe) or "
+			"query the order."),
 };
 
 const char *wx_outcome_name(enum wx_outcome o)
