@@ -93,7 +93,7 @@ static void echo_copy(char *dst, size_t n, const char *src)
 {
 	size_t i = 0;
 
-	for (; src[i] && i < ECHO_MAX && i + 4 < n; i++) {
+	for (; i < ECHO_MAX && i + 4 < n && src[i]; i++) {
 		unsigned char c = (unsigned char)src[i];
 
 		dst[i] = (c >= 0x20 && c < 0x7F) ? (char)c : '?';
@@ -124,7 +124,7 @@ static const char *ossl_reason(char *buf, size_t n)
 /* Steps over leading trim spaces; returns the new start. */
 static const char *skip_lead(const char *s, const char *end)
 {
-	uint32_t cp;
+	uint32_t cp = 0;
 
 	while (s < end) {
 		size_t k = utf8_decode((const unsigned char *)s,
@@ -142,7 +142,7 @@ static const char *skip_trail(const char *start, const char *end)
 {
 	for (;;) {
 		const char *p = end;
-		uint32_t cp;
+		uint32_t cp = 0;
 		size_t k;
 
 		if (p == start)
@@ -163,7 +163,7 @@ static const char *skip_trail(const char *start, const char *end)
 static int order_bad_char(const unsigned char *s, size_t avail, size_t pos,
 			  struct wx_err *err)
 {
-	uint32_t cp;
+	uint32_t cp = 0;
 	size_t k = utf8_decode(s, avail, &cp);
 
 	if (k == 0)

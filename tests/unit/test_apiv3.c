@@ -215,7 +215,7 @@ static char *auth_items(const char *auth)
 {
 	const char *scheme = APIV3_SCHEME " ";
 	char *copy;
-	char *items[16];
+	char *items[16] = {0};
 	size_t n = 0;
 	struct wx_buf b = {0};
 
