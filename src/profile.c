@@ -826,8 +826,6 @@ static const char *pem_other(const char *pem)
 	if (strstr(pem, "-----BEGIN PUBLIC KEY-----") ||
 	    strstr(pem, "-----BEGIN RSA PUBLIC KEY-----"))
 		return _("a public key");
-	if (strstr(pem, "PRIVATE KEY-----"))
-		return _("a damaged private key");
 	return NULL;
 }
 
@@ -1182,46 +1180,46 @@ static void map_read(struct fctx *c, size_t map, size_t owner,
 
 enum { K_NAME, K_SP_MCHID, K_SP_APPID, K_MERCHANT, K_WECHATPAY, K_API, K_SUBS };
 static const struct keyspec top_keys[] = {
-    [K_NAME] = {"name", 1, "the partner name shown in the UI"},
-    [K_SP_MCHID] = {"sp_mchid", 1, "the service provider's 商户号"},
-    [K_SP_APPID] = {"sp_appid", 0, "the service provider's AppID"},
+    [K_NAME] = {"name", 1, _("the partner name shown in the UI")},
+    [K_SP_MCHID] = {"sp_mchid", 1, _("the service provider's 商户号")},
+    [K_SP_APPID] = {"sp_appid", 0, _("the service provider's AppID")},
     [K_MERCHANT] = {"merchant", 1,
-		    "the merchant API private key and its serial"},
+		    _("the merchant API private key and its serial")},
     [K_WECHATPAY] = {"wechatpay", 1,
-		     "the WeChat Pay public key or platform certificates"},
-    [K_API] = {"api", 0, "endpoint settings"},
-    [K_SUBS] = {"sub_merchants", 1, "the list of sub-merchants"},
+		     _("the WeChat Pay public key or platform certificates")},
+    [K_API] = {"api", 0, _("endpoint settings")},
+    [K_SUBS] = {"sub_merchants", 1, _("the list of sub-merchants")},
 };
 
 enum { M_SERIAL, M_CERT, M_KEY };
 static const struct keyspec merchant_keys[] = {
-    [M_SERIAL] = {"serial_no", 0, "the API certificate serial"},
-    [M_CERT] = {"certificate", 0, "the path of apiclient_cert.pem"},
-    [M_KEY] = {"private_key", 1, "the path of apiclient_key.pem"},
+    [M_SERIAL] = {"serial_no", 0, _("the API certificate serial")},
+    [M_CERT] = {"certificate", 0, _("the path of apiclient_cert.pem")},
+    [M_KEY] = {"private_key", 1, _("the path of apiclient_key.pem")},
 };
 
 enum { W_KEY_ID, W_KEY, W_CERTS };
 static const struct keyspec wechatpay_keys[] = {
-    [W_KEY_ID] = {"public_key_id", 0, "the PUB_KEY_ID_... of the key"},
-    [W_KEY] = {"public_key", 0, "the path of pub_key.pem"},
-    [W_CERTS] = {"certificates", 0, "a list of certificate paths"},
+    [W_KEY_ID] = {"public_key_id", 0, _("the PUB_KEY_ID_... of the key")},
+    [W_KEY] = {"public_key", 0, _("the path of pub_key.pem")},
+    [W_CERTS] = {"certificates", 0, _("a list of certificate paths")},
 };
 
 enum { A_BASE, A_BACKUP, A_CA, A_TIMEOUT };
 static const struct keyspec api_keys[] = {
-    [A_BASE] = {"base_url", 0, "the main endpoint"},
+    [A_BASE] = {"base_url", 0, _("the main endpoint")},
     [A_BACKUP] = {"backup_url", 0,
-		  "the endpoint used when the main one "
-		  "cannot be reached"},
-    [A_CA] = {"ca_file", 0, "a PEM file of extra trusted CAs"},
-    [A_TIMEOUT] = {"timeout_s", 0, "seconds per attempt"},
+		  _("the endpoint used when the main one "
+		    "cannot be reached")},
+    [A_CA] = {"ca_file", 0, _("a PEM file of extra trusted CAs")},
+    [A_TIMEOUT] = {"timeout_s", 0, _("seconds per attempt")},
 };
 
 enum { S_NAME, S_MCHID, S_APPID };
 static const struct keyspec sub_keys[] = {
-    [S_NAME] = {"name", 1, "the sub-merchant name shown in the UI"},
-    [S_MCHID] = {"sub_mchid", 1, "the sub-merchant's 商户号"},
-    [S_APPID] = {"sub_appid", 0, "the sub-merchant's AppID"},
+    [S_NAME] = {"name", 1, _("the sub-merchant name shown in the UI")},
+    [S_MCHID] = {"sub_mchid", 1, _("the sub-merchant's 商户号")},
+    [S_APPID] = {"sub_appid", 0, _("the sub-merchant's AppID")},
 };
 
 /* Opens a section mapping: its view, or 0 when absent or malformed. */
