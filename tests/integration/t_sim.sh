@@ -554,4 +554,8 @@ t_check "within 5 s" test $(($(date +%s) - start)) -le 5
 wait "$held" 2>/dev/null
 t_ok
 
+t_begin "no sanitizer or runtime error was reported by any simulator run"
+t_eq "reports" "" "$(grep -hE 'Sanitizer|runtime error|LeakSanitizer' "$T_TMP"/*.err)"
+t_ok
+
 t_done

@@ -90,7 +90,7 @@ static char *sign_message(const char *ts, const char *nonce, const char *body,
 	size_t head = strlen(ts) + strlen(nonce) + 2;
 	char *msg = sim_xmalloc(head + len + 2);
 
-	snprintf(msg, head + 1, "%s\n%s\n", ts, nonce);
+	(void)snprintf(msg, head + 1, "%s\n%s\n", ts, nonce);
 	memcpy(msg + head, body, len);
 	msg[head + len] = '\n';
 	msg[head + len + 1] = '\0';
@@ -119,8 +119,7 @@ static char *signature_for(struct sim *sim, enum fault_type fault,
 }
 
 static void add_signature(struct sim *sim, struct MHD_Response *r,
-			  const struct answer *a, const char *body,
-			  size_t len)
+			  const struct answer *a, const char *body, size_t len)
 {
 	char ts[24], nonce[33], *msg, *sig;
 	size_t msg_len;
@@ -128,7 +127,7 @@ static void add_signature(struct sim *sim, struct MHD_Response *r,
 
 	if (a->fault == FAULT_SKEWED_TIMESTAMP)
 		now -= SKEW_S;
-	snprintf(ts, sizeof(ts), "%" PRId64, now);
+	(void)snprintf(ts, sizeof(ts), "%" PRId64, now);
 	sign_random_alnum(nonce, 32);
 	msg = sign_message(ts, nonce, body, len, &msg_len);
 	sig = signature_for(sim, a->fault, msg, msg_len);
@@ -136,8 +135,8 @@ static void add_signature(struct sim *sim, struct MHD_Response *r,
 	MHD_add_response_header(r, "Wechatpay-Nonce", nonce);
 	MHD_add_response_header(r, "Wechatpay-Serial",
 				a->fault == FAULT_UNKNOWN_SERIAL
-					? UNKNOWN_SERIAL
-					: sim->cfg.platform_serial);
+				    ? UNKNOWN_SERIAL
+				    : sim->cfg.platform_serial);
 	if (sig != NULL)
 		MHD_add_response_header(r, "Wechatpay-Signature", sig);
 	free(sig);
@@ -146,8 +145,8 @@ static void add_signature(struct sim *sim, struct MHD_Response *r,
 
 struct trickle {
 	struct sim *sim; /* for interruptible sleeps */
-	char *body;      /* owned body bytes */
-	size_t len;      /* bytes in body */
+	char *body;	 /* owned body bytes */
+	size_t len;	 /* bytes in body */
 };
 
 /* One byte per second; gives up when the simulator is stopping. */
@@ -210,7 +209,7 @@ enum MHD_Result answer_queue(struct sim *sim, struct MHD_Connection *c,
 	if (a->fault != FAULT_NO_SIGNATURE)
 		add_signature(sim, r, a, body, len);
 	if (a->retry_after > 0) {
-		snprintf(num, sizeof(num), "%ld", a->retry_after);
+		(void)snprintf(num, sizeof(num), "%ld", a->retry_after);
 		MHD_add_response_header(r, "Retry-After", num);
 	}
 	rc = MHD_queue_response(c, a->status, r);

@@ -18,12 +18,12 @@
 #include "sim.h"
 
 struct answer {
-	unsigned int status;   /* HTTP status */
-	json_t *json;          /* body object (owned), or NULL */
-	char *raw;             /* raw body bytes (owned) used when json is NULL */
-	size_t raw_len;        /* bytes in raw */
-	const char *code;      /* WeChat Pay error code, NULL on success */
-	const char *verdict;   /* name of the check that decided the answer */
+	unsigned int status; /* HTTP status */
+	json_t *json;	     /* body object (owned), or NULL */
+	char *raw;	     /* raw body bytes (owned) used when json is NULL */
+	size_t raw_len;	     /* bytes in raw */
+	const char *code;    /* WeChat Pay error code, NULL on success */
+	const char *verdict; /* name of the check that decided the answer */
 	enum fault_type fault; /* fault that fired on this request */
 	long retry_after;      /* > 0 adds Retry-After (seconds) */
 };

@@ -8,28 +8,31 @@
 #include "sign.h"
 
 static const char *const state_names[] = {
-	[ORDER_PAID] = "PAID",		   [ORDER_NOTPAY] = "NOTPAY",
-	[ORDER_USERPAYING] = "USERPAYING", [ORDER_REVERSED] = "REVERSED",
-	[ORDER_CLOSED] = "CLOSED",	   [ORDER_REFUND] = "REFUND",
+    [ORDER_PAID] = "PAID",
+    [ORDER_NOTPAY] = "NOTPAY",
+    [ORDER_USERPAYING] = "USERPAYING",
+    [ORDER_REVERSED] = "REVERSED",
+    [ORDER_CLOSED] = "CLOSED",
+    [ORDER_REFUND] = "REFUND",
 };
 
 static const char *const fault_names[] = {
-	[FAULT_NONE] = "none",
-	[FAULT_DELAY] = "delay",
-	[FAULT_FAIL_500] = "fail_500",
-	[FAULT_RATE_LIMIT] = "rate_limit",
-	[FAULT_UNAVAILABLE_503] = "unavailable_503",
-	[FAULT_DROP] = "drop",
-	[FAULT_BAD_SIGNATURE] = "bad_signature",
-	[FAULT_NO_SIGNATURE] = "no_signature",
-	[FAULT_UNKNOWN_SERIAL] = "unknown_serial",
-	[FAULT_SKEWED_TIMESTAMP] = "skewed_timestamp",
-	[FAULT_MALFORMED_JSON] = "malformed_json",
-	[FAULT_OVERSIZED] = "oversized",
-	[FAULT_PROBE_SIGNATURE] = "probe_signature",
-	[FAULT_TRICKLE] = "trickle",
-	[FAULT_WRONG_ORDER] = "wrong_order",
-	[FAULT_ESCAPE_MESSAGE] = "escape_message",
+    [FAULT_NONE] = "none",
+    [FAULT_DELAY] = "delay",
+    [FAULT_FAIL_500] = "fail_500",
+    [FAULT_RATE_LIMIT] = "rate_limit",
+    [FAULT_UNAVAILABLE_503] = "unavailable_503",
+    [FAULT_DROP] = "drop",
+    [FAULT_BAD_SIGNATURE] = "bad_signature",
+    [FAULT_NO_SIGNATURE] = "no_signature",
+    [FAULT_UNKNOWN_SERIAL] = "unknown_serial",
+    [FAULT_SKEWED_TIMESTAMP] = "skewed_timestamp",
+    [FAULT_MALFORMED_JSON] = "malformed_json",
+    [FAULT_OVERSIZED] = "oversized",
+    [FAULT_PROBE_SIGNATURE] = "probe_signature",
+    [FAULT_TRICKLE] = "trickle",
+    [FAULT_WRONG_ORDER] = "wrong_order",
+    [FAULT_ESCAPE_MESSAGE] = "escape_message",
 };
 
 #define N_STATES (sizeof(state_names) / sizeof(state_names[0]))
@@ -55,8 +58,8 @@ static int get_string(json_t *obj, const char *key, int required,
 	if (v == NULL && !required)
 		return 0;
 	if (v == NULL)
-		return sim_err_set(err, "%s: \"%s\" is missing; add it",
-				   where, key);
+		return sim_err_set(err, "%s: \"%s\" is missing; add it", where,
+				   key);
 	if (!json_is_string(v) || json_string_length(v) == 0)
 		return sim_err_set(err, "%s.%s must be a non-empty string",
 				   where, key);
@@ -115,14 +118,16 @@ int config_parse_fault(struct fault *f, json_t *obj, const char *where,
 	if (obj == NULL || json_is_null(obj))
 		return 0;
 	if (!json_is_object(obj))
-		return sim_err_set(err, "%s must be an object like "
-					"{\"type\": \"fail_500\", \"count\": 2}",
+		return sim_err_set(err,
+				   "%s must be an object like "
+				   "{\"type\": \"fail_500\", \"count\": 2}",
 				   where);
 	if (get_string(obj, "type", 1, where, &type, err) < 0)
 		return -1;
 	if (parse_fault_type(type, &f->type) < 0)
-		return sim_err_set(err, "%s.type \"%s\" is unknown; see the "
-					"fault table in tests/sim/README.md",
+		return sim_err_set(err,
+				   "%s.type \"%s\" is unknown; see the "
+				   "fault table in tests/sim/README.md",
 				   where, type);
 	if (get_long(obj, "count", -1, &f->count, where, err) < 0 ||
 	    get_long(obj, "ms", 1000, &f->ms, where, err) < 0 ||
@@ -150,13 +155,14 @@ int config_parse_order(struct order *o, json_t *obj, const char *where,
 		return -1;
 	o->state = ORDER_PAID;
 	if (state != NULL && parse_state(state, &o->state) < 0)
-		return sim_err_set(err, "%s.state \"%s\" is unknown; use PAID, "
-					"NOTPAY, USERPAYING, REVERSED, CLOSED "
-					"or REFUND",
+		return sim_err_set(err,
+				   "%s.state \"%s\" is unknown; use PAID, "
+				   "NOTPAY, USERPAYING, REVERSED, CLOSED "
+				   "or REFUND",
 				   where, state);
-	snprintf(fwhere, sizeof(fwhere), "%s.fault", where);
-	if (config_parse_fault(&o->fault, json_object_get(obj, "fault"),
-			       fwhere, err) < 0)
+	(void)snprintf(fwhere, sizeof(fwhere), "%s.fault", where);
+	if (config_parse_fault(&o->fault, json_object_get(obj, "fault"), fwhere,
+			       err) < 0)
 		return -1;
 	o->created_s = sim_now_s() - age;
 	o->sub_mchid = sim_xstrdup(sub);
@@ -200,8 +206,8 @@ struct order *config_find_order_any(struct config *cfg,
 
 struct order *config_put_order(struct config *cfg, struct order *o)
 {
-	struct order *old = config_find_order(cfg, o->sub_mchid,
-					      o->out_trade_no);
+	struct order *old =
+	    config_find_order(cfg, o->sub_mchid, o->out_trade_no);
 
 	if (old != NULL) {
 		config_order_clear(old);
@@ -211,7 +217,7 @@ struct order *config_put_order(struct config *cfg, struct order *o)
 	if (cfg->n_orders == cfg->cap_orders) {
 		cfg->cap_orders = cfg->cap_orders ? cfg->cap_orders * 2 : 16;
 		cfg->orders = sim_xrealloc(
-			cfg->orders, cfg->cap_orders * sizeof(*cfg->orders));
+		    cfg->orders, cfg->cap_orders * sizeof(*cfg->orders));
 	}
 	cfg->orders[cfg->n_orders] = *o;
 	return &cfg->orders[cfg->n_orders++];
@@ -255,8 +261,9 @@ static int load_tls(struct config *cfg, json_t *root, const char *dir,
 	char *path;
 
 	if (!json_is_object(tls))
-		return sim_err_set(err, "\"tls\" {\"cert\", \"key\"} is missing; "
-					"add it or run with --http");
+		return sim_err_set(err,
+				   "\"tls\" {\"cert\", \"key\"} is missing; "
+				   "add it or run with --http");
 	if (get_string(tls, "cert", 1, "tls", &cert, err) < 0 ||
 	    get_string(tls, "key", 1, "tls", &key, err) < 0)
 		return -1;
@@ -297,16 +304,18 @@ static int load_subs(struct merchant *m, json_t *subs, const char *where,
 	json_t *v;
 
 	if (!json_is_array(subs))
-		return sim_err_set(err, "%s.sub_mchids must be an array of "
-					"strings",
+		return sim_err_set(err,
+				   "%s.sub_mchids must be an array of "
+				   "strings",
 				   where);
-	m->sub_mchids = sim_xmalloc((json_array_size(subs) + 1) *
-				    sizeof(*m->sub_mchids));
+	m->sub_mchids =
+	    sim_xmalloc((json_array_size(subs) + 1) * sizeof(*m->sub_mchids));
 	json_array_foreach(subs, i, v)
 	{
 		if (!json_is_string(v))
-			return sim_err_set(err, "%s.sub_mchids[%zu] must be a "
-						"string",
+			return sim_err_set(err,
+					   "%s.sub_mchids[%zu] must be a "
+					   "string",
 					   where, i);
 		m->sub_mchids[m->n_sub++] = sim_xstrdup(json_string_value(v));
 	}
@@ -356,7 +365,7 @@ static int load_merchants(struct config *cfg, json_t *root, const char *dir,
 		return sim_err_set(err, "out of memory");
 	json_array_foreach(arr, i, v)
 	{
-		snprintf(where, sizeof(where), "merchants[%zu]", i);
+		(void)snprintf(where, sizeof(where), "merchants[%zu]", i);
 		cfg->n_merchants++;
 		if (load_merchant(&cfg->merchants[i], v, dir, where, err) < 0)
 			return -1;
@@ -377,7 +386,7 @@ static int load_orders(struct config *cfg, json_t *root, struct sim_err *err)
 		return sim_err_set(err, "\"orders\" must be an array");
 	json_array_foreach(arr, i, v)
 	{
-		snprintf(where, sizeof(where), "orders[%zu]", i);
+		(void)snprintf(where, sizeof(where), "orders[%zu]", i);
 		if (config_parse_order(&o, v, where, err) < 0) {
 			config_order_clear(&o);
 			return -1;

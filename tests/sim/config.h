@@ -16,7 +16,7 @@
 #include "simutil.h"
 
 /* Seven days: older orders answer REVERSE_EXPIRE. */
-#define CONFIG_REVERSE_WINDOW_S (7 * 24 * 3600)
+#define CONFIG_REVERSE_WINDOW_S ((int64_t)7 * 24 * 3600)
 
 enum order_state {
 	ORDER_PAID,
@@ -48,39 +48,39 @@ enum fault_type {
 
 struct fault {
 	enum fault_type type; /* FAULT_NONE when nothing is armed */
-	long count;           /* requests left to hit; -1 means every one */
-	long ms;              /* delay: milliseconds to sleep */
+	long count;	      /* requests left to hit; -1 means every one */
+	long ms;	      /* delay: milliseconds to sleep */
 	long retry_after;     /* rate_limit: Retry-After seconds */
 };
 
 struct order {
-	char *sub_mchid;       /* owning sub-merchant */
-	char *out_trade_no;    /* merchant order number, decoded */
+	char *sub_mchid;	/* owning sub-merchant */
+	char *out_trade_no;	/* merchant order number, decoded */
 	enum order_state state; /* current trade state */
-	int64_t created_s;     /* creation time, seconds since the epoch */
-	struct fault fault;    /* armed fault, if any */
+	int64_t created_s;	/* creation time, seconds since the epoch */
+	struct fault fault;	/* armed fault, if any */
 };
 
 struct merchant {
-	char *mchid;        /* service provider's mchid */
-	char *serial;       /* API certificate serial the requests name */
-	EVP_PKEY *key;      /* public key that checks request signatures */
-	char **sub_mchids;  /* sub-merchants bound to this partner */
-	size_t n_sub;       /* entries in sub_mchids */
-	int can_reverse;    /* 0 answers 403 NO_AUTH 商户无权限 */
+	char *mchid;	   /* service provider's mchid */
+	char *serial;	   /* API certificate serial the requests name */
+	EVP_PKEY *key;	   /* public key that checks request signatures */
+	char **sub_mchids; /* sub-merchants bound to this partner */
+	size_t n_sub;	   /* entries in sub_mchids */
+	int can_reverse;   /* 0 answers 403 NO_AUTH 商户无权限 */
 };
 
 struct config {
-	char *tls_cert;          /* PEM text of the server certificate */
-	char *tls_key;           /* PEM text of the server key */
-	char *log_path;          /* request log from the file, or NULL */
-	EVP_PKEY *platform_key;  /* signs every answer */
-	char *platform_serial;   /* sent as Wechatpay-Serial */
+	char *tls_cert;		    /* PEM text of the server certificate */
+	char *tls_key;		    /* PEM text of the server key */
+	char *log_path;		    /* request log from the file, or NULL */
+	EVP_PKEY *platform_key;	    /* signs every answer */
+	char *platform_serial;	    /* sent as Wechatpay-Serial */
 	struct merchant *merchants; /* array of n_merchants */
-	size_t n_merchants;      /* entries in merchants */
-	struct order *orders;    /* array of n_orders, grows at run time */
-	size_t n_orders;         /* entries in orders */
-	size_t cap_orders;       /* allocated entries */
+	size_t n_merchants;	    /* entries in merchants */
+	struct order *orders;	    /* array of n_orders, grows at run time */
+	size_t n_orders;	    /* entries in orders */
+	size_t cap_orders;	    /* allocated entries */
 };
 
 /* Loads path; need_tls says whether tls.cert/tls.key must be present. On

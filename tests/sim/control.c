@@ -22,11 +22,11 @@ static json_t *order_view(const struct order *o)
 	if (o->fault.type == FAULT_NONE)
 		json_object_set_new(v, "fault", json_null());
 	else
-		json_object_set_new(
-			v, "fault",
-			json_pack("{s:s, s:I}", "type",
-				  config_fault_name(o->fault.type), "count",
-				  (json_int_t)o->fault.count));
+		json_object_set_new(v, "fault",
+				    json_pack("{s:s, s:I}", "type",
+					      config_fault_name(o->fault.type),
+					      "count",
+					      (json_int_t)o->fault.count));
 	return v;
 }
 
@@ -122,8 +122,8 @@ static void arm_fault(struct sim *sim, const struct request *req,
 
 	if (j == NULL)
 		return;
-	if (config_parse_fault(&f, json_object_get(j, "fault"), "fault",
-			       &err) < 0) {
+	if (config_parse_fault(&f, json_object_get(j, "fault"), "fault", &err) <
+	    0) {
 		bad_request(a, err.msg);
 		json_decref(j);
 		return;
@@ -156,21 +156,23 @@ static void list_orders(struct sim *sim, struct answer *a)
 static void get_order(struct sim *sim, struct MHD_Connection *c,
 		      const char *rest, struct answer *a)
 {
-	const char *sub = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-						      "sub_mchid");
+	const char *sub =
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "sub_mchid");
 	size_t n = strcspn(rest, "?");
 	char *no = request_decode(rest, n);
 	struct order *o;
 
 	if (no == NULL) {
-		bad_request(a, "the order number is not valid percent-encoding");
+		bad_request(a,
+			    "the order number is not valid percent-encoding");
 		return;
 	}
 	pthread_mutex_lock(&sim->lock);
 	o = sub != NULL ? config_find_order(&sim->cfg, sub, no)
 			: config_find_order_any(&sim->cfg, no);
 	if (o == NULL)
-		answer_error(a, 404, "ORDER_NOT_EXIST", "订单不存在", "control");
+		answer_error(a, 404, "ORDER_NOT_EXIST", "订单不存在",
+			     "control");
 	else
 		answer_ok(a, order_view(o), "control");
 	pthread_mutex_unlock(&sim->lock);

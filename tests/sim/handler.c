@@ -83,8 +83,8 @@ void handler_completed(void *cls, struct MHD_Connection *c, void **con_cls,
  * returns the announced size, or 0 when it is within the limit. */
 static unsigned long long announced_too_large(struct MHD_Connection *c)
 {
-	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *cl = MHD_lookup_connection_value(
+	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	char *end;
 	unsigned long long n;
 

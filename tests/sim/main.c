@@ -29,14 +29,15 @@ struct options {
 	const char *port_file; /* --port-file FILE, or NULL */
 	const char *log;       /* --log FILE, or NULL for the config's */
 	unsigned int port;     /* --port N; 0 picks a free one */
-	int http;              /* --http: plain HTTP */
+	int http;	       /* --http: plain HTTP */
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: wxpay-sim --config FILE [--port-file FILE] [--log FILE] "
-	      "[--port N] [--http]\n",
-	      f);
+	(void)fputs(
+	    "usage: wxpay-sim --config FILE [--port-file FILE] [--log FILE] "
+	    "[--port N] [--http]\n",
+	    f);
 }
 
 static int parse_port(const char *s, unsigned int *port)
@@ -68,7 +69,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			continue;
 		}
 		if (v == NULL) {
-			fprintf(stderr, "wxpay-sim: %s needs a value\n", a);
+			(void)fprintf(stderr, "wxpay-sim: %s needs a value\n",
+				      a);
 			return -1;
 		}
 		i++;
@@ -80,18 +82,20 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->log = v;
 		} else if (strcmp(a, "--port") == 0) {
 			if (parse_port(v, &o->port) < 0) {
-				fprintf(stderr, "wxpay-sim: --port %s is not "
-						"0-65535\n",
-					v);
+				(void)fprintf(stderr,
+					      "wxpay-sim: --port %s is not "
+					      "0-65535\n",
+					      v);
 				return -1;
 			}
 		} else {
-			fprintf(stderr, "wxpay-sim: unknown option %s\n", a);
+			(void)fprintf(stderr, "wxpay-sim: unknown option %s\n",
+				      a);
 			return -1;
 		}
 	}
 	if (o->config == NULL) {
-		fputs("wxpay-sim: --config FILE is required\n", stderr);
+		(void)fputs("wxpay-sim: --config FILE is required\n", stderr);
 		return -1;
 	}
 	return 0;
@@ -111,7 +115,7 @@ static int write_port_file(const char *path, unsigned int port,
 			    strerror(errno));
 		goto out;
 	}
-	fprintf(f, "%u\n", port);
+	(void)fprintf(f, "%u\n", port);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		sim_err_set(err, "%s: %s; give a writable --port-file", path,
 			    strerror(errno));
@@ -130,13 +134,13 @@ static struct MHD_Daemon *start(struct sim *sim, const struct options *o,
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
 			     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem opts[] = {
-		{MHD_OPTION_SOCK_ADDR, 0, (void *)addr},
-		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)handler_uri_log, sim},
-		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)handler_completed, sim},
-		{MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S, NULL},
-		{MHD_OPTION_HTTPS_MEM_CERT, 0, sim->cfg.tls_cert},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, sim->cfg.tls_key},
-		{MHD_OPTION_END, 0, NULL},
+	    {MHD_OPTION_SOCK_ADDR, 0, (void *)addr},
+	    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)handler_uri_log, sim},
+	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)handler_completed, sim},
+	    {MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S, NULL},
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, sim->cfg.tls_cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, sim->cfg.tls_key},
+	    {MHD_OPTION_END, 0, NULL},
 	};
 
 	if (o->http)
@@ -155,7 +159,7 @@ static void block_signals(sigset_t *set)
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
 }
 
 static int serve(struct sim *sim, const struct options *o)
@@ -172,20 +176,21 @@ static int serve(struct sim *sim, const struct options *o)
 	block_signals(&set);
 	d = start(sim, o, &addr);
 	if (d == NULL) {
-		fprintf(stderr, "wxpay-sim: cannot listen on 127.0.0.1:%u; "
-				"pick a free --port or use --port 0\n",
-			o->port);
+		(void)fprintf(stderr,
+			      "wxpay-sim: cannot listen on 127.0.0.1:%u; "
+			      "pick a free --port or use --port 0\n",
+			      o->port);
 		return 1;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	if (o->port_file != NULL &&
 	    write_port_file(o->port_file, info->port, &err) < 0) {
-		fprintf(stderr, "wxpay-sim: %s\n", err.msg);
+		(void)fprintf(stderr, "wxpay-sim: %s\n", err.msg);
 		MHD_stop_daemon(d);
 		return 1;
 	}
-	fprintf(stderr, "wxpay-sim: listening on %s://127.0.0.1:%u\n",
-		o->http ? "http" : "https", (unsigned int)info->port);
+	(void)fprintf(stderr, "wxpay-sim: listening on %s://127.0.0.1:%u\n",
+		      o->http ? "http" : "https", (unsigned int)info->port);
 	do {
 		sig = 0;
 	} while (sigwait(&set, &sig) != 0);
@@ -206,16 +211,17 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	}
 	if (!o.http && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		fputs("wxpay-sim: this libmicrohttpd has no TLS; run with "
-		      "--http\n",
-		      stderr);
+		(void)fputs(
+		    "wxpay-sim: this libmicrohttpd has no TLS; run with "
+		    "--http\n",
+		    stderr);
 		return 2;
 	}
 	sim_init(&sim);
 	if (config_load(&sim.cfg, o.config, !o.http, &err) < 0 ||
-	    sim_open_log(&sim, o.log != NULL ? o.log : sim.cfg.log_path,
-			 &err) < 0) {
-		fprintf(stderr, "wxpay-sim: %s\n", err.msg);
+	    sim_open_log(&sim, o.log != NULL ? o.log : sim.cfg.log_path, &err) <
+		0) {
+		(void)fprintf(stderr, "wxpay-sim: %s\n", err.msg);
 		sim_destroy(&sim);
 		return 2;
 	}

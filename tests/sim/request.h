@@ -8,15 +8,15 @@
 #include <microhttpd.h>
 
 struct request {
-	char *target;         /* raw request target, query included */
-	char *body;           /* body bytes, NUL-terminated (owned) */
-	size_t body_len;      /* bytes in body */
-	size_t body_cap;      /* bytes allocated for body */
-	size_t body_seen;     /* bytes received, kept or not */
-	int started;          /* the header-only first call was seen */
-	int answered;         /* an answer is already queued */
-	int64_t time_ms;      /* arrival, ms since the epoch */
-	char request_id[35];  /* Request-ID: "08" + 32 hex digits */
+	char *target;	     /* raw request target, query included */
+	char *body;	     /* body bytes, NUL-terminated (owned) */
+	size_t body_len;     /* bytes in body */
+	size_t body_cap;     /* bytes allocated for body */
+	size_t body_seen;    /* bytes received, kept or not */
+	int started;	     /* the header-only first call was seen */
+	int answered;	     /* an answer is already queued */
+	int64_t time_ms;     /* arrival, ms since the epoch */
+	char request_id[35]; /* Request-ID: "08" + 32 hex digits */
 };
 
 /* Percent-decodes n bytes of s; NULL on a bad escape or an encoded NUL.

@@ -12,30 +12,30 @@
 #include "answer.h"
 #include "sign.h"
 
-#define ROUTE_PREFIX "/v3/pay/partner/transactions/out-trade-no/"
-#define ROUTE_SUFFIX "/reverse"
-#define AUTH_SCHEME "WECHATPAY2-SHA256-RSA2048"
-#define TIME_WINDOW_S 300
-#define OVERSIZED_BYTES (5 * 1024 * 1024)
-#define MAX_ORDER_NO 32
+#define ROUTE_PREFIX	"/v3/pay/partner/transactions/out-trade-no/"
+#define ROUTE_SUFFIX	"/reverse"
+#define AUTH_SCHEME	"WECHATPAY2-SHA256-RSA2048"
+#define TIME_WINDOW_S	300
+#define OVERSIZED_BYTES ((size_t)5 * 1024 * 1024)
+#define MAX_ORDER_NO	32
 
 enum auth_item { A_MCHID, A_NONCE, A_TIMESTAMP, A_SERIAL, A_SIGNATURE, N_AUTH };
 
 static const char *const auth_names[N_AUTH] = {
-	"mchid", "nonce_str", "timestamp", "serial_no", "signature",
+    "mchid", "nonce_str", "timestamp", "serial_no", "signature",
 };
 
 /* Everything one request to the API carries, parsed step by step. */
 struct call {
-	struct request *req;       /* raw target and body */
-	const char *method;        /* HTTP method */
-	int routed;                /* target is the reverse route */
-	char *order_no;            /* decoded out_trade_no, NULL if undecodable */
-	char *auth[N_AUTH];        /* Authorization items */
-	int64_t timestamp;         /* parsed auth timestamp */
+	struct request *req; /* raw target and body */
+	const char *method;  /* HTTP method */
+	int routed;	     /* target is the reverse route */
+	char *order_no;	     /* decoded out_trade_no, NULL if undecodable */
+	char *auth[N_AUTH];  /* Authorization items */
+	int64_t timestamp;   /* parsed auth timestamp */
 	struct merchant *merchant; /* signing merchant */
-	json_t *body;              /* parsed body object */
-	const char *sp_mchid;      /* body fields (point into body) */
+	json_t *body;		   /* parsed body object */
+	const char *sp_mchid;	   /* body fields (point into body) */
 	const char *sub_mchid;
 	const char *sp_appid;
 	const char *sub_appid;
@@ -75,8 +75,7 @@ static int fault_is_early(enum fault_type t)
 }
 
 /* Takes one use of the order's fault when it belongs to this phase. */
-static struct fault take_fault(struct sim *sim, const char *order_no,
-			       int early)
+static struct fault take_fault(struct sim *sim, const char *order_no, int early)
 {
 	struct fault f = {.type = FAULT_NONE};
 	struct order *o;
@@ -114,7 +113,8 @@ static int answer_gate_fault(struct answer *a, const struct fault *f)
 	case FAULT_ESCAPE_MESSAGE:
 		answer_error(a, 400, "INVALID_REQUEST",
 			     "订单\x1b[2J\x1b[31m状态异常\x1b]0;pwned\x07\r\n"
-			     "\x08\x7f\xc2\x9b" "31m请\x1b[0m重试\x1bP\x1b\\",
+			     "\x08\x7f\xc2\x9b"
+			     "31m请\x1b[0m重试\x1bP\x1b\\",
 			     "ok");
 		answer_detail(a, NULL, NULL, "\x1b[5m\x07\x1b[?1049h", "body");
 		break;
@@ -129,10 +129,10 @@ static int answer_gate_fault(struct answer *a, const struct fault *f)
 
 static int check_headers(struct MHD_Connection *c, struct answer *a)
 {
-	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-							 "Accept");
-	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						     "User-Agent");
+	const char *accept =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+	const char *ua =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
 
 	if (accept == NULL || accept[0] == '\0') {
 		answer_error(a, 400, "INVALID_REQUEST", "请求缺少Accept",
@@ -225,8 +225,8 @@ static int sign_error(struct answer *a, const char *message,
 static int check_authorization(struct sim *sim, struct MHD_Connection *c,
 			       struct call *k, struct answer *a)
 {
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						    "Authorization");
+	const char *h =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	int64_t skew;
 
 	if (parse_authorization(k, h) < 0 || parse_timestamp(k) < 0)
@@ -286,7 +286,7 @@ static int body_string(json_t *body, const char *key, int required,
 	json_t *v = json_object_get(body, key);
 	char field[40];
 
-	snprintf(field, sizeof(field), "/%s", key);
+	(void)snprintf(field, sizeof(field), "/%s", key);
 	*out = NULL;
 	if (v == NULL && !required)
 		return 0;
@@ -310,8 +310,8 @@ static int check_body(struct call *k, struct answer *a)
 	k->body = json_loadb(k->req->body, k->req->body_len,
 			     JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(k->body)) {
-		snprintf(issue, sizeof(issue), "请求体应为JSON对象 (%s)",
-			 k->body == NULL ? jerr.text : "not an object");
+		(void)snprintf(issue, sizeof(issue), "请求体应为JSON对象 (%s)",
+			       k->body == NULL ? jerr.text : "not an object");
 		return param_error(a, NULL, NULL, issue, "body");
 	}
 	if (body_string(k->body, "sp_mchid", 1, &k->sp_mchid, a) < 0 ||
@@ -395,11 +395,10 @@ static void transition(struct call *k, struct order *o, struct answer *a)
 		answer_error(a, 400, "REVERSE_EXPIRE", "订单已超过撤销时间",
 			     "reverse_expire");
 	} else if (o->state == ORDER_USERPAYING) {
-		answer_error(a, 400, "USERPAYING", "用户支付中",
-			     "userpaying");
+		answer_error(a, 400, "USERPAYING", "用户支付中", "userpaying");
 	} else {
-		o->state = o->state == ORDER_PAID ? ORDER_REVERSED
-						  : ORDER_CLOSED;
+		o->state =
+		    o->state == ORDER_PAID ? ORDER_REVERSED : ORDER_CLOSED;
 		answer_ok(a, success_body(k, o->out_trade_no), "ok");
 	}
 }
@@ -421,8 +420,8 @@ static void apply_state(struct sim *sim, struct call *k, struct answer *a)
 static char *oversized_body(const struct call *k, size_t *len)
 {
 	char *head = sim_xasprintf(
-		"{\"sp_mchid\":\"%s\",\"out_trade_no\":\"%s\",\"padding\":\"",
-		k->merchant->mchid, k->order_no);
+	    "{\"sp_mchid\":\"%s\",\"out_trade_no\":\"%s\",\"padding\":\"",
+	    k->merchant->mchid, k->order_no);
 	size_t hlen = strlen(head);
 	char *body = sim_xmalloc(OVERSIZED_BYTES + 1);
 
@@ -445,8 +444,9 @@ static void apply_body_fault(const struct call *k, struct answer *a)
 		answer_ok(a, success_body(k, other), a->verdict);
 		free(other);
 	} else if (a->fault == FAULT_MALFORMED_JSON) {
-		raw = sim_xasprintf("{\"sp_mchid\":\"%s\",\"out_trade_no\":\"%s",
-				    k->merchant->mchid, k->order_no);
+		raw =
+		    sim_xasprintf("{\"sp_mchid\":\"%s\",\"out_trade_no\":\"%s",
+				  k->merchant->mchid, k->order_no);
 		a->status = 200;
 		a->code = NULL;
 		answer_raw(a, raw, strlen(raw));
@@ -473,7 +473,8 @@ static void serve_route(struct sim *sim, struct MHD_Connection *c,
 	struct fault f;
 
 	if (strcmp(k->method, "POST") != 0) {
-		answer_error(a, 404, "NOT_FOUND", "无效的请求地址", "not_found");
+		answer_error(a, 404, "NOT_FOUND", "无效的请求地址",
+			     "not_found");
 		return;
 	}
 	if (check_headers(c, a) < 0 || check_authorization(sim, c, k, a) < 0 ||
@@ -559,15 +560,15 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind,
 	if (old != NULL && value != NULL) {
 		/* Repeated headers are kept, comma-joined as HTTP allows. */
 		joined = sim_xasprintf("%s, %s", json_string_value(old), value);
-		json_object_set_new(h, key, text_json(joined, strlen(joined),
-						      &clean));
+		json_object_set_new(h, key,
+				    text_json(joined, strlen(joined), &clean));
 		free(joined);
 		return MHD_YES;
 	}
 	json_object_set_new(h, key,
 			    value != NULL
-				    ? text_json(value, strlen(value), &clean)
-				    : json_string(""));
+				? text_json(value, strlen(value), &clean)
+				: json_string(""));
 	return MHD_YES;
 }
 
@@ -602,13 +603,13 @@ static void log_request(struct sim *sim, struct MHD_Connection *c,
 	json_object_set_new(line, "request_id",
 			    json_string(k->req->request_id));
 	json_object_set_new(line, "method", json_string(k->method));
-	json_object_set_new(line, "target",
-			    text_json(k->req->target, strlen(k->req->target),
-				      &clean));
+	json_object_set_new(
+	    line, "target",
+	    text_json(k->req->target, strlen(k->req->target), &clean));
 	if (k->order_no != NULL)
-		json_object_set_new(line, "out_trade_no",
-				    text_json(k->order_no,
-					      strlen(k->order_no), &clean));
+		json_object_set_new(
+		    line, "out_trade_no",
+		    text_json(k->order_no, strlen(k->order_no), &clean));
 	MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, headers);
 	json_object_set_new(line, "headers", headers);
 	add_body(line, k->req);
@@ -655,7 +656,8 @@ enum MHD_Result reverse_serve(struct sim *sim, struct MHD_Connection *c,
 		answer_error(&a, 413, "INVALID_REQUEST", "请求体过大",
 			     "body_too_large");
 	else if (!k.routed)
-		answer_error(&a, 404, "NOT_FOUND", "无效的请求地址", "not_found");
+		answer_error(&a, 404, "NOT_FOUND", "无效的请求地址",
+			     "not_found");
 	else
 		serve_route(sim, c, &k, &a);
 	if (early.type == FAULT_DELAY && a.fault == FAULT_NONE)

@@ -30,8 +30,9 @@ EVP_PKEY *sign_load_private(const char *path, struct sim_err *err)
 	BIO_free(bio);
 	if (key == NULL || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
 		EVP_PKEY_free(key);
-		sim_err_set(err, "%s: not an unencrypted RSA private key in PEM; "
-				 "give the platform's private key",
+		sim_err_set(err,
+			    "%s: not an unencrypted RSA private key in PEM; "
+			    "give the platform's private key",
 			    path);
 		return NULL;
 	}
@@ -67,8 +68,9 @@ EVP_PKEY *sign_load_public(const char *path, struct sim_err *err)
 		key = key_of_cert(path);
 	if (key == NULL || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
 		EVP_PKEY_free(key);
-		sim_err_set(err, "%s: not an RSA public key or certificate in "
-				 "PEM; give the merchant's apiclient_cert.pem",
+		sim_err_set(err,
+			    "%s: not an RSA public key or certificate in "
+			    "PEM; give the merchant's apiclient_cert.pem",
 			    path);
 		return NULL;
 	}
@@ -120,8 +122,7 @@ out:
 	return out;
 }
 
-int sign_verify_b64(EVP_PKEY *key, const void *msg, size_t len,
-		    const char *b64)
+int sign_verify_b64(EVP_PKEY *key, const void *msg, size_t len, const char *b64)
 {
 	unsigned char sig[1024];
 	long siglen = decode_b64(b64, sig, sizeof(sig));

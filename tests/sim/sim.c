@@ -18,7 +18,7 @@ void sim_init(struct sim *sim)
 void sim_destroy(struct sim *sim)
 {
 	if (sim->log != NULL)
-		fclose(sim->log);
+		(void)fclose(sim->log);
 	config_free(&sim->cfg);
 	pthread_cond_destroy(&sim->stop_cond);
 	pthread_mutex_destroy(&sim->stop_lock);
@@ -42,9 +42,9 @@ void sim_log_line(struct sim *sim, const char *line)
 	if (sim->log == NULL)
 		return;
 	pthread_mutex_lock(&sim->log_lock);
-	fputs(line, sim->log);
-	fputc('\n', sim->log);
-	fflush(sim->log);
+	(void)fputs(line, sim->log);
+	(void)fputc('\n', sim->log);
+	(void)fflush(sim->log);
 	pthread_mutex_unlock(&sim->log_lock);
 }
 

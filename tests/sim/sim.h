@@ -13,16 +13,16 @@
 #include "config.h"
 
 /* Request bodies larger than this answer 413. */
-#define SIM_MAX_BODY (64 * 1024)
+#define SIM_MAX_BODY ((size_t)64 * 1024)
 
 struct sim {
-	struct config cfg;         /* merchants, keys, orders */
-	pthread_mutex_t lock;      /* guards cfg.orders and their faults */
-	FILE *log;                 /* request log (JSON lines), or NULL */
+	struct config cfg;	   /* merchants, keys, orders */
+	pthread_mutex_t lock;	   /* guards cfg.orders and their faults */
+	FILE *log;		   /* request log (JSON lines), or NULL */
 	pthread_mutex_t log_lock;  /* one writer at a time on log */
 	pthread_mutex_t stop_lock; /* guards stopping */
 	pthread_cond_t stop_cond;  /* signalled when stopping is set */
-	int stopping;              /* 1 once shutdown has begun */
+	int stopping;		   /* 1 once shutdown has begun */
 };
 
 void sim_init(struct sim *sim);

@@ -17,7 +17,7 @@ int sim_err_set(struct sim_err *err, const char *fmt, ...)
 	if (err == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -25,7 +25,7 @@ int sim_err_set(struct sim_err *err, const char *fmt, ...)
 static void *check_alloc(void *p)
 {
 	if (p == NULL) {
-		fputs("wxpay-sim: out of memory\n", stderr);
+		(void)fputs("wxpay-sim: out of memory\n", stderr);
 		abort();
 	}
 	return p;
@@ -61,7 +61,7 @@ char *sim_xasprintf(const char *fmt, ...)
 		return sim_xstrdup("");
 	s = sim_xmalloc((size_t)n + 1);
 	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	(void)vsnprintf(s, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -94,7 +94,7 @@ char *sim_read_file(const char *path, size_t *len, struct sim_err *err)
 		if (len != NULL)
 			*len = used;
 	}
-	fclose(f);
+	(void)fclose(f);
 	return data;
 }
 
