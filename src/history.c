@@ -16,91 +16,91 @@
 #include <sqlite3.h>
 
 /* "wxrv": marks a SQLite file as a wxrev history. */
-#define HISTORY_APP_ID 0x77787276
+#define HISTORY_APP_ID		0x77787276
 #define HISTORY_DEFAULT_BUSY_MS 5000
-#define LIST_CACHE_SIZE 16
-#define EXPORT_PAGE 256
+#define LIST_CACHE_SIZE		16
+#define EXPORT_PAGE		256
 /* Substrings this long (in characters) are answered by the trigram index. */
 #define TRIGRAM_MIN 3
 
 /* Version N of the schema is migrations[N - 1]; add v2 at the end. */
 static const char *const migrations[] = {
-	/* v1 */
-	"CREATE TABLE reversals ("
-	" id INTEGER PRIMARY KEY,"
-	" created_ms INTEGER NOT NULL,"
-	" updated_ms INTEGER NOT NULL,"
-	" operator TEXT NOT NULL DEFAULT '',"
-	" note TEXT,"
-	" partner_name TEXT,"
-	" sp_mchid TEXT NOT NULL DEFAULT '',"
-	" sub_name TEXT,"
-	" sub_mchid TEXT NOT NULL DEFAULT '',"
-	" out_trade_no TEXT NOT NULL DEFAULT '',"
-	" endpoint TEXT,"
-	" outcome TEXT NOT NULL CHECK (outcome IN"
-	"  ('pending','reversed','rejected','failed','unknown')),"
-	" http_status INTEGER NOT NULL DEFAULT 0,"
-	" code TEXT,"
-	" message TEXT,"
-	" attempts INTEGER NOT NULL DEFAULT 0,"
-	" latency_ms INTEGER NOT NULL DEFAULT 0,"
-	" pid INTEGER,"
-	" pid_start INTEGER);"
-	"CREATE TABLE attempts ("
-	" reversal_id INTEGER NOT NULL REFERENCES reversals(id)"
-	"  ON DELETE CASCADE,"
-	" n INTEGER NOT NULL,"
-	" started_ms INTEGER NOT NULL,"
-	" url TEXT,"
-	" request_headers TEXT,"
-	" request_body TEXT,"
-	" status INTEGER NOT NULL DEFAULT 0,"
-	" response_headers TEXT,"
-	" response_body TEXT,"
-	" verify TEXT,"
-	" transport_error TEXT,"
-	" latency_ms INTEGER NOT NULL DEFAULT 0,"
-	" request_id TEXT,"
-	" PRIMARY KEY (reversal_id, n));"
-	/* Each index ends in the rowid, so "= ? AND id < ? ORDER BY id DESC"
-	 * walks it in page order. */
-	"CREATE INDEX reversals_outcome ON reversals(outcome);"
-	"CREATE INDEX reversals_code ON reversals(code);"
-	"CREATE INDEX reversals_sub_mchid ON reversals(sub_mchid);"
-	"CREATE INDEX reversals_sub_name ON reversals(sub_name);"
-	"CREATE INDEX reversals_created ON reversals(created_ms);"
-	"CREATE INDEX reversals_order ON reversals(sub_mchid, out_trade_no);"
-	"CREATE VIRTUAL TABLE reversals_fts USING fts5("
-	" out_trade_no, sub_name, sub_mchid, outcome, code, note,"
-	" content='reversals', content_rowid='id', tokenize='trigram');"
-	"CREATE TRIGGER reversals_fts_ins AFTER INSERT ON reversals BEGIN"
-	" INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
-	"  outcome, code, note) VALUES (new.id, new.out_trade_no, new.sub_name,"
-	"  new.sub_mchid, new.outcome, new.code, new.note);"
-	"END;"
-	"CREATE TRIGGER reversals_fts_del AFTER DELETE ON reversals BEGIN"
-	" INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
-	"  sub_name, sub_mchid, outcome, code, note) VALUES ('delete', old.id,"
-	"  old.out_trade_no, old.sub_name, old.sub_mchid, old.outcome, old.code,"
-	"  old.note);"
-	"END;"
-	"CREATE TRIGGER reversals_fts_upd AFTER UPDATE OF out_trade_no, sub_name,"
-	" sub_mchid, outcome, code, note ON reversals BEGIN"
-	" INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
-	"  sub_name, sub_mchid, outcome, code, note) VALUES ('delete', old.id,"
-	"  old.out_trade_no, old.sub_name, old.sub_mchid, old.outcome, old.code,"
-	"  old.note);"
-	" INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
-	"  outcome, code, note) VALUES (new.id, new.out_trade_no, new.sub_name,"
-	"  new.sub_mchid, new.outcome, new.code, new.note);"
-	"END;",
+    /* v1 */
+    "CREATE TABLE reversals ("
+    " id INTEGER PRIMARY KEY,"
+    " created_ms INTEGER NOT NULL,"
+    " updated_ms INTEGER NOT NULL,"
+    " operator TEXT NOT NULL DEFAULT '',"
+    " note TEXT,"
+    " partner_name TEXT,"
+    " sp_mchid TEXT NOT NULL DEFAULT '',"
+    " sub_name TEXT,"
+    " sub_mchid TEXT NOT NULL DEFAULT '',"
+    " out_trade_no TEXT NOT NULL DEFAULT '',"
+    " endpoint TEXT,"
+    " outcome TEXT NOT NULL CHECK (outcome IN"
+    "  ('pending','reversed','rejected','failed','unknown')),"
+    " http_status INTEGER NOT NULL DEFAULT 0,"
+    " code TEXT,"
+    " message TEXT,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " latency_ms INTEGER NOT NULL DEFAULT 0,"
+    " pid INTEGER,"
+    " pid_start INTEGER);"
+    "CREATE TABLE attempts ("
+    " reversal_id INTEGER NOT NULL REFERENCES reversals(id)"
+    "  ON DELETE CASCADE,"
+    " n INTEGER NOT NULL,"
+    " started_ms INTEGER NOT NULL,"
+    " url TEXT,"
+    " request_headers TEXT,"
+    " request_body TEXT,"
+    " status INTEGER NOT NULL DEFAULT 0,"
+    " response_headers TEXT,"
+    " response_body TEXT,"
+    " verify TEXT,"
+    " transport_error TEXT,"
+    " latency_ms INTEGER NOT NULL DEFAULT 0,"
+    " request_id TEXT,"
+    " PRIMARY KEY (reversal_id, n));"
+    /* Each index ends in the rowid, so "= ? AND id < ? ORDER BY id DESC"
+     * walks it in page order. */
+    "CREATE INDEX reversals_outcome ON reversals(outcome);"
+    "CREATE INDEX reversals_code ON reversals(code);"
+    "CREATE INDEX reversals_sub_mchid ON reversals(sub_mchid);"
+    "CREATE INDEX reversals_sub_name ON reversals(sub_name);"
+    "CREATE INDEX reversals_created ON reversals(created_ms);"
+    "CREATE INDEX reversals_order ON reversals(sub_mchid, out_trade_no);"
+    "CREATE VIRTUAL TABLE reversals_fts USING fts5("
+    " out_trade_no, sub_name, sub_mchid, outcome, code, note,"
+    " content='reversals', content_rowid='id', tokenize='trigram');"
+    "CREATE TRIGGER reversals_fts_ins AFTER INSERT ON reversals BEGIN"
+    " INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
+    "  outcome, code, note) VALUES (new.id, new.out_trade_no, new.sub_name,"
+    "  new.sub_mchid, new.outcome, new.code, new.note);"
+    "END;"
+    "CREATE TRIGGER reversals_fts_del AFTER DELETE ON reversals BEGIN"
+    " INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
+    "  sub_name, sub_mchid, outcome, code, note) VALUES ('delete', old.id,"
+    "  old.out_trade_no, old.sub_name, old.sub_mchid, old.outcome, old.code,"
+    "  old.note);"
+    "END;"
+    "CREATE TRIGGER reversals_fts_upd AFTER UPDATE OF out_trade_no, sub_name,"
+    " sub_mchid, outcome, code, note ON reversals BEGIN"
+    " INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
+    "  sub_name, sub_mchid, outcome, code, note) VALUES ('delete', old.id,"
+    "  old.out_trade_no, old.sub_name, old.sub_mchid, old.outcome, old.code,"
+    "  old.note);"
+    " INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
+    "  outcome, code, note) VALUES (new.id, new.out_trade_no, new.sub_name,"
+    "  new.sub_mchid, new.outcome, new.code, new.note);"
+    "END;",
 };
 
-#define REV_COLS                                                              \
-	"r.id, r.created_ms, r.updated_ms, r.operator, r.note, "             \
-	"r.partner_name, r.sp_mchid, r.sub_name, r.sub_mchid, "              \
-	"r.out_trade_no, r.endpoint, r.outcome, r.http_status, r.code, "     \
+#define REV_COLS                                                               \
+	"r.id, r.created_ms, r.updated_ms, r.operator, r.note, "               \
+	"r.partner_name, r.sp_mchid, r.sub_name, r.sub_mchid, "                \
+	"r.out_trade_no, r.endpoint, r.outcome, r.http_status, r.code, "       \
 	"r.message, r.attempts, r.latency_ms, r.pid"
 
 enum stmt_id {
@@ -122,59 +122,59 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_INSERT] = "INSERT INTO reversals (created_ms, updated_ms, operator,"
-		      " note, partner_name, sp_mchid, sub_name, sub_mchid,"
-		      " out_trade_no, endpoint, outcome, pid, pid_start)"
-		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-	[ST_ATTEMPT] = "INSERT INTO attempts (reversal_id, n, started_ms, url,"
-		       " request_headers, request_body, status,"
-		       " response_headers, response_body, verify,"
-		       " transport_error, latency_ms, request_id)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[ST_BUMP] = "UPDATE reversals SET attempts = attempts + 1,"
-		    " http_status = ?, latency_ms = latency_ms + ?,"
-		    " updated_ms = ? WHERE id = ?",
-	[ST_FINISH] = "UPDATE reversals SET outcome = ?, http_status = ?,"
-		      " code = ?, message = ?, latency_ms = ?, updated_ms = ?"
-		      " WHERE id = ?",
-	[ST_GET] = "SELECT " REV_COLS " FROM reversals r WHERE r.id = ?",
-	[ST_ATTEMPTS] = "SELECT reversal_id, n, started_ms, url,"
-			" request_headers, request_body, status,"
-			" response_headers, response_body, verify,"
-			" transport_error, latency_ms, request_id"
-			" FROM attempts WHERE reversal_id = ? ORDER BY n",
-	[ST_ORDER_COUNT] = "SELECT count(*) FROM reversals"
-			   " WHERE sub_mchid = ? AND out_trade_no = ?",
-	[ST_ORDER_LATEST] = "SELECT " REV_COLS " FROM reversals r"
-			    " WHERE r.sub_mchid = ? AND r.out_trade_no = ?"
-			    " ORDER BY r.id DESC LIMIT 1",
-	[ST_MAX_ID] = "SELECT max(id) FROM reversals",
-	[ST_PENDING] = "SELECT id, pid, pid_start FROM reversals"
-		       " WHERE outcome = 'pending'",
-	[ST_INTERRUPT] = "UPDATE reversals SET outcome = 'unknown',"
-			 " code = '" HISTORY_CODE_INTERRUPTED "', message = ?,"
-			 " updated_ms = ? WHERE id = ? AND outcome = 'pending'",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_INSERT] = "INSERT INTO reversals (created_ms, updated_ms, operator,"
+		  " note, partner_name, sp_mchid, sub_name, sub_mchid,"
+		  " out_trade_no, endpoint, outcome, pid, pid_start)"
+		  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+    [ST_ATTEMPT] = "INSERT INTO attempts (reversal_id, n, started_ms, url,"
+		   " request_headers, request_body, status,"
+		   " response_headers, response_body, verify,"
+		   " transport_error, latency_ms, request_id)"
+		   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [ST_BUMP] = "UPDATE reversals SET attempts = attempts + 1,"
+		" http_status = ?, latency_ms = latency_ms + ?,"
+		" updated_ms = ? WHERE id = ?",
+    [ST_FINISH] = "UPDATE reversals SET outcome = ?, http_status = ?,"
+		  " code = ?, message = ?, latency_ms = ?, updated_ms = ?"
+		  " WHERE id = ?",
+    [ST_GET] = "SELECT " REV_COLS " FROM reversals r WHERE r.id = ?",
+    [ST_ATTEMPTS] = "SELECT reversal_id, n, started_ms, url,"
+		    " request_headers, request_body, status,"
+		    " response_headers, response_body, verify,"
+		    " transport_error, latency_ms, request_id"
+		    " FROM attempts WHERE reversal_id = ? ORDER BY n",
+    [ST_ORDER_COUNT] = "SELECT count(*) FROM reversals"
+		       " WHERE sub_mchid = ? AND out_trade_no = ?",
+    [ST_ORDER_LATEST] = "SELECT " REV_COLS " FROM reversals r"
+			" WHERE r.sub_mchid = ? AND r.out_trade_no = ?"
+			" ORDER BY r.id DESC LIMIT 1",
+    [ST_MAX_ID] = "SELECT max(id) FROM reversals",
+    [ST_PENDING] = "SELECT id, pid, pid_start FROM reversals"
+		   " WHERE outcome = 'pending'",
+    [ST_INTERRUPT] = "UPDATE reversals SET outcome = 'unknown',"
+		     " code = '" HISTORY_CODE_INTERRUPTED "', message = ?,"
+		     " updated_ms = ? WHERE id = ? AND outcome = 'pending'",
 };
 
 /* One cached list query, keyed by its SQL text. */
 struct list_stmt {
-	char *sql;         /* owned; NULL when the slot is free */
-	sqlite3_stmt *st;  /* prepared once, reused */
+	char *sql;	  /* owned; NULL when the slot is free */
+	sqlite3_stmt *st; /* prepared once, reused */
 };
 
 struct history {
-	sqlite3 *db;                             /* the connection */
-	char *path;                              /* as given to history_open */
-	int readonly;                            /* opened without write access */
-	int busy_ms;                             /* lock wait before giving up */
-	int64_t pid;                             /* this process */
-	int64_t pid_start;                       /* its start time, clock ticks */
-	sqlite3_stmt *st[ST_COUNT];              /* fixed statements, lazily */
+	sqlite3 *db;		    /* the connection */
+	char *path;		    /* as given to history_open */
+	int readonly;		    /* opened without write access */
+	int busy_ms;		    /* lock wait before giving up */
+	int64_t pid;		    /* this process */
+	int64_t pid_start;	    /* its start time, clock ticks */
+	sqlite3_stmt *st[ST_COUNT]; /* fixed statements, lazily */
 	struct list_stmt lists[LIST_CACHE_SIZE]; /* filter queries */
-	int list_next;                           /* next slot to recycle */
+	int list_next;				 /* next slot to recycle */
 };
 
 /* ---- errors ---- */
@@ -221,7 +221,8 @@ static int err_io(const char *path, int sys, const char *what,
 	return wx_err_set(err,
 			  _("cannot write history %s (%s%s%s): check the disk "
 			    "or pass --history FILE"),
-			  path, what, sys ? ", " : "", sys ? strerror(sys) : "");
+			  path, what, sys ? ", " : "",
+			  sys ? strerror(sys) : "");
 }
 
 /* Turns the connection's last SQLite error into one actionable sentence. */
@@ -494,7 +495,8 @@ static int check_identity(struct history *h, int64_t version,
 	int rc = query_int(h, "PRAGMA application_id", &app);
 
 	if (rc == SQLITE_OK && version == 0)
-		rc = query_int(h, "SELECT count(*) FROM sqlite_master", &tables);
+		rc =
+		    query_int(h, "SELECT count(*) FROM sqlite_master", &tables);
 	if (rc != SQLITE_OK)
 		return fail(h, rc, err);
 	if ((app != 0 && app != HISTORY_APP_ID) || (version == 0 && tables))
@@ -565,8 +567,7 @@ static int configure(struct history *h, struct wx_err *err)
 	if (exec_sql(h, "SELECT count(*) FROM sqlite_master", err) != 0)
 		return -1;
 	h->readonly = sqlite3_db_readonly(h->db, "main") == 1;
-	if (!h->readonly &&
-	    exec_sql(h, "PRAGMA journal_mode = WAL", err) != 0)
+	if (!h->readonly && exec_sql(h, "PRAGMA journal_mode = WAL", err) != 0)
 		return -1;
 	return exec_sql(h, "PRAGMA synchronous = FULL", err);
 }
@@ -631,14 +632,18 @@ int history_open(const char *path, struct history **out, struct wx_err *err)
 	old_mask = umask(077);
 	rc = sqlite3_open_v2(path, &h->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_NOFOLLOW,
+				 SQLITE_OPEN_NOFOLLOW,
 			     NULL);
 	if (rc != SQLITE_OK) {
 		umask(old_mask);
 		fail(h, rc, err);
 		goto fail;
 	}
-	rc = configure(h, err) || migrate(h, err) || recover(h, err);
+	rc = configure(h, err) || migrate(h, err);
+	/* A recovery that cannot write now (locked, full) is retried at the
+	 * next start; reading the history must still work. */
+	if (rc == 0)
+		recover(h, NULL);
 	umask(old_mask);
 	if (rc != 0)
 		goto fail;
@@ -684,9 +689,8 @@ static int put_path(char *buf, size_t n, const char *a, const char *b,
 	int w = snprintf(buf, n, "%s%s", a, b);
 
 	if (w < 0 || (size_t)w >= n)
-		return wx_err_set(err,
-				  _("the history path is too long: pass a "
-				    "shorter --history FILE"));
+		return wx_err_set(err, _("the history path is too long: pass a "
+					 "shorter --history FILE"));
 	return 0;
 }
 
@@ -716,9 +720,9 @@ int history_locate(const char *arg, char *buf, size_t n, struct wx_err *err)
 		return put_path(buf, n, xdg, "/wxrev/history.db", err);
 	home = home_dir();
 	if (!home)
-		return wx_err_set(err,
-				  _("cannot find a home folder for the history: "
-				    "set HOME or pass --history FILE"));
+		return wx_err_set(
+		    err, _("cannot find a home folder for the history: "
+			   "set HOME or pass --history FILE"));
 	return put_path(buf, n, home, "/.local/share/wxrev/history.db", err);
 }
 
@@ -727,12 +731,14 @@ int history_locate(const char *arg, char *buf, size_t n, struct wx_err *err)
 int history_begin(struct history *h, struct history_reversal *r,
 		  struct wx_err *err)
 {
-	int64_t now = wx_now_ms();
+	int64_t now;
 	int rc;
 	sqlite3_stmt *st;
 
 	if (tx_begin(h, err) != 0)
 		return -1;
+	/* Read under the write lock: ids and creation times agree in order. */
+	now = wx_now_ms();
 	st = stmt(h, ST_INSERT, &rc);
 	if (!st)
 		return tx_abort(h, rc, err);
@@ -874,7 +880,8 @@ static char *col_text(sqlite3_stmt *st, int i)
 
 	if (!s)
 		return NULL;
-	return wx_xstrndup((const char *)s, (size_t)sqlite3_column_bytes(st, i));
+	return wx_xstrndup((const char *)s,
+			   (size_t)sqlite3_column_bytes(st, i));
 }
 
 static void read_reversal(sqlite3_stmt *st, struct history_reversal *r)
@@ -1079,11 +1086,11 @@ int history_count(struct history *h, int64_t *n, struct wx_err *err)
 
 /* A query under construction: SQL text and its parameters in order. */
 struct query {
-	struct wx_buf sql;          /* the statement text */
-	struct wx_buf match;        /* FTS5 expression, empty when unused */
-	char *text[MAX_BINDS];      /* owned text parameter, or NULL */
-	int64_t num[MAX_BINDS];     /* integer parameter when text is NULL */
-	int n;                      /* parameters so far */
+	struct wx_buf sql;	/* the statement text */
+	struct wx_buf match;	/* FTS5 expression, empty when unused */
+	char *text[MAX_BINDS];	/* owned text parameter, or NULL */
+	int64_t num[MAX_BINDS]; /* integer parameter when text is NULL */
+	int n;			/* parameters so far */
 };
 
 static void q_text(struct query *q, char *owned)
@@ -1139,9 +1146,8 @@ static void q_match(struct query *q, const char *column, const char *s)
 
 static void q_like_text(struct query *q, const char *s)
 {
-	static const char *const cols[] = {"out_trade_no", "sub_name",
-					   "sub_mchid",    "outcome",
-					   "code",         "note"};
+	static const char *const cols[] = {
+	    "out_trade_no", "sub_name", "sub_mchid", "outcome", "code", "note"};
 	int at;
 
 	q_text(q, like_pattern(s));
@@ -1164,17 +1170,26 @@ static int all_digits(const char *s)
 	return 1;
 }
 
+/* Whether substring s is looked up in the trigram index. Shorter ones
+ * have no trigram; with an exact sub-merchant, its index narrows to far
+ * fewer rows than a common trigram, so LIKE runs over those instead. */
+static int by_trigram(const struct history_filter *f, const char *s)
+{
+	return s && utf8_chars(s) >= TRIGRAM_MIN && !(f->sub && *f->sub);
+}
+
 static void q_filters(struct query *q, const struct history_filter *f)
 {
-	if (f->text && *f->text && utf8_chars(f->text) < TRIGRAM_MIN)
+	if (f->text && *f->text && !by_trigram(f, f->text))
 		q_like_text(q, f->text);
-	if (f->order && *f->order && utf8_chars(f->order) < TRIGRAM_MIN) {
+	if (f->order && *f->order && !by_trigram(f, f->order)) {
 		q_text(q, like_pattern(f->order));
-		wx_buf_printf(&q->sql, " AND r.out_trade_no LIKE ?%d ESCAPE '\\'",
-			      q->n);
+		wx_buf_printf(&q->sql,
+			      " AND r.out_trade_no LIKE ?%d ESCAPE '\\'", q->n);
 	}
 	if (f->sub && *f->sub) {
-		/* mchids are digits; names may not be, and each has an index. */
+		/* mchids are digits; names may not be, and each has an index.
+		 */
 		q_text(q, wx_xstrdup(f->sub));
 		wx_buf_printf(&q->sql, " AND r.%s = ?%d",
 			      all_digits(f->sub) ? "sub_mchid" : "sub_name",
@@ -1206,9 +1221,9 @@ static void build_list(struct query *q, const struct history_filter *f,
 {
 	int fts;
 
-	if (f->text && utf8_chars(f->text) >= TRIGRAM_MIN)
+	if (by_trigram(f, f->text))
 		q_match(q, NULL, f->text);
-	if (f->order && utf8_chars(f->order) >= TRIGRAM_MIN)
+	if (by_trigram(f, f->order))
 		q_match(q, "out_trade_no", f->order);
 	fts = q->match.len > 0;
 	wx_buf_puts(&q->sql, "SELECT " REV_COLS);
@@ -1222,8 +1237,7 @@ static void build_list(struct query *q, const struct history_filter *f,
 			    " AND reversals_fts.rowid < ?2");
 	} else {
 		q_int(q, before_id > 0 ? before_id : INT64_MAX);
-		wx_buf_puts(&q->sql,
-			    " FROM reversals r WHERE r.id < ?1");
+		wx_buf_puts(&q->sql, " FROM reversals r WHERE r.id < ?1");
 	}
 	q_filters(q, f);
 	q_int(q, limit);
@@ -1355,8 +1369,8 @@ static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 		}
 		c = (c << 6) | (s[i] & 0x3f);
 	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 ||
-						     c > 0x10ffff)) ||
+	if ((len == 3 && c < 0x800) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
 	    (c >= 0xd800 && c <= 0xdfff)) {
 		*cp = 0xfffd;
 		return 1;
@@ -1460,8 +1474,8 @@ enum tcol {
 };
 
 static const char *const tcol_names[TC_COUNT] = {
-	"TIME", "OUTCOME", "ORDER", "SUB-MERCHANT", "STATUS",
-	"CODE", "ATT",     "LATENCY", "OPERATOR", "NOTE",
+    "TIME", "OUTCOME", "ORDER",	  "SUB-MERCHANT", "STATUS",
+    "CODE", "ATT",     "LATENCY", "OPERATOR",	  "NOTE",
 };
 
 /* Widest a column may grow; longer values end in an ellipsis. */
@@ -1469,7 +1483,7 @@ static const int tcol_max[TC_COUNT] = {19, 8, 32, 24, 6, 24, 3, 9, 16, -1};
 
 struct table {
 	int width[TC_COUNT]; /* display columns per column */
-	int ready;           /* widths fixed */
+	int ready;	     /* widths fixed */
 };
 
 static void table_cells(const struct history_reversal *r,
@@ -1483,8 +1497,7 @@ static void table_cells(const struct history_reversal *r,
 	text[TC_TIME] = cell[TC_TIME];
 	text[TC_OUTCOME] = wx_outcome_name(r->outcome);
 	text[TC_ORDER] = r->out_trade_no;
-	text[TC_SUB] = r->sub_name && *r->sub_name ? r->sub_name
-						  : r->sub_mchid;
+	text[TC_SUB] = r->sub_name && *r->sub_name ? r->sub_name : r->sub_mchid;
 	text[TC_STATUS] = r->http_status ? cell[TC_STATUS] : "-";
 	text[TC_CODE] = r->code ? r->code : "-";
 	text[TC_ATT] = cell[TC_ATT];
@@ -1602,9 +1615,9 @@ static void csv_int(struct wx_buf *b, int64_t v)
 }
 
 static const char csv_header[] =
-	"id,time,created_ms,updated_ms,operator,note,partner_name,sp_mchid,"
-	"sub_name,sub_mchid,out_trade_no,endpoint,outcome,http_status,code,"
-	"message,attempts,latency_ms\r\n";
+    "id,time,created_ms,updated_ms,operator,note,partner_name,sp_mchid,"
+    "sub_name,sub_mchid,out_trade_no,endpoint,outcome,http_status,code,"
+    "message,attempts,latency_ms\r\n";
 
 static void csv_row(struct wx_buf *b, const struct history_reversal *r)
 {
@@ -1717,9 +1730,8 @@ static int flush_out(struct wx_buf *b, FILE *out, struct wx_err *err)
 	return 0;
 }
 
-int history_export(struct history *h, const struct history_filter *f,
-		   int limit, enum history_format fmt, FILE *out,
-		   struct wx_err *err)
+int history_export(struct history *h, const struct history_filter *f, int limit,
+		   enum history_format fmt, FILE *out, struct wx_err *err)
 {
 	struct table t = {.ready = 0};
 	struct wx_buf b = {0};

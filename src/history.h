@@ -27,42 +27,42 @@ struct history;
 
 /* One operator intent. */
 struct history_reversal {
-	int64_t id;           /* assigned by history_begin */
-	int64_t created_ms;   /* wall clock at history_begin */
-	int64_t updated_ms;   /* last change */
-	char *op;             /* operator: $WXREV_OPERATOR or login name */
-	char *note;           /* ticket number or reason; NULL if none */
+	int64_t id;	    /* assigned by history_begin */
+	int64_t created_ms; /* wall clock at history_begin */
+	int64_t updated_ms; /* last change */
+	char *op;	    /* operator: $WXREV_OPERATOR or login name */
+	char *note;	    /* ticket number or reason; NULL if none */
 	char *partner_name;
 	char *sp_mchid;
 	char *sub_name;
 	char *sub_mchid;
 	char *out_trade_no;
-	char *endpoint;       /* base URL used first */
+	char *endpoint; /* base URL used first */
 	enum wx_outcome outcome;
-	int http_status;      /* last status; 0 when none */
-	char *code;           /* WeChat Pay or local code; NULL if none */
-	char *message;        /* message as sent; NULL if none */
+	int http_status; /* last status; 0 when none */
+	char *code;	 /* WeChat Pay or local code; NULL if none */
+	char *message;	 /* message as sent; NULL if none */
 	int attempts;
-	int64_t latency_ms;   /* sum over attempts */
-	int64_t pid;          /* owning process while pending */
+	int64_t latency_ms; /* sum over attempts */
+	int64_t pid;	    /* owning process while pending */
 };
 
 /* One HTTP exchange. Secrets never appear here: the caller redacts the
  * signature before storing. */
 struct history_attempt {
 	int64_t reversal_id;
-	int n;                   /* 1-based attempt number */
+	int n; /* 1-based attempt number */
 	int64_t started_ms;
 	char *url;
-	char *request_headers;   /* "Name: value\n" lines, signature redacted */
+	char *request_headers; /* "Name: value\n" lines, signature redacted */
 	char *request_body;
-	int status;              /* 0: no status line */
-	char *response_headers;  /* "Name: value\n" lines */
-	char *response_body;     /* capped by the caller */
-	char *verify;            /* apiv3 verdict name, NULL if not checked */
-	char *transport_error;   /* NULL when the transfer completed */
+	int status;		/* 0: no status line */
+	char *response_headers; /* "Name: value\n" lines */
+	char *response_body;	/* capped by the caller */
+	char *verify;		/* apiv3 verdict name, NULL if not checked */
+	char *transport_error;	/* NULL when the transfer completed */
 	int64_t latency_ms;
-	char *request_id;        /* Request-ID header */
+	char *request_id; /* Request-ID header */
 };
 
 /* Where the history lives: `arg` (--history), else $WXREV_HISTORY, else
@@ -93,17 +93,20 @@ int history_finish(struct history *h, int64_t id, enum wx_outcome outcome,
 		   int64_t latency_ms, struct wx_err *err);
 
 struct history_filter {
-	const char *text;      /* substring of order, sub name/mchid, outcome,
-				  code or note; NULL: any */
-	const char *order;     /* substring of out_trade_no */
-	const char *sub;       /* exact: sub_mchid when all digits, else
-				  the sub-merchant's name */
-	int outcome;           /* enum wx_outcome, or -1 for any */
-	const char *code;      /* exact code */
-	int64_t since_ms;      /* 0: no lower bound */
-	int64_t until_ms;      /* 0: no upper bound */
+	const char *text;  /* substring of order, sub name/mchid, outcome,
+			      code or note; NULL: any */
+	const char *order; /* substring of out_trade_no */
+	const char *sub;   /* exact: sub_mchid when all digits, else
+			      the sub-merchant's name */
+	int outcome;	   /* enum wx_outcome, or -1 for any */
+	const char *code;  /* exact code */
+	int64_t since_ms;  /* 0: no lower bound */
+	int64_t until_ms;  /* 0: no upper bound */
 };
-#define HISTORY_FILTER_ANY {.outcome = -1}
+#define HISTORY_FILTER_ANY                                                     \
+	{                                                                      \
+		.outcome = -1                                                  \
+	}
 
 /* Newest first, ids strictly below before_id (0: from the newest), at most
  * `limit` rows. *rows is caller-owned: history_rows_free(rows, n). */
@@ -142,8 +145,7 @@ enum history_format { HISTORY_TABLE, HISTORY_JSONL, HISTORY_CSV };
 /* Streams matching rows, newest first, a page at a time; limit <= 0: all.
  * Filters: text and order use the trigram index from three characters on,
  * shorter substrings scan newest first until `limit` rows match. */
-int history_export(struct history *h, const struct history_filter *f,
-		   int limit, enum history_format fmt, FILE *out,
-		   struct wx_err *err);
+int history_export(struct history *h, const struct history_filter *f, int limit,
+		   enum history_format fmt, FILE *out, struct wx_err *err);
 
 #endif

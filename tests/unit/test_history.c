@@ -25,7 +25,7 @@
 #include "history.h"
 
 struct fx {
-	char dir[256];  /* temporary folder, removed afterwards */
+	char dir[256];	/* temporary folder, removed afterwards */
 	char path[512]; /* dir/history.db */
 };
 
@@ -93,8 +93,8 @@ static int64_t begin(struct history *h, const char *order, const char *sub_name,
 	return r.id;
 }
 
-static void finish(struct history *h, int64_t id, enum wx_outcome o,
-		   int status, const char *code)
+static void finish(struct history *h, int64_t id, enum wx_outcome o, int status,
+		   const char *code)
 {
 	struct wx_err err = {{0}};
 
@@ -111,9 +111,8 @@ static int64_t sql_int(const char *path, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int64_t v = -1;
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
@@ -130,9 +129,8 @@ static char *sql_text(const char *path, const char *sql)
 	sqlite3_stmt *st = NULL;
 	char *v = NULL;
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
@@ -142,6 +140,8 @@ static char *sql_text(const char *path, const char *sql)
 	sqlite3_close(db);
 	return v;
 }
+
+static void sql_exec(const char *path, const char *fmt, ...) WX_PRINTF(2, 3);
 
 static void sql_exec(const char *path, const char *fmt, ...)
 {
@@ -247,8 +247,8 @@ static void test_begin_is_durable_before_returning(void **state)
 {
 	struct fx *fx = *state;
 	struct history *h = open_ok(fx->path);
-	int64_t id = begin(h, "ORDER0001", "Coffee Shop", "1900000109",
-			   "ticket 7");
+	int64_t id =
+	    begin(h, "ORDER0001", "Coffee Shop", "1900000109", "ticket 7");
 	char sql[200];
 	char *s;
 
@@ -276,7 +276,8 @@ static void test_attempts_and_finish(void **state)
 	size_t n = 0;
 	struct wx_err err = {{0}};
 	/* Bytes that are not UTF-8 survive unchanged. */
-	const char body[] = "{\"code\":\"SYSTEM_ERROR\",\"message\":\"系统错误\xff\xfe\"}";
+	const char body[] =
+	    "{\"code\":\"SYSTEM_ERROR\",\"message\":\"系统错误\xff\xfe\"}";
 
 	a.reversal_id = id;
 	a.n = 1;
@@ -302,12 +303,11 @@ static void test_attempts_and_finish(void **state)
 	assert_int_equal(history_add_attempt(h, &a, &err), -1);
 	assert_non_null(strstr(err.msg, "no reversal"));
 
-	assert_int_equal(history_finish(h, id, WX_REVERSED, 200, NULL, NULL,
-					 77, &err),
-			 0);
-	assert_int_equal(history_finish(h, id + 100, WX_REVERSED, 200, NULL,
-					 NULL, 77, &err),
-			 -1);
+	assert_int_equal(
+	    history_finish(h, id, WX_REVERSED, 200, NULL, NULL, 77, &err), 0);
+	assert_int_equal(
+	    history_finish(h, id + 100, WX_REVERSED, 200, NULL, NULL, 77, &err),
+	    -1);
 	assert_int_equal(history_get(h, id, &r, &atts, &n, &err), 0);
 	assert_int_equal(r.outcome, WX_REVERSED);
 	assert_int_equal(r.http_status, 200);
@@ -341,9 +341,9 @@ static void test_latest_for_order(void **state)
 	int64_t id;
 	struct wx_err err = {{0}};
 
-	assert_int_equal(history_latest_for_order(h, "1900000109", "A1", &r,
-						  &count, &err),
-			 0);
+	assert_int_equal(
+	    history_latest_for_order(h, "1900000109", "A1", &r, &count, &err),
+	    0);
 	assert_int_equal(count, 0);
 	assert_int_equal(r.id, 0);
 	id = begin(h, "A1", "Coffee Shop", "1900000109", NULL);
@@ -352,9 +352,9 @@ static void test_latest_for_order(void **state)
 	finish(h, id, WX_REVERSED, 200, NULL);
 	begin(h, "A1", "Tea House", "1900000110", NULL);
 	begin(h, "A12", "Coffee Shop", "1900000109", NULL);
-	assert_int_equal(history_latest_for_order(h, "1900000109", "A1", &r,
-						  &count, &err),
-			 0);
+	assert_int_equal(
+	    history_latest_for_order(h, "1900000109", "A1", &r, &count, &err),
+	    0);
 	assert_int_equal(count, 2);
 	assert_int_equal(r.id, id);
 	assert_int_equal(r.outcome, WX_REVERSED);
@@ -446,28 +446,26 @@ struct row_spec {
 };
 
 static const struct row_spec rows_spec[] = {
-	{"4200001234ABC", "Coffee Shop", "1900000109", "ticket 100",
-	 WX_REVERSED, NULL, 1000},
-	{"4200001235XYZ", "咖啡店", "1900000110", NULL, WX_REJECTED,
-	 "ORDER_NOT_EXIST", 2000},
-	{"ab-1", "Tea House", "1900000111", "退款 客户投诉", WX_FAILED,
-	 "SYSTEM_ERROR", 3000},
-	{"T20240501abc9", "Coffee Shop", "1900000109", NULL, WX_UNKNOWN,
-	 "NO_ANSWER", 4000},
-	{"Q_1%x", "咖啡店", "1900000110", "escalated to ops", WX_REJECTED,
-	 "PARAM_ERROR", 5000},
-	{"99887766", "Tea House", "1900000111", "100% sure", WX_REVERSED,
-	 NULL, 6000},
+    {"4200001234ABC", "Coffee Shop", "1900000109", "ticket 100", WX_REVERSED,
+     NULL, 1000},
+    {"4200001235XYZ", "咖啡店", "1900000110", NULL, WX_REJECTED,
+     "ORDER_NOT_EXIST", 2000},
+    {"ab-1", "Tea House", "1900000111", "退款 客户投诉", WX_FAILED,
+     "SYSTEM_ERROR", 3000},
+    {"T20240501abc9", "Coffee Shop", "1900000109", NULL, WX_UNKNOWN,
+     "NO_ANSWER", 4000},
+    {"Q_1%x", "咖啡店", "1900000110", "escalated to ops", WX_REJECTED,
+     "PARAM_ERROR", 5000},
+    {"99887766", "Tea House", "1900000111", "100% sure", WX_REVERSED, NULL,
+     6000},
 };
 
 static void seed(struct history *h, const char *path, int64_t *ids)
 {
-	for (size_t i = 0; i < sizeof(rows_spec) / sizeof(rows_spec[0]);
-	     i++) {
+	for (size_t i = 0; i < sizeof(rows_spec) / sizeof(rows_spec[0]); i++) {
 		const struct row_spec *s = &rows_spec[i];
 
-		ids[i] = begin(h, s->order, s->sub_name, s->sub_mchid,
-			       s->note);
+		ids[i] = begin(h, s->order, s->sub_name, s->sub_mchid, s->note);
 		finish(h, ids[i], s->outcome, 400, s->code);
 		sql_exec(path,
 			 "UPDATE reversals SET created_ms = %lld "
@@ -550,6 +548,16 @@ static void test_filters(void **state)
 	expect(h, &f, ids, "30");
 	f.sub = "咖啡店";
 	expect(h, &f, ids, "41");
+	/* With a sub-merchant, substrings are checked on its rows only. */
+	f.text = "escalated";
+	expect(h, &f, ids, "4");
+	f.sub = "1900000109";
+	f.text = "ABC";
+	expect(h, &f, ids, "30");
+	f.order = "9";
+	expect(h, &f, ids, "3");
+	f.order = NULL;
+	f.text = NULL;
 	f.sub = NULL;
 	f.outcome = WX_REJECTED;
 	expect(h, &f, ids, "41");
@@ -571,8 +579,8 @@ static void test_filters(void **state)
 }
 
 /* Walks every page of a filter; asserts strictly decreasing ids. */
-static size_t walk(struct history *h, const struct history_filter *f,
-		   int page, int64_t *seen)
+static size_t walk(struct history *h, const struct history_filter *f, int page,
+		   int64_t *seen)
 {
 	int64_t before = 0;
 	size_t total = 0;
@@ -582,7 +590,7 @@ static size_t walk(struct history *h, const struct history_filter *f,
 
 	do {
 		assert_int_equal(
-			history_list(h, f, before, page, &rows, &n, &err), 0);
+		    history_list(h, f, before, page, &rows, &n, &err), 0);
 		assert_true(n <= (size_t)page);
 		for (size_t i = 0; i < n; i++) {
 			if (total && rows[i].id >= seen[total - 1])
@@ -813,7 +821,8 @@ static void test_locked_longer_than_timeout(void **state)
 	r.sub_mchid = (char *)"1900000109";
 	t0 = wx_monotonic_ms();
 	assert_int_equal(history_begin(h, &r, &err), -1);
-	assert_true(wx_monotonic_ms() - t0 >= 250);
+	t0 = wx_monotonic_ms() - t0;
+	assert_true(t0 >= 250 && t0 < 3000); /* waited, then gave up */
 	assert_non_null(strstr(err.msg, fx->path));
 	assert_non_null(strstr(err.msg, "locked by another program"));
 	assert_non_null(strstr(err.msg, "0.3 s"));
@@ -1070,24 +1079,24 @@ static void test_jsonl_parses(void **state)
 			fail_msg("line %d: %s: %s", lines + 1, jerr.text, line);
 		if (lines == 1) {
 			assert_string_equal(
-				json_string_value(json_object_get(o, "created")),
-				"2024-05-01T10:20:30.123Z");
-			assert_string_equal(json_string_value(json_object_get(
-						    o, "sub_name")),
-					    "咖啡店");
+			    json_string_value(json_object_get(o, "created")),
+			    "2024-05-01T10:20:30.123Z");
 			assert_string_equal(
-				json_string_value(json_object_get(o, "note")),
-				"bad \xef\xbf\xbd bytes\nline 2");
-			assert_string_equal(json_string_value(json_object_get(
-						    o, "outcome")),
-					    "failed");
-			assert_int_equal(json_integer_value(json_object_get(
-						 o, "http_status")),
+			    json_string_value(json_object_get(o, "sub_name")),
+			    "咖啡店");
+			assert_string_equal(
+			    json_string_value(json_object_get(o, "note")),
+			    "bad \xef\xbf\xbd bytes\nline 2");
+			assert_string_equal(
+			    json_string_value(json_object_get(o, "outcome")),
+			    "failed");
+			assert_int_equal(json_integer_value(
+					     json_object_get(o, "http_status")),
 					 500);
 		} else {
 			assert_true(json_is_null(json_object_get(o, "note")));
 			assert_string_equal(json_string_value(json_object_get(
-						    o, "out_trade_no")),
+						o, "out_trade_no")),
 					    "J2");
 		}
 		json_decref(o);
@@ -1151,7 +1160,8 @@ static void test_table_aligns_chinese(void **state)
 	assert_int_equal(column_at(l1, "STATUS") + 6, column_at(l2, "200") + 3);
 	assert_int_equal(column_at(l1, "CODE"), column_at(l3, "ORDER_NOT"));
 	assert_int_equal(column_at(l2, "-  "), column_at(l3, "ORDER_NOT"));
-	assert_int_equal(column_at(l1, "SUB-MERCHANT"), column_at(l3, "咖啡店"));
+	assert_int_equal(column_at(l1, "SUB-MERCHANT"),
+			 column_at(l3, "咖啡店"));
 	assert_int_equal(column_at(l1, "OPERATOR"), column_at(l3, "alice"));
 	assert_int_equal(column_at(l2, "alice"), column_at(l3, "alice"));
 	free(out);
@@ -1162,24 +1172,24 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-		T(test_create_modes_and_schema),
-		T(test_loose_file_is_tightened),
-		T(test_locate_order),
-		T(test_begin_is_durable_before_returning),
-		T(test_attempts_and_finish),
-		T(test_latest_for_order),
-		T(test_recovery_of_dead_pending_rows),
-		T(test_filters),
-		T(test_keyset_paging),
-		T(test_readonly_file_refuses_begin),
-		T(test_not_a_database),
-		T(test_newer_schema),
-		T(test_locked_longer_than_timeout),
-		T(test_two_processes_lose_nothing),
-		T(test_full_disk_leaves_database_intact),
-		T(test_csv_quoting),
-		T(test_jsonl_parses),
-		T(test_table_aligns_chinese),
+	    T(test_create_modes_and_schema),
+	    T(test_loose_file_is_tightened),
+	    T(test_locate_order),
+	    T(test_begin_is_durable_before_returning),
+	    T(test_attempts_and_finish),
+	    T(test_latest_for_order),
+	    T(test_recovery_of_dead_pending_rows),
+	    T(test_filters),
+	    T(test_keyset_paging),
+	    T(test_readonly_file_refuses_begin),
+	    T(test_not_a_database),
+	    T(test_newer_schema),
+	    T(test_locked_longer_than_timeout),
+	    T(test_two_processes_lose_nothing),
+	    T(test_full_disk_leaves_database_intact),
+	    T(test_csv_quoting),
+	    T(test_jsonl_parses),
+	    T(test_table_aligns_chinese),
 #undef T
 	};
 
