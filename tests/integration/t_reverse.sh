@@ -434,8 +434,7 @@ db="$T_TMP/kill/history.db"
 WXREV_HISTORY=$db "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json R-KILL-1 >/dev/null 2>&1 </dev/null &
 pid=$!
 t_check "row appears while in flight" wait_pending "$db" R-KILL-1
-kill -9 $pid
-wait $pid 2>/dev/null
+{ kill -9 $pid && wait $pid; } 2>/dev/null
 row=$(WXREV_HISTORY=$db "$WXREV_BIN" history --order R-KILL-1 --format jsonl)
 t_eq "outcome" unknown "$(jfield "$row" outcome)"
 t_eq "code" INTERRUPTED "$(jfield "$row" code)"
