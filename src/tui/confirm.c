@@ -1,0 +1,170 @@
+/* Confirmation modal: repeats partner, sub-merchant, order number (grouped
+ * for reading aloud), endpoint host and note, says that a paid order is
+ * refunded, and shows what the history already holds for this order and
+ * sub-merchant. Focus starts on Cancel; only `y` sends. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "apiv3.h"
+#include "tui/text.h"
+#include "tui/ui.h"
+#include "tui/widgets.h"
+
+#define KNOWN_MAX 3
+#define LABEL_W 14
+
+static struct {
+	const struct wx_sub *sub;        /* borrowed from the profiles */
+	char order[APIV3_ORDER_MAX + 1]; /* checked order number */
+	char note[1024];                 /* "" when none */
+	char known[KNOWN_MAX][256];      /* what the history holds */
+	int nknown;
+	int known_total;                 /* matching rows seen */
+} C;
+
+static void fmt_known(const struct history_reversal *r, char *buf, size_t n)
+{
+	time_t s = (time_t)(r->created_ms / 1000);
+	struct tm tm;
+	char when[32];
+
+	localtime_r(&s, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	snprintf(buf, n, _("%s %s by %s%s%s"), wx_outcome_name(r->outcome), when,
+		 r->op ? r->op : "?", r->code ? ", " : "", r->code ? r->code : "");
+}
+
+/* Asks the history about this exact order at this sub-merchant. */
+static void look_up(struct tui *t)
+{
+	struct history_filter f = HISTORY_FILTER_ANY;
+	struct history_reversal *rows = NULL;
+	size_t n = 0;
+	struct wx_err err = {{0}};
+
+	C.nknown = 0;
+	C.known_total = 0;
+	f.order = C.order;
+	f.sub = C.sub->sub_mchid;
+	if (history_list(t->hist, &f, 0, 50, &rows, &n, &err) != 0) {
+		snprintf(C.known[0], sizeof(C.known[0]), "%.200s", err.msg);
+		C.nknown = 1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rows[i].out_trade_no, C.order) != 0 ||
+		    strcmp(rows[i].sp_mchid, C.sub->partner->sp_mchid) != 0)
+			continue;
+		if (C.nknown < KNOWN_MAX)
+			fmt_known(&rows[i], C.known[C.nknown++],
+				  sizeof(C.known[0]));
+		C.known_total++;
+	}
+	history_rows_free(rows, n);
+}
+
+void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
+		      const char *order, const char *note)
+{
+	if (tui_flight_busy(t, sub->sub_mchid, order)) {
+		tui_message(t, TUI_C_WARN,
+			    _("Order %s for %s is already in flight; wait for its result before sending it again."),
+			    order, sub->sub_mchid);
+		return;
+	}
+	C.sub = sub;
+	snprintf(C.order, sizeof(C.order), "%s", order);
+	snprintf(C.note, sizeof(C.note), "%s", note ? note : "");
+	look_up(t);
+	tui_open_modal(t, &tui_confirm_screen);
+}
+
+static int row(int y, int x, int w, const char *label, const char *value,
+	       attr_t a)
+{
+	tui_put(y, x, label, LABEL_W, A_BOLD, true);
+	return tui_put_wrapped(y, x + LABEL_W, value, w - LABEL_W, 2, a);
+}
+
+static void confirm_draw(struct tui *t, const struct tui_rect *unused,
+			 bool focused)
+{
+	struct tui_rect r = tui_center(t, 19, 74);
+	int x = r.x + 2, w = r.w - 4, y = r.y + 2;
+	char buf[512], host[256];
+	/* Digits are read aloud in groups; other numbers as they are. */
+	char *grouped = text_group(C.order,
+				   strspn(C.order, "0123456789") == strlen(C.order)
+					   ? 4
+					   : 0);
+	bool official, plain;
+
+	(void)unused;
+	tui_box(t, &r, _("Reverse this order?"), focused);
+	snprintf(buf, sizeof(buf), "%s (%s)", C.sub->partner->name,
+		 C.sub->partner->sp_mchid);
+	y += row(y, x, w, _("Partner"), buf, A_NORMAL);
+	snprintf(buf, sizeof(buf), "%s (%s)", C.sub->name, C.sub->sub_mchid);
+	y += row(y, x, w, _("Sub-merchant"), buf, A_NORMAL);
+	y += row(y, x, w, _("Order number"), grouped, A_BOLD);
+	free(grouped);
+	tui_endpoint(C.sub->partner, host, sizeof(host), &official, &plain);
+	if (plain)
+		snprintf(buf, sizeof(buf), "%s (%s)", host, _("plain HTTP (loopback)"));
+	else if (!official)
+		snprintf(buf, sizeof(buf), "%s (%s)", host, _("not WeChat Pay"));
+	else
+		snprintf(buf, sizeof(buf), "%s", host);
+	y += row(y, x, w, _("Endpoint"), buf,
+		 official && !plain ? A_NORMAL : tui_attr(t, TUI_C_WARN));
+	y += row(y, x, w, _("Note"), C.note[0] ? C.note : "-", A_NORMAL);
+	y++;
+	y += tui_put_wrapped(y, x, _("A paid order will be refunded to the payer; an unpaid one will be closed."),
+			     w, 2, tui_attr(t, TUI_C_WARN));
+	y++;
+	if (C.nknown == 0)
+		y += row(y, x, w, _("History"),
+			 _("nothing yet for this order at this sub-merchant"),
+			 A_NORMAL);
+	for (int i = 0; i < C.nknown; i++)
+		y += row(y, x, w, i ? "" : _("History"), C.known[i],
+			 tui_attr(t, TUI_C_WARN));
+	if (C.known_total > C.nknown) {
+		snprintf(buf, sizeof(buf), _("and %d more"),
+			 C.known_total - C.nknown);
+		y += row(y, x, w, "", buf, A_NORMAL);
+	}
+	y = r.y + r.h - 2;
+	tui_put(y, x, _("[ Cancel ]"), 10, A_REVERSE | A_BOLD, false);
+	tui_put(y, x + 12, _("y: reverse   n/Esc: cancel"), w - 12, A_NORMAL,
+		false);
+}
+
+static int confirm_key(struct tui *t, enum tui_action a,
+		       const struct tui_key *k)
+{
+	(void)k;
+	switch (a) {
+	case TUI_ACT_YES:
+		tui_close_modal(t);
+		tui_submit(t, C.sub, C.order, C.note);
+		return TUI_REDRAW;
+	case TUI_ACT_NO:
+		tui_close_modal(t);
+		tui_message(t, TUI_C_NORMAL,
+			    _("Cancelled: nothing was sent for %s."), C.order);
+		return TUI_REDRAW;
+	default:
+		return TUI_NONE;
+	}
+}
+
+const struct tui_screen tui_confirm_screen = {
+	.name = "confirm",
+	.ctx = TUI_CTX_CONFIRM,
+	.draw = confirm_draw,
+	.key = confirm_key,
+	.resize = NULL,
+	.typing = NULL,
+};

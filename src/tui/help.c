@@ -1,0 +1,122 @@
+/* Help overlay: the key table, grouped by where the keys apply. It reads
+ * the same table the dispatcher uses, so it cannot drift from the keys. */
+#include <string.h>
+
+#include "tui/ui.h"
+#include "tui/widgets.h"
+
+#define KEY_W 22
+
+static struct {
+	size_t top; /* first line shown */
+	int height; /* lines that fit */
+} G;
+
+/* The visible entry's key plus the hidden aliases with the same action. */
+static void key_names(const struct tui_keydef *keys, size_t n, size_t i,
+		      char *buf, size_t len)
+{
+	size_t used = (size_t)snprintf(buf, len, "%s", keys[i].label);
+
+	for (size_t j = 0; j < n && used < len; j++) {
+		if (keys[j].help || keys[j].action != keys[i].action ||
+		    !(keys[j].ctx & keys[i].ctx) || !keys[j].label[0] ||
+		    strcmp(keys[j].label, keys[i].label) == 0)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, " %s",
+					 keys[j].label);
+	}
+}
+
+/* Draws (or only counts, when !draw) the help lines from line `top`. */
+static size_t help_lines(struct tui *t, const struct tui_rect *r, bool draw)
+{
+	size_t n, line = 0;
+	const struct tui_keydef *keys = tui_keys(&n);
+	const char *group = NULL;
+	char names[96];
+
+	for (size_t i = 0; i < n; i++) {
+		const char *g = tui_ctx_name(keys[i].ctx);
+		int y;
+
+		if (!keys[i].help)
+			continue;
+		if (!group || strcmp(group, g) != 0) {
+			if (group)
+				line++; /* a blank line between groups */
+			y = (int)line - (int)G.top;
+			if (draw && y >= 0 && y < G.height)
+				tui_put(r->y + 1 + y, r->x + 2, g, r->w - 4,
+					tui_attr(t, TUI_C_FOCUS) | A_BOLD,
+					false);
+			line++;
+			group = g;
+		}
+		y = (int)line - (int)G.top;
+		if (draw && y >= 0 && y < G.height) {
+			key_names(keys, n, i, names, sizeof(names));
+			tui_put(r->y + 1 + y, r->x + 4, names, KEY_W, A_BOLD,
+				false);
+			tui_put(r->y + 1 + y, r->x + 4 + KEY_W, _(keys[i].help),
+				r->w - 6 - KEY_W, A_NORMAL, false);
+		}
+		line++;
+	}
+	return line;
+}
+
+static struct tui_rect help_rect(const struct tui *t)
+{
+	return tui_center(t, t->rows - 2, 78);
+}
+
+static void help_draw(struct tui *t, const struct tui_rect *unused,
+		      bool focused)
+{
+	struct tui_rect r = help_rect(t);
+
+	(void)unused;
+	G.height = r.h - 2;
+	tui_box(t, &r, _("Keys (Esc closes, Up/Down scroll)"), focused);
+	help_lines(t, &r, true);
+}
+
+static int help_key(struct tui *t, enum tui_action a, const struct tui_key *k)
+{
+	struct tui_rect r = help_rect(t);
+	size_t total = help_lines(t, &r, false);
+	size_t max = total > (size_t)G.height ? total - (size_t)G.height : 0;
+
+	(void)k;
+	switch (a) {
+	case TUI_ACT_CANCEL:
+		G.top = 0;
+		tui_close_modal(t);
+		return TUI_REDRAW;
+	case TUI_ACT_UP:
+		G.top = G.top ? G.top - 1 : 0;
+		return TUI_REDRAW;
+	case TUI_ACT_DOWN:
+		G.top = G.top < max ? G.top + 1 : max;
+		return TUI_REDRAW;
+	case TUI_ACT_PAGE_UP:
+		G.top = G.top > (size_t)G.height ? G.top - (size_t)G.height : 0;
+		return TUI_REDRAW;
+	case TUI_ACT_PAGE_DOWN:
+		G.top = G.top + (size_t)G.height < max ? G.top + (size_t)G.height
+							: max;
+		return TUI_REDRAW;
+	default:
+		return TUI_NONE;
+	}
+}
+
+const struct tui_screen tui_help_screen = {
+	.name = "help",
+	.ctx = TUI_CTX_CLOSE,
+	.draw = help_draw,
+	.key = help_key,
+	.resize = NULL,
+	.typing = NULL,
+};

@@ -1,0 +1,329 @@
+/* History pane: reversals newest first, paged from the database by id
+ * (keyset paging), filtered as you type; Enter opens the detail view, `r`
+ * re-runs through the confirmation, `y`/`Y` copy. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "apiv3.h"
+#include "tui/loop.h"
+#include "tui/text.h"
+#include "tui/ui.h"
+#include "tui/widgets.h"
+
+#define PAGE 100
+
+static struct {
+	struct history_reversal *rows; /* loaded pages, newest first */
+	size_t cap;                    /* allocated rows */
+	bool more;                     /* older rows may exist */
+	struct tui_list list;          /* selection and scrolling */
+	struct tui_field filter;       /* the `/` filter */
+	bool filtering;                /* the filter field has the keys */
+	struct tui_rect r;             /* where the pane is */
+	char error[1024];              /* last load failure */
+} H;
+
+static void free_rows(void)
+{
+	history_rows_free(H.rows, H.list.n);
+	H.rows = NULL;
+	H.cap = 0;
+	H.list.n = 0;
+}
+
+void tui_history_free(void)
+{
+	free_rows();
+}
+
+/* Appends one page of rows older than the last loaded one. */
+static void load_page(struct tui *t)
+{
+	char text[TUI_FIELD_MAX * 4 + 1];
+	struct history_filter f = HISTORY_FILTER_ANY;
+	struct history_reversal *page = NULL;
+	struct wx_err err = {{0}};
+	int64_t before = H.list.n ? H.rows[H.list.n - 1].id : 0;
+	size_t n = 0;
+
+	field_get(&H.filter, text, sizeof(text));
+	f.text = text[0] ? text : NULL;
+	if (history_list(t->hist, &f, before, PAGE, &page, &n, &err) != 0) {
+		snprintf(H.error, sizeof(H.error), "%s", err.msg);
+		H.more = false;
+		return;
+	}
+	H.error[0] = '\0';
+	H.more = n == PAGE;
+	if (H.list.n + n > H.cap) {
+		H.cap = H.list.n + n;
+		H.rows = wx_xrealloc(H.rows, H.cap * sizeof(*H.rows));
+	}
+	/* Rows are moved, not copied: the page array keeps no strings. */
+	memcpy(H.rows + H.list.n, page, n * sizeof(*page));
+	free(page);
+	list_set_count(&H.list, H.list.n + n);
+}
+
+void tui_history_reload(struct tui *t)
+{
+	int64_t keep = H.list.n ? H.rows[H.list.sel].id : 0;
+	size_t sel = 0;
+
+	free_rows();
+	load_page(t);
+	for (size_t i = 0; keep && i < H.list.n; i++)
+		if (H.rows[i].id == keep)
+			sel = i;
+	H.list.sel = sel;
+	list_set_count(&H.list, H.list.n);
+	t->dirty = true;
+}
+
+static void fmt_time(int64_t ms, char *buf, size_t n)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&s, &tm);
+	strftime(buf, n, "%m-%d %H:%M", &tm);
+}
+
+/* Column widths for a row of `w` columns. */
+struct cols {
+	int time, outcome, order, sub, status, code, latency;
+};
+
+static struct cols layout_cols(int w)
+{
+	struct cols c = {11, 8, 0, 0, 3, 0, 7};
+	int flex = w - (c.time + c.outcome + c.status + c.latency + 6);
+
+	c.order = flex * 45 / 100;
+	if (c.order > APIV3_ORDER_MAX)
+		c.order = APIV3_ORDER_MAX;
+	c.sub = (flex - c.order) / 2;
+	if (c.sub > 24)
+		c.sub = 24;
+	c.code = flex - c.order - c.sub;
+	return c;
+}
+
+static int cell(int y, int x, const char *s, int w, attr_t a)
+{
+	tui_put(y, x, s ? s : "", w, a, true);
+	return x + w + 1;
+}
+
+static void draw_header(const struct tui *t, int y)
+{
+	struct cols c = layout_cols(H.r.w - 2);
+	int x = H.r.x + 1;
+	attr_t a = A_BOLD | tui_attr(t, TUI_C_DIM);
+
+	x = cell(y, x, _("time"), c.time, a);
+	x = cell(y, x, _("outcome"), c.outcome, a);
+	x = cell(y, x, _("order"), c.order, a);
+	x = cell(y, x, _("sub-merchant"), c.sub, a);
+	x = cell(y, x, _("sts"), c.status, a);
+	x = cell(y, x, _("code"), c.code, a);
+	cell(y, x, _("latency"), c.latency, a);
+}
+
+static void draw_row(void *ctx, size_t i, int y, bool selected)
+{
+	const struct tui *t = ctx;
+	const struct history_reversal *r = &H.rows[i];
+	struct cols c = layout_cols(H.r.w - 2);
+	attr_t a = selected ? A_REVERSE : A_NORMAL;
+	char buf[64];
+	int x = H.r.x + 1;
+
+	fmt_time(r->created_ms, buf, sizeof(buf));
+	x = cell(y, x, buf, c.time, a);
+	tui_put(y, x - 1, " ", 1, a, false);
+	x = cell(y, x, wx_outcome_name(r->outcome), c.outcome,
+		 a | tui_outcome_attr(t, r->outcome));
+	x = cell(y, x, r->out_trade_no, c.order, a);
+	x = cell(y, x, r->sub_name ? r->sub_name : r->sub_mchid, c.sub, a);
+	if (r->http_status)
+		snprintf(buf, sizeof(buf), "%d", r->http_status);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	x = cell(y, x, buf, c.status, a);
+	x = cell(y, x, r->code ? r->code : "", c.code, a);
+	snprintf(buf, sizeof(buf), "%lldms", (long long)r->latency_ms);
+	if (r->outcome == WX_PENDING)
+		snprintf(buf, sizeof(buf), "...");
+	cell(y, x, buf, c.latency, a);
+	/* Gaps between cells keep the selection bar continuous. */
+	for (int gx = H.r.x + 1 + c.time; selected && gx < H.r.x + H.r.w - 1;
+	     gx++) {
+		chtype ch = mvinch(y, gx) & A_CHARTEXT;
+
+		if (ch == ' ')
+			mvchgat(y, gx, 1, A_REVERSE, 0, NULL);
+	}
+}
+
+static void history_draw(struct tui *t, const struct tui_rect *r,
+			 bool focused)
+{
+	char title[96];
+	int fy = r->y + r->h - 2;
+
+	H.r = *r;
+	snprintf(title, sizeof(title), H.more ? _("History %zu+") : _("History %zu"),
+		 H.list.n);
+	tui_box(t, r, title, focused);
+	draw_header(t, r->y + 1);
+	list_draw(&H.list, r->y + 2, draw_row, t);
+	if (H.error[0])
+		tui_put(r->y + 2, r->x + 2, H.error, r->w - 4,
+			tui_attr(t, TUI_C_BAD), false);
+	else if (H.list.n == 0)
+		tui_put(r->y + 2, r->x + 2,
+			H.filter.len ? _("nothing matches the filter")
+				     : _("no reversal yet"),
+			r->w - 4, tui_attr(t, TUI_C_DIM), false);
+	if (!H.filtering && !H.filter.len)
+		return;
+	tui_put(fy, r->x + 1, "/", 1, A_BOLD, false);
+	{
+		int cx = field_draw(&H.filter, fy, r->x + 2, r->w - 3,
+				    H.filtering ? A_UNDERLINE : A_NORMAL);
+
+		if (focused && H.filtering) {
+			t->cur_show = true;
+			t->cur_y = fy;
+			t->cur_x = cx;
+		}
+	}
+}
+
+static const struct wx_sub *find_sub(const struct tui *t,
+				     const struct history_reversal *r)
+{
+	for (size_t i = 0; t->profiles && i < t->profiles->npartners; i++) {
+		const struct wx_partner *p = &t->profiles->partners[i];
+
+		if (strcmp(p->sp_mchid, r->sp_mchid) != 0)
+			continue;
+		for (size_t j = 0; j < p->nsubs; j++)
+			if (strcmp(p->subs[j].sub_mchid, r->sub_mchid) == 0)
+				return &p->subs[j];
+	}
+	return NULL;
+}
+
+/* Re-runs a stored reversal (the same parameters are safe to send again). */
+void tui_history_rerun(struct tui *t, const struct history_reversal *r)
+{
+	const struct wx_sub *sub = find_sub(t, r);
+
+	if (!sub) {
+		tui_message(t, TUI_C_WARN,
+			    _("Sub-merchant %s of partner %s is not in the loaded profiles; add it to re-run this reversal."),
+			    r->sub_mchid, r->sp_mchid);
+		return;
+	}
+	tui_confirm_open(t, sub, r->out_trade_no, r->note);
+}
+
+void tui_history_summary(const struct history_reversal *r, char *buf,
+			 size_t n)
+{
+	char when[32];
+
+	fmt_time(r->created_ms, when, sizeof(when));
+	snprintf(buf, n, "%s %s sub_mchid=%s out_trade_no=%s%s%s%s%s", when,
+		 wx_outcome_name(r->outcome), r->sub_mchid, r->out_trade_no,
+		 r->code ? " code=" : "", r->code ? r->code : "",
+		 r->message ? " message=" : "", r->message ? r->message : "");
+}
+
+static int row_action(struct tui *t, enum tui_action a)
+{
+	const struct history_reversal *r;
+	char buf[1024];
+
+	if (H.list.n == 0)
+		return TUI_NONE;
+	r = &H.rows[H.list.sel];
+	if (a == TUI_ACT_ENTER)
+		tui_detail_open(t, r->id);
+	else if (a == TUI_ACT_RERUN)
+		tui_history_rerun(t, r);
+	else if (a == TUI_ACT_COPY)
+		tui_copy(t, r->out_trade_no, _("the order number"));
+	else if (a == TUI_ACT_COPY_SUMMARY) {
+		tui_history_summary(r, buf, sizeof(buf));
+		tui_copy(t, buf, _("the result"));
+	}
+	return TUI_REDRAW;
+}
+
+static int history_key(struct tui *t, enum tui_action a,
+		       const struct tui_key *k)
+{
+	if (list_move(&H.list, a)) {
+		if (H.more && H.list.sel + 2 >= H.list.n)
+			load_page(t);
+		return TUI_REDRAW;
+	}
+	switch (a) {
+	case TUI_ACT_FILTER:
+		H.filtering = true;
+		return TUI_REDRAW;
+	case TUI_ACT_ENTER:
+		if (H.filtering) {
+			H.filtering = false;
+			return TUI_REDRAW;
+		}
+		return row_action(t, a);
+	case TUI_ACT_RERUN:
+	case TUI_ACT_COPY:
+	case TUI_ACT_COPY_SUMMARY:
+		return row_action(t, a);
+	case TUI_ACT_CANCEL:
+		H.filtering = false;
+		field_clear(&H.filter);
+		tui_history_reload(t);
+		return TUI_REDRAW;
+	case TUI_ACT_CLICK:
+		list_click(&H.list, k->mouse_y - H.r.y - 2);
+		return TUI_REDRAW;
+	default:
+		break;
+	}
+	if (H.filtering && field_key(&H.filter, a, k)) {
+		H.list.sel = 0;
+		H.list.top = 0;
+		free_rows();
+		load_page(t);
+	}
+	return H.filtering ? TUI_REDRAW : TUI_NONE;
+}
+
+static void history_resize(struct tui *t, const struct tui_rect *r)
+{
+	(void)t;
+	H.r = *r;
+	list_set_height(&H.list, r->h - 4); /* header and filter rows */
+}
+
+static bool history_typing(const struct tui *t)
+{
+	(void)t;
+	return H.filtering;
+}
+
+const struct tui_screen tui_history_screen = {
+	.name = "history",
+	.ctx = TUI_CTX_HISTORY | TUI_CTX_LIST,
+	.draw = history_draw,
+	.key = history_key,
+	.resize = history_resize,
+	.typing = history_typing,
+};

@@ -1,0 +1,177 @@
+/* The key table: the dispatcher and the help overlay both read it. */
+#include "tui/ui.h"
+
+#include <wctype.h>
+
+#define CTRL(c) ((c) & 0x1f)
+#define K(ctx, key, label, act, help) {ctx, key, false, label, act, help}
+#define F(ctx, key, label, act, help) {ctx, key, true, label, act, help}
+
+/* First match wins, so text editing comes before list movement. */
+static const struct tui_keydef keytab[] = {
+	F(TUI_CTX_TEXT, KEY_LEFT, "Left", TUI_ACT_LEFT, "move the cursor left"),
+	F(TUI_CTX_TEXT, KEY_RIGHT, "Right", TUI_ACT_RIGHT, "move the cursor right"),
+	F(TUI_CTX_TEXT, KEY_HOME, "Home", TUI_ACT_HOME, "start of the field"),
+	K(TUI_CTX_TEXT, CTRL('a'), "Ctrl-A", TUI_ACT_HOME, NULL),
+	F(TUI_CTX_TEXT, KEY_END, "End", TUI_ACT_END, "end of the field"),
+	K(TUI_CTX_TEXT, CTRL('e'), "Ctrl-E", TUI_ACT_END, NULL),
+	F(TUI_CTX_TEXT, KEY_BACKSPACE, "Backspace", TUI_ACT_BACKSPACE,
+	  "delete the character before the cursor"),
+	K(TUI_CTX_TEXT, 0x7f, "Backspace", TUI_ACT_BACKSPACE, NULL),
+	K(TUI_CTX_TEXT, CTRL('h'), "Ctrl-H", TUI_ACT_BACKSPACE, NULL),
+	F(TUI_CTX_TEXT, KEY_DC, "Delete", TUI_ACT_DELETE,
+	  "delete the character under the cursor"),
+	K(TUI_CTX_TEXT, CTRL('u'), "Ctrl-U", TUI_ACT_CLEAR, "clear the field"),
+
+	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE, KEY_F(1), "F1",
+	  TUI_ACT_HELP, "show this help"),
+	K(TUI_CTX_GLOBAL | TUI_CTX_DETAIL, '?', "?", TUI_ACT_HELP, NULL),
+	K(TUI_CTX_GLOBAL, '\t', "Tab", TUI_ACT_NEXT_PANE, "focus the next pane"),
+	F(TUI_CTX_GLOBAL, KEY_BTAB, "Shift-Tab", TUI_ACT_PREV_PANE,
+	  "focus the previous pane"),
+	K(TUI_CTX_GLOBAL | TUI_CTX_DETAIL, CTRL('l'), "Ctrl-L", TUI_ACT_REDRAW,
+	  "redraw the screen"),
+	F(TUI_CTX_GLOBAL, KEY_F(10), "F10", TUI_ACT_QUIT, "quit"),
+	K(TUI_CTX_GLOBAL, 'q', "q", TUI_ACT_QUIT,
+	  "quit (asks first while a reversal is in flight)"),
+
+	F(TUI_CTX_LIST, KEY_UP, "Up", TUI_ACT_UP, "previous line"),
+	K(TUI_CTX_LIST, 'k', "k", TUI_ACT_UP, NULL),
+	F(TUI_CTX_LIST, KEY_DOWN, "Down", TUI_ACT_DOWN, "next line"),
+	K(TUI_CTX_LIST, 'j', "j", TUI_ACT_DOWN, NULL),
+	F(TUI_CTX_LIST, KEY_PPAGE, "PgUp", TUI_ACT_PAGE_UP, "previous page"),
+	F(TUI_CTX_LIST, KEY_NPAGE, "PgDn", TUI_ACT_PAGE_DOWN, "next page"),
+	F(TUI_CTX_LIST, KEY_HOME, "Home", TUI_ACT_TOP, "first line"),
+	K(TUI_CTX_LIST, 'g', "g", TUI_ACT_TOP, NULL),
+	F(TUI_CTX_LIST, KEY_END, "End", TUI_ACT_BOTTOM, "last line"),
+	K(TUI_CTX_LIST, 'G', "G", TUI_ACT_BOTTOM, NULL),
+
+	K(TUI_CTX_PROFILES | TUI_CTX_HISTORY, '/', "/", TUI_ACT_FILTER,
+	  "filter as you type (Esc clears)"),
+	K(TUI_CTX_PROFILES, '\n', "Enter", TUI_ACT_ENTER,
+	  "choose the sub-merchant and go to the order form"),
+	K(TUI_CTX_PROFILES | TUI_CTX_HISTORY, 27, "Esc", TUI_ACT_CANCEL,
+	  "clear the filter"),
+
+	F(TUI_CTX_FORM, KEY_UP, "Up", TUI_ACT_PREV_FIELD, "previous field"),
+	F(TUI_CTX_FORM, KEY_DOWN, "Down", TUI_ACT_NEXT_FIELD, "next field"),
+	K(TUI_CTX_FORM, '\n', "Enter", TUI_ACT_ENTER,
+	  "review the reversal in the confirmation"),
+
+	K(TUI_CTX_HISTORY, '\n', "Enter", TUI_ACT_ENTER,
+	  "open the detail view of the reversal"),
+	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL, 'r', "r", TUI_ACT_RERUN,
+	  "re-run the reversal (through the confirmation)"),
+	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, 'y', "y",
+	  TUI_ACT_COPY, "copy the order number to the clipboard (OSC 52)"),
+	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, 'Y', "Y",
+	  TUI_ACT_COPY_SUMMARY, "copy a one-line result summary"),
+
+	K(TUI_CTX_DETAIL, 27, "Esc", TUI_ACT_CANCEL, "back to the main screen"),
+	K(TUI_CTX_DETAIL, 'q', "q", TUI_ACT_CANCEL, NULL),
+
+	K(TUI_CTX_CONFIRM, 'y', "y", TUI_ACT_YES, "send (the only key that does)"),
+	K(TUI_CTX_CONFIRM, 'Y', "Y", TUI_ACT_YES, NULL),
+	K(TUI_CTX_CONFIRM, 'n', "n", TUI_ACT_NO, "cancel"),
+	K(TUI_CTX_CONFIRM, 27, "Esc", TUI_ACT_NO, NULL),
+	K(TUI_CTX_CONFIRM, '\n', "Enter", TUI_ACT_NO,
+	  "press the focused button (Cancel)"),
+	K(TUI_CTX_CONFIRM, 'q', "q", TUI_ACT_NO, NULL),
+
+	K(TUI_CTX_CLOSE, 27, "Esc", TUI_ACT_CANCEL, "close"),
+	K(TUI_CTX_CLOSE, '\n', "Enter", TUI_ACT_CANCEL, NULL),
+	K(TUI_CTX_CLOSE, 'q', "q", TUI_ACT_CANCEL, NULL),
+	K(TUI_CTX_CLOSE, '?', "?", TUI_ACT_CANCEL, NULL),
+	F(TUI_CTX_CLOSE, KEY_UP, "Up", TUI_ACT_UP, "scroll up"),
+	F(TUI_CTX_CLOSE, KEY_DOWN, "Down", TUI_ACT_DOWN, "scroll down"),
+	F(TUI_CTX_CLOSE, KEY_PPAGE, "PgUp", TUI_ACT_PAGE_UP, NULL),
+	F(TUI_CTX_CLOSE, KEY_NPAGE, "PgDn", TUI_ACT_PAGE_DOWN, NULL),
+
+	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE | TUI_CTX_CONFIRM,
+	  KEY_MOUSE, "Click", TUI_ACT_CLICK, "focus a pane or pick a line"),
+	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE | TUI_CTX_CONFIRM,
+	  KEY_RESIZE, "", TUI_ACT_RESIZE, NULL),
+	F(TUI_CTX_TEXT, TUI_KEY_PASTE, "Paste", TUI_ACT_PASTE,
+	  "paste into the field (white space around it is trimmed)"),
+};
+
+static bool printable(wint_t key, bool fkey)
+{
+	return !fkey && key >= 0x20 && key != 0x7f;
+}
+
+enum tui_action tui_key_action(unsigned mask, bool typing, wint_t key,
+			       bool fkey)
+{
+	if (typing)
+		mask |= TUI_CTX_TEXT;
+	for (size_t i = 0; i < WX_ARRAY_LEN(keytab); i++) {
+		const struct tui_keydef *k = &keytab[i];
+
+		if (!(k->ctx & mask) || k->key != key || k->fkey != fkey)
+			continue;
+		if (typing && printable(key, fkey))
+			return TUI_ACT_NONE;
+		return k->action;
+	}
+	return TUI_ACT_NONE;
+}
+
+const struct tui_keydef *tui_keys(size_t *n)
+{
+	*n = WX_ARRAY_LEN(keytab);
+	return keytab;
+}
+
+static const struct {
+	unsigned ctx;
+	const char *name;
+} ctx_names[] = {
+	{TUI_CTX_GLOBAL, "Main screen"},
+	{TUI_CTX_LIST, "Lists"},
+	{TUI_CTX_PROFILES, "Profiles"},
+	{TUI_CTX_FORM, "Order form"},
+	{TUI_CTX_TEXT, "Text fields"},
+	{TUI_CTX_HISTORY, "History"},
+	{TUI_CTX_DETAIL, "Detail view"},
+	{TUI_CTX_CONFIRM, "Confirmation"},
+	{TUI_CTX_CLOSE, "Help and result"},
+};
+
+const char *tui_ctx_name(unsigned ctx)
+{
+	for (size_t i = 0; i < WX_ARRAY_LEN(ctx_names); i++)
+		if (ctx & ctx_names[i].ctx)
+			return _(ctx_names[i].name);
+	return "";
+}
+
+/* Every context a key applies in, joined with ", ". */
+static void ctx_list(unsigned ctx, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < WX_ARRAY_LEN(ctx_names) && len < n; i++) {
+		if (!(ctx & ctx_names[i].ctx))
+			continue;
+		len += (size_t)snprintf(buf + len, n - len, "%s%s",
+					len ? ", " : "", _(ctx_names[i].name));
+	}
+}
+
+void tui_keys_markdown(FILE *out)
+{
+	char where[256];
+
+	fputs("| Where | Key | Action |\n|---|---|---|\n", out);
+	for (size_t i = 0; i < WX_ARRAY_LEN(keytab); i++) {
+		const struct tui_keydef *k = &keytab[i];
+
+		if (!k->help)
+			continue;
+		ctx_list(k->ctx, where, sizeof(where));
+		fprintf(out, "| %s | `%s` | %s |\n", where, k->label,
+			_(k->help));
+	}
+}

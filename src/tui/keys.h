@@ -1,0 +1,88 @@
+/* keys: the one table that maps keys to named actions.
+ *
+ * The dispatcher looks keys up here and the help overlay (and the README's
+ * key list, through tui_keys_markdown) prints the same table, so what the
+ * help says is what the keys do. */
+#ifndef WXREV_TUI_KEYS_H
+#define WXREV_TUI_KEYS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <wchar.h>
+
+/* Keys ncurses does not know by itself (defined with define_key). */
+#define TUI_KEY_PASTE_BEGIN (KEY_MAX + 1)
+#define TUI_KEY_PASTE_END (KEY_MAX + 2)
+#define TUI_KEY_PASTE (KEY_MAX + 3) /* a whole paste, delivered at once */
+
+/* Where a key applies; a screen looks keys up in a mask of these. */
+enum tui_ctx {
+	TUI_CTX_GLOBAL = 1u << 0,   /* main screen, any pane */
+	TUI_CTX_LIST = 1u << 1,     /* any scrolling list or view */
+	TUI_CTX_PROFILES = 1u << 2, /* profiles pane */
+	TUI_CTX_FORM = 1u << 3,     /* order form */
+	TUI_CTX_HISTORY = 1u << 4,  /* history pane */
+	TUI_CTX_DETAIL = 1u << 5,   /* detail view */
+	TUI_CTX_CONFIRM = 1u << 6,  /* confirmation and questions */
+	TUI_CTX_CLOSE = 1u << 7,    /* help overlay and result panel */
+	TUI_CTX_TEXT = 1u << 8,     /* a text field being edited */
+};
+
+enum tui_action {
+	TUI_ACT_NONE = 0,
+	TUI_ACT_QUIT,
+	TUI_ACT_HELP,
+	TUI_ACT_NEXT_PANE,
+	TUI_ACT_PREV_PANE,
+	TUI_ACT_REDRAW,
+	TUI_ACT_UP,
+	TUI_ACT_DOWN,
+	TUI_ACT_PAGE_UP,
+	TUI_ACT_PAGE_DOWN,
+	TUI_ACT_TOP,
+	TUI_ACT_BOTTOM,
+	TUI_ACT_FILTER,
+	TUI_ACT_ENTER,
+	TUI_ACT_CANCEL,
+	TUI_ACT_YES,
+	TUI_ACT_NO,
+	TUI_ACT_RERUN,
+	TUI_ACT_COPY,
+	TUI_ACT_COPY_SUMMARY,
+	TUI_ACT_NEXT_FIELD,
+	TUI_ACT_PREV_FIELD,
+	TUI_ACT_LEFT,
+	TUI_ACT_RIGHT,
+	TUI_ACT_HOME,
+	TUI_ACT_END,
+	TUI_ACT_BACKSPACE,
+	TUI_ACT_DELETE,
+	TUI_ACT_CLEAR,
+	TUI_ACT_CLICK,
+	TUI_ACT_PASTE,
+	TUI_ACT_RESIZE,
+};
+
+struct tui_keydef {
+	unsigned ctx;           /* enum tui_ctx bits where it applies */
+	wint_t key;             /* character or KEY_* code */
+	bool fkey;              /* key is a KEY_* code */
+	const char *label;      /* how the help names the key */
+	enum tui_action action; /* what it does */
+	const char *help;       /* one line for the help overlay; NULL: hidden */
+};
+
+/* Finds the action for a key in the contexts of `mask`. When `typing`,
+ * printable characters are text and map to no action. */
+enum tui_action tui_key_action(unsigned mask, bool typing, wint_t key,
+			       bool fkey);
+
+/* The table itself, for the help overlay. */
+const struct tui_keydef *tui_keys(size_t *n);
+/* Name of a context for the help overlay ("Everywhere", "History", ...). */
+const char *tui_ctx_name(unsigned ctx);
+
+/* Prints the key table as a Markdown table (for the README). */
+void tui_keys_markdown(FILE *out);
+
+#endif

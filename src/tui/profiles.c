@@ -1,0 +1,236 @@
+/* Profiles pane: partners and their sub-merchants, filtered as you type by
+ * name or mchid; Enter chooses the sub-merchant the order form uses. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/text.h"
+#include "tui/ui.h"
+#include "tui/widgets.h"
+
+/* One visible line: a partner heading or one of its sub-merchants. */
+struct prow {
+	const struct wx_partner *partner; /* always set */
+	const struct wx_sub *sub;         /* NULL on a partner heading */
+};
+
+static struct {
+	struct prow *rows;      /* visible lines */
+	size_t cap;             /* allocated rows */
+	size_t nsubs;           /* sub-merchant lines among them */
+	struct tui_list list;   /* selection and scrolling */
+	struct tui_field filter; /* the `/` filter */
+	bool filtering;         /* the filter field has the keys */
+	struct tui_rect r;      /* where the pane is */
+} P;
+
+static bool sub_matches(const struct wx_sub *s, const char *f)
+{
+	return text_contains(s->name, f) || text_contains(s->sub_mchid, f) ||
+	       text_contains(s->partner->name, f) ||
+	       text_contains(s->partner->sp_mchid, f);
+}
+
+static void push_row(const struct wx_partner *p, const struct wx_sub *s)
+{
+	if (P.list.n == P.cap) {
+		P.cap = P.cap ? P.cap * 2 : 64;
+		P.rows = wx_xrealloc(P.rows, P.cap * sizeof(*P.rows));
+	}
+	P.rows[P.list.n++] = (struct prow){p, s};
+}
+
+static void select_first_sub(void)
+{
+	for (size_t i = 0; i < P.list.n; i++) {
+		if (P.rows[i].sub) {
+			P.list.sel = i;
+			break;
+		}
+	}
+	list_set_count(&P.list, P.list.n);
+}
+
+static void rebuild(const struct tui *t)
+{
+	char f[TUI_FIELD_MAX * 4 + 1];
+
+	field_get(&P.filter, f, sizeof(f));
+	P.list.n = 0;
+	P.nsubs = 0;
+	for (size_t i = 0; t->profiles && i < t->profiles->npartners; i++) {
+		const struct wx_partner *p = &t->profiles->partners[i];
+		size_t heading = P.list.n;
+
+		for (size_t j = 0; j < p->nsubs; j++) {
+			if (!sub_matches(&p->subs[j], f))
+				continue;
+			if (heading == P.list.n)
+				push_row(p, NULL);
+			push_row(p, &p->subs[j]);
+			P.nsubs++;
+		}
+	}
+	P.list.sel = 0;
+	P.list.top = 0;
+	select_first_sub();
+}
+
+void tui_profiles_init(struct tui *t, const char *sp_mchid,
+		       const char *sub_mchid)
+{
+	const struct wx_sub *first = NULL;
+
+	rebuild(t);
+	for (size_t i = 0; i < P.list.n; i++) {
+		const struct wx_sub *s = P.rows[i].sub;
+
+		if (!s)
+			continue;
+		if (!first)
+			first = s;
+		if (strcmp(s->sub_mchid, sub_mchid) == 0 &&
+		    strcmp(s->partner->sp_mchid, sp_mchid) == 0) {
+			first = s;
+			P.list.sel = i;
+			break;
+		}
+	}
+	list_set_count(&P.list, P.list.n);
+	t->sub = first;
+	tui_form_refresh(t);
+}
+
+static void draw_row(void *ctx, size_t i, int y, bool selected)
+{
+	const struct tui *t = ctx;
+	const struct prow *row = &P.rows[i];
+	int x = P.r.x + 1, w = P.r.w - 2;
+	attr_t a = selected ? A_REVERSE : A_NORMAL;
+	char buf[512];
+
+	if (!row->sub) {
+		snprintf(buf, sizeof(buf), "%s (%s)", row->partner->name,
+			 row->partner->sp_mchid);
+		tui_put(y, x, buf, w, a | A_BOLD, true);
+		return;
+	}
+	tui_put(y, x, row->sub == t->sub ? " * " : "   ", 3, a, false);
+	snprintf(buf, sizeof(buf), "%s", row->sub->name);
+	tui_put(y, x + 3, buf, w - 3, a, true);
+	/* The mchid is right-aligned so names of any width line up. */
+	if (w > 3 + 12 + (int)strlen(row->sub->sub_mchid)) {
+		int mw = (int)strlen(row->sub->sub_mchid) + 1;
+		int nw = text_width(row->sub->name);
+
+		if (nw + 4 < w - 3 - mw)
+			tui_put(y, x + w - mw, row->sub->sub_mchid, mw - 1,
+				a | tui_attr(t, TUI_C_DIM), false);
+	}
+}
+
+static void profiles_draw(struct tui *t, const struct tui_rect *r,
+			  bool focused)
+{
+	char title[64], f[TUI_FIELD_MAX * 4 + 1];
+	int fy = r->y + r->h - 2;
+
+	P.r = *r;
+	snprintf(title, sizeof(title), _("Profiles %zu"), P.nsubs);
+	tui_box(t, r, title, focused);
+	list_draw(&P.list, r->y + 1, draw_row, t);
+	if (P.list.n == 0)
+		tui_put(r->y + 1, r->x + 2, _("no sub-merchant matches"),
+			r->w - 4, tui_attr(t, TUI_C_DIM), false);
+	field_get(&P.filter, f, sizeof(f));
+	if (!P.filtering && !f[0])
+		return;
+	tui_put(fy, r->x + 1, "/", 1, A_BOLD, false);
+	{
+		int cx = field_draw(&P.filter, fy, r->x + 2, r->w - 3,
+				    P.filtering ? A_UNDERLINE : A_NORMAL);
+
+		if (focused && P.filtering) {
+			t->cur_show = true;
+			t->cur_y = fy;
+			t->cur_x = cx;
+		}
+	}
+}
+
+static void choose(struct tui *t)
+{
+	size_t i = P.list.sel;
+
+	if (P.list.n == 0)
+		return;
+	if (!P.rows[i].sub && i + 1 < P.list.n)
+		i++; /* a heading picks its first sub-merchant */
+	if (!P.rows[i].sub)
+		return;
+	P.list.sel = i;
+	tui_choose_sub(t, P.rows[i].sub);
+	tui_message(t, TUI_C_NORMAL, _("Sub-merchant: %s (%s)"),
+		    P.rows[i].sub->name, P.rows[i].sub->sub_mchid);
+	tui_focus(t, TUI_PANE_FORM);
+}
+
+static int profiles_key(struct tui *t, enum tui_action a,
+			const struct tui_key *k)
+{
+	if (list_move(&P.list, a))
+		return TUI_REDRAW;
+	switch (a) {
+	case TUI_ACT_FILTER:
+		P.filtering = true;
+		return TUI_REDRAW;
+	case TUI_ACT_ENTER:
+		P.filtering = false;
+		choose(t);
+		return TUI_REDRAW;
+	case TUI_ACT_CANCEL:
+		P.filtering = false;
+		field_clear(&P.filter);
+		rebuild(t);
+		return TUI_REDRAW;
+	case TUI_ACT_CLICK:
+		if (list_click(&P.list, k->mouse_y - P.r.y - 1) &&
+		    P.rows[P.list.sel].sub)
+			choose(t);
+		return TUI_REDRAW;
+	default:
+		break;
+	}
+	if (P.filtering && field_key(&P.filter, a, k))
+		rebuild(t);
+	return P.filtering ? TUI_REDRAW : TUI_NONE;
+}
+
+static void profiles_resize(struct tui *t, const struct tui_rect *r)
+{
+	(void)t;
+	P.r = *r;
+	list_set_height(&P.list, r->h - 3); /* the last row holds the filter */
+}
+
+static bool profiles_typing(const struct tui *t)
+{
+	(void)t;
+	return P.filtering;
+}
+
+const struct tui_screen tui_profiles_screen = {
+	.name = "profiles",
+	.ctx = TUI_CTX_PROFILES | TUI_CTX_LIST,
+	.draw = profiles_draw,
+	.key = profiles_key,
+	.resize = profiles_resize,
+	.typing = profiles_typing,
+};
+
+void tui_profiles_free(void)
+{
+	free(P.rows);
+	P.rows = NULL;
+	P.cap = 0;
+	P.list.n = 0;
+}

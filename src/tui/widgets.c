@@ -1,0 +1,337 @@
+/* List and text-field widgets, and width-aware text output. */
+#include "tui/widgets.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "tui/text.h"
+
+int tui_put(int y, int x, const char *s, int cols, attr_t attr, bool pad)
+{
+	char *safe;
+	wchar_t *w;
+	size_t n;
+	int used;
+
+	if (cols <= 0)
+		return 0;
+	safe = text_sanitize(s ? s : "");
+	n = strlen(safe) + 1;
+	w = wx_xcalloc(n, sizeof(*w));
+	used = text_fit(safe, cols, w, n);
+	attron(attr);
+	mvaddwstr(y, x, w);
+	if (pad)
+		for (int i = used; i < cols; i++)
+			addch(' ');
+	attroff(attr);
+	free(w);
+	free(safe);
+	return pad ? cols : used;
+}
+
+static void list_clamp(struct tui_list *l)
+{
+	size_t h = l->height > 0 ? (size_t)l->height : 1;
+
+	if (l->n == 0) {
+		l->sel = l->top = 0;
+		return;
+	}
+	if (l->sel >= l->n)
+		l->sel = l->n - 1;
+	if (l->sel < l->top)
+		l->top = l->sel;
+	if (l->sel >= l->top + h)
+		l->top = l->sel - h + 1;
+	if (l->top + h > l->n)
+		l->top = l->n > h ? l->n - h : 0;
+}
+
+bool list_move(struct tui_list *l, enum tui_action a)
+{
+	size_t old = l->sel;
+	size_t page = l->height > 1 ? (size_t)l->height - 1 : 1;
+
+	if (l->n == 0)
+		return false;
+	switch (a) {
+	case TUI_ACT_UP:
+		if (l->sel > 0)
+			l->sel--;
+		break;
+	case TUI_ACT_DOWN:
+		l->sel++;
+		break;
+	case TUI_ACT_PAGE_UP:
+		l->sel = l->sel > page ? l->sel - page : 0;
+		break;
+	case TUI_ACT_PAGE_DOWN:
+		l->sel += page;
+		break;
+	case TUI_ACT_TOP:
+		l->sel = 0;
+		break;
+	case TUI_ACT_BOTTOM:
+		l->sel = l->n - 1;
+		break;
+	default:
+		return false;
+	}
+	list_clamp(l);
+	if (l->sel != old)
+		l->dirty = true;
+	return l->sel != old;
+}
+
+void list_set_count(struct tui_list *l, size_t n)
+{
+	l->n = n;
+	list_clamp(l);
+	l->dirty = true;
+}
+
+void list_set_height(struct tui_list *l, int height)
+{
+	l->height = height > 0 ? height : 1;
+	list_clamp(l);
+	l->dirty = true;
+}
+
+bool list_click(struct tui_list *l, int row)
+{
+	if (row < 0 || l->top + (size_t)row >= l->n)
+		return false;
+	l->sel = l->top + (size_t)row;
+	l->dirty = true;
+	return true;
+}
+
+void list_draw(struct tui_list *l, int y,
+	       void (*draw_row)(void *ctx, size_t i, int y, bool selected),
+	       void *ctx)
+{
+	list_clamp(l);
+	for (int r = 0; r < l->height; r++) {
+		size_t i = l->top + (size_t)r;
+
+		if (i >= l->n)
+			break;
+		draw_row(ctx, i, y + r, i == l->sel);
+	}
+	l->dirty = false;
+}
+
+static size_t field_limit(const struct tui_field *f)
+{
+	return f->max && f->max < TUI_FIELD_MAX ? f->max : TUI_FIELD_MAX;
+}
+
+static bool field_put_char(struct tui_field *f, wchar_t c)
+{
+	if (f->len >= field_limit(f))
+		return false;
+	memmove(&f->text[f->cur + 1], &f->text[f->cur],
+		(f->len - f->cur + 1) * sizeof(wchar_t));
+	f->text[f->cur++] = c;
+	f->len++;
+	return true;
+}
+
+static bool field_delete_at(struct tui_field *f, size_t at)
+{
+	if (at >= f->len)
+		return false;
+	memmove(&f->text[at], &f->text[at + 1],
+		(f->len - at) * sizeof(wchar_t));
+	f->len--;
+	return true;
+}
+
+bool field_key(struct tui_field *f, enum tui_action a, const struct tui_key *k)
+{
+	switch (a) {
+	case TUI_ACT_LEFT:
+		if (f->cur > 0)
+			f->cur--;
+		return false;
+	case TUI_ACT_RIGHT:
+		if (f->cur < f->len)
+			f->cur++;
+		return false;
+	case TUI_ACT_HOME:
+		f->cur = 0;
+		return false;
+	case TUI_ACT_END:
+		f->cur = f->len;
+		return false;
+	case TUI_ACT_BACKSPACE:
+		if (f->cur == 0)
+			return false;
+		f->cur--;
+		return field_delete_at(f, f->cur);
+	case TUI_ACT_DELETE:
+		return field_delete_at(f, f->cur);
+	case TUI_ACT_CLEAR:
+		field_clear(f);
+		return true;
+	case TUI_ACT_PASTE:
+		field_insert(f, k->paste);
+		return true;
+	case TUI_ACT_NONE:
+		if (k->fkey || k->ch < 0x20 || k->ch == 0x7f || !iswprint(k->ch))
+			return false;
+		return field_put_char(f, (wchar_t)k->ch);
+	default:
+		return false;
+	}
+}
+
+void field_insert(struct tui_field *f, const char *utf8)
+{
+	mbstate_t st;
+	size_t len = utf8 ? strlen(utf8) : 0, i = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (i < len) {
+		wchar_t c;
+		size_t k = mbrtowc(&c, utf8 + i, len - i, &st);
+
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&st, 0, sizeof(st));
+			i++;
+			continue;
+		}
+		i += k;
+		if (c == L'\n' || c == L'\r' || c == L'\t')
+			c = L' ';
+		if (c < 0x20 || c == 0x7f || !iswprint((wint_t)c))
+			continue;
+		field_put_char(f, c);
+	}
+}
+
+void field_clear(struct tui_field *f)
+{
+	f->len = f->cur = f->first = 0;
+	f->text[0] = L'\0';
+}
+
+void field_set(struct tui_field *f, const char *utf8)
+{
+	field_clear(f);
+	field_insert(f, utf8);
+}
+
+void field_get(const struct tui_field *f, char *buf, size_t n)
+{
+	mbstate_t st;
+	size_t o = 0;
+
+	memset(&st, 0, sizeof(st));
+	for (size_t i = 0; i < f->len; i++) {
+		char mb[MB_LEN_MAX];
+		size_t k = wcrtomb(mb, f->text[i], &st);
+
+		if (k == (size_t)-1 || o + k + 1 > n)
+			break;
+		memcpy(buf + o, mb, k);
+		o += k;
+	}
+	if (n)
+		buf[o] = '\0';
+}
+
+static int wcols(wchar_t c)
+{
+	int w = wcwidth(c);
+
+	return w < 0 ? 1 : w;
+}
+
+/* Scrolls so the cursor stays inside `cols` columns. */
+static void field_scroll(struct tui_field *f, int cols)
+{
+	int used = 0;
+
+	if (f->cur < f->first)
+		f->first = f->cur;
+	for (size_t i = f->first; i < f->cur; i++)
+		used += wcols(f->text[i]);
+	while (used >= cols && f->first < f->cur) {
+		used -= wcols(f->text[f->first]);
+		f->first++;
+	}
+}
+
+int field_draw(struct tui_field *f, int y, int x, int cols, attr_t attr)
+{
+	int used = 0, cursor = x;
+
+	field_scroll(f, cols);
+	attron(attr);
+	move(y, x);
+	for (size_t i = f->first; i < f->len; i++) {
+		int w = wcols(f->text[i]);
+		wchar_t one[2] = {f->text[i], L'\0'};
+
+		if (used + w > cols)
+			break;
+		if (i == f->cur)
+			cursor = x + used;
+		addwstr(one);
+		used += w;
+	}
+	if (f->cur >= f->len)
+		cursor = x + used;
+	for (; used < cols; used++)
+		addch(' ');
+	attroff(attr);
+	return cursor < x + cols ? cursor : x + cols - 1;
+}
+
+/* Moves a line break back to the last space of the piece, when there is
+ * one past its first quarter; returns the bytes kept (w is cut to match). */
+static size_t word_cut(wchar_t *w, size_t bytes)
+{
+	size_t n = wcslen(w), i = n;
+
+	while (i > n / 4 && w[i - 1] != L' ')
+		i--;
+	if (i <= n / 4)
+		return bytes;
+	w[i] = L'\0';
+	return wcstombs(NULL, w, 0);
+}
+
+int tui_put_wrapped(int y, int x, const char *s, int cols, int rows,
+		    attr_t attr)
+{
+	char *safe = text_sanitize(s ? s : "");
+	size_t len = strlen(safe) + 1;
+	wchar_t *w = wx_xcalloc(len, sizeof(*w));
+	const char *p = safe;
+	int used = 0;
+
+	while (*p && used < rows && cols > 0) {
+		size_t bytes;
+
+		text_fit(p, cols, w, len);
+		bytes = wcstombs(NULL, w, 0);
+		if (bytes == (size_t)-1 || bytes == 0)
+			break;
+		if (p[bytes] && p[bytes] != ' ')
+			bytes = word_cut(w, bytes);
+		attron(attr);
+		mvaddwstr(y + used, x, w);
+		attroff(attr);
+		used++;
+		p += bytes;
+		while (*p == ' ')
+			p++;
+	}
+	free(w);
+	free(safe);
+	return used ? used : 1;
+}

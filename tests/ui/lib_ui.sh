@@ -1,0 +1,205 @@
+# Helpers for the terminal UI tests: the real wxrev in a tmux pane, driven
+# by keys, against the real simulator, read back with capture-pane.
+# Source it from tests/ui/t_*.sh; it sources tests/integration/lib_sim.sh
+# (which sources tests/lib.sh).
+#
+#   ui_setup [ORDERS_JSON]      keys, simulator, a profile with a Chinese
+#                               sub-merchant name (exported WXREV_PROFILES)
+#   ui_start [COLS ROWS] [VAR=VALUE...]
+#                               wxrev in a fresh tmux session; the pane
+#                               keeps a shell-free wrapper that records the
+#                               exit status and the tty state before/after
+#   ui_wait_for TEXT [SECONDS]  polls the screen until TEXT shows
+#   ui_wait_gone TEXT [SECONDS] polls until TEXT is no longer shown
+#   ui_screen                   the screen as text
+#   ui_keys KEY...              tmux send-keys (key names: Enter, Escape...)
+#   ui_type TEXT                types TEXT literally
+#   ui_paste TEXT               a bracketed paste of TEXT
+#   ui_resize COLS ROWS         resizes the window
+#   ui_wait_exit [SECONDS]      waits until wxrev has exited; sets UI_RC
+#   ui_stop                     ends the tmux session
+# shellcheck shell=bash
+. "$(dirname "${BASH_SOURCE[0]}")/../integration/lib_sim.sh"
+
+export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
+unset NO_COLOR
+UI_TIMEOUT=${UI_TIMEOUT:-300}
+UI_SOCK="$T_TMP/tmux.sock"
+UI_SESSION=wx
+SUB_DUCK=$SUB_TEA
+DUCK_NAME=北京烤鸭店
+
+command -v tmux >/dev/null || {
+	echo "FAIL: setup: tmux is required (scripts/deps.sh installs it)"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+# A whole test file never hangs: past UI_TIMEOUT it fails and ends.
+( sleep "$UI_TIMEOUT" && echo "FAIL: timeout: the UI test ran over ${UI_TIMEOUT}s" &&
+	kill -TERM $$ ) 2>/dev/null &
+UI_WATCHDOG=$!
+t_cleanup_add "kill $UI_WATCHDOG"
+
+tmux_() { tmux -S "$UI_SOCK" -f /dev/null "$@"; }
+t_cleanup_add "tmux -S '$UI_SOCK' kill-server"
+
+# ui_write_profile FILE BASE_URL: the partner with a Chinese sub-merchant.
+ui_write_profile() {
+	cat >"$1" <<EOP
+name: Test Provider
+sp_mchid: "$SP_MCHID"
+merchant:
+  serial_no: $MERCHANT_SERIAL
+  private_key: $KEYS/apiclient_key.pem
+wechatpay:
+  public_key_id: $PUB_KEY_ID
+  public_key: $KEYS/pub_key.pem
+api:
+  base_url: $2
+  backup_url: $2
+  ca_file: $KEYS/test-ca.pem
+  timeout_s: 5
+sub_merchants:
+  - name: Coffee Shop
+    sub_mchid: "$SUB_COFFEE"
+  - name: $DUCK_NAME
+    sub_mchid: "$SUB_DUCK"
+  - name: Unbound Shop
+    sub_mchid: "$SUB_UNBOUND"
+EOP
+}
+
+ui_setup() {
+	sim_keys || return 1
+	sim_write_config "$SIM_DIR/main.json" "${1:-[]}"
+	sim_start main || return 1
+	MAIN_URL=$SIM_URL MAIN_LOG=$SIM_LOG MAIN_PID=$SIM_PID
+	PROFILE="$T_TMP/profile.yaml"
+	ui_write_profile "$PROFILE" "$SIM_URL"
+	export WXREV_PROFILES="$PROFILE"
+}
+
+# ui_start [COLS ROWS] [VAR=VALUE...]
+ui_start() {
+	local cols=100 rows=30 wrapper="$T_TMP/ui-run.sh" v
+	if [[ "${1:-}" =~ ^[0-9]+$ ]]; then
+		cols=$1 rows=$2
+		shift 2
+	fi
+	UI_STATE="$T_TMP/ui-state"
+	rm -rf "$UI_STATE"
+	mkdir -p "$UI_STATE"
+	{
+		echo '#!/usr/bin/env bash'
+		echo "cd '$T_TMP'"
+		for v in HOME XDG_CONFIG_HOME XDG_DATA_HOME XDG_STATE_HOME WXREV_PROFILES \
+			WXREV_HISTORY WXREV_OPERATOR WXREV_BACKOFF_MS TZ LANG LC_ALL; do
+			printf 'export %s=%q\n' "$v" "${!v}"
+		done
+		echo 'export TERM=xterm-256color'
+		echo 'unset NO_COLOR WXREV_KEY_PASSPHRASE'
+		for v in "$@"; do printf 'export %q\n' "$v"; done
+		echo "stty -g >'$UI_STATE/stty.before'"
+		printf '%q\n' "$WXREV_BIN"
+		echo "echo \$? >'$UI_STATE/rc'"
+		echo "stty -g >'$UI_STATE/stty.after'"
+		echo "stty -a >'$UI_STATE/stty.a'"
+		echo 'echo "wxrev exited with status $(cat rc 2>/dev/null)"'
+		echo "echo WRAPPER-DONE"
+		echo 'exec sleep 3600'
+	} >"$wrapper"
+	sed -i "s|cat rc|cat '$UI_STATE/rc'|" "$wrapper"
+	chmod 700 "$wrapper"
+	tmux_ kill-session -t "$UI_SESSION" 2>/dev/null
+	tmux_ new-session -d -s "$UI_SESSION" -x "$cols" -y "$rows" "$wrapper" || return 1
+	tmux_ set-option -t "$UI_SESSION" status off >/dev/null
+	tmux_ set-option -g window-size manual >/dev/null 2>&1
+	tmux_ resize-window -t "$UI_SESSION" -x "$cols" -y "$rows" >/dev/null 2>&1
+}
+
+ui_screen() { tmux_ capture-pane -p -t "$UI_SESSION"; }
+ui_screen_e() { tmux_ capture-pane -e -p -t "$UI_SESSION"; }
+ui_keys() { tmux_ send-keys -t "$UI_SESSION" "$@"; }
+ui_type() { tmux_ send-keys -t "$UI_SESSION" -l "$1"; }
+ui_paste() {
+	tmux_ set-buffer -b uipaste -- "$1"
+	tmux_ paste-buffer -p -d -b uipaste -t "$UI_SESSION"
+}
+ui_resize() { tmux_ resize-window -t "$UI_SESSION" -x "$1" -y "$2"; }
+
+# ui_wait_for TEXT [SECONDS]: true once TEXT is on the screen.
+ui_wait_for() {
+	local text=$1 limit=${2:-10} end
+	end=$((SECONDS + limit))
+	while [ "$SECONDS" -le "$end" ]; do
+		if ui_screen | grep -qF -- "$text"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	t_fail "'$text' did not appear within ${limit}s; screen:"
+	ui_screen | sed 's/^/    | /'
+	return 1
+}
+
+ui_wait_gone() {
+	local text=$1 limit=${2:-10} end
+	end=$((SECONDS + limit))
+	while [ "$SECONDS" -le "$end" ]; do
+		if ! ui_screen | grep -qF -- "$text"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	t_fail "'$text' still shown after ${limit}s; screen:"
+	ui_screen | sed 's/^/    | /'
+	return 1
+}
+
+ui_wait_exit() {
+	local limit=${1:-10} end
+	end=$((SECONDS + limit))
+	while [ "$SECONDS" -le "$end" ]; do
+		if [ -s "$UI_STATE/stty.a" ]; then
+			UI_RC=$(cat "$UI_STATE/rc")
+			return 0
+		fi
+		sleep 0.1
+	done
+	t_fail "wxrev did not exit within ${limit}s"
+	return 1
+}
+
+ui_stop() { tmux_ kill-session -t "$UI_SESSION" 2>/dev/null; }
+
+# ui_line_with TEXT: the first screen line containing TEXT.
+ui_line_with() { ui_screen | grep -F -m1 -- "$1"; }
+
+# ui_width LINE: display columns of LINE (wide characters count two).
+ui_width() {
+	python3 -c 'import sys,unicodedata
+s=sys.argv[1]
+print(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s))' "$1"
+}
+
+# ui_choose_sub FILTER: picks the first sub-merchant matching FILTER.
+ui_choose_sub() {
+	ui_focus Profiles || return 1
+	ui_keys /
+	ui_type "$1"
+	ui_keys Enter
+}
+
+# ui_focus TITLE: Tab until the pane titled TITLE has the focus ("> TITLE").
+ui_focus() {
+	local i
+	for i in 1 2 3 4; do
+		if ui_screen | grep -qF -- "> $1"; then
+			return 0
+		fi
+		ui_keys Tab
+		sleep 0.1
+	done
+	ui_wait_for "> $1" 2
+}
