@@ -162,18 +162,16 @@ static void block_signals(sigset_t *set)
 	(void)signal(SIGPIPE, SIG_IGN);
 }
 
-static int serve(struct sim *sim, const struct options *o)
+static int serve(struct sim *sim, const struct options *o, const sigset_t *set)
 {
 	struct sockaddr_in addr = {.sin_family = AF_INET,
 				   .sin_port = htons((uint16_t)o->port)};
 	const union MHD_DaemonInfo *info;
 	struct MHD_Daemon *d;
 	struct sim_err err;
-	sigset_t set;
 	int sig;
 
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	block_signals(&set);
 	d = start(sim, o, &addr);
 	if (d == NULL) {
 		(void)fprintf(stderr,
@@ -193,7 +191,7 @@ static int serve(struct sim *sim, const struct options *o)
 		      o->http ? "http" : "https", (unsigned int)info->port);
 	do {
 		sig = 0;
-	} while (sigwait(&set, &sig) != 0);
+	} while (sigwait(set, &sig) != 0);
 	sim_request_stop(sim);
 	MHD_stop_daemon(d);
 	return 0;
@@ -204,8 +202,12 @@ int main(int argc, char **argv)
 	struct options o;
 	struct sim sim;
 	struct sim_err err;
+	sigset_t set;
 	int rc = parse_args(argc, argv, &o);
 
+	/* Before any thread exists, so every thread inherits the mask and a
+	 * stop signal that arrives during start-up still ends cleanly. */
+	block_signals(&set);
 	if (rc != 0) {
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;
@@ -225,7 +227,7 @@ int main(int argc, char **argv)
 		sim_destroy(&sim);
 		return 2;
 	}
-	rc = serve(&sim, &o);
+	rc = serve(&sim, &o, &set);
 	sim_destroy(&sim);
 	return rc;
 }
