@@ -631,9 +631,7 @@ int history_open(const char *path, struct history **out, struct wx_err *err)
 	/* -wal and -shm are created now: owner-only, whatever the umask. */
 	old_mask = umask(077);
 	rc = sqlite3_open_v2(path, &h->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				 SQLITE_OPEN_NOFOLLOW,
-			     NULL);
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		umask(old_mask);
 		fail(h, rc, err);
@@ -984,7 +982,7 @@ static int load_attempts(struct history *h, int64_t id,
 	sqlite3_bind_int64(st, 1, id);
 	*atts = wx_xcalloc(cap, sizeof(**atts));
 	*natts = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	for (rc = sqlite3_step(st); rc == SQLITE_ROW; rc = sqlite3_step(st)) {
 		if (*natts == cap) {
 			cap *= 2;
 			*atts = wx_xrealloc(*atts, cap * sizeof(**atts));
@@ -1282,6 +1280,26 @@ static sqlite3_stmt *list_stmt(struct history *h, const char *sql, int *rc)
 	return slot->st;
 }
 
+/* Steps up to `limit` rows into a growing array; *rc is the last code. */
+static struct history_reversal *read_rows(sqlite3_stmt *st, size_t limit,
+					  size_t *n, int *rc)
+{
+	size_t cap = limit < 64 ? limit : 64;
+	struct history_reversal *rows = wx_xcalloc(cap, sizeof(*rows));
+
+	for (*rc = SQLITE_ROW; *n < limit; (*n)++) {
+		*rc = sqlite3_step(st);
+		if (*rc != SQLITE_ROW)
+			break;
+		if (*n == cap) {
+			cap = cap * 2 < limit ? cap * 2 : limit;
+			rows = wx_xrealloc(rows, cap * sizeof(*rows));
+		}
+		read_reversal(st, &rows[*n]);
+	}
+	return rows;
+}
+
 int history_list(struct history *h, const struct history_filter *f,
 		 int64_t before_id, int limit, struct history_reversal **rows,
 		 size_t *n, struct wx_err *err)
@@ -1307,9 +1325,7 @@ int history_list(struct history *h, const struct history_filter *f,
 		else
 			sqlite3_bind_int64(st, i + 1, q.num[i]);
 	}
-	*rows = wx_xcalloc((size_t)limit, sizeof(**rows));
-	while (*n < (size_t)limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		read_reversal(st, &(*rows)[(*n)++]);
+	*rows = read_rows(st, (size_t)limit, n, &rc);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	query_free(&q);
