@@ -31,11 +31,11 @@
 #include "tui/tui.h"
 #include "util.h"
 
-#define PATH_BUF 4096
-#define POLL_MS 250
+#define PATH_BUF	      4096
+#define POLL_MS		      250
 #define HISTORY_DEFAULT_LIMIT 50
-#define SIGNAL_INT 'i'
-#define SIGNAL_STOP 't'
+#define SIGNAL_INT	      'i'
+#define SIGNAL_STOP	      't'
 
 /* Options every command accepts. */
 struct cli_common {
@@ -62,41 +62,43 @@ enum opt_id {
 	OPT_CHECK,
 };
 
-#define COMMON_LONG_OPTIONS                                                    \
-	{"profiles", required_argument, NULL, OPT_PROFILES},                   \
-		{"history", required_argument, NULL, OPT_HISTORY},             \
-		{"help", no_argument, NULL, 'h'},                              \
-		{"version", no_argument, NULL, 'V'}
+/* clang-format off */
+#define COMMON_LONG_OPTIONS \
+	{"profiles", required_argument, NULL, OPT_PROFILES}, \
+	{"history", required_argument, NULL, OPT_HISTORY}, \
+	{"help", no_argument, NULL, 'h'}, \
+	{"version", no_argument, NULL, 'V'}
+/* clang-format on */
 
 static const char usage_text[] =
-	"Usage:\n"
-	"  wxrev [--profiles DIR|FILE] [--history FILE]\n"
-	"        the terminal UI\n"
-	"  wxrev reverse --sub SUB [--partner P] [--note TEXT] [--yes] [--json] "
-	"ORDER...\n"
-	"        reverse orders (a paid order is refunded to the payer)\n"
-	"  wxrev history [--order NO] [--sub SUB] [--outcome O] [--code CODE]\n"
-	"                [--text TEXT] [--since TIME] [--until TIME] [--limit N]\n"
-	"                [--format table|jsonl|csv]\n"
-	"        list past reversals, newest first (table: the last 50 unless\n"
-	"        --limit says otherwise; jsonl and csv: all)\n"
-	"  wxrev profiles [--check]\n"
-	"        list partners and sub-merchants; --check reports every problem\n"
-	"\n"
-	"Common options:\n"
-	"  --profiles DIR|FILE  partner profiles (else $WXREV_PROFILES, else\n"
-	"                       $XDG_CONFIG_HOME/wxrev/profiles)\n"
-	"  --history FILE       history database (else $WXREV_HISTORY, else\n"
-	"                       $XDG_DATA_HOME/wxrev/history.db)\n"
-	"  -h, --help           this help\n"
-	"  -V, --version        the version\n"
-	"\n"
-	"Environment: WXREV_OPERATOR names the operator in the history (else the\n"
-	"login name); WXREV_KEY_PASSPHRASE unlocks an encrypted private key;\n"
-	"WXREV_BACKOFF_MS sets the first retry back-off in ms (for testing).\n"
-	"\n"
-	"Exit status: 0 all reversed; 1 some rejected or failed, none unknown;\n"
-	"2 usage or profile error, nothing sent; 3 some outcome unknown.\n";
+    "Usage:\n"
+    "  wxrev [--profiles DIR|FILE] [--history FILE]\n"
+    "        the terminal UI\n"
+    "  wxrev reverse --sub SUB [--partner P] [--note TEXT] [--yes] [--json] "
+    "ORDER...\n"
+    "        reverse orders (a paid order is refunded to the payer)\n"
+    "  wxrev history [--order NO] [--sub SUB] [--outcome O] [--code CODE]\n"
+    "                [--text TEXT] [--since TIME] [--until TIME] [--limit N]\n"
+    "                [--format table|jsonl|csv]\n"
+    "        list past reversals, newest first (table: the last 50 unless\n"
+    "        --limit says otherwise; jsonl and csv: all)\n"
+    "  wxrev profiles [--check]\n"
+    "        list partners and sub-merchants; --check reports every problem\n"
+    "\n"
+    "Common options:\n"
+    "  --profiles DIR|FILE  partner profiles (else $WXREV_PROFILES, else\n"
+    "                       $XDG_CONFIG_HOME/wxrev/profiles)\n"
+    "  --history FILE       history database (else $WXREV_HISTORY, else\n"
+    "                       $XDG_DATA_HOME/wxrev/history.db)\n"
+    "  -h, --help           this help\n"
+    "  -V, --version        the version\n"
+    "\n"
+    "Environment: WXREV_OPERATOR names the operator in the history (else the\n"
+    "login name); WXREV_KEY_PASSPHRASE unlocks an encrypted private key;\n"
+    "WXREV_BACKOFF_MS sets the first retry back-off in ms (for testing).\n"
+    "\n"
+    "Exit status: 0 all reversed; 1 some rejected or failed, none unknown;\n"
+    "2 usage or profile error, nothing sent; 3 some outcome unknown.\n";
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -200,8 +202,8 @@ static int parse_int(const char *s, int min, int max, int *out)
 static int parse_time_ms(const char *s, int64_t *out)
 {
 	static const char *const fmts[] = {
-		"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
-		"%Y-%m-%d %H:%M",    "%Y-%m-%d",
+	    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+	    "%Y-%m-%d %H:%M",	 "%Y-%m-%d",
 	};
 	int secs;
 
@@ -304,9 +306,9 @@ struct reverse_args {
 	const char *sub;     /* --sub, required */
 	const char *partner; /* --partner, NULL: any */
 	const char *note;    /* --note, NULL: none */
-	bool yes;            /* --yes: no confirmation */
-	bool json;           /* --json: one object per order per line */
-	char **orders;       /* checked and trimmed order numbers */
+	bool yes;	     /* --yes: no confirmation */
+	bool json;	     /* --json: one object per order per line */
+	char **orders;	     /* checked and trimmed order numbers */
 	size_t norders;
 };
 
@@ -321,13 +323,13 @@ static int parse_reverse(int argc, char **argv, struct cli_common *c,
 			 struct reverse_args *a, int *exit_now)
 {
 	static const struct option opts[] = {
-		COMMON_LONG_OPTIONS,
-		{"sub", required_argument, NULL, OPT_SUB},
-		{"partner", required_argument, NULL, OPT_PARTNER},
-		{"note", required_argument, NULL, OPT_NOTE},
-		{"yes", no_argument, NULL, OPT_YES},
-		{"json", no_argument, NULL, OPT_JSON},
-		{NULL, 0, NULL, 0},
+	    COMMON_LONG_OPTIONS,
+	    {"sub", required_argument, NULL, OPT_SUB},
+	    {"partner", required_argument, NULL, OPT_PARTNER},
+	    {"note", required_argument, NULL, OPT_NOTE},
+	    {"yes", no_argument, NULL, OPT_YES},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
@@ -395,8 +397,9 @@ static int check_orders(int argc, char **argv, int first,
 		a->orders[a->norders++] = wx_xstrdup(buf);
 	}
 	if (bad)
-		fprintf(stderr, _("wxrev: %d order number(s) are not valid: "
-				  "fix them; nothing was sent.\n"),
+		fprintf(stderr,
+			_("wxrev: %d order number(s) are not valid: "
+			  "fix them; nothing was sent.\n"),
 			bad);
 	return bad ? -1 : 0;
 }
@@ -489,8 +492,8 @@ static int signals_catch(void)
 /* What the signals received so far ask for. */
 struct stop_state {
 	int interrupts; /* Ctrl-C count */
-	bool abandon;   /* stop waiting: record the rest as unknown */
-	bool no_more;   /* do not start further orders */
+	bool abandon;	/* stop waiting: record the rest as unknown */
+	bool no_more;	/* do not start further orders */
 };
 
 static void signals_read(struct stop_state *st)
@@ -538,7 +541,8 @@ static void print_json(const struct reversal_result *r)
 	json_t *o = json_object();
 	char *s;
 
-	json_object_set_new(o, "out_trade_no", json_str_or_null(r->out_trade_no));
+	json_object_set_new(o, "out_trade_no",
+			    json_str_or_null(r->out_trade_no));
 	json_object_set_new(o, "sp_mchid", json_str_or_null(r->sp_mchid));
 	json_object_set_new(o, "sub_mchid", json_str_or_null(r->sub_mchid));
 	json_object_set_new(o, "outcome",
@@ -589,8 +593,7 @@ static void print_human(const struct reversal_result *r)
 	fputs("  Request-ID: ", stdout);
 	put_safe(stdout, r->request_id ? r->request_id : "-");
 	printf(_("  history #%lld  attempts %d  %lld ms\n"),
-	       (long long)r->history_id, r->attempts,
-	       (long long)r->latency_ms);
+	       (long long)r->history_id, r->attempts, (long long)r->latency_ms);
 	fflush(stdout);
 }
 
@@ -601,8 +604,7 @@ struct tally {
 	int unknown;  /* unknown (or still pending) */
 };
 
-static void drain_results(struct reversal_engine *e, bool json,
-			  struct tally *t)
+static void drain_results(struct reversal_engine *e, bool json, struct tally *t)
 {
 	struct reversal_result *r;
 
@@ -641,8 +643,9 @@ static void engine_options(struct reversal_options *o)
 	if (parse_int(v, 0, 600000, &ms) == 0)
 		o->backoff_ms = ms;
 	else
-		fprintf(stderr, _("wxrev: WXREV_BACKOFF_MS=%s is not a number "
-				  "of milliseconds (0-600000); using %d.\n"),
+		fprintf(stderr,
+			_("wxrev: WXREV_BACKOFF_MS=%s is not a number "
+			  "of milliseconds (0-600000); using %d.\n"),
 			v, o->backoff_ms);
 }
 
@@ -683,11 +686,11 @@ static int run_reversals(struct history *h, const struct wx_sub *s,
 	}
 	for (size_t i = 0; i < a->norders && !st.no_more; i++) {
 		struct reversal_params p = {
-			.partner = s->partner,
-			.sub = s,
-			.out_trade_no = a->orders[i],
-			.note = a->note,
-			.op = operator_name(),
+		    .partner = s->partner,
+		    .sub = s,
+		    .out_trade_no = a->orders[i],
+		    .note = a->note,
+		    .op = operator_name(),
 		};
 
 		if (reversal_submit(e, &p, NULL, &err) != 0) {
@@ -700,7 +703,8 @@ static int run_reversals(struct history *h, const struct wx_sub *s,
 		wait_engine(e, &st, a->json, &t);
 	}
 	if (sent < a->norders && sent > 0)
-		fprintf(stderr, _("wxrev: %zu of %zu order(s) were not sent.\n"),
+		fprintf(stderr,
+			_("wxrev: %zu of %zu order(s) were not sent.\n"),
 			a->norders - sent, a->norders);
 	reversal_engine_free(e);
 	rc = sent == 0 ? CLI_EXIT_USAGE : tally_status(&t);
@@ -730,8 +734,10 @@ static int cmd_reverse(int argc, char **argv, struct cli_common *c)
 	}
 	warn_plain_http(s->partner);
 	if (!a.yes && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
-		fputs(_("wxrev: not on a terminal, so there is no one to confirm: "
-			"add --yes to reverse without asking; nothing was sent.\n"),
+		fputs(_("wxrev: not on a terminal, so there is no one to "
+			"confirm: "
+			"add --yes to reverse without asking; nothing was "
+			"sent.\n"),
 		      stderr);
 		goto out;
 	}
@@ -744,8 +750,9 @@ static int cmd_reverse(int argc, char **argv, struct cli_common *c)
 		goto out;
 	}
 	if (signals_catch() != 0) {
-		fprintf(stderr, _("wxrev: cannot set up signal handling (%s); "
-				  "nothing was sent.\n"),
+		fprintf(stderr,
+			_("wxrev: cannot set up signal handling (%s); "
+			  "nothing was sent.\n"),
 			strerror(errno));
 		goto out;
 	}
@@ -803,8 +810,9 @@ static int history_option(int ch, struct history_filter *f, int *limit,
 		return 0;
 	case OPT_SINCE:
 	case OPT_UNTIL:
-		if (parse_time_ms(optarg, ch == OPT_SINCE ? &f->since_ms
-							  : &f->until_ms) != 0) {
+		if (parse_time_ms(optarg, ch == OPT_SINCE
+					      ? &f->since_ms
+					      : &f->until_ms) != 0) {
 			usage_error(_("history: \"%s\" is not a time: use "
 				      "YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or "
 				      "@SECONDS"),
@@ -837,17 +845,17 @@ static int history_option(int ch, struct history_filter *f, int *limit,
 static int cmd_history(int argc, char **argv, struct cli_common *c)
 {
 	static const struct option opts[] = {
-		COMMON_LONG_OPTIONS,
-		{"order", required_argument, NULL, OPT_ORDER},
-		{"sub", required_argument, NULL, OPT_SUB},
-		{"outcome", required_argument, NULL, OPT_OUTCOME},
-		{"code", required_argument, NULL, OPT_CODE},
-		{"text", required_argument, NULL, OPT_TEXT},
-		{"since", required_argument, NULL, OPT_SINCE},
-		{"until", required_argument, NULL, OPT_UNTIL},
-		{"limit", required_argument, NULL, OPT_LIMIT},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{NULL, 0, NULL, 0},
+	    COMMON_LONG_OPTIONS,
+	    {"order", required_argument, NULL, OPT_ORDER},
+	    {"sub", required_argument, NULL, OPT_SUB},
+	    {"outcome", required_argument, NULL, OPT_OUTCOME},
+	    {"code", required_argument, NULL, OPT_CODE},
+	    {"text", required_argument, NULL, OPT_TEXT},
+	    {"since", required_argument, NULL, OPT_SINCE},
+	    {"until", required_argument, NULL, OPT_UNTIL},
+	    {"limit", required_argument, NULL, OPT_LIMIT},
+	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {NULL, 0, NULL, 0},
 	};
 	struct history_filter f = HISTORY_FILTER_ANY;
 	enum history_format fmt = HISTORY_TABLE;
@@ -960,9 +968,9 @@ static void list_profiles(const struct wx_profiles *p)
 static int cmd_profiles(int argc, char **argv, struct cli_common *c)
 {
 	static const struct option opts[] = {
-		COMMON_LONG_OPTIONS,
-		{"check", no_argument, NULL, OPT_CHECK},
-		{NULL, 0, NULL, 0},
+	    COMMON_LONG_OPTIONS,
+	    {"check", no_argument, NULL, OPT_CHECK},
+	    {NULL, 0, NULL, 0},
 	};
 	struct wx_profiles *p = NULL;
 	bool check = false;
@@ -1008,8 +1016,8 @@ static int parse_common(int argc, char **argv, struct cli_common *c,
 			int *exit_now)
 {
 	static const struct option opts[] = {
-		COMMON_LONG_OPTIONS,
-		{NULL, 0, NULL, 0},
+	    COMMON_LONG_OPTIONS,
+	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 

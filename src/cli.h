@@ -9,9 +9,9 @@
 
 #include <stddef.h>
 
-#define CLI_EXIT_OK 0
-#define CLI_EXIT_FAILED 1
-#define CLI_EXIT_USAGE 2
+#define CLI_EXIT_OK	 0
+#define CLI_EXIT_FAILED	 1
+#define CLI_EXIT_USAGE	 2
 #define CLI_EXIT_UNKNOWN 3
 
 /* Parses argv and runs the command; returns the process exit status. */

@@ -14,56 +14,56 @@
 #include "apiv3.h"
 #include "http.h"
 
-#define DEFAULT_MAX_RETRIES 2
-#define DEFAULT_BACKOFF_MS 1000
+#define DEFAULT_MAX_RETRIES	   2
+#define DEFAULT_BACKOFF_MS	   1000
 #define DEFAULT_RETRY_AFTER_CAP_MS 60000
-#define CONNECT_TIMEOUT_MS 5000
-#define USER_AGENT_MAX 160
+#define CONNECT_TIMEOUT_MS	   5000
+#define USER_AGENT_MAX		   160
 
 /* One reversal in flight. */
 struct rv_job {
-	struct rv_job *next;              /* engine's list of jobs */
+	struct rv_job *next;		  /* engine's list of jobs */
 	const struct wx_partner *partner; /* borrowed */
-	const struct wx_sub *sub;         /* borrowed */
-	struct reversal_result *res;      /* what the caller gets at the end */
-	int64_t started_mono;             /* submit time, for the spinner */
-	int64_t due_mono;                 /* next attempt when waiting, else 0 */
-	int backoff_ms;                   /* next back-off, doubled each time */
-	bool on_backup;                   /* attempts go to backup_url */
-	bool ambiguous;    /* an earlier attempt was sent and not answered */
+	const struct wx_sub *sub;	  /* borrowed */
+	struct reversal_result *res;	  /* what the caller gets at the end */
+	int64_t started_mono;		  /* submit time, for the spinner */
+	int64_t due_mono;  /* next attempt when waiting, else 0 */
+	int backoff_ms;	   /* next back-off, doubled each time */
+	bool on_backup;	   /* attempts go to backup_url */
+	bool ambiguous;	   /* an earlier attempt was sent and not answered */
 	bool failed_store; /* an attempt could not be recorded: stop retrying */
-	struct http_transfer *xfer;       /* the running attempt, or NULL */
-	struct apiv3_request req;         /* what the running attempt sent */
-	char *url;                        /* where it went */
-	char *req_headers;                /* its headers, signature redacted */
-	int64_t attempt_wall_ms;          /* when it started (wall clock) */
-	int64_t attempt_mono;             /* when it started (monotonic) */
+	struct http_transfer *xfer; /* the running attempt, or NULL */
+	struct apiv3_request req;   /* what the running attempt sent */
+	char *url;		    /* where it went */
+	char *req_headers;	    /* its headers, signature redacted */
+	int64_t attempt_wall_ms;    /* when it started (wall clock) */
+	int64_t attempt_mono;	    /* when it started (monotonic) */
 };
 
 /* What one attempt's answer means for the reversal. */
 struct rv_answer {
-	enum wx_outcome outcome;  /* class of this answer */
-	bool retryable;           /* the policy may try again */
-	bool unreachable;         /* the host could not be reached: backup */
-	bool ambiguous;           /* may have been processed, no answer */
-	bool verified;            /* the signature was checked and valid */
-	const char *verify;       /* verdict name, NULL if not checked */
-	char *code;               /* owned */
-	char *message;            /* owned */
-	char *explain;            /* owned */
-	char *next;               /* owned */
-	char *transport_error;    /* owned; NULL when the transfer completed */
+	enum wx_outcome outcome; /* class of this answer */
+	bool retryable;		 /* the policy may try again */
+	bool unreachable;	 /* the host could not be reached: backup */
+	bool ambiguous;		 /* may have been processed, no answer */
+	bool verified;		 /* the signature was checked and valid */
+	const char *verify;	 /* verdict name, NULL if not checked */
+	char *code;		 /* owned */
+	char *message;		 /* owned */
+	char *explain;		 /* owned */
+	char *next;		 /* owned */
+	char *transport_error;	 /* owned; NULL when the transfer completed */
 };
 
 struct reversal_engine {
-	struct history *history;          /* borrowed */
-	struct http_client *http;         /* owned; one connection cache */
-	struct reversal_options opts;     /* retry policy */
-	struct rv_job *jobs;              /* in flight */
-	struct reversal_result **done;    /* finished, oldest first */
-	size_t ndone;                     /* entries in done */
-	size_t done_cap;                  /* slots allocated in done */
-	char user_agent[USER_AGENT_MAX];  /* "wxrev/x.y.z (Linux x86_64)" */
+	struct history *history;	 /* borrowed */
+	struct http_client *http;	 /* owned; one connection cache */
+	struct reversal_options opts;	 /* retry policy */
+	struct rv_job *jobs;		 /* in flight */
+	struct reversal_result **done;	 /* finished, oldest first */
+	size_t ndone;			 /* entries in done */
+	size_t done_cap;		 /* slots allocated in done */
+	char user_agent[USER_AGENT_MAX]; /* "wxrev/x.y.z (Linux x86_64)" */
 };
 
 void reversal_options_default(struct reversal_options *opts)
@@ -196,9 +196,9 @@ static void job_finish(struct reversal_engine *e, struct rv_job *j,
 			   r->http_status, r->code, r->message, r->latency_ms,
 			   &err) != 0) {
 		char *next = wx_xasprintf(
-			_("%s The history could not record this outcome (%s): "
-			  "note it by hand."),
-			r->next ? r->next : "", err.msg);
+		    _("%s The history could not record this outcome (%s): "
+		      "note it by hand."),
+		    r->next ? r->next : "", err.msg);
 		free(r->next);
 		r->next = next;
 	}
@@ -280,11 +280,11 @@ static int job_start_attempt(struct reversal_engine *e, struct rv_job *j,
 	hr.body = j->req.body;
 	hr.body_len = strlen(j->req.body);
 	hr.ca_file = j->partner->ca_file;
-	hr.timeout_ms = j->partner->timeout_s > 0 ? j->partner->timeout_s * 1000
-						  : 10000;
+	hr.timeout_ms =
+	    j->partner->timeout_s > 0 ? j->partner->timeout_s * 1000 : 10000;
 	hr.connect_timeout_ms = hr.timeout_ms < CONNECT_TIMEOUT_MS
-					? hr.timeout_ms
-					: CONNECT_TIMEOUT_MS;
+				    ? hr.timeout_ms
+				    : CONNECT_TIMEOUT_MS;
 	hr.user = j;
 	j->attempt_wall_ms = wx_now_ms();
 	j->attempt_mono = wx_monotonic_ms();
@@ -320,8 +320,7 @@ static void answer_local(struct rv_answer *a, const char *code,
 }
 
 /* No complete answer: decide from what the transport knows. */
-static void answer_transport(const struct http_response *r,
-			     struct rv_answer *a)
+static void answer_transport(const struct http_response *r, struct rv_answer *a)
 {
 	const char *msg = r->error[0] ? r->error : _("no answer");
 
@@ -351,10 +350,10 @@ static void answer_http(const struct rv_job *j, const struct http_response *r,
 			struct rv_answer *a)
 {
 	struct apiv3_resp_headers h = {
-		.timestamp = http_response_header(r, "Wechatpay-Timestamp"),
-		.nonce = http_response_header(r, "Wechatpay-Nonce"),
-		.serial = http_response_header(r, "Wechatpay-Serial"),
-		.signature = http_response_header(r, "Wechatpay-Signature"),
+	    .timestamp = http_response_header(r, "Wechatpay-Timestamp"),
+	    .nonce = http_response_header(r, "Wechatpay-Nonce"),
+	    .serial = http_response_header(r, "Wechatpay-Serial"),
+	    .signature = http_response_header(r, "Wechatpay-Signature"),
 	};
 	struct wx_err verr = {{0}};
 	struct apiv3_result res = {0};
@@ -380,12 +379,13 @@ static void answer_http(const struct rv_job *j, const struct http_response *r,
 	a->message = res.message;
 	a->explain = res.explain;
 	if (res.detail) {
-		a->explain = wx_xasprintf("%s (%s)", res.explain ? res.explain : "",
-					  res.detail);
+		a->explain = wx_xasprintf(
+		    "%s (%s)", res.explain ? res.explain : "", res.detail);
 		free(res.explain);
 	}
 	if (!a->verified && verr.msg[0] && a->outcome == WX_UNKNOWN) {
-		/* Say why the answer is not trusted, not only that it is not. */
+		/* Say why the answer is not trusted, not only that it is not.
+		 */
 		char *m = wx_xasprintf("%s: %s", res.message ? res.message : "",
 				       verr.msg);
 
@@ -420,9 +420,9 @@ static void record_attempt(struct reversal_engine *e, struct rv_job *j,
 		j->failed_store = true;
 		free(j->res->next);
 		j->res->next = wx_xasprintf(
-			_("The history could not record attempt %d (%s): fix "
-			  "the history file before retrying."),
-			at.n, err.msg);
+		    _("The history could not record attempt %d (%s): fix "
+		      "the history file before retrying."),
+		    at.n, err.msg);
 	}
 	free(resp_headers);
 }
@@ -477,8 +477,8 @@ static int next_delay_ms(struct reversal_engine *e, struct rv_job *j,
 	long ra = retry_after_s(r);
 	int64_t d = j->backoff_ms;
 
-	j->backoff_ms = j->backoff_ms > INT_MAX / 2 ? INT_MAX
-						    : j->backoff_ms * 2;
+	j->backoff_ms =
+	    j->backoff_ms > INT_MAX / 2 ? INT_MAX : j->backoff_ms * 2;
 	if (ra >= 0) {
 		int64_t want = (int64_t)ra * 1000;
 
@@ -569,23 +569,24 @@ bool reversal_in_flight(const struct reversal_engine *e, const char *sub_mchid,
 }
 
 /* Refuses, before anything is recorded, what http_start would refuse. */
-static int check_endpoint(const char *url, const char *what,
-			  struct wx_err *err)
+static int check_endpoint(const char *url, const char *what, struct wx_err *err)
 {
 	char scheme[16], host[256];
 
 	if (!url || http_url_split(url, scheme, sizeof(scheme), host,
 				   sizeof(host)) != 0)
-		return wx_err_set(err, _("%s \"%s\" is not a URL: fix it in "
-					 "the profile."),
+		return wx_err_set(err,
+				  _("%s \"%s\" is not a URL: fix it in "
+				    "the profile."),
 				  what, url ? url : "");
 	if (wx_strcaseeq(scheme, "https"))
 		return 0;
 	if (wx_strcaseeq(scheme, "http") && http_host_is_loopback(host))
 		return 0;
-	return wx_err_set(err, _("%s %s must use https:// (plain http:// is "
-				 "only allowed to a loopback address): fix it "
-				 "in the profile."),
+	return wx_err_set(err,
+			  _("%s %s must use https:// (plain http:// is "
+			    "only allowed to a loopback address): fix it "
+			    "in the profile."),
 			  what, url);
 }
 
@@ -596,9 +597,10 @@ static int check_params(const struct reversal_engine *e,
 		return wx_err_set(err, _("partner, sub-merchant, order number "
 					 "and operator are all required."));
 	if (reversal_in_flight(e, p->sub->sub_mchid, p->out_trade_no))
-		return wx_err_set(err, _("order %s of sub-merchant %s is "
-					 "already being reversed: wait for its "
-					 "result."),
+		return wx_err_set(err,
+				  _("order %s of sub-merchant %s is "
+				    "already being reversed: wait for its "
+				    "result."),
 				  p->out_trade_no, p->sub->sub_mchid);
 	if (check_endpoint(p->partner->base_url, "base_url", err) != 0)
 		return -1;

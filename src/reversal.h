@@ -25,17 +25,17 @@
 struct reversal_engine;
 
 struct reversal_options {
-	int max_retries;        /* retries after the first attempt; default 2 */
-	int backoff_ms;         /* first back-off, doubled each time; 1000 */
+	int max_retries;	/* retries after the first attempt; default 2 */
+	int backoff_ms;		/* first back-off, doubled each time; 1000 */
 	int retry_after_cap_ms; /* longest Retry-After honoured; 60000 */
 };
 
 struct reversal_params {
 	const struct wx_partner *partner; /* borrowed */
-	const struct wx_sub *sub;         /* borrowed, belongs to partner */
-	const char *out_trade_no;         /* already checked by apiv3 */
-	const char *note;                 /* NULL or ticket/reason */
-	const char *op;                   /* operator name */
+	const struct wx_sub *sub;	  /* borrowed, belongs to partner */
+	const char *out_trade_no;	  /* already checked by apiv3 */
+	const char *note;		  /* NULL or ticket/reason */
+	const char *op;			  /* operator name */
 };
 
 /* The final word on one reversal. Owned by the caller. */
@@ -45,22 +45,23 @@ struct reversal_result {
 	char *sp_mchid;
 	char *sub_mchid;
 	enum wx_outcome outcome;
-	int http_status;   /* last status, 0 if none */
-	char *code;        /* NULL on success */
-	char *message;     /* as sent by WeChat Pay, or a local explanation */
-	char *explain;     /* English explanation of the code */
-	char *next;        /* what to do next */
-	char *request_id;  /* last Request-ID, NULL if none */
-	bool verified;     /* last answer's signature verified */
+	int http_status;  /* last status, 0 if none */
+	char *code;	  /* NULL on success */
+	char *message;	  /* as sent by WeChat Pay, or a local explanation */
+	char *explain;	  /* English explanation of the code */
+	char *next;	  /* what to do next */
+	char *request_id; /* last Request-ID, NULL if none */
+	bool verified;	  /* last answer's signature verified */
 	int attempts;
 	int64_t latency_ms;
 };
 
 /* Local codes for answers that did not come from WeChat Pay. */
-#define REVERSAL_CODE_NOT_SENT "NOT_SENT"         /* nothing reached the host */
-#define REVERSAL_CODE_NO_ANSWER "NO_ANSWER"       /* sent, no complete answer */
-#define REVERSAL_CODE_TOO_LARGE "RESPONSE_TOO_LARGE" /* body over the cap */
-#define REVERSAL_CODE_INTERRUPTED "INTERRUPTED"   /* abandoned while in flight */
+#define REVERSAL_CODE_NOT_SENT	  "NOT_SENT"  /* nothing reached the host */
+#define REVERSAL_CODE_NO_ANSWER	  "NO_ANSWER" /* sent, no complete answer */
+#define REVERSAL_CODE_TOO_LARGE	  "RESPONSE_TOO_LARGE" /* body over the cap */
+#define REVERSAL_CODE_INTERRUPTED "INTERRUPTED" /* abandoned while in flight   \
+						 */
 
 /* Fills the defaults (2 retries, 1000 ms, 60000 ms). */
 void reversal_options_default(struct reversal_options *opts);

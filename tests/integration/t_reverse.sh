@@ -496,6 +496,18 @@ t_eq "sent once" 1 "$(sim_count R-TTY-1)"
 t_eq "simulator state" REVERSED "$(sim_state R-TTY-1)"
 t_ok
 
+t_begin "wxrev reverse --sub \"Coffee Shop\" --yes ORDER, then wxrev history shows it"
+sim_paid R-DONE-1
+wx reverse --sub "Coffee Shop" --yes R-DONE-1
+t_eq "exit status" 0 "$WX_RC"
+t_contains "says reversed" "$WX_OUT" "R-DONE-1  reversed"
+t_eq "simulator state" REVERSED "$(sim_state R-DONE-1)"
+wx history --limit 1
+t_eq "history exit" 0 "$WX_RC"
+t_contains "history lists it" "$WX_OUT" "R-DONE-1"
+t_contains "as reversed" "$WX_OUT" "reversed"
+t_ok
+
 t_begin "the note is kept with the reversal"
 sim_paid R-NOTE-1
 rev R-NOTE-1 --note "ticket 4711"

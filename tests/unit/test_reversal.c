@@ -25,24 +25,24 @@
 #include "reversal.h"
 #include "vectors.h"
 
-#define SP_MCHID "1230000109"
-#define SUB_MCHID "1900000109"
+#define SP_MCHID    "1230000109"
+#define SUB_MCHID   "1900000109"
 #define PLATFORM_ID "PUB_KEY_ID_TEST"
 
 /* The server and the partner it stands in for. */
 struct world {
-	struct MHD_Daemon *d;          /* serves 127.0.0.1 over plain HTTP */
-	EVP_PKEY *platform_key;        /* signs the answers */
-	pthread_mutex_t lock;          /* guards the counters */
-	int hits;                      /* requests received */
-	int fails_left;                /* 500s still to give (FAIL orders) */
-	int limited_left;              /* 429s still to give (LIMIT orders) */
-	char url[64];                  /* http://127.0.0.1:PORT */
-	char dir[64];                  /* temporary folder */
-	struct wx_platform_key pk;     /* verifies the answers */
-	struct wx_sub sub;             /* the one sub-merchant */
-	struct wx_partner partner;     /* the partner */
-	struct history *h;             /* history in dir */
+	struct MHD_Daemon *d;	   /* serves 127.0.0.1 over plain HTTP */
+	EVP_PKEY *platform_key;	   /* signs the answers */
+	pthread_mutex_t lock;	   /* guards the counters */
+	int hits;		   /* requests received */
+	int fails_left;		   /* 500s still to give (FAIL orders) */
+	int limited_left;	   /* 429s still to give (LIMIT orders) */
+	char url[64];		   /* http://127.0.0.1:PORT */
+	char dir[64];		   /* temporary folder */
+	struct wx_platform_key pk; /* verifies the answers */
+	struct wx_sub sub;	   /* the one sub-merchant */
+	struct wx_partner partner; /* the partner */
+	struct history *h;	   /* history in dir */
 };
 
 /* Collects the request body; nothing is checked but the path. */
@@ -58,9 +58,8 @@ static void add_signed(struct world *w, struct MHD_Response *r,
 
 	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
 	msg = wx_xasprintf("%s\n%s\n%s\n", ts, nonce, body);
-	assert_int_equal(apiv3_sign(w->platform_key, msg, strlen(msg), &sig,
-				    NULL),
-			 0);
+	assert_int_equal(
+	    apiv3_sign(w->platform_key, msg, strlen(msg), &sig, NULL), 0);
 	MHD_add_response_header(r, "Wechatpay-Timestamp", ts);
 	MHD_add_response_header(r, "Wechatpay-Nonce", nonce);
 	MHD_add_response_header(r, "Wechatpay-Serial", PLATFORM_ID);
@@ -124,7 +123,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	snprintf(ord, sizeof(ord), "%.*s", (int)strcspn(order, "/"), order);
 	status = answer_for(w, ord, &code, &ra);
 	if (code)
-		body = wx_xasprintf("{\"code\":\"%s\",\"message\":\"x\"}", code);
+		body =
+		    wx_xasprintf("{\"code\":\"%s\",\"message\":\"x\"}", code);
 	else
 		body = wx_xasprintf("{\"sp_mchid\":\"%s\",\"sub_mchid\":\"%s\","
 				    "\"out_trade_no\":\"%s\"}",
@@ -154,7 +154,7 @@ static int setup(void **state)
 	assert_non_null(w->pk.pkey);
 	assert_non_null(w->partner.key);
 	w->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-					MHD_USE_THREAD_PER_CONNECTION,
+				    MHD_USE_THREAD_PER_CONNECTION,
 				0, NULL, NULL, handle, w, MHD_OPTION_END);
 	assert_non_null(w->d);
 	info = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -166,7 +166,7 @@ static int setup(void **state)
 	w->partner.name = wx_xstrdup("Test");
 	w->partner.sp_mchid = wx_xstrdup(SP_MCHID);
 	w->partner.serial_no =
-		wx_xstrdup("3775B6A45ACD588826D15E583A95F5DD2CE6A3E1");
+	    wx_xstrdup("3775B6A45ACD588826D15E583A95F5DD2CE6A3E1");
 	w->partner.platform = &w->pk;
 	w->partner.nplatform = 1;
 	w->partner.base_url = w->url;
@@ -301,9 +301,8 @@ static void test_same_order_refused_in_flight(void **state)
 static void test_backoff_is_a_poll_timer(void **state)
 {
 	struct world *w = *state;
-	struct reversal_options o = {.max_retries = 2,
-				     .backoff_ms = 300,
-				     .retry_after_cap_ms = 60000};
+	struct reversal_options o = {
+	    .max_retries = 2, .backoff_ms = 300, .retry_after_cap_ms = 60000};
 	struct reversal_engine *e = reversal_engine_new(w->h, &o, NULL);
 	struct reversal_params p = params(w, "FAIL-1");
 	struct reversal_result *r;
@@ -330,9 +329,8 @@ static void test_backoff_is_a_poll_timer(void **state)
 static void test_extra_fd_wakes_during_backoff(void **state)
 {
 	struct world *w = *state;
-	struct reversal_options o = {.max_retries = 1,
-				     .backoff_ms = 3000,
-				     .retry_after_cap_ms = 60000};
+	struct reversal_options o = {
+	    .max_retries = 1, .backoff_ms = 3000, .retry_after_cap_ms = 60000};
 	struct reversal_engine *e = reversal_engine_new(w->h, &o, NULL);
 	struct reversal_params p = params(w, "FAIL-2");
 	int fds[2];
@@ -359,9 +357,8 @@ static void test_extra_fd_wakes_during_backoff(void **state)
 static void test_retry_after_is_capped(void **state)
 {
 	struct world *w = *state;
-	struct reversal_options o = {.max_retries = 2,
-				     .backoff_ms = 10,
-				     .retry_after_cap_ms = 400};
+	struct reversal_options o = {
+	    .max_retries = 2, .backoff_ms = 10, .retry_after_cap_ms = 400};
 	struct reversal_engine *e = reversal_engine_new(w->h, &o, NULL);
 	struct reversal_params p = params(w, "LIMIT-1");
 	struct reversal_result *r;
@@ -423,20 +420,19 @@ static void test_plain_http_elsewhere_refused_unrecorded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reversed, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_same_order_refused_in_flight, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_backoff_is_a_poll_timer,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_extra_fd_wakes_during_backoff, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_after_is_capped,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_free_in_flight_records_unknown, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_plain_http_elsewhere_refused_unrecorded, setup,
-			teardown),
+	    cmocka_unit_test_setup_teardown(test_reversed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_same_order_refused_in_flight,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_backoff_is_a_poll_timer, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_extra_fd_wakes_during_backoff,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retry_after_is_capped, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_free_in_flight_records_unknown,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_plain_http_elsewhere_refused_unrecorded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
