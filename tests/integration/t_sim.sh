@@ -2,6 +2,7 @@
 # wxpay-sim on its own: every check, answer, fault and control call, driven
 # with curl and openssl (no wxrev code), so the simulator is proven before
 # wxrev is tested against it.
+# shellcheck source=tests/lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 KEYS=$T_TMP/keys
@@ -43,14 +44,14 @@ EOC
 
 # start_sim NAME [ARGS...]: starts a simulator; sets SIM_PID, PORT, BASE.
 start_sim() {
-	local name=$1 i
+	local name=$1
 	shift
 	rm -f "$T_TMP/$name.port"
 	"$WXPAY_SIM_BIN" --config "$T_TMP/sim.json" --port-file "$T_TMP/$name.port" \
 		"$@" 2>"$T_TMP/$name.err" &
 	SIM_PID=$!
 	t_cleanup_add "kill $SIM_PID"
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		[ -s "$T_TMP/$name.port" ] && break
 		sleep 0.05
 	done
@@ -123,7 +124,8 @@ MAIN_PID=$SIM_PID
 
 t_begin "writes the bound port to the port file and serves on it"
 t_check "port file holds a port" grep -qxE '[0-9]+' "$T_TMP/main.port"
-t_check "no temporary port file is left" test -z "$(ls "$T_TMP" | grep 'main.port.tmp')"
+leftover=("$T_TMP"/main.port.tmp.*)
+t_check "no temporary port file is left" test ! -e "${leftover[0]}"
 reverse T-MISSING-1
 t_eq "a request is answered" 404 "$STATUS"
 t_ok
