@@ -55,14 +55,19 @@ struct rv_answer {
 	char *transport_error;	 /* owned; NULL when the transfer completed */
 };
 
+/* A finished reversal waiting for reversal_engine_next_done(). */
+struct rv_done {
+	struct rv_done *next;	     /* younger one */
+	struct reversal_result *res; /* handed to the caller */
+};
+
 struct reversal_engine {
 	struct history *history;	 /* borrowed */
 	struct http_client *http;	 /* owned; one connection cache */
 	struct reversal_options opts;	 /* retry policy */
 	struct rv_job *jobs;		 /* in flight */
-	struct reversal_result **done;	 /* finished, oldest first */
-	size_t ndone;			 /* entries in done */
-	size_t done_cap;		 /* slots allocated in done */
+	struct rv_done *done;		 /* finished, oldest first */
+	struct rv_done **done_tail;	 /* where the next one goes */
 	char user_agent[USER_AGENT_MAX]; /* "wxrev/x.y.z (Linux x86_64)" */
 };
 
@@ -98,6 +103,7 @@ struct reversal_engine *reversal_engine_new(struct history *h,
 	e = wx_xcalloc(1, sizeof(*e));
 	e->history = h;
 	e->http = c;
+	e->done_tail = &e->done;
 	reversal_options_default(&e->opts);
 	if (opts) {
 		e->opts = *opts;
@@ -170,11 +176,11 @@ static void unlink_job(struct reversal_engine *e, struct rv_job *j)
 
 static void queue_done(struct reversal_engine *e, struct reversal_result *r)
 {
-	if (e->ndone == e->done_cap) {
-		e->done_cap = e->done_cap ? e->done_cap * 2 : 8;
-		e->done = wx_xrealloc(e->done, e->done_cap * sizeof(*e->done));
-	}
-	e->done[e->ndone++] = r;
+	struct rv_done *d = wx_xcalloc(1, sizeof(*d));
+
+	d->res = r;
+	*e->done_tail = d;
+	e->done_tail = &d->next;
 }
 
 static void replace_str(char **dst, const char *src)
@@ -754,13 +760,16 @@ int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
 
 struct reversal_result *reversal_engine_next_done(struct reversal_engine *e)
 {
+	struct rv_done *d = e->done;
 	struct reversal_result *r;
 
-	if (e->ndone == 0)
+	if (!d)
 		return NULL;
-	r = e->done[0];
-	e->ndone--;
-	memmove(e->done, e->done + 1, e->ndone * sizeof(*e->done));
+	e->done = d->next;
+	if (!e->done)
+		e->done_tail = &e->done;
+	r = d->res;
+	free(d);
 	return r;
 }
 
@@ -835,9 +844,8 @@ void reversal_engine_free(struct reversal_engine *e)
 	if (!e)
 		return;
 	reversal_engine_abandon(e);
-	for (size_t i = 0; i < e->ndone; i++)
-		reversal_result_free(e->done[i]);
-	free(e->done);
+	while (e->done)
+		reversal_result_free(reversal_engine_next_done(e));
 	http_client_free(e->http);
 	free(e);
 }

@@ -472,6 +472,18 @@ t_eq "history" "unknown INTERRUPTED" "$(sqlite3 -readonly "$db" "SELECT outcome 
 t_eq "the cut attempt is recorded" 1 "$(sqlite3 -readonly "$db" "SELECT count(*) FROM attempts a JOIN reversals r ON r.id = a.reversal_id WHERE r.out_trade_no = 'R-INT-2' AND a.transport_error IS NOT NULL")"
 t_ok
 
+t_begin "SIGTERM in flight: recorded unknown, exit 3"
+sim_paid R-TERM-1
+sim_fault R-TERM-1 '{"type":"delay","ms":4000}'
+WXREV_HISTORY=$db "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json R-TERM-1 >"$T_TMP/term.out" 2>&1 </dev/null &
+pid=$!
+t_check "row appears while in flight" wait_pending "$db" R-TERM-1
+kill -TERM $pid
+wait $pid
+t_eq "exit status" 3 "$?"
+t_eq "history" "unknown INTERRUPTED" "$(sqlite3 -readonly "$db" "SELECT outcome || ' ' || code FROM reversals WHERE out_trade_no = 'R-TERM-1'")"
+t_ok
+
 t_begin "confirmation on a terminal: default is no, nothing sent"
 sim_paid R-TTY-1
 out=$(printf '\n' | timeout 30 script -qec "$WXREV_BIN reverse --sub 'Coffee Shop' R-TTY-1" /dev/null)
