@@ -10,7 +10,7 @@
 #   sim_log ORDER               those requests, one JSON object a line
 #   wx ARGS...                  runs wxrev; sets WX_RC, WX_OUT, WX_ERR
 #   hist_row ORDER              the newest history row for ORDER (jsonl)
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # WX_* and the ids are read by the suites
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 KEYS="$T_TMP/keys"
@@ -61,7 +61,7 @@ sim_write_config() {
 # sim_start NAME [--http]: starts wxpay-sim on a free port from
 # $SIM_DIR/NAME.json. Sets SIM_PID, SIM_PORT, SIM_LOG, SIM_URL.
 sim_start() {
-	local name=$1 scheme=https i
+	local name=$1 scheme=https
 	shift
 	[ "${1:-}" = --http ] && scheme=http
 	SIM_LOG="$SIM_DIR/$name.log"
@@ -72,7 +72,7 @@ sim_start() {
 		>"$SIM_DIR/$name.out" 2>&1 &
 	SIM_PID=$!
 	t_cleanup_add "kill $SIM_PID"
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		if [ -s "$SIM_DIR/$name.port" ]; then
 			SIM_PORT=$(tr -d '\n' <"$SIM_DIR/$name.port")
 			SIM_URL="$scheme://127.0.0.1:$SIM_PORT"
@@ -129,7 +129,7 @@ sim_setup() {
 	PROFILE="$T_TMP/profile.yaml"
 	write_profile "$PROFILE" "$SIM_URL"
 	export WXREV_PROFILES="$PROFILE"
-	MAIN_URL=$SIM_URL MAIN_LOG=$SIM_LOG MAIN_PID=$SIM_PID
+	MAIN_URL=$SIM_URL MAIN_LOG=$SIM_LOG
 }
 
 sim_curl() {

@@ -405,8 +405,8 @@ t_ok
 
 # wait_pending DB ORDER: until the order's row exists (max 10 s).
 wait_pending() {
-	local i
-	for i in $(seq 1 100); do
+
+	for _ in $(seq 1 100); do
 		[ "$(sqlite3 -readonly "$1" "SELECT count(*) FROM reversals WHERE out_trade_no = '$2'" 2>/dev/null)" = 1 ] && return 0
 		sleep 0.1
 	done
