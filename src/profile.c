@@ -17,10 +17,13 @@
 #include <unistd.h>
 
 #include <openssl/bn.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <yaml.h>
+
+#include "profile_cache.h"
 
 /* Large enough for 100 000 sub-merchants; a bigger file is a mistake. */
 #define PROFILE_MAX_BYTES ((size_t)64 << 20)
@@ -133,6 +136,17 @@ struct fmsg {
 	char *text; /* the message without its position */
 };
 
+/* A key or certificate file a profile names: what the cache checks and
+ * what it reads again at every start. */
+struct dep {
+	char *path;	 /* resolved as read */
+	const char *key; /* the profile key naming it, e.g.
+			    "merchant.private_key"; static */
+	unsigned line;	 /* where its value is written */
+	unsigned col;
+	struct pc_file_id id; /* the version that was read */
+};
+
 /* One profile file being checked. */
 struct fctx {
 	const char *file;	/* the file as named to the user */
@@ -142,6 +156,8 @@ struct fctx {
 	size_t nerr;		/* entries in msgs */
 	size_t cap;		/* entries allocated */
 	struct ydoc doc;	/* its nodes */
+	struct dep *deps;	/* files read for it, in reading order */
+	size_t ndeps;		/* entries in deps */
 };
 
 static void fail_at(struct fctx *c, unsigned line, unsigned col,
@@ -724,9 +740,11 @@ enum read_status {
 	READ_ERRNO     /* see errno */
 };
 
-/* Reads a whole regular file (NUL-terminated). `mode` gets its mode bits. */
+/* Reads a whole regular file (NUL-terminated). `id` (if non-NULL) gets
+ * the identity of what was read and `mode` its mode bits. */
 static enum read_status read_file(const char *path, size_t cap, char **out,
-				  size_t *len, unsigned *mode)
+				  size_t *len, unsigned *mode,
+				  struct pc_file_id *id)
 {
 	struct stat st;
 	size_t got = 0;
@@ -750,6 +768,8 @@ static enum read_status read_file(const char *path, size_t cap, char **out,
 	}
 	if (mode)
 		*mode = (unsigned)st.st_mode & 07777;
+	if (id)
+		pc_id_from_stat(&st, id);
 	if ((size_t)st.st_size > cap) {
 		close(fd);
 		return READ_TOO_BIG;
@@ -779,16 +799,41 @@ static enum read_status read_file(const char *path, size_t cap, char **out,
 	return READ_OK;
 }
 
+static void add_dep(struct fctx *c, size_t val, const char *key,
+		    const char *full, const struct pc_file_id *id)
+{
+	struct dep *d;
+
+	c->deps = wx_xrealloc(c->deps, (c->ndeps + 1) * sizeof(*c->deps));
+	d = &c->deps[c->ndeps++];
+	d->path = wx_xstrdup(full);
+	d->key = key;
+	d->line = NODE(c, val)->line;
+	d->col = NODE(c, val)->col;
+	d->id = *id;
+}
+
+static void fctx_free_deps(struct fctx *c)
+{
+	for (size_t i = 0; i < c->ndeps; i++)
+		free(c->deps[i].path);
+	free(c->deps);
+	c->deps = NULL;
+	c->ndeps = 0;
+}
+
 /* Reads a PEM file the profile names at node `val`; NULL after a message.
  * `mode` (if non-NULL) gets its permission bits. */
 static char *read_pem(struct fctx *c, size_t val, const char *path,
 		      const char *full, unsigned *mode, size_t *len)
 {
+	struct pc_file_id id;
 	char *data = NULL;
 
 	errno = 0;
-	switch (read_file(full, PEM_MAX_BYTES, &data, len, mode)) {
+	switch (read_file(full, PEM_MAX_BYTES, &data, len, mode, &id)) {
 	case READ_OK:
+		add_dep(c, val, path, full, &id);
 		break;
 	case READ_MISSING:
 		FAIL(c, val,
@@ -834,6 +879,9 @@ struct pass_ctx {
 	int asked;	  /* the key turned out to be encrypted */
 	int given;	  /* a passphrase was supplied */
 	int from_env;	  /* ... from WXREV_KEY_PASSPHRASE */
+	char saved[1024]; /* the one given, for a second decoder; wiped */
+	int nsaved;	  /* bytes in saved */
+	int refused;	  /* the prompt was declined: do not ask again */
 };
 
 static int pem_passphrase(char *buf, int size, int rwflag, void *u)
@@ -847,6 +895,12 @@ static int pem_passphrase(char *buf, int size, int rwflag, void *u)
 	pc->asked = 1;
 	if (size <= 0)
 		return -1;
+	if (pc->nsaved > 0 && pc->nsaved <= size) {
+		memcpy(buf, pc->saved, (size_t)pc->nsaved);
+		return pc->nsaved;
+	}
+	if (pc->refused)
+		return -1;
 	if (env && *env) {
 		n = strlen(env);
 		if (n > (size_t)size)
@@ -859,10 +913,43 @@ static int pem_passphrase(char *buf, int size, int rwflag, void *u)
 	if (!passphrase_cb)
 		return -1;
 	got = passphrase_cb(pc->path, buf, (size_t)size, passphrase_user);
-	if (got < 0 || got > size)
+	if (got < 0 || got > size) {
+		pc->refused = 1;
 		return -1;
+	}
 	pc->given = 1;
+	if ((size_t)got <= sizeof(pc->saved)) {
+		memcpy(pc->saved, buf, (size_t)got);
+		pc->nsaved = got;
+	}
 	return got;
+}
+
+/* An RSA key through a decoder asked for exactly that: OpenSSL 3's generic
+ * PEM readers try every decoder and cost about 0.4 ms a key, which a
+ * folder of partners pays at every start. NULL when it is anything else;
+ * the caller then asks the generic reader, which names what it found. */
+static EVP_PKEY *decode_rsa(const char *pem, size_t len, int selection,
+			    const char *structure, struct pass_ctx *pc)
+{
+	const unsigned char *p = (const unsigned char *)pem;
+	OSSL_DECODER_CTX *dc;
+	EVP_PKEY *k = NULL;
+	size_t n = len;
+
+	dc = OSSL_DECODER_CTX_new_for_pkey(&k, "PEM", structure, "RSA",
+					   selection, NULL, NULL);
+	if (!dc)
+		return NULL;
+	if (pc)
+		OSSL_DECODER_CTX_set_pem_password_cb(dc, pem_passphrase, pc);
+	if (!OSSL_DECODER_from_data(dc, &p, &n)) {
+		EVP_PKEY_free(k);
+		k = NULL;
+	}
+	OSSL_DECODER_CTX_free(dc);
+	ERR_clear_error();
+	return k;
 }
 
 /* An RSA key of at least 2048 bits, or a message. */
@@ -904,12 +991,16 @@ static EVP_PKEY *load_private_key(struct fctx *c, size_t val, const char *full)
 	pem = read_pem(c, val, path, full, &mode, &len);
 	if (!pem)
 		return NULL;
-	bio = BIO_new_mem_buf(pem, (int)len);
-	if (!bio)
-		wx_fatal("out of memory reading %s", full);
-	k = PEM_read_bio_PrivateKey(bio, NULL, pem_passphrase, &pc);
-	BIO_free(bio);
-	ERR_clear_error();
+	k = decode_rsa(pem, len, EVP_PKEY_KEYPAIR, NULL, &pc);
+	if (!k) {
+		bio = BIO_new_mem_buf(pem, (int)len);
+		if (!bio)
+			wx_fatal("out of memory reading %s", full);
+		k = PEM_read_bio_PrivateKey(bio, NULL, pem_passphrase, &pc);
+		BIO_free(bio);
+		ERR_clear_error();
+	}
+	wx_wipe(pc.saved, sizeof(pc.saved));
 	other = k ? NULL : pem_other(pem);
 	wx_wipe(pem, len);
 	free(pem);
@@ -994,12 +1085,16 @@ static EVP_PKEY *load_public_key(struct fctx *c, size_t val, const char *full)
 	pem = read_pem(c, val, path, full, NULL, &len);
 	if (!pem)
 		return NULL;
-	bio = BIO_new_mem_buf(pem, (int)len);
-	if (!bio)
-		wx_fatal("out of memory reading %s", full);
-	k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	ERR_clear_error();
+	k = decode_rsa(pem, len, EVP_PKEY_PUBLIC_KEY, "SubjectPublicKeyInfo",
+		       NULL);
+	if (!k) {
+		bio = BIO_new_mem_buf(pem, (int)len);
+		if (!bio)
+			wx_fatal("out of memory reading %s", full);
+		k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+		ERR_clear_error();
+	}
 	wx_wipe(pem, len);
 	free(pem);
 	if (!k) {
@@ -1344,6 +1439,26 @@ static void load_merchant(struct fctx *c, struct wx_partner *p,
 	free(key_path);
 }
 
+/* A platform certificate (node `val`) whose key verifies answers. */
+static void add_platform_cert(struct fctx *c, struct wx_partner *p, size_t val,
+			      const char *full)
+{
+	X509 *x = load_cert(c, val, "wechatpay.certificates", full);
+	EVP_PKEY *k;
+
+	if (x) {
+		k = X509_get_pubkey(x);
+		if (k && check_rsa(c, val, "wechatpay.certificates", full, k,
+				   _("use the WeChat Pay platform "
+				     "certificate")) == 0)
+			add_platform(p, cert_serial(x), k);
+		else
+			EVP_PKEY_free(k);
+		X509_free(x);
+	}
+	ERR_clear_error();
+}
+
 static void load_certificates(struct fctx *c, struct wx_partner *p, size_t val)
 {
 	if (!want_kind(c, val, Y_SEQ, "wechatpay.certificates",
@@ -1356,25 +1471,11 @@ static void load_certificates(struct fctx *c, struct wx_partner *p, size_t val)
 	for (size_t i = NODE(c, val)->child; i; i = NODE(c, i)->next) {
 		const char *t = want_text(c, i, "wechatpay.certificates");
 		char *full;
-		X509 *x;
 
 		if (!t)
 			continue;
 		full = resolve(c, t);
-		x = load_cert(c, i, "wechatpay.certificates", full);
-		if (x) {
-			EVP_PKEY *k = X509_get_pubkey(x);
-
-			if (k &&
-			    check_rsa(c, i, "wechatpay.certificates", full, k,
-				      _("use the WeChat Pay platform "
-					"certificate")) == 0)
-				add_platform(p, cert_serial(x), k);
-			else
-				EVP_PKEY_free(k);
-			X509_free(x);
-		}
-		ERR_clear_error();
+		add_platform_cert(c, p, i, full);
 		free(full);
 	}
 }
@@ -1624,12 +1725,14 @@ static void partner_clear(struct wx_partner *p)
 	free(p->base_url);
 	free(p->backup_url);
 	free(p->ca_file);
-	for (size_t i = 0; i < p->nsubs; i++) {
+	/* Cached sub-merchants point into one block. */
+	for (size_t i = 0; !p->strings && i < p->nsubs; i++) {
 		free(p->subs[i].name);
 		free(p->subs[i].sub_mchid);
 		free(p->subs[i].sub_appid);
 	}
 	free(p->subs);
+	free(p->strings);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -1644,16 +1747,302 @@ static char *dir_of(const char *file)
 	return wx_xstrndup(file, (size_t)(slash - file));
 }
 
+/* Lower-cases A-Z only: other bytes, UTF-8 included, stay as they are. */
+static void fold_ascii(char *dst, const char *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char ch = src[i];
+
+		dst[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+	}
+	dst[n] = '\0';
+}
+
+/* Grows *name to hold its folded copy after its NUL (one allocation, so
+ * freeing the name frees both); returns the copy. */
+static const char *with_fold(char **name)
+{
+	size_t n = strlen(*name);
+
+	*name = wx_xrealloc(*name, 2 * n + 2);
+	fold_ascii(*name + n + 1, *name, n);
+	return *name + n + 1;
+}
+
+/* A new partner at the end of the list (not counted until the caller is
+ * done with it). */
+static struct wx_partner *new_partner(struct loader *L, const char *file)
+{
+	struct wx_profiles *o = L->out;
+	struct wx_partner *p;
+
+	o->partners =
+	    wx_xrealloc(o->partners, (o->npartners + 1) * sizeof(*o->partners));
+	L->at = wx_xrealloc(L->at, (o->npartners + 1) * sizeof(*L->at));
+	p = &o->partners[o->npartners];
+	memset(p, 0, sizeof(*p));
+	memset(&L->at[o->npartners], 0, sizeof(*L->at));
+	p->file = wx_xstrdup(file);
+	L->at[o->npartners].order = o->npartners;
+	return p;
+}
+
+/* ---- the parsed-profile cache (profile_cache.h) ------------------------- */
+
+/* Where a cache file's partner came from: the files behind it. */
+struct cached_dep {
+	char *path;	      /* points into the payload */
+	char *key;	      /* the profile key naming it; in the payload */
+	unsigned line, col;   /* of its value */
+	struct pc_file_id id; /* the version cached */
+};
+
+/* Writes what the checks produced, unless a file changed so recently that
+ * a second change in the same clock tick could go unseen. */
+static void cache_save(const struct fctx *c, const struct wx_partner *p,
+		       const struct mchid_at *at, const struct pc_file_id *id,
+		       const char *cf)
+{
+	char *origin = pc_origin(c->file);
+	struct wx_buf b = {0};
+
+	if (!origin || pc_id_settling(id))
+		goto out;
+	for (size_t i = 0; i < c->ndeps; i++) {
+		if (pc_id_settling(&c->deps[i].id))
+			goto out;
+	}
+	pc_put_str(&b, origin);
+	pc_put_str(&b, c->file);
+	pc_put_id(&b, id);
+	pc_put_u32(&b, (uint32_t)c->ndeps);
+	for (size_t i = 0; i < c->ndeps; i++) {
+		pc_put_str(&b, c->deps[i].path);
+		pc_put_str(&b, c->deps[i].key);
+		pc_put_u32(&b, c->deps[i].line);
+		pc_put_u32(&b, c->deps[i].col);
+		pc_put_id(&b, &c->deps[i].id);
+	}
+	pc_put_str(&b, p->name);
+	pc_put_str(&b, p->sp_mchid);
+	pc_put_str(&b, p->sp_appid);
+	pc_put_str(&b, p->serial_no);
+	pc_put_str(&b, p->base_url);
+	pc_put_str(&b, p->backup_url);
+	pc_put_str(&b, p->ca_file);
+	pc_put_u64(&b, (uint64_t)p->timeout_s);
+	pc_put_u32(&b, at->line);
+	pc_put_u32(&b, at->col);
+	pc_put_u32(&b, (uint32_t)p->nplatform);
+	for (size_t i = 0; i < p->nplatform; i++)
+		pc_put_str(&b, p->platform[i].id);
+	pc_put_u32(&b, (uint32_t)p->nsubs);
+	for (size_t i = 0; i < p->nsubs; i++) {
+		pc_put_str(&b, p->subs[i].name);
+		pc_put_str(&b, p->subs[i].name_fold);
+		pc_put_str(&b, p->subs[i].sub_mchid);
+		pc_put_str(&b, p->subs[i].sub_appid);
+	}
+	(void)pc_write(cf, b.data, b.len);
+out:
+	wx_buf_free(&b);
+	free(origin);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* The files behind the cache, each still the version cached: the count, or
+ * -1 when anything differs. */
+static long cached_deps(struct pc_reader *r, const char *file,
+			struct cached_dep **out)
+{
+	char *origin = pc_origin(file);
+	struct pc_file_id was, now;
+	struct cached_dep *d = NULL;
+	uint32_t n = 0;
+	long rc = -1;
+
+	if (!same_str(pc_get_str(r), origin) || !same_str(pc_get_str(r), file))
+		goto out;
+	pc_get_id(r, &was);
+	if (r->bad || pc_id_of(file, &now) != 0 || !pc_id_equal(&was, &now))
+		goto out;
+	n = pc_get_u32(r);
+	if (r->bad || n > 256)
+		goto out;
+	d = wx_xcalloc(n ? n : 1, sizeof(*d));
+	for (uint32_t i = 0; i < n; i++) {
+		d[i].path = pc_get_str(r);
+		d[i].key = pc_get_str(r);
+		d[i].line = pc_get_u32(r);
+		d[i].col = pc_get_u32(r);
+		pc_get_id(r, &d[i].id);
+		if (r->bad || !d[i].path || !d[i].key ||
+		    pc_id_of(d[i].path, &now) != 0 ||
+		    !pc_id_equal(&d[i].id, &now))
+			goto out;
+	}
+	rc = n;
+out:
+	free(origin);
+	if (rc < 0)
+		free(d);
+	else
+		*out = d;
+	return rc;
+}
+
+static char *dup_str(struct pc_reader *r)
+{
+	return wx_xstrdup(pc_get_str(r));
+}
+
+/* The partner's own fields and its sub-merchants, whose strings stay in the
+ * payload. 0, or -1 when the payload is malformed. */
+static int cached_partner(struct pc_reader *r, struct wx_partner *p,
+			  struct mchid_at *at, char ***ids, size_t *nids)
+{
+	uint32_t n;
+
+	p->name = dup_str(r);
+	p->sp_mchid = dup_str(r);
+	p->sp_appid = dup_str(r);
+	p->serial_no = dup_str(r);
+	p->base_url = dup_str(r);
+	p->backup_url = dup_str(r);
+	p->ca_file = dup_str(r);
+	p->timeout_s = (long)pc_get_u64(r);
+	at->mchid = p->sp_mchid;
+	at->line = pc_get_u32(r);
+	at->col = pc_get_u32(r);
+	n = pc_get_u32(r);
+	if (r->bad || n > 256 || !p->name || !p->sp_mchid)
+		return -1;
+	*ids = wx_xcalloc(n ? n : 1, sizeof(**ids));
+	*nids = n;
+	for (uint32_t i = 0; i < n; i++)
+		(*ids)[i] = pc_get_str(r);
+	n = pc_get_u32(r);
+	/* Each entry takes at least four lengths: a bad count stops here. */
+	if (r->bad || n == 0 || n > r->left / 16)
+		return -1;
+	p->subs = wx_xcalloc(n, sizeof(*p->subs));
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		struct wx_sub *s = &p->subs[p->nsubs++];
+
+		s->name = pc_get_str(r);
+		s->name_fold = pc_get_str(r);
+		s->sub_mchid = pc_get_str(r);
+		s->sub_appid = pc_get_str(r);
+		if (!s->name || !s->name_fold || !s->sub_mchid)
+			r->bad = true;
+	}
+	return r->bad || r->left != 0 ? -1 : 0;
+}
+
+/* Reads the keys again, with messages at the places the profile names
+ * them: the cache never holds key material. */
+static void replay_keys(struct fctx *c, struct wx_partner *p,
+			const struct cached_dep *d, size_t n, char **ids,
+			size_t nids)
+{
+	size_t plat = 0;
+
+	c->doc.n = wx_xcalloc(n + 1, sizeof(*c->doc.n));
+	c->doc.len = c->doc.cap = n + 1;
+	for (size_t i = 0; i < n; i++) {
+		c->doc.n[i + 1].line = d[i].line;
+		c->doc.n[i + 1].col = d[i].col;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *key = d[i].key;
+
+		if (strcmp(key, "merchant.private_key") == 0) {
+			p->key = load_private_key(c, i + 1, d[i].path);
+		} else if (strcmp(key, "wechatpay.public_key") == 0) {
+			EVP_PKEY *k = load_public_key(c, i + 1, d[i].path);
+
+			if (k && plat < nids && ids[plat])
+				add_platform(p, wx_xstrdup(ids[plat]), k);
+			else
+				EVP_PKEY_free(k);
+			plat++;
+		} else if (strcmp(key, "wechatpay.certificates") == 0) {
+			add_platform_cert(c, p, i + 1, d[i].path);
+			plat++;
+		}
+	}
+}
+
+/* Takes the partner of `file` from its cache file: 0 when it did (key
+ * problems then sit in the diagnostics as a full read would put them), -1
+ * when there is no current, sound cache and the file must be read. */
+static int cache_load(struct loader *L, const char *file, const char *cf)
+{
+	struct fctx c = {.file = file, .diags = L->diags};
+	struct wx_partner tmp = {0}, *p;
+	struct mchid_at at = {0};
+	struct cached_dep *deps = NULL;
+	struct pc_reader r = {0};
+	char **ids = NULL;
+	size_t nids = 0;
+	long ndeps;
+	int rc = -1;
+
+	r.p = pc_read(cf, &r.left);
+	tmp.strings = r.p;
+	if (!r.p)
+		return -1;
+	ndeps = cached_deps(&r, file, &deps);
+	if (ndeps < 0 || cached_partner(&r, &tmp, &at, &ids, &nids) != 0)
+		goto out;
+	p = new_partner(L, file);
+	free(p->file);
+	*p = tmp;
+	p->file = wx_xstrdup(file);
+	memset(&tmp, 0, sizeof(tmp));
+	at.order = L->at[L->out->npartners].order;
+	L->at[L->out->npartners] = at;
+	c.dir = dir_of(file);
+	replay_keys(&c, p, deps, (size_t)ndeps, ids, nids);
+	L->out->npartners++;
+	fctx_flush(&c);
+	fctx_free_deps(&c);
+	ydoc_free(&c.doc);
+	free(c.dir);
+	rc = 0;
+out:
+	partner_clear(&tmp);
+	free(deps);
+	free(ids);
+	return rc;
+}
+
+static void fold_names(struct wx_partner *p)
+{
+	if (p->name && !p->name_fold)
+		p->name_fold = with_fold(&p->name);
+	for (size_t i = 0; i < p->nsubs; i++) {
+		if (p->subs[i].name && !p->subs[i].name_fold)
+			p->subs[i].name_fold = with_fold(&p->subs[i].name);
+	}
+}
+
 static void load_file(struct loader *L, const char *file)
 {
 	struct fctx c = {.file = file, .diags = L->diags};
-	struct wx_profiles *o = L->out;
+	char *cf = pc_file_for(file), *data = NULL;
 	struct wx_partner *p;
-	char *data = NULL;
+	struct pc_file_id id;
 	size_t len = 0, skip;
 
+	if (cf && cache_load(L, file, cf) == 0)
+		goto out;
 	errno = 0;
-	switch (read_file(file, PROFILE_MAX_BYTES, &data, &len, NULL)) {
+	switch (read_file(file, PROFILE_MAX_BYTES, &data, &len, NULL, &id)) {
 	case READ_OK:
 		break;
 	case READ_MISSING:
@@ -1680,22 +2069,26 @@ static void load_file(struct loader *L, const char *file)
 	 * it. */
 	skip = (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) ? 3 : 0;
 	if (ydoc_parse(&c, data + skip, len - skip) == 0) {
-		o->partners = wx_xrealloc(
-		    o->partners, (o->npartners + 1) * sizeof(*o->partners));
-		L->at = wx_xrealloc(L->at, (o->npartners + 1) * sizeof(*L->at));
-		p = &o->partners[o->npartners];
-		memset(p, 0, sizeof(*p));
-		memset(&L->at[o->npartners], 0, sizeof(*L->at));
-		p->file = wx_xstrdup(file);
-		L->at[o->npartners].order = o->npartners;
-		load_partner(&c, p, &L->at[o->npartners]);
-		o->npartners++;
+		p = new_partner(L, file);
+		/* The text is no longer needed: free it before the checks. */
+		free(data);
+		data = NULL;
+		load_partner(&c, p, &L->at[L->out->npartners]);
+		if (c.nerr == 0) {
+			fold_names(p);
+			if (cf)
+				cache_save(&c, p, &L->at[L->out->npartners],
+					   &id, cf);
+		}
+		L->out->npartners++;
 	}
 	ydoc_free(&c.doc);
 out:
 	fctx_flush(&c);
+	fctx_free_deps(&c);
 	free(c.dir);
 	free(data);
+	free(cf);
 }
 
 static int is_profile_name(const char *name)
@@ -1827,8 +2220,14 @@ int profile_load(const char *path, struct wx_profiles **out,
 	for (size_t i = 0; i < L.out->npartners; i++) {
 		struct wx_partner *p = &L.out->partners[i];
 
-		for (size_t j = 0; j < p->nsubs; j++)
+		if (!p->name_fold)
+			p->name_fold = with_fold(&p->name);
+		for (size_t j = 0; j < p->nsubs; j++) {
 			p->subs[j].partner = p;
+			if (!p->subs[j].name_fold)
+				p->subs[j].name_fold =
+				    with_fold(&p->subs[j].name);
+		}
 	}
 	*out = L.out;
 	return 0;
@@ -2038,6 +2437,57 @@ const struct wx_sub *profile_find_sub(const struct wx_profiles *p,
 			   sub, list.data);
 	wx_buf_free(&list);
 	return NULL;
+}
+
+/* Case-insensitive (A-Z) substring search for a hand-built name without
+ * its folded copy. */
+static bool contains_fold(const char *hay, const char *q, size_t qn)
+{
+	size_t hn = strlen(hay), j;
+
+	for (size_t i = 0; i + qn <= hn; i++) {
+		for (j = 0; j < qn; j++) {
+			char ch = hay[i + j];
+
+			if (ch >= 'A' && ch <= 'Z')
+				ch = (char)(ch - 'A' + 'a');
+			if (ch != q[j])
+				break;
+		}
+		if (j == qn)
+			return true;
+	}
+	return false;
+}
+
+static bool name_matches(const char *name, const char *fold, const char *q,
+			 size_t qn)
+{
+	if (fold)
+		return strstr(fold, q) != NULL;
+	return name && contains_fold(name, q, qn);
+}
+
+bool profile_sub_matches(const struct wx_sub *s, const char *query)
+{
+	char small[256], *q = small;
+	const struct wx_partner *p = s->partner;
+	size_t qn;
+	bool hit;
+
+	if (!query || !*query)
+		return true;
+	qn = strlen(query);
+	if (qn >= sizeof(small))
+		q = wx_xmalloc(qn + 1);
+	fold_ascii(q, query, qn);
+	hit = name_matches(s->name, s->name_fold, q, qn) ||
+	      (s->sub_mchid && strstr(s->sub_mchid, q)) ||
+	      (p && name_matches(p->name, p->name_fold, q, qn)) ||
+	      (p && p->sp_mchid && strstr(p->sp_mchid, q));
+	if (q != small)
+		free(q);
+	return hit;
 }
 
 void profile_summary(const struct wx_partner *p, char *buf, size_t n)

@@ -121,18 +121,46 @@ static void list_page(struct history *h, const struct history_filter *f,
 		exit(1);
 	}
 	add(s, now_ms() - t0);
+	if (getenv("BENCH_VERBOSE"))
+		fprintf(stderr, "%8.3f ms %zu rows: %s\n", now_ms() - t0, n,
+			f->text ? f->text : "");
 	*last = n ? rows[n - 1].id : 0;
 	history_rows_free(rows, n);
 }
 
+/* Every prefix of `word`, as typed one character (UTF-8 sequence) at a
+ * time, each listed as a first page. */
+static void type_word(struct history *h, const char *word, struct samples *s)
+{
+	char prefix[128];
+	size_t n = strlen(word);
+	int64_t last = 0;
+
+	for (size_t i = 1; i <= n && i < sizeof(prefix); i++) {
+		struct history_filter f = HISTORY_FILTER_ANY;
+
+		if (i < n && ((unsigned char)word[i] & 0xc0) == 0x80)
+			continue; /* inside a character */
+		memcpy(prefix, word, i);
+		prefix[i] = '\0';
+		f.text = prefix;
+		list_page(h, &f, 0, &last, s);
+	}
+}
+
 static int bench_history(const char *file)
 {
-	static const char *const order_keys[] = {"4", "42", "420", "4200", "42000",
-						 "420000", "4200000"};
-	static const char *const sub_keys[] = {"门", "门店", "门店 9", "门店 99",
-					       "门店 999", "Shop", "1900009"};
-	struct samples open_s = {0}, order_s = {0}, sub_s = {0}, page_s = {0},
-		       detail_s = {0};
+	/* An order number the generator wrote (row 777777), one that is not
+	 * there, sub-merchant names and ids, and text no row holds: what a
+	 * desk types, one keystroke at a time. */
+	static const char *const orders[] = {"4200000061592160637777",
+					     "4200000061592160637778",
+					     "4299999"};
+	static const char *const subs[] = {"门店 9999 Shop", "1900009999",
+					   "门店 42 Shop"};
+	static const char *const rare[] = {"xqzw", "Q7", "订单", "zz-top"};
+	struct samples open_s = {0}, order_s = {0}, sub_s = {0}, rare_s = {0},
+		       page_s = {0}, detail_s = {0};
 	struct history *h = NULL;
 	struct wx_err err = {0};
 	int64_t last = 0;
@@ -148,15 +176,13 @@ static int bench_history(const char *file)
 		if (i < 9)
 			history_close(h);
 	}
-	for (int round = 0; round < 15; round++) {
-		for (size_t k = 0; k < WX_ARRAY_LEN(order_keys); k++) {
-			struct history_filter f = HISTORY_FILTER_ANY;
-
-			f.text = order_keys[k];
-			list_page(h, &f, 0, &last, &order_s);
-			f.text = sub_keys[k];
-			list_page(h, &f, 0, &last, &sub_s);
-		}
+	for (int round = 0; round < 5; round++) {
+		for (size_t k = 0; k < WX_ARRAY_LEN(orders); k++)
+			type_word(h, orders[k], &order_s);
+		for (size_t k = 0; k < WX_ARRAY_LEN(subs); k++)
+			type_word(h, subs[k], &sub_s);
+		for (size_t k = 0; k < WX_ARRAY_LEN(rare); k++)
+			type_word(h, rare[k], &rare_s);
 	}
 	last = 0;
 	for (int i = 0; i < 500; i++) {
@@ -179,6 +205,7 @@ static int bench_history(const char *file)
 	report("history_open", &open_s);
 	report("history_filter_order_keystroke", &order_s);
 	report("history_filter_sub_keystroke", &sub_s);
+	report("history_filter_rare_keystroke", &rare_s);
 	report("history_page", &page_s);
 	report("history_detail", &detail_s);
 	history_close(h);
