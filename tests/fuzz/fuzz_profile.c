@@ -65,6 +65,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	/* Every input is a new file: keep the parsed-profile cache out of it
+	 * (and out of the fuzzing user's home). */
+	setenv("WXREV_NO_CACHE", "1", 1);
 	snprintf(dir, sizeof(dir), "%s/wxrev-fuzz-profile.XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
