@@ -1219,8 +1219,7 @@ static void q_match_pieces(struct query *q, const char *column, const char *s)
  * up in pieces. */
 static int needs_like(const struct history_filter *f, const char *s)
 {
-	return s && *s &&
-	       (!by_trigram(f, s) || utf8_chars(s) > TRIGRAM_WINDOW);
+	return s && *s && (!by_trigram(f, s) || utf8_chars(s) > TRIGRAM_WINDOW);
 }
 
 static void q_filters(struct query *q, const struct history_filter *f)
