@@ -25,9 +25,7 @@ static struct {
 
 static bool sub_matches(const struct wx_sub *s, const char *f)
 {
-	return text_contains(s->name, f) || text_contains(s->sub_mchid, f) ||
-	       text_contains(s->partner->name, f) ||
-	       text_contains(s->partner->sp_mchid, f);
+	return profile_sub_matches(s, f);
 }
 
 static void push_row(const struct wx_partner *p, const struct wx_sub *s)
