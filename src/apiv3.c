@@ -1082,6 +1082,10 @@ static void classify_error(long status, const char *body, size_t body_len,
 	if (!have_code)
 		code = NULL;
 	ci = apiv3_code_lookup(code);
+	/* wxrev's own codes (an unverified or mismatched answer) describe what
+	 * wxrev found; a server that sends one does not get its meaning. */
+	if (ci && ci->outcome == WX_UNKNOWN)
+		ci = NULL;
 	res->outcome = error_outcome(status, ci);
 	res->retryable = res->outcome == WX_FAILED;
 	res->code =
