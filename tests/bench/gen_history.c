@@ -110,10 +110,16 @@ int main(int argc, char **argv)
 	history_close(h);
 	if (sqlite3_open(argv[1], &db) != SQLITE_OK)
 		goto out;
-	sqlite3_exec(db, "PRAGMA synchronous=OFF", NULL, NULL, NULL);
+	/* Generated data needs no journal: without one, and with a large
+	 * page cache, a million rows and their trigram index take about a
+	 * minute instead of four. The file goes back to WAL at the end. */
+	sqlite3_exec(db,
+		     "PRAGMA journal_mode=DELETE; PRAGMA journal_mode=OFF;"
+		     " PRAGMA synchronous=OFF; PRAGMA cache_size=-262144",
+		     NULL, NULL, NULL);
 	if (fill(db, atol(argv[2])) == 0)
 		rc = 0;
-	sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 out:
 	sqlite3_close(db);
 	return rc;
