@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "profile_cache.h"
+#include "rsa_pem.h"
 
 /* Large enough for 100 000 sub-merchants; a bigger file is a mistake. */
 #define PROFILE_MAX_BYTES ((size_t)64 << 20)
@@ -991,7 +992,9 @@ static EVP_PKEY *load_private_key(struct fctx *c, size_t val, const char *full)
 	pem = read_pem(c, val, path, full, &mode, &len);
 	if (!pem)
 		return NULL;
-	k = decode_rsa(pem, len, EVP_PKEY_KEYPAIR, NULL, &pc);
+	k = rsa_pem_private(pem, len);
+	if (!k)
+		k = decode_rsa(pem, len, EVP_PKEY_KEYPAIR, NULL, &pc);
 	if (!k) {
 		bio = BIO_new_mem_buf(pem, (int)len);
 		if (!bio)
@@ -1085,8 +1088,10 @@ static EVP_PKEY *load_public_key(struct fctx *c, size_t val, const char *full)
 	pem = read_pem(c, val, path, full, NULL, &len);
 	if (!pem)
 		return NULL;
-	k = decode_rsa(pem, len, EVP_PKEY_PUBLIC_KEY, "SubjectPublicKeyInfo",
-		       NULL);
+	k = rsa_pem_public(pem, len);
+	if (!k)
+		k = decode_rsa(pem, len, EVP_PKEY_PUBLIC_KEY,
+			       "SubjectPublicKeyInfo", NULL);
 	if (!k) {
 		bio = BIO_new_mem_buf(pem, (int)len);
 		if (!bio)
