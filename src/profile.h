@@ -82,8 +82,11 @@ int profile_locate(const char *arg, char *buf, size_t n, struct wx_err *err);
  * take about 12 MiB), 1 MiB per PEM file; YAML aliases are refused so that
  * nothing expands. An encrypted private key is opened with
  * $WXREV_KEY_PASSPHRASE, else with the profile_set_passphrase_cb() hook.
- * Loading 100 000 sub-merchants takes well under a second: they sit in one
- * array per partner, and duplicates are found by sorting. */
+ * Loading 100 000 sub-merchants from YAML takes a fraction of a second
+ * (one array per partner, duplicates found by sorting); a file that loaded
+ * cleanly is then kept in the parsed-profile cache (profile_cache.h) and
+ * read back in a few ms, with its keys read again from their PEM files.
+ * WXREV_NO_CACHE=1 turns the cache off. */
 int profile_load(const char *path, struct wx_profiles **out,
 		 struct wx_diags *diags);
 void profile_free(struct wx_profiles *p);
