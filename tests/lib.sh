@@ -16,7 +16,7 @@ T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wxrev-test.XXXXXX")
 chmod 700 "$T_TMP"
 export HOME="$T_TMP/home"
 mkdir -p "$HOME"
-export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state"
+export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_STATE_HOME="$HOME/.local/state" XDG_CACHE_HOME="$HOME/.cache"
 
 # WXREV_WRAP (e.g. "valgrind --error-exitcode=99 ...") runs every wxrev of
 # the suite under that command: WXREV_BIN then names a small wrapper script,

@@ -14,6 +14,13 @@ export WXREV_SRC="$PWD"
 export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=
 unset WXREV_PROFILES WXREV_HISTORY WXREV_OPERATOR WXREV_KEY_PASSPHRASE XDG_CONFIG_HOME XDG_DATA_HOME XDG_STATE_HOME
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+# Unit tests get a sandbox home too, so no cache or state lands in the real one
+# (the shell suites make their own per suite in tests/lib.sh).
+export HOME="$PWD/$BUILD/test-home"
+export XDG_CACHE_HOME="$HOME/.cache"
+rm -rf "$HOME"
+mkdir -p "$HOME"
+chmod 700 "$HOME"
 
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(unit integration ui)
