@@ -1441,15 +1441,28 @@ static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 	return len;
 }
 
-/* The code point to show for the sequence at p: invalid bytes are U+FFFD
- * and, when `flat`, control characters are spaces (one line per row). */
+/* C0 and C1 controls and DEL: written raw they drive the terminal. */
+static int is_control(uint32_t c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0);
+}
+
+/* `flat` for CSV: controls become U+FFFD except line breaks and tabs,
+ * which CSV keeps (quoted). */
+#define CLEAN_CSV 2
+
+/* The code point to show for the sequence at p: invalid bytes are U+FFFD,
+ * and control characters are spaces when `flat` is 1 (one line per row). */
 static uint32_t clean_cp(const unsigned char *p, size_t *len, int flat)
 {
 	uint32_t c;
 
 	*len = utf8_next(p, &c);
-	if (flat && (c < 0x20 || c == 0x7f))
+	if (is_control(c) && flat == 1)
 		c = ' ';
+	else if (is_control(c) && flat == CLEAN_CSV && c != '\n' &&
+		 c != '\r' && c != '\t')
+		c = 0xfffd;
 	return c;
 }
 
@@ -1483,7 +1496,8 @@ static int put_clean(struct wx_buf *b, const char *s, int max_cols, int flat)
 			break;
 		if (c == ' ' && *p != ' ')
 			wx_buf_puts(b, " ");
-		else if (c == 0xfffd && len == 1)
+		else if (c == 0xfffd &&
+			 strncmp((const char *)p, "\xef\xbf\xbd", 3) != 0)
 			wx_buf_puts(b, "\xef\xbf\xbd");
 		else
 			wx_buf_append(b, p, len);
@@ -1654,7 +1668,7 @@ static void csv_field(struct wx_buf *b, const char *s, int first)
 		return;
 	if (formula_like(s))
 		wx_buf_puts(&clean, "'");
-	put_clean(&clean, s, -1, 0);
+	put_clean(&clean, s, -1, CLEAN_CSV);
 	v = clean.data ? clean.data : "";
 	if (!strpbrk(v, ",\"\r\n")) {
 		wx_buf_puts(b, v);
@@ -1724,6 +1738,25 @@ static json_t *json_str(const char *s)
 	return j ? j : json_null();
 }
 
+/* jansson writes DEL and the C1 controls (U+0080-U+009F) raw; a terminal
+ * may obey C1 CSI, so they become \u escapes like the C0 controls. */
+static void put_json_safe(struct wx_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		unsigned char n = (unsigned char)s[1];
+
+		if (c == 0x7f) {
+			wx_buf_puts(b, "\\u007f");
+		} else if (c == 0xc2 && n >= 0x80 && n <= 0x9f) {
+			wx_buf_printf(b, "\\u%04x", n);
+			s++;
+		} else {
+			wx_buf_append(b, s, 1);
+		}
+	}
+}
+
 static void jsonl_row(struct wx_buf *b, const struct history_reversal *r)
 {
 	char created[40];
@@ -1758,7 +1791,7 @@ static void jsonl_row(struct wx_buf *b, const struct history_reversal *r)
 	json_decref(o);
 	if (!line)
 		wx_fatal("out of memory (JSON export)");
-	wx_buf_puts(b, line);
+	put_json_safe(b, line);
 	wx_buf_puts(b, "\n");
 	free(line);
 }
