@@ -536,6 +536,26 @@ static json_t *json_str_or_null(const char *s)
 	return j ? j : json_null();
 }
 
+/* jansson writes DEL and the C1 controls (U+0080-U+009F) raw; a terminal
+ * may obey C1 CSI, so they become \u escapes like the C0 controls. */
+static void put_json_line(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		unsigned char n = (unsigned char)s[1];
+
+		if (c == 0x7f) {
+			fputs("\\u007f", f);
+		} else if (c == 0xc2 && n >= 0x80 && n <= 0x9f) {
+			fprintf(f, "\\u%04x", n);
+			s++;
+		} else {
+			fputc(c, f);
+		}
+	}
+	fputc('\n', f);
+}
+
 static void print_json(const struct reversal_result *r)
 {
 	json_t *o = json_object();
@@ -559,7 +579,7 @@ static void print_json(const struct reversal_result *r)
 	json_object_set_new(o, "history_id", json_integer(r->history_id));
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (s)
-		printf("%s\n", s);
+		put_json_line(stdout, s);
 	free(s);
 	json_decref(o);
 	fflush(stdout);
