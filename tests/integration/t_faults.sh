@@ -498,6 +498,10 @@ WXREV_HISTORY="$T_TMP/net.db" wx history --order ESC-1
 clean_text "history table" "$WX_OUT$WX_ERR"
 WXREV_HISTORY="$T_TMP/net.db" wx history --order ESC-1 --format csv
 clean_text "history csv" "$(tr -d '\r' <<<"$WX_OUT$WX_ERR")"
+WXREV_HISTORY="$T_TMP/net.db" wx history --order ESC-1 --format jsonl
+clean_text "history jsonl" "$WX_OUT$WX_ERR"
+t_contains "jsonl keeps the message faithfully, escaped" "$(tr 'A-F' 'a-f' <<<"$WX_OUT")" '\u001b[2J'
+
 WXREV_HISTORY="$T_TMP/net.db" wx reverse --profiles "$prof" --sub "Coffee Shop" --yes --json ESC-2
 clean_text "reverse --json" "$WX_OUT$WX_ERR"
 hostile_stop
