@@ -185,7 +185,20 @@ def profiles():
     put("profile", "nul", BASE.replace("Coffee Shop", "Coffee\0Shop"))
 
 
+def keypem():
+    # Mode byte 1/2: edits to a key the harness makes (no key is committed).
+    put("keypem", "private-intact", b"\x01")
+    put("keypem", "public-intact", b"\x02")
+    put("keypem", "private-edited", b"\x01\x00\x40\x41\x01\x00\x42")
+    put("keypem", "public-edited", b"\x02\x00\x30\x00")
+    put("keypem", "tiny-private", b"\x00-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")
+    put("keypem", "tiny-pkcs1", b"\x00-----BEGIN RSA PRIVATE KEY-----\nMA==\n-----END RSA PRIVATE KEY-----\n")
+    put("keypem", "empty-public", b"\x00-----BEGIN PUBLIC KEY-----\n\n-----END PUBLIC KEY-----\n")
+    put("keypem", "unterminated", b"\x00-----BEGIN PUBLIC KEY-----\n")
+
+
 if __name__ == "__main__":
+    keypem()
     orders()
     verify()
     errbody()
