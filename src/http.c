@@ -229,10 +229,15 @@ void http_client_set_system_trust(struct http_client *c, const char *cainfo,
 
 void http_client_free(struct http_client *c)
 {
+	struct http_transfer *t, *next;
+
 	if (!c)
 		return;
-	while (c->all)
-		http_transfer_free(c->all);
+	/* Each next pointer is read before its transfer is freed. */
+	for (t = c->all; t; t = next) {
+		next = t->next;
+		http_transfer_free(t);
+	}
 	curl_multi_cleanup(c->multi);
 	free(c->sys_cainfo);
 	free(c->sys_capath);
