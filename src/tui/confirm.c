@@ -133,7 +133,7 @@ static void confirm_draw(struct tui *t, const struct tui_rect *unused,
 	if (C.known_total > C.nknown) {
 		snprintf(buf, sizeof(buf), _("and %d more"),
 			 C.known_total - C.nknown);
-		y += row(y, x, w, "", buf, A_NORMAL);
+		row(y, x, w, "", buf, A_NORMAL);
 	}
 	y = r.y + r.h - 2;
 	tui_put(y, x, _("[ Cancel ]"), 10, A_REVERSE | A_BOLD, false);
