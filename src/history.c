@@ -1261,7 +1261,7 @@ static void q_filters(struct query *q, const struct history_filter *f)
  * substring of three or more characters the trigram index drives the walk
  * in rowid order, so a page costs `limit` matches, not a table scan. */
 static void build_list(struct query *q, const struct history_filter *f,
-		       int64_t before_id, int limit)
+		       int64_t before_id, int64_t floor_id, int limit)
 {
 	int fts;
 
@@ -1282,6 +1282,10 @@ static void build_list(struct query *q, const struct history_filter *f,
 	} else {
 		q_int(q, before_id > 0 ? before_id : INT64_MAX);
 		wx_buf_puts(&q->sql, " FROM reversals r WHERE r.id < ?1");
+		if (floor_id > 0) {
+			q_int(q, floor_id);
+			wx_buf_printf(&q->sql, " AND r.id >= ?%d", q->n);
+		}
 	}
 	q_filters(q, f);
 	q_int(q, limit);
@@ -1346,11 +1350,11 @@ static struct history_reversal *read_rows(sqlite3_stmt *st, size_t limit,
 	return rows;
 }
 
-int history_list(struct history *h, const struct history_filter *f,
-		 int64_t before_id, int limit, struct history_reversal **rows,
-		 size_t *n, struct wx_err *err)
+static int list_window(struct history *h, const struct history_filter *f,
+		       int64_t before_id, int64_t floor_id, int limit,
+		       struct history_reversal **rows, size_t *n,
+		       struct wx_err *err)
 {
-	static const struct history_filter any = HISTORY_FILTER_ANY;
 	struct query q = {0};
 	sqlite3_stmt *st;
 	int rc;
@@ -1359,7 +1363,7 @@ int history_list(struct history *h, const struct history_filter *f,
 	*n = 0;
 	if (limit <= 0)
 		return 0;
-	build_list(&q, f ? f : &any, before_id, limit);
+	build_list(&q, f, before_id, floor_id, limit);
 	st = list_stmt(h, q.sql.data, &rc);
 	if (!st) {
 		query_free(&q);
@@ -1381,6 +1385,54 @@ int history_list(struct history *h, const struct history_filter *f,
 	*rows = NULL;
 	*n = 0;
 	return fail(h, rc, err);
+}
+
+int history_list(struct history *h, const struct history_filter *f,
+		 int64_t before_id, int limit, struct history_reversal **rows,
+		 size_t *n, struct wx_err *err)
+{
+	static const struct history_filter any = HISTORY_FILTER_ANY;
+
+	return list_window(h, f ? f : &any, before_id, 0, limit, rows, n, err);
+}
+
+/* Whether the filter is answered by reading rows one by one: a substring
+ * with no trigram index behind it and no sub-merchant index to narrow it. */
+static int scans_rows(const struct history_filter *f)
+{
+	if (f->sub && *f->sub)
+		return 0;
+	if (by_trigram(f, f->text) || by_trigram(f, f->order))
+		return 0;
+	return needs_like(f, f->text) || needs_like(f, f->order);
+}
+
+int history_list_step(struct history *h, const struct history_filter *f,
+		      int64_t before_id, int limit, int64_t budget,
+		      struct history_reversal **rows, size_t *n,
+		      int64_t *resume_id, struct wx_err *err)
+{
+	static const struct history_filter any = HISTORY_FILTER_ANY;
+	int64_t top = before_id, floor_id = 0;
+
+	*resume_id = 0;
+	if (!f)
+		f = &any;
+	if (budget > 0 && scans_rows(f)) {
+		if (top <= 0) {
+			if (history_count(h, &top, err) != 0)
+				return -1;
+			top++;
+		}
+		floor_id = top - budget;
+		if (floor_id <= 1)
+			floor_id = 0;
+	}
+	if (list_window(h, f, top, floor_id, limit, rows, n, err) != 0)
+		return -1;
+	if (floor_id > 0 && *n < (size_t)limit)
+		*resume_id = floor_id;
+	return 0;
 }
 
 /* ---- export ---- */

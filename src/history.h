@@ -115,6 +115,18 @@ int history_list(struct history *h, const struct history_filter *f,
 		 size_t *n, struct wx_err *err);
 void history_rows_free(struct history_reversal *rows, size_t n);
 
+/* history_list for interactive filters: a substring that no index serves
+ * (one or two characters) is looked for among at most `budget` ids below
+ * before_id, so a keystroke never waits for a table scan however rare the
+ * text. When the page is not full and older rows remain unsearched,
+ * *resume_id is where the next call continues (pass it as before_id);
+ * otherwise 0. Indexed filters behave exactly as history_list. */
+#define HISTORY_SCAN_BUDGET 40000 /* ids a step examines: ~15 ms */
+int history_list_step(struct history *h, const struct history_filter *f,
+		      int64_t before_id, int limit, int64_t budget,
+		      struct history_reversal **rows, size_t *n,
+		      int64_t *resume_id, struct wx_err *err);
+
 /* One reversal with all its attempts (oldest first). */
 int history_get(struct history *h, int64_t id, struct history_reversal *r,
 		struct history_attempt **atts, size_t *natts,

@@ -654,6 +654,56 @@ static void test_keyset_paging(void **state)
 	history_close(h);
 }
 
+/* A rare one-character filter is searched in windows of `budget` ids, each
+ * call resuming where the last stopped, and together they find exactly
+ * what one unbounded scan finds, in the same order. */
+static void test_step_bounds_each_scan(void **state)
+{
+	struct fx *fx = *state;
+	struct history *h = open_ok(fx->path);
+	struct history_filter f = HISTORY_FILTER_ANY;
+	struct history_reversal *rows;
+	struct wx_err err = {{0}};
+	int64_t ids[120], before = 0, resume = 0, found[8];
+	size_t n, total = 0;
+	int calls = 0;
+	char order[32];
+
+	for (int i = 0; i < 120; i++) {
+		/* Only rows 5 and 97 carry a 'Z'. */
+		snprintf(order, sizeof(order), "Q%04d%s", i,
+			 i == 5 || i == 97 ? "Z" : "");
+		ids[i] = begin(h, order, "Coffee Shop", "1900000109", NULL);
+	}
+	f.text = "Z";
+	do {
+		assert_int_equal(history_list_step(h, &f, before, 10, 16, &rows,
+						   &n, &resume, &err),
+				 0);
+		calls++;
+		for (size_t i = 0; i < n; i++) {
+			assert_true(total < 8);
+			found[total++] = rows[i].id;
+		}
+		history_rows_free(rows, n);
+		before = resume;
+	} while (resume != 0);
+	assert_int_equal(total, 2);
+	assert_int_equal(found[0], ids[97]);
+	assert_int_equal(found[1], ids[5]);
+	/* 120 rows in windows of 16: every call looked at no more than that. */
+	assert_int_equal(calls, 8);
+	/* An indexed filter is not windowed: one call, a full page. */
+	f.text = "Q00";
+	assert_int_equal(history_list_step(h, &f, 0, 10, 16, &rows, &n, &resume,
+					   &err),
+			 0);
+	assert_int_equal(n, 10);
+	assert_int_equal(resume, 0);
+	history_rows_free(rows, n);
+	history_close(h);
+}
+
 /* ---- failures ---- */
 
 static int read_all(int fd, char *buf, size_t n)
@@ -1181,6 +1231,7 @@ int main(void)
 	    T(test_recovery_of_dead_pending_rows),
 	    T(test_filters),
 	    T(test_keyset_paging),
+	    T(test_step_bounds_each_scan),
 	    T(test_readonly_file_refuses_begin),
 	    T(test_not_a_database),
 	    T(test_newer_schema),
