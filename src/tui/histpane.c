@@ -273,8 +273,10 @@ static int history_key(struct tui *t, enum tui_action a,
 		return TUI_REDRAW;
 	}
 	switch (a) {
-	case TUI_ACT_FILTER:
+	case TUI_ACT_FILTER: /* a new search, as in less and vi */
 		H.filtering = true;
+		field_clear(&H.filter);
+		tui_history_reload(t);
 		return TUI_REDRAW;
 	case TUI_ACT_ENTER:
 		if (H.filtering) {

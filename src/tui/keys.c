@@ -7,22 +7,9 @@
 #define K(ctx, key, label, act, help) {ctx, key, false, label, act, help}
 #define F(ctx, key, label, act, help) {ctx, key, true, label, act, help}
 
-/* First match wins, so text editing comes before list movement. */
+/* Listed in the order the help shows them. While a field is edited its
+ * keys are looked up first (tui_key_action). */
 static const struct tui_keydef keytab[] = {
-	F(TUI_CTX_TEXT, KEY_LEFT, "Left", TUI_ACT_LEFT, "move the cursor left"),
-	F(TUI_CTX_TEXT, KEY_RIGHT, "Right", TUI_ACT_RIGHT, "move the cursor right"),
-	F(TUI_CTX_TEXT, KEY_HOME, "Home", TUI_ACT_HOME, "start of the field"),
-	K(TUI_CTX_TEXT, CTRL('a'), "Ctrl-A", TUI_ACT_HOME, NULL),
-	F(TUI_CTX_TEXT, KEY_END, "End", TUI_ACT_END, "end of the field"),
-	K(TUI_CTX_TEXT, CTRL('e'), "Ctrl-E", TUI_ACT_END, NULL),
-	F(TUI_CTX_TEXT, KEY_BACKSPACE, "Backspace", TUI_ACT_BACKSPACE,
-	  "delete the character before the cursor"),
-	K(TUI_CTX_TEXT, 0x7f, "Backspace", TUI_ACT_BACKSPACE, NULL),
-	K(TUI_CTX_TEXT, CTRL('h'), "Ctrl-H", TUI_ACT_BACKSPACE, NULL),
-	F(TUI_CTX_TEXT, KEY_DC, "Delete", TUI_ACT_DELETE,
-	  "delete the character under the cursor"),
-	K(TUI_CTX_TEXT, CTRL('u'), "Ctrl-U", TUI_ACT_CLEAR, "clear the field"),
-
 	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE, KEY_F(1), "F1",
 	  TUI_ACT_HELP, "show this help"),
 	K(TUI_CTX_GLOBAL | TUI_CTX_DETAIL, '?', "?", TUI_ACT_HELP, NULL),
@@ -34,17 +21,6 @@ static const struct tui_keydef keytab[] = {
 	F(TUI_CTX_GLOBAL, KEY_F(10), "F10", TUI_ACT_QUIT, "quit"),
 	K(TUI_CTX_GLOBAL, 'q', "q", TUI_ACT_QUIT,
 	  "quit (asks first while a reversal is in flight)"),
-
-	F(TUI_CTX_LIST, KEY_UP, "Up", TUI_ACT_UP, "previous line"),
-	K(TUI_CTX_LIST, 'k', "k", TUI_ACT_UP, NULL),
-	F(TUI_CTX_LIST, KEY_DOWN, "Down", TUI_ACT_DOWN, "next line"),
-	K(TUI_CTX_LIST, 'j', "j", TUI_ACT_DOWN, NULL),
-	F(TUI_CTX_LIST, KEY_PPAGE, "PgUp", TUI_ACT_PAGE_UP, "previous page"),
-	F(TUI_CTX_LIST, KEY_NPAGE, "PgDn", TUI_ACT_PAGE_DOWN, "next page"),
-	F(TUI_CTX_LIST, KEY_HOME, "Home", TUI_ACT_TOP, "first line"),
-	K(TUI_CTX_LIST, 'g', "g", TUI_ACT_TOP, NULL),
-	F(TUI_CTX_LIST, KEY_END, "End", TUI_ACT_BOTTOM, "last line"),
-	K(TUI_CTX_LIST, 'G', "G", TUI_ACT_BOTTOM, NULL),
 
 	K(TUI_CTX_PROFILES | TUI_CTX_HISTORY, '/', "/", TUI_ACT_FILTER,
 	  "filter as you type (Esc clears)"),
@@ -66,6 +42,31 @@ static const struct tui_keydef keytab[] = {
 	  TUI_ACT_COPY, "copy the order number to the clipboard (OSC 52)"),
 	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, 'Y', "Y",
 	  TUI_ACT_COPY_SUMMARY, "copy a one-line result summary"),
+
+	F(TUI_CTX_LIST, KEY_UP, "Up", TUI_ACT_UP, "previous line"),
+	K(TUI_CTX_LIST, 'k', "k", TUI_ACT_UP, NULL),
+	F(TUI_CTX_LIST, KEY_DOWN, "Down", TUI_ACT_DOWN, "next line"),
+	K(TUI_CTX_LIST, 'j', "j", TUI_ACT_DOWN, NULL),
+	F(TUI_CTX_LIST, KEY_PPAGE, "PgUp", TUI_ACT_PAGE_UP, "previous page"),
+	F(TUI_CTX_LIST, KEY_NPAGE, "PgDn", TUI_ACT_PAGE_DOWN, "next page"),
+	F(TUI_CTX_LIST, KEY_HOME, "Home", TUI_ACT_TOP, "first line"),
+	K(TUI_CTX_LIST, 'g', "g", TUI_ACT_TOP, NULL),
+	F(TUI_CTX_LIST, KEY_END, "End", TUI_ACT_BOTTOM, "last line"),
+	K(TUI_CTX_LIST, 'G', "G", TUI_ACT_BOTTOM, NULL),
+
+	F(TUI_CTX_TEXT, KEY_LEFT, "Left", TUI_ACT_LEFT, "move the cursor left"),
+	F(TUI_CTX_TEXT, KEY_RIGHT, "Right", TUI_ACT_RIGHT, "move the cursor right"),
+	F(TUI_CTX_TEXT, KEY_HOME, "Home", TUI_ACT_HOME, "start of the field"),
+	K(TUI_CTX_TEXT, CTRL('a'), "Ctrl-A", TUI_ACT_HOME, NULL),
+	F(TUI_CTX_TEXT, KEY_END, "End", TUI_ACT_END, "end of the field"),
+	K(TUI_CTX_TEXT, CTRL('e'), "Ctrl-E", TUI_ACT_END, NULL),
+	F(TUI_CTX_TEXT, KEY_BACKSPACE, "Backspace", TUI_ACT_BACKSPACE,
+	  "delete the character before the cursor"),
+	K(TUI_CTX_TEXT, 0x7f, "Backspace", TUI_ACT_BACKSPACE, NULL),
+	K(TUI_CTX_TEXT, CTRL('h'), "Ctrl-H", TUI_ACT_BACKSPACE, NULL),
+	F(TUI_CTX_TEXT, KEY_DC, "Delete", TUI_ACT_DELETE,
+	  "delete the character under the cursor"),
+	K(TUI_CTX_TEXT, CTRL('u'), "Ctrl-U", TUI_ACT_CLEAR, "clear the field"),
 
 	K(TUI_CTX_DETAIL, 27, "Esc", TUI_ACT_CANCEL, "back to the main screen"),
 	K(TUI_CTX_DETAIL, 'q', "q", TUI_ACT_CANCEL, NULL),
@@ -100,21 +101,28 @@ static bool printable(wint_t key, bool fkey)
 	return !fkey && key >= 0x20 && key != 0x7f;
 }
 
-enum tui_action tui_key_action(unsigned mask, bool typing, wint_t key,
-			       bool fkey)
+static enum tui_action lookup(unsigned mask, wint_t key, bool fkey)
 {
-	if (typing)
-		mask |= TUI_CTX_TEXT;
 	for (size_t i = 0; i < WX_ARRAY_LEN(keytab); i++) {
 		const struct tui_keydef *k = &keytab[i];
 
-		if (!(k->ctx & mask) || k->key != key || k->fkey != fkey)
-			continue;
-		if (typing && printable(key, fkey))
-			return TUI_ACT_NONE;
-		return k->action;
+		if ((k->ctx & mask) && k->key == key && k->fkey == fkey)
+			return k->action;
 	}
 	return TUI_ACT_NONE;
+}
+
+enum tui_action tui_key_action(unsigned mask, bool typing, wint_t key,
+			       bool fkey)
+{
+	enum tui_action a;
+
+	if (!typing)
+		return lookup(mask & ~(unsigned)TUI_CTX_TEXT, key, fkey);
+	if (printable(key, fkey))
+		return TUI_ACT_NONE; /* text, whatever the table says */
+	a = lookup(TUI_CTX_TEXT, key, fkey);
+	return a != TUI_ACT_NONE ? a : lookup(mask, key, fkey);
 }
 
 const struct tui_keydef *tui_keys(size_t *n)
@@ -131,8 +139,8 @@ static const struct {
 	{TUI_CTX_LIST, "Lists"},
 	{TUI_CTX_PROFILES, "Profiles"},
 	{TUI_CTX_FORM, "Order form"},
-	{TUI_CTX_TEXT, "Text fields"},
 	{TUI_CTX_HISTORY, "History"},
+	{TUI_CTX_TEXT, "Text fields"},
 	{TUI_CTX_DETAIL, "Detail view"},
 	{TUI_CTX_CONFIRM, "Confirmation"},
 	{TUI_CTX_CLOSE, "Help and result"},

@@ -90,6 +90,8 @@ void tui_profiles_init(struct tui *t, const char *sp_mchid,
 		    strcmp(s->partner->sp_mchid, sp_mchid) == 0) {
 			first = s;
 			P.list.sel = i;
+			/* The remembered sub-merchant: ready for an order. */
+			t->focus = TUI_PANE_FORM;
 			break;
 		}
 	}
@@ -178,8 +180,10 @@ static int profiles_key(struct tui *t, enum tui_action a,
 	if (list_move(&P.list, a))
 		return TUI_REDRAW;
 	switch (a) {
-	case TUI_ACT_FILTER:
+	case TUI_ACT_FILTER: /* a new search, as in less and vi */
 		P.filtering = true;
+		field_clear(&P.filter);
+		rebuild(t);
 		return TUI_REDRAW;
 	case TUI_ACT_ENTER:
 		P.filtering = false;

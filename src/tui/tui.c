@@ -188,6 +188,15 @@ attr_t tui_outcome_attr(const struct tui *t, enum wx_outcome o)
 	return tui_attr(t, tui_outcome_color(o));
 }
 
+static const struct {
+	const char *seq; /* what the terminal sends */
+	int code;        /* the key it means */
+} extra_keys[] = {
+	{"\033[1~", KEY_HOME}, {"\033[4~", KEY_END}, {"\033[7~", KEY_HOME},
+	{"\033[8~", KEY_END},  {"\033[H", KEY_HOME}, {"\033[F", KEY_END},
+	{"\033OH", KEY_HOME},  {"\033OF", KEY_END},
+};
+
 static void start_curses(struct tui *t)
 {
 	initscr();
@@ -201,6 +210,10 @@ static void start_curses(struct tui *t)
 			  BUTTON5_PRESSED,
 		  NULL);
 	mouseinterval(0);
+	/* Home and End as tmux, screen and rxvt send them, whatever TERM
+	 * claims, so the field and list keys work in every terminal. */
+	for (size_t i = 0; i < WX_ARRAY_LEN(extra_keys); i++)
+		define_key(extra_keys[i].seq, extra_keys[i].code);
 	define_key("\033[200~", TUI_KEY_PASTE_BEGIN);
 	define_key("\033[201~", TUI_KEY_PASTE_END);
 	init_colors(t);
@@ -651,6 +664,7 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 		goto out;
 	}
 	first_sub(t);
+	tui_history_reload(t);
 	run_loop(t);
 	if (sig_term && t->nflights)
 		drain_flights(t);

@@ -203,3 +203,36 @@ ui_focus() {
 	done
 	ui_wait_for "> $1" 2
 }
+
+# ui_bars LINE: display columns (1-based) of every vertical border on LINE.
+ui_bars() {
+	python3 -c 'import sys,unicodedata
+col=0
+out=[]
+for c in sys.argv[1]:
+    w=2 if unicodedata.east_asian_width(c) in "WF" else 1
+    col+=w
+    if c=="\u2502": out.append(str(col))
+print(" ".join(out))' "$1"
+}
+
+# ui_start_ok [COLS ROWS] [VAR=VALUE...]: ui_start and wait for the screen.
+ui_start_ok() {
+	ui_start "$@" || return 1
+	ui_wait_for "Profiles" 10
+}
+
+# ui_reverse FILTER ORDER: chooses the sub-merchant, types the order and
+# opens the confirmation.
+ui_review() {
+	ui_choose_sub "$1" || return 1
+	ui_wait_for "> Order" 5 || return 1
+	ui_keys C-u
+	ui_type "$2"
+	ui_wait_for "Enter to review" 5 || return 1
+	ui_keys Enter
+	ui_wait_for "Reverse this order?" 5
+}
+
+# sim_requests: requests the simulator logged for any order.
+sim_requests() { grep -c . "$MAIN_LOG" 2>/dev/null || true; }
