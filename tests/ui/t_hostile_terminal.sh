@@ -120,9 +120,10 @@ if wait_state "$pid" T 5; then
 	jc_tmux send-keys -t "$JC" Enter
 	jc_wait "Profiles" 5
 	t_check "running again" test "$(proc_state "$pid")" != T
-	jc_tmux send-keys -t "$JC" q
-	end=$((SECONDS + 5))
+	jc_tmux send-keys -t "$JC" F10 # q would type into a focused field
+	end=$((SECONDS + 10 * T_SLOW))
 	while [ -e "/proc/$pid" ] && [ "$SECONDS" -le "$end" ]; do sleep 0.1; done
+	t_check "quit" test ! -e "/proc/$pid"
 	# Back at the prompt, the modes wxrev found are the modes it left.
 	jc_tmux send-keys -t "$JC" -l "stty -a | tr ' ' '\n' | grep -x -e icanon -e echo | tr '\n' +"
 	jc_tmux send-keys -t "$JC" Enter
