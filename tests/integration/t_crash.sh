@@ -26,11 +26,13 @@ wait_row() {
 
 t_begin "kill -9 while the simulator holds the reversal open"
 sim_paid CRASH-1
-sim_fault CRASH-1 '{"type":"delay","ms":4000,"count":1}'
+sim_fault CRASH-1 '{"type":"delay","ms":8000,"count":1}'
 "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json CRASH-1 >/dev/null 2>&1 </dev/null &
 pid=$!
 t_check "pending row committed" wait_row CRASH-1 pending
-sleep 0.5 # the request is on the wire and the simulator is sleeping on it
+# Give the request time to get onto the wire (longer under valgrind); the
+# simulator then sleeps on it. Its log, written when it answers, proves it.
+if [ "$T_SLOW" -gt 1 ]; then sleep 3; else sleep 0.5; fi
 { kill -9 "$pid" && wait "$pid"; } 2>/dev/null
 t_eq "still pending on disk before any restart" pending \
 	"$(sqlite3 -readonly "$DB" "SELECT outcome FROM reversals WHERE out_trade_no = 'CRASH-1'")"
@@ -49,7 +51,11 @@ t_ok
 t_begin "re-running the interrupted reversal is safe and settles it"
 # The simulator finished the first request after wxrev died: the order is
 # reversed already, and WeChat Pay answers a repeated reversal with 200.
-sleep 4
+for _ in $(seq 1 150); do
+	[ "$(sim_count CRASH-1)" -ge 1 ] && break
+	sleep 0.1
+done
+t_eq "the killed request had reached the simulator" 1 "$(sim_count CRASH-1)"
 t_eq "simulator reversed it" REVERSED "$(sim_state CRASH-1)"
 wx reverse --sub "Coffee Shop" --yes --json CRASH-1
 t_eq "exit status" 0 "$WX_RC"
