@@ -1794,7 +1794,7 @@ static json_t *json_str(const char *s)
  * may obey C1 CSI, so they become \u escapes like the C0 controls. */
 static void put_json_safe(struct wx_buf *b, const char *s)
 {
-	for (; *s; s++) {
+	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		unsigned char n = (unsigned char)s[1];
 
