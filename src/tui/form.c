@@ -120,16 +120,17 @@ static void form_draw(struct tui *t, const struct tui_rect *r, bool focused)
 	y++;
 	draw_label(y, x, _("Order number"));
 	draw_field(t, F_ORDER, y++, focused);
-	tui_put(y++, x + LABEL_W, F.check, w - LABEL_W,
-		F.ok ? tui_attr(t, TUI_C_GOOD)
-		     : (F.field[F_ORDER].len ? tui_attr(t, TUI_C_BAD)
-					     : tui_attr(t, TUI_C_DIM)),
-		false);
+	/* Two rows: the core's messages are full sentences. */
+	tui_put_wrapped(y, x + LABEL_W, F.check, w - LABEL_W, 2,
+			F.ok ? tui_attr(t, TUI_C_GOOD)
+			     : (F.field[F_ORDER].len ? tui_attr(t, TUI_C_BAD)
+						     : tui_attr(t, TUI_C_DIM)));
+	y += 2;
 	draw_label(y, x, _("Note"));
 	draw_field(t, F_NOTE, y++, focused);
 	tui_put(y++, x + LABEL_W, _("optional: ticket number or reason"),
 		w - LABEL_W, tui_attr(t, TUI_C_DIM), false);
-	draw_flights(t, y + 1, r->y + r->h - 2);
+	draw_flights(t, y, r->y + r->h - 2);
 }
 
 static int review(struct tui *t)
@@ -166,7 +167,7 @@ static int form_key(struct tui *t, enum tui_action a, const struct tui_key *k)
 		F.cur = (F.cur + 1) % F_COUNT;
 		return TUI_REDRAW;
 	case TUI_ACT_CLICK:
-		F.cur = k->mouse_y >= F.r.y + 6 ? F_NOTE : F_ORDER;
+		F.cur = k->mouse_y >= F.r.y + 7 ? F_NOTE : F_ORDER;
 		return TUI_REDRAW;
 	default:
 		break;

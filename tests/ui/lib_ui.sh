@@ -236,3 +236,11 @@ ui_review() {
 
 # sim_requests: requests the simulator logged for any order.
 sim_requests() { grep -c . "$MAIN_LOG" 2>/dev/null || true; }
+
+# ui_pid: the process id of the wxrev the pane runs (a child of the pane's
+# wrapper), for signals.
+ui_pid() {
+	local pane
+	pane=$(tmux_ display-message -p -t "$UI_SESSION" '#{pane_pid}')
+	ps -o pid= --ppid "$pane" | tr -d ' ' | head -n 1
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# While a reversal is in flight: the UI keeps drawing and scrolling, the
+# same order cannot be sent twice, and quitting asks first.
+. "$(dirname "$0")/lib_ui.sh"
+
+if ! ui_setup '[]'; then
+	echo "FAIL: setup: the simulator did not start"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# send ORDER: from the order form, through the confirmation.
+send() {
+	ui_focus Order
+	ui_keys C-u
+	ui_type "$1"
+	ui_wait_for "Enter to review" 5 || return 1
+	ui_keys Enter
+	ui_wait_for "Reverse this order?" 5 || return 1
+	ui_keys y
+}
+
+t_begin "the same order cannot be sent twice while it is in flight"
+sim_fault UI-SLOW-1 '{"type":"delay","ms":4000}'
+ui_start_ok
+send UI-SLOW-1
+ui_wait_for "sending UI-SLOW-1" 5
+ui_wait_for "pending" 5
+# The spinner moves: two captures a moment apart differ on that line.
+a=$(ui_line_with "sending UI-SLOW-1")
+sleep 0.5
+b=$(ui_line_with "sending UI-SLOW-1")
+[ "$a" != "$b" ] || t_fail "the spinner and elapsed time do not move: $a"
+ui_keys Enter
+ui_wait_for "already in flight" 3
+t_contains "no second confirmation" "$(ui_screen)" "Order UI-SLOW-1 for 1900000109 is already in flight"
+if ui_screen | grep -q "Reverse this order?"; then
+	t_fail "a confirmation opened for an order in flight"
+fi
+# The panes keep working meanwhile: filter the profiles.
+ui_focus Profiles
+ui_keys /
+ui_type Tea
+ui_wait_for "Profiles 0" 3
+ui_keys Escape
+ui_wait_for "Profiles 3" 3
+ui_wait_for "Result: UI-SLOW-1" 10
+t_contains "the slow order was reversed" "$(ui_screen)" "REVERSED"
+t_eq "requests the simulator received" 1 "$(sim_count UI-SLOW-1)"
+ui_keys Escape
+t_ok
+
+t_begin "re-running from the history goes through the confirmation"
+ui_focus History
+ui_keys g r
+ui_wait_for "Reverse this order?" 5
+t_contains "earlier outcome shown" "$(ui_screen)" "reversed $(date -u +%Y-%m-%d)"
+ui_keys Escape
+ui_wait_gone "Reverse this order?" 5
+t_eq "nothing more was sent" 1 "$(sim_count UI-SLOW-1)"
+t_ok
+
+t_begin "quitting while in flight asks first; n stays"
+sim_fault UI-SLOW-2 '{"type":"delay","ms":3000}'
+send UI-SLOW-2
+ui_wait_for "sending UI-SLOW-2" 5
+ui_focus History
+ui_keys q
+ui_wait_for "Quit while in flight?" 3
+ui_keys n
+ui_wait_gone "Quit while in flight?" 3
+ui_keys C-c
+ui_wait_for "Quit while in flight?" 3
+ui_keys Escape
+ui_wait_for "Result: UI-SLOW-2" 10
+ui_keys Escape
+t_contains "still running" "$(ui_screen)" "History 2"
+t_ok
+
+t_begin "quitting anyway leaves no pending record"
+sim_fault UI-SLOW-3 '{"type":"delay","ms":4000}'
+send UI-SLOW-3
+ui_wait_for "sending UI-SLOW-3" 5
+ui_keys F10
+ui_wait_for "Quit while in flight?" 3
+ui_keys y
+ui_wait_exit 10
+t_eq "exit status" 0 "$UI_RC"
+row=$(hist_row UI-SLOW-3)
+t_eq "history outcome" unknown "$(jfield "$row" outcome)"
+t_ok
+
+t_begin "SIGTERM while in flight lets the call finish and records it"
+sim_fault UI-SLOW-4 '{"type":"delay","ms":1000}'
+ui_start_ok
+send UI-SLOW-4
+ui_wait_for "sending UI-SLOW-4" 5
+kill -TERM "$(ui_pid)"
+ui_wait_exit 10
+row=$(hist_row UI-SLOW-4)
+t_eq "history outcome" reversed "$(jfield "$row" outcome)"
+t_eq "terminal modes restored" "$(cat "$UI_STATE/stty.before")" "$(cat "$UI_STATE/stty.after")"
+t_ok
+ui_stop
+t_done
