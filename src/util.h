@@ -24,8 +24,10 @@
 
 #if defined(__GNUC__)
 #define WX_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define WX_NORETURN __attribute__((noreturn))
 #else
 #define WX_PRINTF(f, a)
+#define WX_NORETURN
 #endif
 
 struct wx_err {
@@ -39,7 +41,7 @@ int wx_err_prefix(struct wx_err *err, const char *fmt, ...) WX_PRINTF(2, 3);
 
 /* Called before abort() on allocation failure; the TUI sets it to endwin. */
 void wx_set_fatal_hook(void (*hook)(void));
-void wx_fatal(const char *fmt, ...) WX_PRINTF(1, 2);
+void wx_fatal(const char *fmt, ...) WX_PRINTF(1, 2) WX_NORETURN;
 
 void *wx_xmalloc(size_t n);
 void *wx_xcalloc(size_t n, size_t size);
