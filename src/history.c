@@ -177,6 +177,7 @@ struct history {
 	sqlite3_stmt *st[ST_COUNT]; /* fixed statements, lazily */
 	struct list_stmt lists[LIST_CACHE_SIZE]; /* filter queries */
 	int list_next;				 /* next slot to recycle */
+	int last_rc;	/* SQLite code of the last failure */
 };
 
 /* ---- errors ---- */
@@ -276,6 +277,7 @@ static int fail_code(const char *path, sqlite3 *db, int rc, int busy_ms,
 
 static int fail(struct history *h, int rc, struct wx_err *err)
 {
+	h->last_rc = rc;
 	return fail_code(h->path, h->db, rc, h->busy_ms, err);
 }
 
@@ -616,6 +618,30 @@ static int recover(struct history *h, struct wx_err *err)
 	return n == WX_ARRAY_LEN(ids) ? recover(h, err) : 0;
 }
 
+/* Configures and migrates. Two processes opening a new file at once can
+ * meet SQLITE_BUSY where SQLite does not wait (switching to WAL, a lock
+ * upgrade it would deadlock on), so the whole step is retried until the
+ * busy timeout: the "locked for more than N s" message stays true. */
+static int set_up(struct history *h, struct wx_err *err)
+{
+	int64_t deadline = wx_monotonic_ms() + h->busy_ms;
+
+	for (;;) {
+		int busy;
+
+		h->last_rc = SQLITE_OK;
+		if (configure(h, err) == 0 && migrate(h, err) == 0)
+			return 0;
+		busy = (h->last_rc & 0xff) == SQLITE_BUSY ||
+		       (h->last_rc & 0xff) == SQLITE_LOCKED;
+		if (!busy || wx_monotonic_ms() >= deadline)
+			return -1;
+		if (sqlite3_get_autocommit(h->db) == 0)
+			exec_sql(h, "ROLLBACK", NULL);
+		sqlite3_sleep(10);
+	}
+}
+
 int history_open(const char *path, struct history **out, struct wx_err *err)
 {
 	struct history *h = wx_xcalloc(1, sizeof(*h));
@@ -639,7 +665,7 @@ int history_open(const char *path, struct history **out, struct wx_err *err)
 		fail(h, rc, err);
 		goto fail;
 	}
-	rc = configure(h, err) || migrate(h, err);
+	rc = set_up(h, err);
 	/* A recovery that cannot write now (locked, full) is retried at the
 	 * next start; reading the history must still work. */
 	if (rc == 0)

@@ -913,6 +913,35 @@ static void writer_child(const char *path, int fd)
 	_exit(0);
 }
 
+/* Four processes opening a history that does not exist yet, at once: all
+ * of them get in (creating the schema, switching to WAL) and write. Run a
+ * few rounds, since the race is in the first milliseconds. */
+static void test_fresh_file_opened_by_many_at_once(void **state)
+{
+	struct fx *fx = *state;
+	char path[sizeof(fx->path) + 16];
+	int status;
+
+	for (int round = 0; round < 5; round++) {
+		pid_t pids[4];
+
+		snprintf(path, sizeof(path), "%s/fresh%d.db", fx->dir, round);
+		for (int i = 0; i < 4; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0)
+				writer_child(path, 2);
+		}
+		for (int i = 0; i < 4; i++) {
+			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+			assert_true(WIFEXITED(status));
+			assert_int_equal(WEXITSTATUS(status), 0);
+		}
+		assert_int_equal(sql_int(path, "SELECT count(*) FROM reversals"),
+				 4 * 200);
+	}
+}
+
 static void test_two_processes_lose_nothing(void **state)
 {
 	struct fx *fx = *state;
@@ -1237,6 +1266,7 @@ int main(void)
 	    T(test_newer_schema),
 	    T(test_locked_longer_than_timeout),
 	    T(test_two_processes_lose_nothing),
+	    T(test_fresh_file_opened_by_many_at_once),
 	    T(test_full_disk_leaves_database_intact),
 	    T(test_csv_quoting),
 	    T(test_jsonl_parses),
