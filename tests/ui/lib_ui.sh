@@ -101,8 +101,19 @@ ui_start() {
 		echo 'unset NO_COLOR WXREV_KEY_PASSPHRASE'
 		for v in "$@"; do printf 'export %q\n' "$v"; done
 		echo "stty -g >'$UI_STATE/stty.before'"
+		# Job control, as in an interactive shell: wxrev gets its own
+		# process group, Ctrl-Z stops it and the wrapper can fg it.
+		echo 'set -m'
 		printf '%q\n' "$WXREV_BIN"
-		echo "echo \$? >'$UI_STATE/rc'"
+		echo 'rc=$?'
+		echo 'while [ "$rc" = 148 ]; do'
+		echo "	stty -a >'$UI_STATE/stty.suspended'"
+		echo '	echo WRAPPER-SUSPENDED'
+		echo "	while [ ! -e '$UI_STATE/resume' ]; do sleep 0.1; done"
+		echo "	rm -f '$UI_STATE/resume' '$UI_STATE/stty.suspended'"
+		echo '	fg >/dev/null; rc=$?'
+		echo 'done'
+		echo "echo \$rc >'$UI_STATE/rc'"
 		echo "stty -g >'$UI_STATE/stty.after'"
 		echo "stty -a >'$UI_STATE/stty.a'"
 		echo 'echo "wxrev exited with status $(cat rc 2>/dev/null)"'
@@ -244,3 +255,6 @@ ui_pid() {
 	pane=$(tmux_ display-message -p -t "$UI_SESSION" '#{pane_pid}')
 	ps -o pid= --ppid "$pane" | tr -d ' ' | head -n 1
 }
+
+# ui_resume: the wrapper brings a suspended wxrev back with fg.
+ui_resume() { : >"$UI_STATE/resume"; }
