@@ -17,6 +17,8 @@ static struct {
 	struct history_reversal *rows; /* loaded pages, newest first */
 	size_t cap;                    /* allocated rows */
 	bool more;                     /* older rows may exist */
+	int64_t resume;                /* a filter scan continues below this
+					  id (0: not searching) */
 	struct tui_list list;          /* selection and scrolling */
 	struct tui_field filter;       /* the `/` filter */
 	bool filtering;                /* the filter field has the keys */
@@ -47,15 +49,21 @@ static void load_page(struct tui *t)
 	int64_t before = H.list.n ? H.rows[H.list.n - 1].id : 0;
 	size_t n = 0;
 
+	if (H.resume)
+		before = H.resume;
 	field_get(&H.filter, text, sizeof(text));
 	f.text = text[0] ? text : NULL;
-	if (history_list(t->hist, &f, before, PAGE, &page, &n, &err) != 0) {
+	/* One bounded step: a rare short filter keeps scanning between
+	 * keystrokes (tui_history_continue) instead of freezing the screen. */
+	if (history_list_step(t->hist, &f, before, PAGE, HISTORY_SCAN_BUDGET,
+			      &page, &n, &H.resume, &err) != 0) {
 		snprintf(H.error, sizeof(H.error), "%s", err.msg);
 		H.more = false;
+		H.resume = 0;
 		return;
 	}
 	H.error[0] = '\0';
-	H.more = n == PAGE;
+	H.more = n == PAGE || H.resume != 0;
 	if (H.list.n + n > H.cap) {
 		H.cap = H.list.n + n;
 		H.rows = wx_xrealloc(H.rows, H.cap * sizeof(*H.rows));
@@ -66,12 +74,28 @@ static void load_page(struct tui *t)
 	list_set_count(&H.list, H.list.n + n);
 }
 
+bool tui_history_searching(void)
+{
+	/* Until the rows fill the pane; the rest loads as the operator
+	 * scrolls, like any other page. */
+	return H.resume != 0 && (int)H.list.n < H.list.height;
+}
+
+void tui_history_continue(struct tui *t)
+{
+	if (!tui_history_searching())
+		return;
+	load_page(t);
+	t->dirty = true;
+}
+
 void tui_history_reload(struct tui *t)
 {
 	int64_t keep = H.list.n ? H.rows[H.list.sel].id : 0;
 	size_t sel = 0;
 
 	free_rows();
+	H.resume = 0;
 	load_page(t);
 	for (size_t i = 0; keep && i < H.list.n; i++)
 		if (H.rows[i].id == keep)
@@ -174,8 +198,12 @@ static void history_draw(struct tui *t, const struct tui_rect *r,
 	int fy = r->y + r->h - 2;
 
 	H.r = *r;
-	snprintf(title, sizeof(title), H.more ? _("History %zu+") : _("History %zu"),
-		 H.list.n);
+	if (tui_history_searching())
+		snprintf(title, sizeof(title), _("History %zu, searching older"),
+			 H.list.n);
+	else
+		snprintf(title, sizeof(title),
+			 H.more ? _("History %zu+") : _("History %zu"), H.list.n);
 	tui_box(t, r, title, focused);
 	draw_header(t, r->y + 1);
 	list_draw(&H.list, r->y + 2, draw_row, t);
@@ -184,8 +212,9 @@ static void history_draw(struct tui *t, const struct tui_rect *r,
 			tui_attr(t, TUI_C_BAD), false);
 	else if (H.list.n == 0)
 		tui_put(r->y + 2, r->x + 2,
-			H.filter.len ? _("nothing matches the filter")
-				     : _("no reversal yet"),
+			tui_history_searching() ? _("searching...")
+			: H.filter.len		? _("nothing matches the filter")
+						: _("no reversal yet"),
 			r->w - 4, tui_attr(t, TUI_C_DIM), false);
 	if (!H.filtering && !H.filter.len)
 		return;
@@ -303,6 +332,7 @@ static int history_key(struct tui *t, enum tui_action a,
 		H.list.sel = 0;
 		H.list.top = 0;
 		free_rows();
+		H.resume = 0;
 		load_page(t);
 	}
 	return H.filtering ? TUI_REDRAW : TUI_NONE;

@@ -558,7 +558,8 @@ static void run_loop(struct tui *t)
 	tui_layout(t);
 	while (!t->quit) {
 		bool ready = false;
-		int wait = t->nflights ? TICK_MS : IDLE_MS;
+		bool searching = tui_history_searching();
+		int wait = searching ? 0 : t->nflights ? TICK_MS : IDLE_MS;
 
 		handle_signals(t);
 		if (t->quit)
@@ -576,6 +577,8 @@ static void run_loop(struct tui *t)
 		}
 		collect_results(t);
 		drain_keys(t, &paste, &pasting);
+		if (searching)
+			tui_history_continue(t);
 	}
 	wx_buf_free(&paste);
 }

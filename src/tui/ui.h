@@ -151,6 +151,10 @@ void tui_profiles_init(struct tui *t, const char *sp_mchid,
 void tui_form_set_order(struct tui *t, const char *order, const char *note);
 void tui_form_refresh(struct tui *t);
 void tui_history_reload(struct tui *t);
+/* A filter scan is still under way (the pane is not full yet). */
+bool tui_history_searching(void);
+/* Runs one more bounded step of that scan. */
+void tui_history_continue(struct tui *t);
 void tui_history_free(void);
 /* Re-runs a stored reversal through the confirmation. */
 void tui_history_rerun(struct tui *t, const struct history_reversal *r);
