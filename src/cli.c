@@ -120,59 +120,9 @@ static void print_version(void)
 	printf("wxrev %s\n", WXREV_VERSION);
 }
 
-/* Length of a valid UTF-8 sequence at s that is safe to show, else 0. */
-static size_t utf8_safe_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return (s[0] >= 0x20 && s[0] != 0x7f) ? 1 : 0;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0; /* overlong or out of range */
-	if ((cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-		return 0; /* surrogates and C1 controls (CSI is U+009B) */
-	if (cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069))
-		return 0; /* line separators and bidi overrides */
-	return n;
-}
-
 char *cli_sanitize(const char *s)
 {
-	struct wx_buf b = {0};
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	while (*p) {
-		size_t n = utf8_safe_len(p);
-
-		if (n == 0) {
-			wx_buf_printf(&b, "\\x%02x", *p);
-			p++;
-			continue;
-		}
-		wx_buf_append(&b, p, n);
-		p += n;
-	}
-	return wx_buf_take(&b);
+	return wx_text_escape(s, NULL);
 }
 
 /* Prints network text safely: never raw to the terminal. */

@@ -17,9 +17,8 @@
 /* Parses argv and runs the command; returns the process exit status. */
 int cli_main(int argc, char **argv);
 
-/* Copies text from the network into a form that cannot drive a terminal:
- * control characters, C1 controls and invalid UTF-8 bytes become \xNN.
- * Valid UTF-8 (Chinese included) is kept. Returns a malloc'd string. */
+/* Text from the network made safe for a terminal (wx_text_escape).
+ * Returns a malloc'd string. */
 char *cli_sanitize(const char *s);
 
 #endif

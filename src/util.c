@@ -231,6 +231,77 @@ int wx_mkdir_p(const char *path, unsigned mode, struct wx_err *err)
 	return rc;
 }
 
+/* Decodes one well-formed UTF-8 sequence at s (overlongs, surrogates and
+ * values past U+10FFFF are not); returns its length, or 0. */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+	size_t n;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Code points that can move the cursor, recolour, reorder or clear what a
+ * terminal shows. */
+static int control_cp(uint32_t c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
+	       c == 0x200e || c == 0x200f || c == 0x2028 || c == 0x2029 ||
+	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+char *wx_text_escape(const char *s, int (*unsafe)(uint32_t cp))
+{
+	struct wx_buf b = {0};
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	wx_buf_puts(&b, "");
+	while (*p) {
+		uint32_t c = 0;
+		size_t n = utf8_decode(p, &c);
+
+		if (n == 0) {
+			wx_buf_printf(&b, "\\x%02x", *p++);
+			continue;
+		}
+		if (control_cp(c) || (unsafe && unsafe(c))) {
+			if (c < 0x100)
+				wx_buf_printf(&b, "\\x%02x", (unsigned)c);
+			else
+				wx_buf_printf(&b, "\\u%04x", (unsigned)c);
+		} else {
+			wx_buf_append(&b, p, n);
+		}
+		p += n;
+	}
+	return wx_buf_take(&b);
+}
+
 int wx_strcaseeq(const char *a, const char *b)
 {
 	return strcasecmp(a, b) == 0;

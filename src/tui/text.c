@@ -9,51 +9,15 @@
 
 #include "util.h"
 
-/* Characters that must never reach the terminal as themselves. */
-static bool unsafe_cp(wchar_t c)
+/* What the terminal's locale cannot print is escaped too. */
+static int unprintable(uint32_t cp)
 {
-	if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
-		return true;
-	if ((c >= 0x200e && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
-	    (c >= 0x2066 && c <= 0x2069))
-		return true; /* bidi controls can reorder what is shown */
-	return wcwidth(c) < 0;
-}
-
-static void escape_cp(struct wx_buf *b, wchar_t c)
-{
-	if (c < 0x100)
-		wx_buf_printf(b, "\\x%02x", (unsigned)c);
-	else
-		wx_buf_printf(b, "\\u%04x", (unsigned)c);
+	return wcwidth((wchar_t)cp) < 0;
 }
 
 char *text_sanitize(const char *s)
 {
-	struct wx_buf b = {0};
-	mbstate_t st;
-	size_t len = s ? strlen(s) : 0;
-	size_t i = 0;
-
-	memset(&st, 0, sizeof(st));
-	wx_buf_puts(&b, "");
-	while (i < len) {
-		wchar_t c;
-		size_t k = mbrtowc(&c, s + i, len - i, &st);
-
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			wx_buf_printf(&b, "\\x%02x", (unsigned char)s[i]);
-			memset(&st, 0, sizeof(st));
-			i++;
-			continue;
-		}
-		if (unsafe_cp(c))
-			escape_cp(&b, c);
-		else
-			wx_buf_append(&b, s + i, k);
-		i += k;
-	}
-	return wx_buf_take(&b);
+	return wx_text_escape(s, unprintable);
 }
 
 int text_fit(const char *s, int cols, wchar_t *out, size_t n)

@@ -1,0 +1,96 @@
+/* util: the terminal-safe escaping every front end uses for network text,
+ * and the growable buffer under it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+
+static void expect_escape(const char *in, const char *want)
+{
+	char *got = wx_text_escape(in, NULL);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_controls_become_visible(void **state)
+{
+	(void)state;
+	/* OSC 52 clipboard write, clear screen, colour, CR/LF, BEL. */
+	expect_escape("\x1b]52;c;ZXZpbA==\a\x1b[2J\x1b[31mred\r\nx",
+		      "\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J\\x1b[31mred\\x0d\\x0ax");
+	expect_escape("del\x7f", "del\\x7f");
+	/* C1 CSI (U+009B) is as dangerous as ESC [ on many terminals. */
+	expect_escape("a\xc2\x9b" "1m", "a\\x9b1m");
+}
+
+static void test_reordering_and_invalid_bytes(void **state)
+{
+	(void)state;
+	/* A right-to-left override could make "abc" read as "cba". */
+	expect_escape("\xe2\x80\xae" "abc", "\\u202eabc");
+	expect_escape("x\xe2\x80\xa8y", "x\\u2028y");
+	/* Invalid UTF-8: a lone continuation, an overlong '/', a truncated
+	 * sequence, a surrogate; each byte shown, nothing swallowed. */
+	expect_escape("\x80", "\\x80");
+	expect_escape("\xc0\xaf", "\\xc0\\xaf");
+	expect_escape("\xe4\xb8", "\\xe4\\xb8");
+	expect_escape("\xed\xa0\x80", "\\xed\\xa0\\x80");
+}
+
+static void test_text_is_kept(void **state)
+{
+	(void)state;
+	expect_escape("订单不存在 ORDER_NOT_EXIST", "订单不存在 ORDER_NOT_EXIST");
+	expect_escape("", "");
+	expect_escape(NULL, "");
+}
+
+static int no_digits(uint32_t cp)
+{
+	return cp >= '0' && cp <= '9';
+}
+
+static void test_caller_can_escape_more(void **state)
+{
+	char *got = wx_text_escape("a1\xe4\xb8\xad", no_digits);
+
+	(void)state;
+	assert_string_equal(got, "a\\x31中");
+	free(got);
+}
+
+static void test_buf_grows_and_hands_over(void **state)
+{
+	struct wx_buf b = {0};
+	char *s;
+
+	(void)state;
+	for (int i = 0; i < 1000; i++)
+		wx_buf_printf(&b, "%03d", i);
+	assert_int_equal(b.len, 3000);
+	assert_memory_equal(b.data + 2997, "999", 4);
+	s = wx_buf_take(&b);
+	assert_null(b.data);
+	assert_int_equal(strlen(s), 3000);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_controls_become_visible),
+	    cmocka_unit_test(test_reordering_and_invalid_bytes),
+	    cmocka_unit_test(test_text_is_kept),
+	    cmocka_unit_test(test_caller_can_escape_more),
+	    cmocka_unit_test(test_buf_grows_and_hands_over),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
