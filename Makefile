@@ -61,7 +61,7 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 VALGRIND := valgrind --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --quiet
 
-.PHONY: all build deps demo test test-run check-asan lint fmt bench \
+.PHONY: all build deps demo test test-run check-asan lint fmt bench docs \
 	screenshots install clean demo-keys fuzz fuzz-build check-valgrind \
 	helpers
 
@@ -163,6 +163,11 @@ bench: deps-quiet
 screenshots: deps-quiet
 	@$(MAKE) --no-print-directory build
 	@BUILD=$(BUILD) tests/ui/screenshots.sh
+
+# Rewrites the key tables of README.md and docs/wxrev.1 from the dispatcher's.
+docs:
+	@$(MAKE) --no-print-directory $(BUILD)/tests/test_docs
+	@WXREV_UPDATE_DOCS=1 $(BUILD)/tests/test_docs >/dev/null
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -183,3 +183,19 @@ void tui_keys_markdown(FILE *out)
 			_(k->help));
 	}
 }
+
+void tui_keys_troff(FILE *out)
+{
+	char where[256];
+
+	for (size_t i = 0; i < WX_ARRAY_LEN(keytab); i++) {
+		const struct tui_keydef *k = &keytab[i];
+
+		if (!k->help)
+			continue;
+		ctx_list(k->ctx, where, sizeof(where));
+		/* A leading '.' or '\'' would be a troff request. */
+		fprintf(out, ".TP\n.B \\&%s\n\\&%s \\(em \\fI%s\\fP\n",
+			k->label, _(k->help), where);
+	}
+}

@@ -84,5 +84,7 @@ const char *tui_ctx_name(unsigned ctx);
 
 /* Prints the key table as a Markdown table (for the README). */
 void tui_keys_markdown(FILE *out);
+/* The same table as man page paragraphs (docs/wxrev.1, KEYS). */
+void tui_keys_troff(FILE *out);
 
 #endif
