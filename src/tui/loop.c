@@ -131,6 +131,18 @@ static void draw_too_small(struct tui *t)
 			t->cols, A_NORMAL, false);
 }
 
+/* "~/..." for paths under $HOME: shorter, and the same on every desk. */
+static void home_path(const char *path, char *buf, size_t n)
+{
+	const char *home = getenv("HOME");
+	size_t len = home ? strlen(home) : 0;
+
+	if (len > 1 && strncmp(path, home, len) == 0 && path[len] == '/')
+		snprintf(buf, n, "~%s", path + len);
+	else
+		snprintf(buf, n, "%s", path);
+}
+
 static void draw_status(struct tui *t)
 {
 	int y = t->rows - 1, x = 0;
@@ -163,8 +175,8 @@ static void draw_status(struct tui *t)
 		x += tui_put(y, x, _(" no sub-merchant chosen "), t->cols, st,
 			     false);
 	}
-	snprintf(buf, sizeof(buf), "| %s %s ", _("history:"),
-		 t->hist ? history_path(t->hist) : "-");
+	home_path(t->hist ? history_path(t->hist) : "-", host, sizeof(host));
+	snprintf(buf, sizeof(buf), "| %s %s ", _("history:"), host);
 	x += tui_put(y, x, buf, t->cols - x, st, false);
 	if (x < t->cols - 8)
 		tui_put(y, t->cols - 8, " ?:help ", 8, st, false);

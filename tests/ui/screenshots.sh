@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Regenerates screenshots/{main,confirm,result,detail}.png from the same
+# tmux flows the UI tests drive: capture-pane -e, aha to HTML, headless
+# Chromium with a CJK font to PNG. Used by `make screenshots`; not a test.
+# Installs aha, chromium and fonts-noto-cjk with apt-get when missing.
+set -uo pipefail
+. "$(dirname "$0")/lib_ui.sh"
+
+OUT="$T_ROOT/screenshots"
+COLS=100 ROWS=30
+
+need_pkgs() {
+	local missing=()
+	command -v aha >/dev/null || missing+=(aha)
+	command -v chromium >/dev/null || missing+=(chromium)
+	fc-list 2>/dev/null | grep -qi "CJK" || missing+=(fonts-noto-cjk)
+	[ ${#missing[@]} -eq 0 ] && return 0
+	local sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	echo "screenshots: installing ${missing[*]}" >&2
+	$sudo apt-get install -y --no-install-recommends "${missing[@]}" >&2
+}
+
+# shot NAME: the pane as a PNG in $OUT/NAME.png.
+shot() {
+	local name=$1
+	local html="$T_TMP/$name.html" profile="$T_TMP/chromium-$name"
+	ui_screen_e | aha --black --title "wxrev" >"$html.raw"
+	# A monospace CJK font keeps wide characters at two cells.
+	sed 's|</head>|<style>body{margin:8px;font-family:"Noto Sans Mono CJK SC","Noto Sans Mono",monospace;font-size:15px;line-height:1.15;}pre{margin:0}</style></head>|' \
+		"$html.raw" >"$html"
+	mkdir -p "$profile"
+	chromium --headless --no-sandbox --disable-gpu \
+		--disable-background-networking --disable-component-update \
+		--disable-sync --no-first-run --user-data-dir="$profile" \
+		--hide-scrollbars --window-size=940,620 \
+		--screenshot="$OUT/$name.png" "file://$html" >/dev/null 2>&1
+	[ -s "$OUT/$name.png" ] && echo "screenshots: $OUT/$name.png"
+}
+
+need_pkgs || { echo "screenshots: cannot install the tools" >&2; exit 1; }
+mkdir -p "$OUT"
+ORDERS='[
+ {"sub_mchid":"1900000110","out_trade_no":"4200001234202611260","state":"PAID"},
+ {"sub_mchid":"1900000109","out_trade_no":"4200009876202611261","state":"PAID"}
+]'
+ui_setup "$ORDERS" || { echo "screenshots: the simulator did not start" >&2; exit 1; }
+export WXREV_OPERATOR=alice
+export WXREV_HISTORY="$HOME/.local/share/wxrev/history.db"
+
+ui_start_ok "$COLS" "$ROWS" || exit 1
+# A little history first, so the main screen has rows to show.
+ui_choose_sub Coffee
+ui_wait_for "> Order" 5
+ui_type 4200009876202611261
+ui_keys Enter
+ui_wait_for "Reverse this order?" 5
+ui_keys y
+ui_wait_for "Result:" 10
+ui_keys Escape
+ui_keys C-u
+ui_type UI-MISSING-7
+ui_keys Enter
+ui_wait_for "Reverse this order?" 5
+ui_keys y
+ui_wait_for "Result:" 10
+ui_keys Escape
+ui_choose_sub 烤鸭
+ui_wait_for "> Order" 5
+ui_keys C-u
+ui_type 4200001234202611260
+ui_wait_for "Enter to review" 5
+shot main
+ui_keys Enter
+ui_wait_for "Reverse this order?" 5
+shot confirm
+ui_keys y
+ui_wait_for "Result: 4200001234202611260" 10
+ui_keys C-u
+ui_keys Escape
+ui_focus Order
+ui_keys C-u
+ui_type UI-MISSING-7
+ui_keys Enter
+ui_wait_for "Reverse this order?" 5
+ui_keys y
+ui_wait_for "订单不存在" 10
+shot result
+ui_keys Escape
+ui_focus History
+ui_keys g Enter
+ui_wait_for "Detail:" 5
+shot detail
+ui_keys Escape F10
+ui_stop
