@@ -1,7 +1,7 @@
 /* apiv3: pure functions for WeChat Pay APIv3's reverse call (撤销订单).
  *
  * No I/O and no global state (the nonce reads the OpenSSL CSPRNG), so every
- * rule here is unit-tested against ../shared/vectors.
+ * rule here is unit-tested against WeChat Pay SDK vectors (tests/unit).
  * Owns nothing past a call: returned strings are malloc'd and the caller
  * frees them. Keys are borrowed from the profile.
  * Fails: with a wx_err sentence; verification failures also carry a verdict
@@ -148,7 +148,7 @@ struct apiv3_result {
 	char *detail;            /* "field: issue" from detail, if any */
 };
 
-/* Classifies an answer per DESIGN.md. `verdict` is the verification result;
+/* Classifies an answer (README, "Outcomes"). `verdict` is the verification result;
  * expected_* are what was sent. A 2xx that is not verified or does not name
  * the sent order and sub-merchant is WX_UNKNOWN. Errors (4xx/5xx) take their
  * class from the code table, else 429 and 5xx are failed and other 4xx

@@ -1,4 +1,4 @@
-/* cli: the command-line front end (DESIGN.md "Command line").
+/* cli: the command-line front end: see `wxrev --help`.
  * Parsing is getopt_long: common options first, then the command and its
  * own options (which accept the common ones too). */
 #define _GNU_SOURCE

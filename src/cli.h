@@ -1,5 +1,5 @@
-/* cli: `wxrev reverse`, `wxrev history`, `wxrev profiles` (DESIGN.md
- * "Command line"), and the dispatch to the terminal UI when no command is
+/* cli: `wxrev reverse`, `wxrev history`, `wxrev profiles` (see
+ * `wxrev --help`), and the dispatch to the terminal UI when no command is
  * given. The same core as the UI, without curses, for scripts and tests.
  * Exit status: 0 all reversed (or the command succeeded); 1 some rejected or
  * failed, none unknown; 2 usage or profile error, nothing sent; 3 some

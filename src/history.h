@@ -3,7 +3,7 @@
  * Durability: WAL, synchronous=FULL, busy timeout; every write below is its
  * own committed transaction, so a reversal's `pending` row exists on disk
  * before the caller sends a byte. Schema versioned with user_version.
- * Files: folder 0700, database 0600 (DESIGN.md "History").
+ * Files: folder 0700, database 0600.
  * Recovery: history_open() turns `pending` rows whose process (pid + start
  * time) is gone into `unknown`; rows of a live wxrev are left alone.
  * Owns: the sqlite3 handle. Rows returned to the caller are owned by the

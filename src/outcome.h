@@ -1,4 +1,4 @@
-/* outcome: the five states a reversal can be in (DESIGN.md "Outcomes").
+/* outcome: the five states a reversal can be in.
  * Shared by apiv3 (classification), history (storage) and the front ends. */
 #ifndef WXREV_OUTCOME_H
 #define WXREV_OUTCOME_H

@@ -6,7 +6,7 @@
  * Fails: with one `file:line:column: message` per problem, each naming the
  * key and the fix. profile_load() collects every problem (not only the first)
  * into `diags` and returns -1 if there was any.
- * Schema: DESIGN.md "Profiles". Paths in a file are relative to that file. */
+ * Schema: profiles/example.yaml. Paths in a file are relative to that file. */
 #ifndef WXREV_PROFILE_H
 #define WXREV_PROFILE_H
 

@@ -8,7 +8,7 @@
  * sent and refuses the same order for the same sub-merchant while it is in
  * flight. Every attempt is recorded (signature redacted) as it completes,
  * and the final outcome is committed before the result is handed out.
- * Retries (DESIGN.md): failed-class answers and transport errors are retried
+ * Retries: failed-class answers and transport errors are retried
  * with the same parameters at most twice, with back-off, honouring
  * Retry-After, moving to backup_url when the main host cannot be reached. */
 #ifndef WXREV_REVERSAL_H

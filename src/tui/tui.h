@@ -1,4 +1,4 @@
-/* tui: the ncurses terminal UI (DESIGN.md "The terminal UI").
+/* tui: the ncurses terminal UI.
  * One loop: reversal_engine_poll() with standard input as the extra
  * descriptor, bounded timeout, then drain keys. The terminal is restored on
  * every exit path, signals included. */

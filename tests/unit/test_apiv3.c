@@ -1129,7 +1129,7 @@ static void test_deep_nesting_does_not_crash(void **state)
 }
 
 /* Every documented code, with the status WeChat Pay sends it with and the
- * class DESIGN.md gives it. */
+ * class the outcome table gives it. */
 static const struct {
 	const char *code;
 	long status;

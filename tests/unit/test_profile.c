@@ -1,4 +1,4 @@
-/* Profile loader tests: every rule of DESIGN.md "Profiles" gives the exact
+/* Profile loader tests: every profile rule gives the exact
  * file:line:column and message a desk operator sees.
  *
  * Keys come from the shared vectors (copied with mode 0600 into a private
