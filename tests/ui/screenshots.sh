@@ -26,14 +26,16 @@ shot() {
 	local name=$1
 	local html="$T_TMP/$name.html" profile="$T_TMP/chromium-$name"
 	ui_screen_e | aha --black --title "wxrev" >"$html.raw"
-	# A monospace CJK font keeps wide characters at two cells.
-	sed 's|</head>|<style>body{margin:8px;font-family:"Noto Sans Mono CJK SC","Noto Sans Mono",monospace;font-size:15px;line-height:1.15;}pre{margin:0}</style></head>|' \
+	# Each wide character sits in a box exactly two cells wide, so the
+	# browser's CJK glyph widths cannot push the borders out of line.
+	perl -CSD -pe 's/([\x{1100}-\x{115F}\x{2E80}-\x{A4CF}\x{AC00}-\x{D7A3}\x{F900}-\x{FAFF}\x{FE30}-\x{FE4F}\x{FF00}-\x{FF60}\x{FFE0}-\x{FFE6}])/<span class="w">$1<\/span>/g;
+		s|</head>|<style>body{margin:8px;font-family:"Noto Sans Mono CJK SC","Noto Sans Mono",monospace;font-size:15px;line-height:1.15;}pre{margin:0}.w{display:inline-block;width:2ch;text-align:center}</style></head>|' \
 		"$html.raw" >"$html"
 	mkdir -p "$profile"
 	chromium --headless --no-sandbox --disable-gpu \
 		--disable-background-networking --disable-component-update \
 		--disable-sync --no-first-run --user-data-dir="$profile" \
-		--hide-scrollbars --window-size=940,620 \
+		--hide-scrollbars --window-size=940,540 \
 		--screenshot="$OUT/$name.png" "file://$html" >/dev/null 2>&1
 	[ -s "$OUT/$name.png" ] && echo "screenshots: $OUT/$name.png"
 }
