@@ -64,6 +64,10 @@ static void load_page(struct tui *t)
 	}
 	H.error[0] = '\0';
 	H.more = n == PAGE || H.resume != 0;
+	if (n == 0) {
+		free(page);
+		return;
+	}
 	if (H.list.n + n > H.cap) {
 		H.cap = H.list.n + n;
 		H.rows = wx_xrealloc(H.rows, H.cap * sizeof(*H.rows));
