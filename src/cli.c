@@ -486,24 +486,15 @@ static json_t *json_str_or_null(const char *s)
 	return j ? j : json_null();
 }
 
-/* jansson writes DEL and the C1 controls (U+0080-U+009F) raw; a terminal
- * may obey C1 CSI, so they become \u escapes like the C0 controls. */
+/* One JSON object a line, with DEL and C1 controls escaped. */
 static void put_json_line(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		unsigned char n = (unsigned char)s[1];
+	struct wx_buf b = {0};
 
-		if (c == 0x7f) {
-			fputs("\\u007f", f);
-		} else if (c == 0xc2 && n >= 0x80 && n <= 0x9f) {
-			fprintf(f, "\\u%04x", n);
-			s++;
-		} else {
-			fputc(c, f);
-		}
-	}
-	fputc('\n', f);
+	wx_buf_put_json_safe(&b, s);
+	wx_buf_puts(&b, "\n");
+	fputs(b.data, f);
+	wx_buf_free(&b);
 }
 
 static void print_json(const struct reversal_result *r)

@@ -1816,25 +1816,6 @@ static json_t *json_str(const char *s)
 	return j ? j : json_null();
 }
 
-/* jansson writes DEL and the C1 controls (U+0080-U+009F) raw; a terminal
- * may obey C1 CSI, so they become \u escapes like the C0 controls. */
-static void put_json_safe(struct wx_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		unsigned char n = (unsigned char)s[1];
-
-		if (c == 0x7f) {
-			wx_buf_puts(b, "\\u007f");
-		} else if (c == 0xc2 && n >= 0x80 && n <= 0x9f) {
-			wx_buf_printf(b, "\\u%04x", n);
-			s++;
-		} else {
-			wx_buf_append(b, s, 1);
-		}
-	}
-}
-
 static void jsonl_row(struct wx_buf *b, const struct history_reversal *r)
 {
 	char created[40];
@@ -1869,7 +1850,7 @@ static void jsonl_row(struct wx_buf *b, const struct history_reversal *r)
 	json_decref(o);
 	if (!line)
 		wx_fatal("out of memory (JSON export)");
-	put_json_safe(b, line);
+	wx_buf_put_json_safe(b, line);
 	wx_buf_puts(b, "\n");
 	free(line);
 }

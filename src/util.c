@@ -302,6 +302,23 @@ char *wx_text_escape(const char *s, int (*unsafe)(uint32_t cp))
 	return wx_buf_take(&b);
 }
 
+void wx_buf_put_json_safe(struct wx_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		unsigned char n = (unsigned char)s[1];
+
+		if (c == 0x7f) {
+			wx_buf_puts(b, "\\u007f");
+		} else if (c == 0xc2 && n >= 0x80 && n <= 0x9f) {
+			wx_buf_printf(b, "\\u%04x", n);
+			s++;
+		} else {
+			wx_buf_append(b, s, 1);
+		}
+	}
+}
+
 int wx_strcaseeq(const char *a, const char *b)
 {
 	return strcasecmp(a, b) == 0;

@@ -80,6 +80,10 @@ int wx_mkdir_p(const char *path, unsigned mode, struct wx_err *err);
  * points to escape, e.g. ones the terminal cannot print. malloc'd. */
 char *wx_text_escape(const char *s, int (*unsafe)(uint32_t cp));
 
+/* Appends JSON text with DEL and the C1 controls (U+0080-U+009F) written
+ * as \u escapes: jansson leaves them raw, and a terminal may obey C1 CSI. */
+void wx_buf_put_json_safe(struct wx_buf *b, const char *json);
+
 /* Case-insensitive ASCII comparison. */
 int wx_strcaseeq(const char *a, const char *b);
 

@@ -66,6 +66,17 @@ static void test_caller_can_escape_more(void **state)
 	free(got);
 }
 
+static void test_json_keeps_c1_out(void **state)
+{
+	struct wx_buf b = {0};
+
+	(void)state;
+	/* What jansson leaves raw: DEL and U+009B (C1 CSI). */
+	wx_buf_put_json_safe(&b, "{\"m\":\"a\x7f\xc2\x9b" "1m\xc2\xa9\"}");
+	assert_string_equal(b.data, "{\"m\":\"a\\u007f\\u009b1m\xc2\xa9\"}");
+	wx_buf_free(&b);
+}
+
 static void test_buf_grows_and_hands_over(void **state)
 {
 	struct wx_buf b = {0};
@@ -89,6 +100,7 @@ int main(void)
 	    cmocka_unit_test(test_reordering_and_invalid_bytes),
 	    cmocka_unit_test(test_text_is_kept),
 	    cmocka_unit_test(test_caller_can_escape_more),
+	    cmocka_unit_test(test_json_keeps_c1_out),
 	    cmocka_unit_test(test_buf_grows_and_hands_over),
 	};
 
