@@ -548,10 +548,11 @@ static int migrate(struct history *h, struct wx_err *err)
 
 	if (rc != SQLITE_OK)
 		return fail(h, rc, err);
-	if (check_identity(h, v, err) != 0)
-		return -1;
-	if (v == (int64_t)WX_ARRAY_LEN(migrations))
-		return 0;
+	/* A current or newer schema is settled; anything older is judged
+	 * again under the write lock, since another process may be creating
+	 * the schema right now (its tables appear before our next read). */
+	if (v >= (int64_t)WX_ARRAY_LEN(migrations))
+		return check_identity(h, v, err);
 	if (tx_begin(h, err) != 0)
 		return -1;
 	if (migrate_locked(h, err) != 0) {
