@@ -1,7 +1,7 @@
 /* Profile loader tests: every profile rule gives the exact
  * file:line:column and message a desk operator sees.
  *
- * Keys come from the shared vectors (copied with mode 0600 into a private
+ * Keys come from the test vectors in tests/vectors (copied with mode 0600 into a private
  * temporary folder); EC, 1024-bit and encrypted keys are made here. In the
  * expected messages '@' stands for that folder. */
 #define _POSIX_C_SOURCE 200809L

@@ -35,9 +35,9 @@ const char *vectors_dir(void)
 	if (env && *env)
 		snprintf(dir, sizeof(dir), "%s", env);
 	else if (src && *src)
-		snprintf(dir, sizeof(dir), "%s/../shared/vectors", src);
+		snprintf(dir, sizeof(dir), "%s/tests/vectors", src);
 	else
-		snprintf(dir, sizeof(dir), "../shared/vectors");
+		snprintf(dir, sizeof(dir), "tests/vectors");
 	if (!is_dir(dir)) {
 		fprintf(
 		    stderr,

@@ -1,8 +1,8 @@
 /* vectors: loads the signing/verification vectors computed by WeChat Pay's
  * own SDKs (apiv3.json, PEM keys and certificates) for the unit tests.
  *
- * The folder is $WXREV_VECTORS when set, else ../shared/vectors relative to
- * the repository root (tests run from the root; $WXREV_SRC, set by
+ * The folder is $WXREV_VECTORS when set, else tests/vectors in the
+ * repository (tests run from the root; $WXREV_SRC, set by
  * tests/run.sh, names the root explicitly). Every loader returns NULL after
  * printing why on stderr, so a test fails with a reason instead of
  * skipping. Returned objects belong to the caller. */
