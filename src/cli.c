@@ -24,6 +24,7 @@
 
 #include "apiv3.h"
 #include "history.h"
+#include "history_export.h"
 #include "http.h"
 #include "outcome.h"
 #include "profile.h"

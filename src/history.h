@@ -146,18 +146,4 @@ int history_latest_for_order(struct history *h, const char *sub_mchid,
  * nothing is deleted), without counting a million rows. */
 int history_count(struct history *h, int64_t *n, struct wx_err *err);
 
-/* HISTORY_TABLE: aligned columns for a terminal, local times.
- * HISTORY_JSONL: one object per reversal with every column; times as
- *   ISO 8601 UTC with milliseconds plus the raw *_ms values.
- * HISTORY_CSV: RFC 4180 (header row, CRLF, quoted when needed), UTF-8 with
- *   a byte-order mark so spreadsheets read Chinese; a cell a spreadsheet
- *   would run as a formula (leading = + - @) gets a leading apostrophe.
- * Invalid UTF-8 in stored text is written as U+FFFD. */
-enum history_format { HISTORY_TABLE, HISTORY_JSONL, HISTORY_CSV };
-/* Streams matching rows, newest first, a page at a time; limit <= 0: all.
- * Filters: text and order use the trigram index from three characters on,
- * shorter substrings scan newest first until `limit` rows match. */
-int history_export(struct history *h, const struct history_filter *f, int limit,
-		   enum history_format fmt, FILE *out, struct wx_err *err);
-
 #endif

@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "history.h"
+#include "history_export.h"
 
 struct fx {
 	char dir[256];	/* temporary folder, removed afterwards */

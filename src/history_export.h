@@ -1,0 +1,25 @@
+/* history_export: the history written out for people and tools, built on
+ * history_list only, so every history backend exports the same way. */
+#ifndef WXREV_HISTORY_EXPORT_H
+#define WXREV_HISTORY_EXPORT_H
+
+#include <stdio.h>
+
+#include "history.h"
+#include "util.h"
+
+/* HISTORY_TABLE: aligned columns for a terminal, local times.
+ * HISTORY_JSONL: one object per reversal with every column; times as
+ *   ISO 8601 UTC with milliseconds plus the raw *_ms values.
+ * HISTORY_CSV: RFC 4180 (header row, CRLF, quoted when needed), UTF-8 with
+ *   a byte-order mark so spreadsheets read Chinese; a cell a spreadsheet
+ *   would run as a formula (leading = + - @) gets a leading apostrophe.
+ * Invalid UTF-8 in stored text is written as U+FFFD. */
+enum history_format { HISTORY_TABLE, HISTORY_JSONL, HISTORY_CSV };
+/* Streams matching rows, newest first, a page at a time; limit <= 0: all.
+ * Filters: text and order use the trigram index from three characters on,
+ * shorter substrings scan newest first until `limit` rows match. */
+int history_export(struct history *h, const struct history_filter *f, int limit,
+		   enum history_format fmt, FILE *out, struct wx_err *err);
+
+#endif
