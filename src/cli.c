@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 
 #include "cli.h"
+#include "cli_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,12 +38,6 @@
 #define HISTORY_DEFAULT_LIMIT 50
 #define SIGNAL_INT	      'i'
 #define SIGNAL_STOP	      't'
-
-/* Options every command accepts. */
-struct cli_common {
-	const char *profiles; /* --profiles DIR|FILE, NULL: default lookup */
-	const char *history;  /* --history FILE, NULL: default lookup */
-};
 
 enum opt_id {
 	OPT_PROFILES = 1000,
@@ -78,6 +73,11 @@ static const char usage_text[] =
     "  wxrev reverse --sub SUB [--partner P] [--note TEXT] [--yes] [--json] "
     "ORDER...\n"
     "        reverse orders (a paid order is refunded to the payer)\n"
+    "  wxrev reverse --sub SUB [--partner P] --from FILE|- [--rate N]\n"
+    "                [--resend-unknown] [--yes] [--json]\n"
+    "        reverse a list of orders (one a line, or CSV with a header\n"
+    "        naming out_trade_no, sub_mchid, note); running it again\n"
+    "        resumes (see \"A list of orders\" in the README)\n"
     "  wxrev history [--order NO] [--sub SUB] [--outcome O] [--code CODE]\n"
     "                [--text TEXT] [--since TIME] [--until TIME] [--limit N]\n"
     "                [--format table|jsonl|csv]\n"
@@ -440,14 +440,7 @@ static int signals_catch(void)
 	return 0;
 }
 
-/* What the signals received so far ask for. */
-struct stop_state {
-	int interrupts; /* Ctrl-C count */
-	bool abandon;	/* stop waiting: record the rest as unknown */
-	bool no_more;	/* do not start further orders */
-};
-
-static void signals_read(struct stop_state *st)
+static void signals_read(struct cli_stop *st)
 {
 	char c;
 
@@ -500,8 +493,12 @@ static void put_json_line(FILE *f, const char *s)
 
 static void print_json(const struct reversal_result *r)
 {
+	cli_put_json(stdout, cli_result_json(r));
+}
+
+json_t *cli_result_json(const struct reversal_result *r)
+{
 	json_t *o = json_object();
-	char *s;
 
 	json_object_set_new(o, "out_trade_no",
 			    json_str_or_null(r->out_trade_no));
@@ -519,12 +516,18 @@ static void print_json(const struct reversal_result *r)
 	json_object_set_new(o, "attempts", json_integer(r->attempts));
 	json_object_set_new(o, "latency_ms", json_integer(r->latency_ms));
 	json_object_set_new(o, "history_id", json_integer(r->history_id));
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	return o;
+}
+
+void cli_put_json(FILE *f, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
 	if (s)
-		put_json_line(stdout, s);
+		put_json_line(f, s);
 	free(s);
 	json_decref(o);
-	fflush(stdout);
+	fflush(f);
 }
 
 static void print_human(const struct reversal_result *r)
@@ -612,7 +615,7 @@ static void engine_options(struct reversal_options *o)
 }
 
 /* Waits for one reversal, honouring Ctrl-C as documented. */
-static void wait_engine(struct reversal_engine *e, struct stop_state *st,
+static void wait_engine(struct reversal_engine *e, struct cli_stop *st,
 			bool json, struct tally *t)
 {
 	while (reversal_engine_active(e) > 0) {
@@ -634,7 +637,7 @@ static int run_reversals(struct history *h, const struct wx_sub *s,
 {
 	struct reversal_options o;
 	struct reversal_engine *e;
-	struct stop_state st = {0};
+	struct cli_stop st = {0};
 	struct tally t = {0};
 	struct wx_err err = {{0}};
 	size_t sent = 0;
@@ -682,6 +685,8 @@ static int cmd_reverse(int argc, char **argv, struct cli_common *c)
 	struct wx_err err = {{0}};
 	int exit_now = -1, first, rc = CLI_EXIT_USAGE;
 
+	if (cli_batch_wanted(argc, argv))
+		return cli_batch_reverse(argc, argv, c);
 	first = parse_reverse(argc, argv, c, &a, &exit_now);
 	if (exit_now >= 0)
 		return exit_now;
@@ -969,6 +974,63 @@ static int cmd_profiles(int argc, char **argv, struct cli_common *c)
 		list_profiles(p);
 	profile_free(p);
 	return CLI_EXIT_OK;
+}
+
+/* ---- shared with cli_batch.c (see cli_internal.h) ---------------------- */
+
+void cli_usage_message(const char *msg)
+{
+	usage_error("%s", msg);
+}
+
+int cli_load_profiles(const struct cli_common *c, struct wx_profiles **out)
+{
+	return load_profiles(c, out);
+}
+
+int cli_open_history(const struct cli_common *c, struct history **out)
+{
+	return open_history(c, out);
+}
+
+const char *cli_operator_name(void)
+{
+	return operator_name();
+}
+
+void cli_engine_options(struct reversal_options *o)
+{
+	engine_options(o);
+}
+
+void cli_warn_plain_http(const struct wx_partner *p)
+{
+	warn_plain_http(p);
+}
+
+void cli_endpoint_host(const char *url, char *host, size_t n)
+{
+	endpoint_host(url, host, n);
+}
+
+void cli_put_safe(FILE *f, const char *s)
+{
+	put_safe(f, s);
+}
+
+int cli_signals_catch(void)
+{
+	return signals_catch();
+}
+
+int cli_signal_fd(void)
+{
+	return sig_pipe[0];
+}
+
+void cli_signals_read(struct cli_stop *st)
+{
+	signals_read(st);
 }
 
 /* ---- dispatch ----------------------------------------------------------- */

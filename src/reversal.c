@@ -69,6 +69,7 @@ struct reversal_engine {
 	struct rv_done *done;		 /* finished, oldest first */
 	struct rv_done **done_tail;	 /* where the next one goes */
 	char user_agent[USER_AGENT_MAX]; /* "wxrev/x.y.z (Linux x86_64)" */
+	int64_t hold_mono; /* no attempt before this (429/Retry-After) */
 };
 
 void reversal_options_default(struct reversal_options *opts)
@@ -477,6 +478,21 @@ static long retry_after_s(const struct http_response *r)
 	return s;
 }
 
+/* The host asked to slow down: no retry of any reversal before `until`. */
+static void hold_everyone(struct reversal_engine *e, int64_t until)
+{
+	if (until > e->hold_mono)
+		e->hold_mono = until;
+	for (struct rv_job *j = e->jobs; j; j = j->next)
+		if (j->due_mono && j->due_mono < e->hold_mono)
+			j->due_mono = e->hold_mono;
+}
+
+int64_t reversal_engine_hold_until(const struct reversal_engine *e)
+{
+	return e->hold_mono;
+}
+
 static int next_delay_ms(struct reversal_engine *e, struct rv_job *j,
 			 const struct http_response *r)
 {
@@ -493,6 +509,8 @@ static int next_delay_ms(struct reversal_engine *e, struct rv_job *j,
 		if (want > d)
 			d = want;
 	}
+	if (ra >= 0 || r->status == 429)
+		hold_everyone(e, wx_monotonic_ms() + d);
 	return (int)d;
 }
 

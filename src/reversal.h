@@ -96,6 +96,10 @@ void reversal_result_free(struct reversal_result *r);
 void reversal_engine_abandon(struct reversal_engine *e);
 
 int reversal_engine_active(const struct reversal_engine *e);
+/* Until when (monotonic ms) WeChat Pay asked, by a 429 or a Retry-After,
+ * that nothing be sent; 0 when it never did. The engine's own retries wait
+ * for it; a front end sending many orders holds new ones too. */
+int64_t reversal_engine_hold_until(const struct reversal_engine *e);
 bool reversal_in_flight(const struct reversal_engine *e, const char *sub_mchid,
 			const char *out_trade_no);
 /* Started time (monotonic ms) and attempt number of an in-flight reversal,

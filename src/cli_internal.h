@@ -1,0 +1,62 @@
+/* cli_internal: what the command-line front end's files share (cli.c and
+ * cli_batch.c). Not used outside the CLI.
+ * Errors: every function here prints its own message to stderr in the
+ * usual "wxrev: ..." form; the caller only chooses the exit status. */
+#ifndef WXREV_CLI_INTERNAL_H
+#define WXREV_CLI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "history.h"
+#include "profile.h"
+#include "reversal.h"
+
+/* Options every command accepts. */
+struct cli_common {
+	const char *profiles; /* --profiles DIR|FILE, NULL: default lookup */
+	const char *history;  /* --history FILE, NULL: default lookup */
+};
+
+/* What the signals received so far ask for. */
+struct cli_stop {
+	int interrupts; /* Ctrl-C count */
+	bool abandon;	/* stop waiting: record the rest as unknown */
+	bool no_more;	/* do not start further orders */
+};
+
+/* "wxrev: MSG (see wxrev --help)" on stderr. */
+void cli_usage_message(const char *msg);
+/* Prints the diagnostics; -1 when the profiles cannot be used. */
+int cli_load_profiles(const struct cli_common *c, struct wx_profiles **out);
+int cli_open_history(const struct cli_common *c, struct history **out);
+/* $WXREV_OPERATOR, else the login name. */
+const char *cli_operator_name(void);
+/* The retry policy, with WXREV_BACKOFF_MS applied. */
+void cli_engine_options(struct reversal_options *o);
+/* Warns on stderr when the partner's endpoints are plain HTTP. */
+void cli_warn_plain_http(const struct wx_partner *p);
+/* The host of a URL, for showing. */
+void cli_endpoint_host(const char *url, char *host, size_t n);
+/* Network text written safely (never raw to a terminal). */
+void cli_put_safe(FILE *f, const char *s);
+
+/* SIGINT, SIGTERM and SIGHUP written to a pipe: cli_signal_fd() becomes
+ * readable, cli_signals_read() tells what they ask for. */
+int cli_signals_catch(void);
+int cli_signal_fd(void);
+void cli_signals_read(struct cli_stop *st);
+
+/* The --json object of one result (the documented fields, in order);
+ * the caller may add fields and prints it with cli_put_json. */
+json_t *cli_result_json(const struct reversal_result *r);
+/* One object a line, DEL and C1 controls escaped; consumes `o`. */
+void cli_put_json(FILE *f, json_t *o);
+
+/* `wxrev reverse --from FILE|-` (cli_batch.c). */
+bool cli_batch_wanted(int argc, char **argv);
+int cli_batch_reverse(int argc, char **argv, struct cli_common *c);
+
+#endif

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# wxrev reverse --from: a ticket's list of orders against the simulator over
+# HTTPS. What reached the simulator is counted in its request log, never in
+# wxrev's own word. Scaled down under WXREV_WRAP (valgrind).
+. "$(dirname "$0")/lib_sim.sh"
+
+N=1000 # the big list
+K=300  # the list killed with -9
+if [ -n "${WXREV_WRAP:-}" ]; then
+	N=60 K=40
+fi
+IN_FLIGHT=4 # BATCH_IN_FLIGHT in src/cli_batch.c
+
+# orders PREFIX COUNT: "PREFIX-00000" ... one a line.
+orders() { seq -f "$1-%05g" 0 $(($2 - 1)); }
+# The simulator's world: every order paid, for Coffee Shop.
+orders_json() {
+	{ orders B1 "$N"; orders KL "$K"; orders ST 40; orders RT 30; orders JS 12; } |
+		jq -R '{out_trade_no: ., sub_mchid: "'"$SUB_COFFEE"'", state: "PAID"}' | jq -s -c .
+}
+
+if ! sim_setup "$(orders_json)"; then
+	echo "FAIL: setup: the simulator did not start"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# Requests the simulator received for orders starting with PREFIX.
+sim_requests() {
+	jq -c --arg p "$REVERSE_PREFIX$1" 'select(.target | startswith($p))' "$MAIN_LOG"
+}
+# Orders of PREFIX with a successful (200) reversal, "ORDER COUNT" a line.
+sim_successes() {
+	sim_requests "$1" | jq -r 'select(.status == 200) | .out_trade_no' | sort | uniq -c |
+		awk '{print $2, $1}'
+}
+# batch_bg OUT ARGS...: a wxrev reverse --from in the background; sets BG.
+batch_bg() {
+	local out=$1
+	shift
+	# Not under timeout(1): the signals must reach wxrev itself.
+	"$WXREV_BIN" reverse --sub "Coffee Shop" "$@" \
+		>"$T_TMP/$out.out" 2>"$T_TMP/$out.err" </dev/null &
+	BG=$!
+	t_cleanup_add "kill -9 $BG"
+}
+# wait_requests PREFIX COUNT: until the simulator has seen COUNT requests.
+wait_requests() {
+	for _ in $(seq 1 6000); do
+		[ "$(sim_requests "$1" | wc -l)" -ge "$2" ] && return 0
+		kill -0 "$BG" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+t_begin "bad and repeated lines: every one named, nothing sent"
+list="$T_TMP/bad.txt"
+{
+	printf '\xef\xbb\xbf# ticket 4711: double charges at till 3\r\n'
+	orders B1 "$N" | sed 's/$/\r/'
+} >"$list"
+# Bad lines at known places (line L holds B1-(L-2)), and two repeats.
+sed -i -e '11s/.*/B1 00009\r/' -e '201s/.*/B1-00199!\r/' \
+	-e '$a B1-00003\r' -e '$a B1-00004  # charged twice\r' \
+	-e '$a not,an,order\r' "$list"
+wx reverse --sub "Coffee Shop" --yes --from "$list"
+t_eq "exit status" 2 "$WX_RC"
+t_contains "line 11 named" "$WX_ERR" "bad.txt:11: "
+t_contains "line 201 named" "$WX_ERR" "bad.txt:201: "
+t_contains "the comma line named" "$WX_ERR" "bad.txt:$((N + 4)): "
+t_contains "repeat named" "$WX_ERR" "bad.txt:$((N + 2)): order B1-00003 repeats line 5; it is sent once"
+t_contains "what to do" "$WX_ERR" "3 bad line(s) in"
+t_contains "nothing sent" "$WX_ERR" "nothing was sent"
+t_eq "requests the simulator received" 0 "$(sim_requests B1 | wc -l)"
+t_check "no history written" test ! -s "$WXREV_HISTORY" -o "$(hist_sql 'SELECT count(*) FROM reversals' 2>/dev/null || echo 0)" = 0
+t_ok
+
+t_begin "without a terminal the list needs --yes"
+orders B1 "$N" >"$T_TMP/clean.txt"
+wx reverse --sub "Coffee Shop" --from "$T_TMP/clean.txt"
+t_eq "exit status" 2 "$WX_RC"
+t_contains "says how" "$WX_ERR" "add --yes"
+t_eq "requests the simulator received" 0 "$(sim_requests B1 | wc -l)"
+t_ok
+
+t_begin "Ctrl-C at about 40%: in-flight finish and are recorded, nothing new"
+# The fixed list (with its repeats) is what the operator sends.
+grep -v -e '^B1 ' -e '!' -e ',' "$list" >"$T_TMP/fixed.txt"
+printf 'B1-00009\nB1-00199\n' >>"$T_TMP/fixed.txt"
+batch_bg run1 --yes --rate 1000 --from "$T_TMP/fixed.txt"
+wait_requests B1 $((N * 4 / 10)) || t_fail "the batch did not get to 40%"
+kill -INT "$BG"
+wait "$BG"
+rc=$?
+first=$(sim_requests B1 | wc -l)
+t_eq "exit status (stderr: $(tail -n 5 "$T_TMP/run1.err"))" 1 "$rc"
+t_check "stopped before the end ($first of $N sent)" test "$first" -lt "$N"
+t_contains "summary" "$(cat "$T_TMP/run1.out")" "Summary: $N order(s)"
+t_contains "resume advice" "$(cat "$T_TMP/run1.out")" "Run the same command again to resume."
+t_eq "no pending row left" 0 "$(hist_sql "SELECT count(*) FROM reversals WHERE outcome = 'pending'")"
+t_eq "every request is in the history" \
+	"$(sim_requests B1 | jq -r .request_id | sort)" \
+	"$(hist_sql "SELECT request_id FROM attempts ORDER BY request_id" | sort)"
+t_eq "reported lines = recorded results" "$(grep -c '^B1-[0-9]*  reversed  ' "$T_TMP/run1.out")" \
+	"$(hist_sql "SELECT count(*) FROM reversals WHERE outcome = 'reversed'")"
+sleep 0.5
+t_eq "nothing sent after the run ended" "$first" "$(sim_requests B1 | wc -l)"
+t_ok
+
+t_begin "running the same file again resumes and completes it"
+wx reverse --sub "Coffee Shop" --yes --rate 1000 --from "$T_TMP/fixed.txt"
+t_eq "exit status (stderr: ${WX_ERR: -300})" 0 "$WX_RC"
+done1=$(hist_sql "SELECT count(*) FROM reversals WHERE outcome = 'reversed' AND out_trade_no LIKE 'B1-%'")
+t_contains "skipped ones said so" "$WX_OUT" "skipped: already reversed"
+t_eq "skipped lines" "$first" "$(grep -c 'skipped: already reversed' <<<"$WX_OUT")"
+t_eq "one successful reversal per order, $N orders" "$N 1" \
+	"$(sim_successes B1 | awk '{n++; if ($2 != 1) bad++} END {print n, bad ? 0 : 1}')"
+t_eq "every request the simulator received is in the history" \
+	"$(sim_requests B1 | jq -r .request_id | sort)" \
+	"$(hist_sql "SELECT a.request_id FROM attempts a JOIN reversals r ON r.id = a.reversal_id WHERE r.out_trade_no LIKE 'B1-%'" | sort)"
+t_eq "every order reversed in the history" "$N" "$done1"
+t_eq "simulator states" "REVERSED $N" "$(sim_curl "$MAIN_URL/_sim/orders" | jq -r '.orders[] | select(.out_trade_no | startswith("B1-")) | .state' | sort | uniq -c | awk '{print $2, $1}')"
+t_ok
+
+t_begin "--json: one object per order, with its line"
+orders JS 12 >"$T_TMP/js.txt"
+wx reverse --sub "Coffee Shop" --yes --json --from "$T_TMP/js.txt"
+t_eq "exit status" 0 "$WX_RC"
+t_eq "objects" 12 "$(jq -c . <<<"$WX_OUT" | wc -l)"
+t_eq "all reversed" "reversed" "$(jq -r .outcome <<<"$WX_OUT" | sort -u)"
+t_eq "lines" "$(seq 1 12)" "$(jq -r .line <<<"$WX_OUT" | sort -n)"
+t_contains "summary on stderr" "$WX_ERR" "Summary: 12 order(s)"
+wx reverse --sub "Coffee Shop" --yes --json --from "$T_TMP/js.txt"
+t_eq "again: all skipped" "already reversed" "$(jq -r .skipped <<<"$WX_OUT" | sort -u)"
+t_eq "again: nothing sent" 12 "$(sim_requests JS | wc -l)"
+t_ok
+
+t_begin "--rate paces the requests"
+orders RT 30 >"$T_TMP/rt.txt"
+wx reverse --sub "Coffee Shop" --yes --rate 20 --from "$T_TMP/rt.txt"
+t_eq "exit status" 0 "$WX_RC"
+span=$(sim_requests RT | jq -s '(map(.time_ms) | max) - (map(.time_ms) | min)')
+# 30 requests at 20 a second span at least 29/20 s; allow for timer slack.
+t_check "30 requests at --rate 20 took $span ms (at least 1300)" test "$span" -ge 1300
+t_ok
+
+t_begin "a 429 storm slows everyone down and fails nothing"
+orders ST 40 >"$T_TMP/st.txt"
+for o in ST-00005 ST-00015 ST-00025; do
+	sim_fault "$o" '{"type":"rate_limit","count":2,"retry_after":1}'
+done
+wx reverse --sub "Coffee Shop" --yes --rate 1000 --from "$T_TMP/st.txt"
+t_eq "exit status (stderr: ${WX_ERR: -300})" 0 "$WX_RC"
+t_eq "every order reversed" 40 "$(sim_successes ST | wc -l)"
+t_eq "429s answered" 6 "$(sim_requests ST | jq -r 'select(.status == 429)' | jq -s length)"
+# After each 429, only requests already in flight may arrive within the
+# Retry-After second (the 429's own retry comes after it).
+worst=$(sim_requests ST | jq -s '[.[] | select(.status == 429) | .time_ms] as $t
+	| [$t[] as $x | [.[] | select(.time_ms > $x + 150 and .time_ms < $x + 900)] | length] | max')
+t_check "requests within a Retry-After second: $worst (at most $IN_FLIGHT)" test "$worst" -le "$IN_FLIGHT"
+t_ok
+
+t_begin "kill -9 mid-batch: pending rows become unknown, listed, then resent"
+orders KL "$K" >"$T_TMP/kl.txt"
+batch_bg kill --yes --rate 1000 --from "$T_TMP/kl.txt"
+wait_requests KL $((K * 4 / 10)) || t_fail "the batch did not get to 40%"
+kill -9 "$BG"
+wait "$BG" 2>/dev/null
+sent=$(sim_requests KL | wc -l)
+t_check "stopped before the end ($sent of $K)" test "$sent" -lt "$K"
+wx reverse --sub "Coffee Shop" --yes --rate 1000 --from "$T_TMP/kl.txt"
+t_eq "exit status: unknown ones skipped (stderr: ${WX_ERR: -300})" 3 "$WX_RC"
+unknown=$(hist_sql "SELECT count(*) FROM reversals WHERE outcome = 'unknown' AND out_trade_no LIKE 'KL-%'")
+t_eq "unknown rows listed" "$unknown" "$(grep -c 'outcome unknown: settle it' <<<"$WX_OUT")"
+t_check "nothing lost: every order the simulator saw has a row" test \
+	"$(sim_requests KL | jq -r .out_trade_no | sort -u | wc -l)" -le \
+	"$(hist_sql "SELECT count(DISTINCT out_trade_no) FROM reversals WHERE out_trade_no LIKE 'KL-%'")"
+wx reverse --sub "Coffee Shop" --yes --rate 1000 --resend-unknown --from "$T_TMP/kl.txt"
+t_eq "exit status with --resend-unknown" 0 "$WX_RC"
+t_eq "every order reversed at the simulator" "REVERSED $K" "$(sim_curl "$MAIN_URL/_sim/orders" | jq -r '.orders[] | select(.out_trade_no | startswith("KL-")) | .state' | sort | uniq -c | awk '{print $2, $1}')"
+t_eq "at most one success per order beyond the unknown ones" 1 \
+	"$(sim_successes KL | awk -v u="$unknown" '$2 > 1 {extra += $2 - 1} END {print (extra + 0 <= u) ? 1 : 0}')"
+t_eq "no pending row left" 0 "$(hist_sql "SELECT count(*) FROM reversals WHERE outcome = 'pending'")"
+t_ok
+
+t_done
