@@ -18,6 +18,7 @@ libs=(
 	"libsqlite3-dev:sqlite3"
 	"libcmocka-dev:cmocka"
 	"libmicrohttpd-dev:libmicrohttpd"
+	"libpq-dev:libpq"
 )
 tools=(
 	"gcc:gcc"
@@ -35,6 +36,8 @@ tools=(
 	"ncurses-bin:tic"
 	"procps:ps"
 	"libclang-rt-14-dev:"
+	"postgresql:"
+	"util-linux:unshare"
 )
 
 mode=install
