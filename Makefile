@@ -26,7 +26,7 @@ ifneq ($(CI)$(WERROR),)
 WARN += -Werror
 endif
 
-ALL_CFLAGS = $(WARN) $(PKG_CFLAGS) -Isrc -MMD -MP $(CFLAGS)
+ALL_CFLAGS = $(WARN) $(PKG_CFLAGS) -Isrc -I$(BUILD)/gen -MMD -MP $(CFLAGS)
 
 SRC := $(wildcard src/*.c src/tui/*.c)
 LIB_SRC := $(filter-out src/main.c,$(SRC))
@@ -40,6 +40,14 @@ UNIT_HELPER_SRC := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+# Translations: po/LANG.po, compiled into the build tree's own locale folder
+# (which a build-tree wxrev finds next to its binary, see src/i18n.h).
+LINGUAS := $(patsubst po/%.po,%,$(wildcard po/*.po))
+MO_FILES := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/wxrev.mo)
+LOCALEDIR := $(PREFIX)/share/locale
+XGETTEXT := xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+	--add-comments=TRANSLATORS: --add-location=file --package-name=wxrev
 
 WXREV := $(BUILD)/bin/wxrev
 SIM := $(BUILD)/bin/wxpay-sim
@@ -63,13 +71,37 @@ VALGRIND := valgrind --error-exitcode=99 --leak-check=full \
 
 .PHONY: all build deps demo test test-run check-asan lint fmt bench docs \
 	screenshots install clean demo-keys fuzz fuzz-build check-valgrind \
-	helpers
+	helpers pot mo FORCE
 
 all: deps-quiet
 	@$(MAKE) --no-print-directory build
 
-build: $(WXREV) $(SIM) demo-keys
+build: $(WXREV) $(SIM) mo demo-keys
 	@ln -sf $(WXREV) wxrev
+
+mo: $(MO_FILES)
+
+$(BUILD)/locale/%/LC_MESSAGES/wxrev.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
+
+# Re-extracts the marked strings (_ and N_) into po/wxrev.pot and merges
+# them into every po/LANG.po; new strings then show as untranslated there.
+pot:
+	$(XGETTEXT) -o po/wxrev.pot $(sort $(SRC))
+	@for po in $(wildcard po/*.po); do \
+		msgmerge --quiet --update --backup=none --add-location=file $$po po/wxrev.pot || exit 1; \
+		msgfmt --check --statistics -o /dev/null $$po; \
+	done
+
+# The installed catalogue folder, baked into i18n.o; rewritten only when
+# PREFIX changes, so a plain rebuild does not recompile it.
+$(BUILD)/gen/localedir.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define WXREV_LOCALEDIR "$(LOCALEDIR)"' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/src/i18n.o: $(BUILD)/gen/localedir.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -147,10 +179,10 @@ fuzz: deps-quiet
 fuzz-build: $(FUZZ_BIN)
 .SECONDARY: $(FUZZ_LIB_SRC:%.c=$(BUILD)/%.o)
 
-lint:
-	clang-tidy --quiet $(SRC) -- $(WARN) $(PKG_CFLAGS) -Isrc
+lint: $(BUILD)/gen/localedir.h
+	clang-tidy --quiet $(SRC) -- $(WARN) $(PKG_CFLAGS) -Isrc -I$(BUILD)/gen
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--inline-suppr --std=c11 -Isrc $(SRC) $(SIM_SRC)
+		--inline-suppr --std=c11 -Isrc -I$(BUILD)/gen $(SRC) $(SIM_SRC)
 
 fmt:
 	clang-format -i $(SRC) $(wildcard src/*.h src/tui/*.h) $(SIM_SRC) \
@@ -173,6 +205,12 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(WXREV) $(DESTDIR)$(PREFIX)/bin/wxrev
 	install -m 644 docs/wxrev.1 $(DESTDIR)$(PREFIX)/share/man/man1/wxrev.1
+	@for lang in $(LINGUAS); do \
+		echo install -D -m 644 $(BUILD)/locale/$$lang/LC_MESSAGES/wxrev.mo \
+			$(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/wxrev.mo; \
+		install -D -m 644 $(BUILD)/locale/$$lang/LC_MESSAGES/wxrev.mo \
+			$(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/wxrev.mo || exit 1; \
+	done
 
 clean:
 	rm -rf build build-asan build-fuzz wxrev

@@ -38,6 +38,8 @@ tools=(
 	"libclang-rt-14-dev:"
 	"postgresql:"
 	"util-linux:unshare"
+	"gettext:msgfmt"
+	"locales:"
 )
 
 mode=install
@@ -72,7 +74,23 @@ if [ "$mode" = list ]; then
 	printf '%s\n' "${all[@]}"
 	exit 0
 fi
+# The Chinese locale, so LANG=zh_CN.UTF-8 works (LANGUAGE=zh_CN works
+# without it). Generated only as root and only when absent.
+zh_locale() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	command -v locale-gen >/dev/null 2>&1 || return 0
+	locale -a 2>/dev/null | grep -qix 'zh_CN.utf8' && return 0
+	echo "deps: generating the zh_CN.UTF-8 locale"
+	if [ -f /etc/locale.gen ] && grep -q '^# *zh_CN.UTF-8 UTF-8' /etc/locale.gen; then
+		sed -i 's/^# *\(zh_CN.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+	elif ! grep -qs '^zh_CN.UTF-8 UTF-8' /etc/locale.gen; then
+		echo 'zh_CN.UTF-8 UTF-8' >>/etc/locale.gen
+	fi
+	locale-gen >/dev/null
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+	[ "$mode" = check ] || zh_locale
 	[ "$mode" = quiet ] || echo "deps: everything wxrev needs is installed"
 	exit 0
 fi
@@ -96,3 +114,4 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" "${cmd[@]}"
+zh_locale

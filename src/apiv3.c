@@ -10,7 +10,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#define ORDER_ALPHABET_HINT "use digits, letters, _ - * |"
+static const char order_alphabet_hint[] = N_("use digits, letters, _ - * |");
 #define PROBE_PREFIX	    "WECHATPAY/SIGNTEST/"
 #define SIG_B64_MAX	    4096 /* longer than any RSA signature we could accept */
 #define TIMESTAMP_DIGITS    18 /* fits int64_t without overflow checks */
@@ -173,19 +173,17 @@ static int order_bad_char(const unsigned char *s, size_t avail, size_t pos,
 				  pos, s[0]);
 	if (cp == ' ')
 		return wx_err_set(err,
-				  _("character %zu (a space) is not allowed: "
-				    "" ORDER_ALPHABET_HINT),
-				  pos);
+				  _("character %zu (a space) is not allowed: %s"),
+				  pos, _(order_alphabet_hint));
 	if (is_invisible(cp))
 		return wx_err_set(err,
 				  _("character %zu (invisible U+%04" PRIX32
-				    ") is not allowed: " ORDER_ALPHABET_HINT),
-				  pos, cp);
+				    ") is not allowed: %s"),
+				  pos, cp, _(order_alphabet_hint));
 	if (cp < 0x80)
 		return wx_err_set(err,
-				  _("character %zu ('%c') is not allowed: "
-				    "" ORDER_ALPHABET_HINT),
-				  pos, (char)cp);
+				  _("character %zu ('%c') is not allowed: %s"),
+				  pos, (char)cp, _(order_alphabet_hint));
 	return wx_err_set(err,
 			  _("character %zu ('%.*s' U+%04" PRIX32
 			    ") is not an ASCII character: use half-width "
@@ -941,7 +939,8 @@ static void classify_success(const char *body, size_t body_len,
 					o, s));
 	} else {
 		res->outcome = WX_REVERSED;
-		res->message = wx_xstrdup(_("WeChat Pay reversed the order"));
+		/* Stored and printed by --json as is: N_, not _. */
+		res->message = wx_xstrdup(N_("WeChat Pay reversed the order"));
 	}
 	json_decref(root);
 }
@@ -963,8 +962,8 @@ static void classify_2xx(long status, const char *body, size_t body_len,
 				 res);
 	} else if (status == 204 && body_len == 0) {
 		res->outcome = WX_REVERSED;
-		res->message = wx_xstrdup(_("WeChat Pay reversed the order "
-					    "(HTTP 204)"));
+		res->message = wx_xstrdup(N_("WeChat Pay reversed the order "
+					     "(HTTP 204)"));
 	} else {
 		result_set(res, WX_UNKNOWN,
 			   status == 204 ? APIV3_CODE_MALFORMED

@@ -27,6 +27,7 @@
 #include "history.h"
 #include "history_export.h"
 #include "http.h"
+#include "i18n.h"
 #include "outcome.h"
 #include "profile.h"
 #include "reversal.h"
@@ -544,7 +545,7 @@ static void print_human(const struct reversal_result *r)
 	fputc('\n', stdout);
 	if (r->message) {
 		fputs(_("  message: "), stdout);
-		put_safe(stdout, r->message);
+		put_safe(stdout, wx_i18n_stored(r->message));
 		fputc('\n', stdout);
 	}
 	if (r->explain) {

@@ -1,20 +1,20 @@
 /* wxrev entry point: dispatches to the command line or the terminal UI. */
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "util.h"
 
 int main(int argc, char **argv)
 {
+	wx_i18n_init();
 	/* Private keys will be in memory: no core dumps, no ptrace by peers. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		fputs(_("wxrev: warning: cannot mark the process non-dumpable; "
 			"a core dump could contain key material.\n"),
 		      stderr);
-	setlocale(LC_ALL, "");
 	/* A closed output pipe is an error on write, not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	return cli_main(argc, argv);

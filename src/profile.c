@@ -1268,58 +1268,58 @@ static void map_read(struct fctx *c, size_t map, size_t owner,
 			mv->val[i] = v;
 		else if (ks[i].required)
 			FAIL(c, k, _("%s%s has no value; give %s"), prefix,
-			     ks[i].name, ks[i].what);
+			     ks[i].name, _(ks[i].what));
 	}
 	for (size_t i = 0; i < nks; i++) {
 		if (ks[i].required && !mv->key[i])
 			FAIL(c, owner,
 			     _("missing required key %s%s (%s); add it"),
-			     prefix, ks[i].name, ks[i].what);
+			     prefix, ks[i].name, _(ks[i].what));
 	}
 }
 
 enum { K_NAME, K_SP_MCHID, K_SP_APPID, K_MERCHANT, K_WECHATPAY, K_API, K_SUBS };
 static const struct keyspec top_keys[] = {
-    [K_NAME] = {"name", 1, _("the partner name shown in the UI")},
-    [K_SP_MCHID] = {"sp_mchid", 1, _("the service provider's 商户号")},
-    [K_SP_APPID] = {"sp_appid", 0, _("the service provider's AppID")},
+    [K_NAME] = {"name", 1, N_("the partner name shown in the UI")},
+    [K_SP_MCHID] = {"sp_mchid", 1, N_("the service provider's 商户号")},
+    [K_SP_APPID] = {"sp_appid", 0, N_("the service provider's AppID")},
     [K_MERCHANT] = {"merchant", 1,
-		    _("the merchant API private key and its serial")},
+		    N_("the merchant API private key and its serial")},
     [K_WECHATPAY] = {"wechatpay", 1,
-		     _("the WeChat Pay public key or platform certificates")},
-    [K_API] = {"api", 0, _("endpoint settings")},
-    [K_SUBS] = {"sub_merchants", 1, _("the list of sub-merchants")},
+		     N_("the WeChat Pay public key or platform certificates")},
+    [K_API] = {"api", 0, N_("endpoint settings")},
+    [K_SUBS] = {"sub_merchants", 1, N_("the list of sub-merchants")},
 };
 
 enum { M_SERIAL, M_CERT, M_KEY };
 static const struct keyspec merchant_keys[] = {
-    [M_SERIAL] = {"serial_no", 0, _("the API certificate serial")},
-    [M_CERT] = {"certificate", 0, _("the path of apiclient_cert.pem")},
-    [M_KEY] = {"private_key", 1, _("the path of apiclient_key.pem")},
+    [M_SERIAL] = {"serial_no", 0, N_("the API certificate serial")},
+    [M_CERT] = {"certificate", 0, N_("the path of apiclient_cert.pem")},
+    [M_KEY] = {"private_key", 1, N_("the path of apiclient_key.pem")},
 };
 
 enum { W_KEY_ID, W_KEY, W_CERTS };
 static const struct keyspec wechatpay_keys[] = {
-    [W_KEY_ID] = {"public_key_id", 0, _("the PUB_KEY_ID_... of the key")},
-    [W_KEY] = {"public_key", 0, _("the path of pub_key.pem")},
-    [W_CERTS] = {"certificates", 0, _("a list of certificate paths")},
+    [W_KEY_ID] = {"public_key_id", 0, N_("the PUB_KEY_ID_... of the key")},
+    [W_KEY] = {"public_key", 0, N_("the path of pub_key.pem")},
+    [W_CERTS] = {"certificates", 0, N_("a list of certificate paths")},
 };
 
 enum { A_BASE, A_BACKUP, A_CA, A_TIMEOUT };
 static const struct keyspec api_keys[] = {
-    [A_BASE] = {"base_url", 0, _("the main endpoint")},
+    [A_BASE] = {"base_url", 0, N_("the main endpoint")},
     [A_BACKUP] = {"backup_url", 0,
-		  _("the endpoint used when the main one "
+		  N_("the endpoint used when the main one "
 		    "cannot be reached")},
-    [A_CA] = {"ca_file", 0, _("a PEM file of extra trusted CAs")},
-    [A_TIMEOUT] = {"timeout_s", 0, _("seconds per attempt")},
+    [A_CA] = {"ca_file", 0, N_("a PEM file of extra trusted CAs")},
+    [A_TIMEOUT] = {"timeout_s", 0, N_("seconds per attempt")},
 };
 
 enum { S_NAME, S_MCHID, S_APPID };
 static const struct keyspec sub_keys[] = {
-    [S_NAME] = {"name", 1, _("the sub-merchant name shown in the UI")},
-    [S_MCHID] = {"sub_mchid", 1, _("the sub-merchant's 商户号")},
-    [S_APPID] = {"sub_appid", 0, _("the sub-merchant's AppID")},
+    [S_NAME] = {"name", 1, N_("the sub-merchant name shown in the UI")},
+    [S_MCHID] = {"sub_mchid", 1, N_("the sub-merchant's 商户号")},
+    [S_APPID] = {"sub_appid", 0, N_("the sub-merchant's AppID")},
 };
 
 /* Opens a section mapping: its view, or 0 when absent or malformed. */
@@ -2499,9 +2499,11 @@ void profile_summary(const struct wx_partner *p, char *buf, size_t n)
 {
 	struct wx_buf b = {0};
 
-	wx_buf_printf(&b, _("%s (sp_mchid %s): %zu sub-merchant%s, %s, keys "),
-		      p->name, p->sp_mchid, p->nsubs, p->nsubs == 1 ? "" : "s",
-		      p->base_url);
+	wx_buf_printf(&b,
+		      ngettext("%s (sp_mchid %s): %zu sub-merchant, %s, keys ",
+			       "%s (sp_mchid %s): %zu sub-merchants, %s, keys ",
+			       p->nsubs),
+		      p->name, p->sp_mchid, p->nsubs, p->base_url);
 	for (size_t i = 0; i < p->nplatform; i++)
 		wx_buf_printf(&b, "%s%s", i ? ", " : "", p->platform[i].id);
 	if (n)

@@ -17,8 +17,12 @@
 
 #define WXREV_VERSION "0.1.0"
 
-/* User-facing strings are wrapped for a later gettext translation. */
-#define _(s) (s)
+/* User-facing strings: _() translates (gettext, domain "wxrev", see
+ * i18n.h); N_() only marks a string in a static table for extraction, and
+ * the reader translates it with _() where it is shown. */
+#include <libintl.h>
+#define _(s)  gettext(s)
+#define N_(s) (s)
 
 #define WX_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -12,6 +12,8 @@ export WXPAY_SIM_BIN="$PWD/$BUILD/bin/wxpay-sim"
 export WXREV_SRC="$PWD"
 # Pin the world every suite sees.
 export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=
+# English unless a test asks for another language (LANGUAGE=zh_CN).
+unset LANGUAGE LC_MESSAGES
 unset WXREV_PROFILES WXREV_HISTORY WXREV_OPERATOR WXREV_KEY_PASSPHRASE XDG_CONFIG_HOME XDG_DATA_HOME XDG_STATE_HOME
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 # Unit tests get a sandbox home too, so no cache or state lands in the real one

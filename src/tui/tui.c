@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <locale.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -652,7 +651,6 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 	char dir[PATH_MAX];
 	int rc = 0;
 
-	setlocale(LC_ALL, "");
 	install_signals();
 	redirect_stderr(state_dir(dir, sizeof(dir)) == 0 ? dir : NULL);
 	start_curses(t);

@@ -1,0 +1,25 @@
+/* i18n: the language a person reads, chosen the GNU way.
+ *
+ * Owns: the process locale and the gettext domain "wxrev". The language
+ * comes from LANGUAGE, LC_ALL, LC_MESSAGES, LANG as in every GNU program;
+ * English (the msgids) is the fallback. The catalogue is looked up next to
+ * the binary first (a build tree: build/bin/wxrev finds build/locale), then
+ * in the installed $(PREFIX)/share/locale.
+ * Policy: machine output (JSON, CSV, exit statuses, stored history values)
+ * never goes through gettext, so it does not change with the language. */
+#ifndef WXREV_I18N_H
+#define WXREV_I18N_H
+
+/* Sets the locale from the environment and binds the catalogue. A UTF-8
+ * locale that is not installed (LANG=zh_CN.UTF-8 on a fresh machine) falls
+ * back to C.UTF-8 with that language as LANGUAGE, so wide characters keep
+ * working and the messages stay in the language asked for. Call first. */
+void wx_i18n_init(void);
+
+/* A text kept in English in the history and --json (a constant message of
+ * wxrev's own, marked N_()), translated for a person to read. NULL and ""
+ * pass through, and so does text without a translation (WeChat Pay's own
+ * message, a formatted message), shown as stored. */
+const char *wx_i18n_stored(const char *s);
+
+#endif

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Languages: the zh_CN catalogue is complete and current, the language is
+# chosen the GNU way (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), a build-tree
+# wxrev finds its own catalogue, and nothing a machine reads (--json,
+# history exports, exit statuses) changes with the language.
+. "$(dirname "$0")/lib_sim.sh"
+
+ZH=(env LANGUAGE=zh_CN LANG=C.UTF-8 LC_ALL=C.UTF-8)
+EN=(env -u LANGUAGE LANG=C.UTF-8 LC_ALL=C.UTF-8)
+
+for tool in msgfmt; do
+	command -v "$tool" >/dev/null || {
+		echo "FAIL: setup: $tool is required (scripts/deps.sh installs gettext)"
+		echo "0 passed, 1 failed"
+		exit 1
+	}
+done
+
+t_begin "msgfmt --check: every zh_CN message translated, none fuzzy"
+stats=$(msgfmt --check --statistics -o /dev/null "$T_ROOT/po/zh_CN.po" 2>&1)
+t_eq "msgfmt --check exit" 0 "$?"
+t_check "statistics: $stats" grep -Eq '^[0-9]+ translated messages\.$' <<<"$stats"
+t_ok
+
+t_begin "the build tree carries the compiled catalogue"
+t_check "build/locale/zh_CN/LC_MESSAGES/wxrev.mo exists" \
+	test -s "$(dirname "$WXREV_REAL_BIN")/../locale/zh_CN/LC_MESSAGES/wxrev.mo"
+t_ok
+
+t_begin "LANGUAGE=zh_CN with LANG=C.UTF-8 speaks Chinese; without it, English"
+"${ZH[@]}" "$WXREV_BIN" reverse --sub X --yes </dev/null >"$T_TMP/out" 2>"$T_TMP/err"
+t_eq "zh exit" 2 "$?"
+t_contains "zh usage error" "$(cat "$T_TMP/err")" "请至少给出一个商户订单号"
+t_contains "zh points at --help" "$(cat "$T_TMP/err")" "参见 wxrev --help"
+"${EN[@]}" "$WXREV_BIN" reverse --sub X --yes </dev/null >"$T_TMP/out" 2>"$T_TMP/err"
+t_eq "en exit" 2 "$?"
+t_contains "en usage error" "$(cat "$T_TMP/err")" "give at least one order number"
+t_ok
+
+t_begin "LANG=zh_CN.UTF-8 speaks Chinese whether or not that locale is installed"
+env -u LANGUAGE -u LC_ALL LANG=zh_CN.UTF-8 "$WXREV_BIN" reverse --sub X --yes </dev/null >"$T_TMP/out" 2>"$T_TMP/err"
+t_eq "exit" 2 "$?"
+t_contains "Chinese" "$(cat "$T_TMP/err")" "请至少给出一个商户订单号"
+t_ok
+
+t_begin "the ASCII C locale stays English even with LANGUAGE=zh_CN (no mojibake)"
+env LANGUAGE=zh_CN LC_ALL=C LANG=C "$WXREV_BIN" reverse --sub X --yes </dev/null >"$T_TMP/out" 2>"$T_TMP/err"
+t_contains "English" "$(cat "$T_TMP/err")" "give at least one order number"
+t_ok
+
+# Machine output in both languages, against the simulator.
+if ! sim_setup; then
+	echo "FAIL: setup: the simulator did not start"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# rev LANG_ENV... -- ORDER: reverse --json for Coffee Shop; sets WX_*.
+rev() {
+	local order=${*: -1}
+	set -- "${@:1:$#-1}"
+	"$@" "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json "$order" \
+		</dev/null >"$T_TMP/out" 2>"$T_TMP/err"
+	WX_RC=$? WX_OUT=$(cat "$T_TMP/out") WX_ERR=$(cat "$T_TMP/err")
+}
+# Drops what differs between two runs of the same reversal.
+stable() { jq -c 'del(.history_id, .latency_ms, .request_id)'; }
+
+t_begin "reverse --json is the same in Chinese and English (reversed, rejected, failed)"
+sim_paid I18N-EN-1
+sim_paid I18N-ZH-1
+rev "${EN[@]}" I18N-EN-1
+en_rc=$WX_RC en=$(stable <<<"$WX_OUT")
+rev "${ZH[@]}" I18N-ZH-1
+t_eq "exit status" "$en_rc" "$WX_RC"
+t_eq "outcome" reversed "$(jfield "$WX_OUT" outcome)"
+t_eq "--json" "${en//I18N-EN-1/I18N-ZH-1}" "$(stable <<<"$WX_OUT")"
+rev "${EN[@]}" I18N-MISSING-EN
+en_rc=$WX_RC en=$(stable <<<"$WX_OUT")
+rev "${ZH[@]}" I18N-MISSING-ZH
+t_eq "rejected exit status" "$en_rc" "$WX_RC"
+t_eq "rejected outcome" rejected "$(jfield "$WX_OUT" outcome)"
+t_eq "rejected --json" "${en//I18N-MISSING-EN/I18N-MISSING-ZH}" "$(stable <<<"$WX_OUT")"
+sim_paid I18N-PAYING-EN "$SUB_COFFEE" USERPAYING
+sim_paid I18N-PAYING-ZH "$SUB_COFFEE" USERPAYING
+rev "${EN[@]}" I18N-PAYING-EN
+en_rc=$WX_RC en=$(stable <<<"$WX_OUT")
+rev "${ZH[@]}" I18N-PAYING-ZH
+t_eq "failed exit status" "$en_rc" "$WX_RC"
+t_eq "failed outcome" failed "$(jfield "$WX_OUT" outcome)"
+t_eq "failed --json" "${en//I18N-PAYING-EN/I18N-PAYING-ZH}" "$(stable <<<"$WX_OUT")"
+t_ok
+
+t_begin "the human summary of the same reversal is Chinese in Chinese"
+sim_paid I18N-ZH-2
+"${ZH[@]}" "$WXREV_BIN" reverse --sub "Coffee Shop" --yes I18N-ZH-2 </dev/null >"$T_TMP/out" 2>"$T_TMP/err"
+t_eq "exit" 0 "$?"
+t_contains "message translated for reading" "$(cat "$T_TMP/out")" "微信支付已撤销该订单"
+t_ok
+
+t_begin "history exports (jsonl, csv) and stored values do not change with the language"
+for fmt in jsonl csv; do
+	"${EN[@]}" "$WXREV_BIN" history --format "$fmt" >"$T_TMP/en.$fmt" 2>&1
+	en_rc=$?
+	"${ZH[@]}" "$WXREV_BIN" history --format "$fmt" >"$T_TMP/zh.$fmt" 2>&1
+	t_eq "$fmt exit" "$en_rc" "$?"
+	t_check "$fmt byte for byte" cmp -s "$T_TMP/en.$fmt" "$T_TMP/zh.$fmt"
+done
+t_eq "stored outcomes" "failed failed rejected rejected reversed reversed reversed" \
+	"$(hist_sql "SELECT outcome FROM reversals ORDER BY outcome" | tr '\n' ' ' | sed 's/ $//')"
+t_eq "a reversal made in Chinese stores the English message" "WeChat Pay reversed the order" \
+	"$(hist_sql "SELECT message FROM reversals WHERE out_trade_no = 'I18N-ZH-1'")"
+t_ok
+
+t_done
