@@ -230,24 +230,47 @@ int apiv3_order_check(const char *input, char *out, size_t outsz,
 
 /* ---- Request ------------------------------------------------------------ */
 
-char *apiv3_target(const char *out_trade_no)
+/* Appends s with every byte outside [0-9A-Za-z_.~-] as %XX (upper-case). */
+static void put_encoded(struct wx_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
+
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		char enc[3] = {'%', hex[c >> 4], hex[c & 0x0F]};
+
+		if (is_unreserved(c))
+			wx_buf_append(b, p, 1);
+		else
+			wx_buf_append(b, enc, sizeof(enc));
+	}
+}
+
+char *apiv3_target(const char *out_trade_no)
+{
 	struct wx_buf b = {0};
 
 	if (!out_trade_no)
 		return NULL;
 	wx_buf_puts(&b, APIV3_PATH_PREFIX);
-	for (const char *p = out_trade_no; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		char enc[3] = {'%', hex[c >> 4], hex[c & 0x0F]};
-
-		if (is_unreserved(c))
-			wx_buf_append(&b, p, 1);
-		else
-			wx_buf_append(&b, enc, sizeof(enc));
-	}
+	put_encoded(&b, out_trade_no);
 	wx_buf_puts(&b, "/reverse");
+	return wx_buf_take(&b);
+}
+
+char *apiv3_query_target(const char *out_trade_no, const char *sp_mchid,
+			 const char *sub_mchid)
+{
+	struct wx_buf b = {0};
+
+	if (!out_trade_no || !sp_mchid || !sub_mchid)
+		return NULL;
+	wx_buf_puts(&b, APIV3_PATH_PREFIX);
+	put_encoded(&b, out_trade_no);
+	wx_buf_puts(&b, "?sp_mchid=");
+	put_encoded(&b, sp_mchid);
+	wx_buf_puts(&b, "&sub_mchid=");
+	put_encoded(&b, sub_mchid);
 	return wx_buf_take(&b);
 }
 
@@ -423,31 +446,19 @@ static int request_inputs_ok(const struct wx_partner *partner,
 	return 0;
 }
 
-int apiv3_request_build(const struct wx_partner *partner,
-			const struct wx_sub *sub, const char *out_trade_no,
-			int64_t now, struct apiv3_request *req,
-			struct wx_err *err)
+/* Nonce, timestamp and signature over req's method, target and body,
+ * which the caller has set. */
+static int request_sign(const struct wx_partner *partner, int64_t now,
+			struct apiv3_request *req, struct wx_err *err)
 {
 	char *msg = NULL;
 	char *sig = NULL;
 	int rc = -1;
 
-	memset(req, 0, sizeof(*req));
-	if (request_inputs_ok(partner, sub, err) < 0 ||
-	    request_order_ok(out_trade_no, err) < 0)
-		goto out;
 	snprintf(req->timestamp, sizeof(req->timestamp), "%" PRId64, now);
 	if (apiv3_nonce(req->nonce, err) < 0)
 		goto out;
-	req->target = apiv3_target(out_trade_no);
-	req->body = apiv3_body(partner->sp_appid, partner->sp_mchid,
-			       sub->sub_appid, sub->sub_mchid);
-	if (!req->body) {
-		wx_err_set(err, _("an appid or mchid in the profile is not "
-				  "valid UTF-8: fix the profile"));
-		goto out;
-	}
-	msg = apiv3_sign_message("POST", req->target, req->timestamp,
+	msg = apiv3_sign_message(req->method, req->target, req->timestamp,
 				 req->nonce, req->body);
 	if (apiv3_sign(partner->key, msg, strlen(msg), &sig, err) < 0)
 		goto out;
@@ -458,9 +469,54 @@ int apiv3_request_build(const struct wx_partner *partner,
 out:
 	free(msg);
 	free(sig);
-	if (rc < 0)
-		apiv3_request_free(req);
 	return rc;
+}
+
+int apiv3_request_build(const struct wx_partner *partner,
+			const struct wx_sub *sub, const char *out_trade_no,
+			int64_t now, struct apiv3_request *req,
+			struct wx_err *err)
+{
+	memset(req, 0, sizeof(*req));
+	if (request_inputs_ok(partner, sub, err) < 0 ||
+	    request_order_ok(out_trade_no, err) < 0)
+		goto fail;
+	req->method = "POST";
+	req->target = apiv3_target(out_trade_no);
+	req->body = apiv3_body(partner->sp_appid, partner->sp_mchid,
+			       sub->sub_appid, sub->sub_mchid);
+	if (!req->body) {
+		wx_err_set(err, _("an appid or mchid in the profile is not "
+				  "valid UTF-8: fix the profile"));
+		goto fail;
+	}
+	if (request_sign(partner, now, req, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	apiv3_request_free(req);
+	return -1;
+}
+
+int apiv3_query_build(const struct wx_partner *partner,
+		      const struct wx_sub *sub, const char *out_trade_no,
+		      int64_t now, struct apiv3_request *req,
+		      struct wx_err *err)
+{
+	memset(req, 0, sizeof(*req));
+	if (request_inputs_ok(partner, sub, err) < 0 ||
+	    request_order_ok(out_trade_no, err) < 0)
+		goto fail;
+	req->method = "GET";
+	req->target = apiv3_query_target(out_trade_no, partner->sp_mchid,
+					 sub->sub_mchid);
+	req->body = wx_xstrdup("");
+	if (request_sign(partner, now, req, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	apiv3_request_free(req);
+	return -1;
 }
 
 void apiv3_request_free(struct apiv3_request *req)

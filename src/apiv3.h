@@ -1,4 +1,5 @@
-/* apiv3: pure functions for WeChat Pay APIv3's reverse call (撤销订单).
+/* apiv3: pure functions for WeChat Pay APIv3's reverse call (撤销订单) and
+ * the partner order query (查询订单; answers: apiv3_query.h).
  *
  * No I/O and no global state (the nonce reads the OpenSSL CSPRNG), so every
  * rule here is unit-tested against WeChat Pay SDK vectors (tests/unit).
@@ -49,6 +50,13 @@ int apiv3_order_check(const char *input, char *out, size_t outsz,
  * (upper-case). Returns a malloc'd string. */
 char *apiv3_target(const char *out_trade_no);
 
+/* Target of the order query (服务商 查询订单): the same encoded path without
+ * "/reverse", then "?sp_mchid=...&sub_mchid=..." (values encoded the same
+ * way). The signed target is exactly this string. NULL when an argument is
+ * NULL; otherwise malloc'd. */
+char *apiv3_query_target(const char *out_trade_no, const char *sp_mchid,
+			 const char *sub_mchid);
+
 /* Compact JSON body in the order sp_appid, sp_mchid, sub_appid, sub_mchid;
  * a NULL appid is left out. Returns a malloc'd string, or NULL when a mchid
  * is NULL or a value is not valid UTF-8. */
@@ -74,8 +82,9 @@ char *apiv3_authorization(const char *mchid, const char *serial_no,
 
 /* Everything one attempt sends. All strings owned; apiv3_request_free. */
 struct apiv3_request {
+	const char *method;  /* "POST" (reverse) or "GET" (query), static */
 	char *target;        /* path, already encoded */
-	char *body;          /* compact JSON */
+	char *body;          /* compact JSON; "" for the query */
 	char *authorization; /* full header value, with the signature */
 	char nonce[APIV3_NONCE_LEN + 1];
 	char timestamp[24];  /* seconds since the epoch, decimal */
@@ -88,6 +97,12 @@ int apiv3_request_build(const struct wx_partner *partner,
 			const struct wx_sub *sub, const char *out_trade_no,
 			int64_t now, struct apiv3_request *req,
 			struct wx_err *err);
+/* The same for the order query: GET, apiv3_query_target, an empty body, so
+ * the signed message ends "...\nNONCE\n\n". */
+int apiv3_query_build(const struct wx_partner *partner,
+		      const struct wx_sub *sub, const char *out_trade_no,
+		      int64_t now, struct apiv3_request *req,
+		      struct wx_err *err);
 void apiv3_request_free(struct apiv3_request *req);
 
 /* Copy of an Authorization value with the signature="..." value replaced by

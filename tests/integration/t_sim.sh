@@ -112,6 +112,26 @@ verified() {
 	openssl dgst -sha256 -verify "$KEYS/pub_key.pem" -signature "$sig" "$msg" >/dev/null 2>&1
 }
 
+# query ORDER_SEGMENT [SUB [SP_MCHID [METHOD_SIGNED]]]: a correctly signed
+# order query (GET, empty body, the query string in the signed target);
+# sets STATUS and CURL_RC like send.
+query() {
+	local target="$ROUTE/$1?sp_mchid=${3:-$MCHID}&sub_mchid=${2:-$SUB}"
+	local authz
+	authz=$(auth "${4:-GET}" "$target" "")
+	rm -f "$RESP.body" "$RESP.hdr"
+	STATUS=$("${CURL[@]}" -o "$RESP.body" -D "$RESP.hdr" -w '%{http_code}' \
+		-H "Accept: application/json" -H "User-Agent: t_sim/1.0" \
+		-H "Authorization: $authz" "$BASE$target")
+	CURL_RC=$?
+}
+arm_query() { # arm_query ORDER FAULT_JSON
+	"${CURL[@]}" -o /dev/null -X POST -d "{\"out_trade_no\":\"$1\",\"query_fault\":$2}" "$BASE/_sim/faults"
+}
+put_order() { # put_order ORDER STATE [AMOUNT]
+	"${CURL[@]}" -o /dev/null -X POST -d "{\"sub_mchid\":\"$SUB\",\"out_trade_no\":\"$1\",\"state\":\"$2\",\"amount\":${3:-12800},\"age_s\":3600}" "$BASE/_sim/orders"
+}
+
 expect_error() { # expect_error STATUS CODE VERDICT
 	t_eq "status" "$1" "$STATUS"
 	t_eq "code" "$2" "$(field .code)"
@@ -540,6 +560,131 @@ reverse DEMO20261126002 "$(body_for 1900000110)"
 t_eq "烤鸭店 order" 200 "$STATUS"
 kill -TERM "$demo_pid"; wait "$demo_pid"
 BASE=https://127.0.0.1:$(cat "$T_TMP/main.port")
+t_ok
+
+t_begin "query: a paid order reads SUCCESS with amounts, time, ids; GET logged"
+put_order Q-PAID PAID 12800
+query Q-PAID
+t_eq "status" 200 "$STATUS"
+t_check "answer verifies" verified
+t_eq "trade_state" SUCCESS "$(field .trade_state)"
+t_eq "desc" "支付成功" "$(field .trade_state_desc)"
+t_eq "names the order" "$MCHID $SUB Q-PAID" "$(field '"\(.sp_mchid) \(.sub_mchid) \(.out_trade_no)"')"
+t_eq "amounts" "12800 12800 CNY" "$(field '"\(.amount.total) \(.amount.payer_total) \(.amount.currency)"')"
+t_check "success_time is RFC 3339 in +08:00" grep -qE '^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\+08:00$' <<<"$(field .success_time)"
+t_check "transaction_id" grep -qE '^4200002000[0-9]{18}$' <<<"$(field .transaction_id)"
+t_eq "trade_type" MICROPAY "$(field .trade_type)"
+t_check "payer openids" test -n "$(field .payer.sp_openid)"
+t_eq "log method" GET "$(last_log .method)"
+t_eq "log target keeps the query" "$ROUTE/Q-PAID?sp_mchid=$MCHID&sub_mchid=$SUB" "$(last_log .target)"
+t_eq "log order" Q-PAID "$(last_log .out_trade_no)"
+t_eq "log verdict" ok "$(last_log .verdict)"
+t_eq "a query changes nothing" PAID "$(state_of Q-PAID)"
+t_ok
+
+t_begin "query follows the state machine: paid -> REVOKED, unpaid -> CLOSED"
+reverse Q-PAID
+t_eq "reversed" 200 "$STATUS"
+query Q-PAID
+t_eq "REVOKED" REVOKED "$(field .trade_state)"
+t_eq "still names the amount" 12800 "$(field .amount.total)"
+put_order Q-UNPAID NOTPAY 500
+query Q-UNPAID
+t_eq "NOTPAY" "NOTPAY 500 null null" "$(field '"\(.trade_state) \(.amount.total) \(.success_time) \(.transaction_id)"')"
+reverse Q-UNPAID
+query Q-UNPAID
+t_eq "CLOSED, never paid" "CLOSED null" "$(field '"\(.trade_state) \(.amount.payer_total)"')"
+for st in USERPAYING:USERPAYING REFUND:REFUND PAYERROR:PAYERROR ACCEPT:ACCEPT REVERSED:REVOKED CLOSED:CLOSED; do
+	put_order "Q-${st%%:*}" "${st%%:*}"
+	query "Q-${st%%:*}"
+	t_eq "${st%%:*} reads" "${st##*:}" "$(field .trade_state)"
+done
+t_ok
+
+t_begin "query: no such order, or the order under another sub-merchant: 404"
+query Q-NOWHERE
+expect_error 404 ORDER_NOT_EXIST order_not_exist
+query T-OTHER-SUB
+expect_error 404 ORDER_NOT_EXIST order_not_exist
+query T-OTHER-SUB 1900000110
+t_eq "found under its own sub-merchant" 200 "$STATUS"
+t_ok
+
+t_begin "query: signed target must include the query string, method GET"
+target="$ROUTE/Q-PAID?sp_mchid=$MCHID&sub_mchid=$SUB"
+rm -f "$RESP.body"
+STATUS=$("${CURL[@]}" -o "$RESP.body" -D "$RESP.hdr" -w '%{http_code}' -H "Accept: application/json" \
+	-H "User-Agent: t" -H "Authorization: $(auth GET "$ROUTE/Q-PAID" "")" "$BASE$target")
+expect_error 401 SIGN_ERROR bad_signature
+query Q-PAID "$SUB" "$MCHID" POST
+expect_error 401 SIGN_ERROR bad_signature
+target="$ROUTE/Q-PAID?sp_mchid=$MCHID&sub_mchid=$SUB"
+send "$target" "" "$(auth POST "$target" "")"
+expect_error 404 NOT_FOUND not_found
+t_ok
+
+t_begin "query: missing parameter 400, unbound sub-merchant 403, other partner 400"
+target="$ROUTE/Q-PAID?sp_mchid=$MCHID"
+STATUS=$("${CURL[@]}" -o "$RESP.body" -D "$RESP.hdr" -w '%{http_code}' -H "Accept: application/json" \
+	-H "User-Agent: t" -H "Authorization: $(auth GET "$target" "")" "$BASE$target")
+expect_error 400 PARAM_ERROR bad_query
+t_eq "names the field" "/sub_mchid query" "$(field '"\(.detail.field) \(.detail.location)"')"
+query Q-PAID 1900000300
+expect_error 403 NO_AUTH no_auth
+query Q-PAID "$SUB" 1230000999
+expect_error 400 INVALID_REQUEST mchid_mismatch
+t_ok
+
+t_begin "query faults: fail_500, not_found, bad_signature, delay, drop; count is kept"
+put_order Q-F PAID
+arm_query Q-F '{"type":"fail_500","count":1}'
+query Q-F
+expect_error 500 SYSTEM_ERROR ok
+t_eq "fault logged" fail_500 "$(last_log .fault)"
+query Q-F
+t_eq "then answered" "200 SUCCESS" "$STATUS $(field .trade_state)"
+arm_query Q-F '{"type":"not_found","count":1}'
+query Q-F
+expect_error 404 ORDER_NOT_EXIST ok
+arm_query Q-F '{"type":"bad_signature","count":1}'
+query Q-F
+t_eq "bad signature: still 200" 200 "$STATUS"
+verified && t_fail "a bad_signature query answer verified"
+arm_query Q-F '{"type":"delay","ms":1500,"count":1}'
+start=$(date +%s%N)
+query Q-F
+t_check "delayed at least 1.4 s" test $((($(date +%s%N) - start) / 1000000)) -ge 1400
+t_eq "delay logged" delay "$(last_log .fault)"
+arm_query Q-F '{"type":"drop","count":1}'
+query Q-F
+t_check "dropped: no answer" test "$CURL_RC" -ne 0
+t_eq "drop logged" dropped "$(last_log .verdict)"
+t_ok
+
+t_begin "query and reverse faults are separate: a dropped reversal, a clean query"
+put_order Q-SEP PAID
+arm Q-SEP '{"type":"drop","count":1}'
+arm_query Q-SEP '{"type":"fail_500"}'
+t_eq "control shows both" "drop fail_500 12800" "$("${CURL[@]}" "$BASE/_sim/orders/Q-SEP" | jq -r '"\(.fault.type) \(.query_fault.type) \(.amount)"')"
+arm_query Q-SEP null
+t_eq "disarming the query fault keeps the reverse one" "drop null" "$("${CURL[@]}" "$BASE/_sim/orders/Q-SEP" | jq -r '"\(.fault.type) \(.query_fault)"')"
+query Q-SEP
+t_eq "query unaffected by the reverse fault" "200 SUCCESS" "$STATUS $(field .trade_state)"
+reverse Q-SEP
+t_check "reversal dropped" test "$CURL_RC" -ne 0
+query Q-SEP
+t_eq "the dropped reversal did nothing" SUCCESS "$(field .trade_state)"
+t_ok
+
+t_begin "lost_answer: the reversal happens, its answer never comes"
+put_order Q-LOST PAID
+arm Q-LOST '{"type":"lost_answer","ms":300,"count":1}'
+reverse Q-LOST
+t_check "no answer" test "$CURL_RC" -ne 0
+t_eq "logged" "answer_lost null" "$(last_log '"\(.verdict) \(.status)"')"
+t_eq "but reversed" REVERSED "$(state_of Q-LOST)"
+query Q-LOST
+t_eq "the query tells" REVOKED "$(field .trade_state)"
 t_ok
 
 t_begin "SIGTERM exits 0 at once, even with a delayed request in flight"

@@ -14,6 +14,8 @@ static const char *const state_names[] = {
     [ORDER_REVERSED] = "REVERSED",
     [ORDER_CLOSED] = "CLOSED",
     [ORDER_REFUND] = "REFUND",
+    [ORDER_PAYERROR] = "PAYERROR",
+    [ORDER_ACCEPT] = "ACCEPT",
 };
 
 static const char *const fault_names[] = {
@@ -33,6 +35,8 @@ static const char *const fault_names[] = {
     [FAULT_TRICKLE] = "trickle",
     [FAULT_WRONG_ORDER] = "wrong_order",
     [FAULT_ESCAPE_MESSAGE] = "escape_message",
+    [FAULT_NOT_FOUND] = "not_found",
+    [FAULT_LOST_ANSWER] = "lost_answer",
 };
 
 #define N_STATES (sizeof(state_names) / sizeof(state_names[0]))
@@ -46,6 +50,33 @@ const char *config_state_name(enum order_state s)
 const char *config_fault_name(enum fault_type t)
 {
 	return (size_t)t < N_FAULTS ? fault_names[t] : "?";
+}
+
+int config_state_was_paid(enum order_state s)
+{
+	return s == ORDER_PAID || s == ORDER_REVERSED || s == ORDER_REFUND;
+}
+
+int64_t config_paid_s(const struct order *o)
+{
+	return o->created_s + 3;
+}
+
+/* A made-up but stable transaction id: 4200002000 + 18 digits of the
+ * order's FNV-1a hash. */
+static char *default_transaction_id(const char *sub, const char *no)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const char *parts[2] = {sub, no};
+
+	for (int i = 0; i < 2; i++) {
+		for (const char *p = parts[i]; *p; p++) {
+			h ^= (unsigned char)*p;
+			h *= 1099511628211ULL;
+		}
+	}
+	return sim_xasprintf("4200002000%018llu",
+			     (unsigned long long)(h % 1000000000000000000ULL));
 }
 
 /* A string member: required ones fail when absent, optional give NULL. */
@@ -141,8 +172,8 @@ int config_parse_fault(struct fault *f, json_t *obj, const char *where,
 int config_parse_order(struct order *o, json_t *obj, const char *where,
 		       struct sim_err *err)
 {
-	const char *sub, *no, *state = NULL;
-	long age;
+	const char *sub, *no, *state = NULL, *txn = NULL;
+	long age, amount;
 	char fwhere[96];
 
 	memset(o, 0, sizeof(*o));
@@ -151,22 +182,33 @@ int config_parse_order(struct order *o, json_t *obj, const char *where,
 	if (get_string(obj, "sub_mchid", 1, where, &sub, err) < 0 ||
 	    get_string(obj, "out_trade_no", 1, where, &no, err) < 0 ||
 	    get_string(obj, "state", 0, where, &state, err) < 0 ||
-	    get_long(obj, "age_s", 60, &age, where, err) < 0)
+	    get_long(obj, "age_s", 60, &age, where, err) < 0 ||
+	    get_long(obj, "amount", CONFIG_DEFAULT_AMOUNT, &amount, where,
+		     err) < 0 ||
+	    get_string(obj, "transaction_id", 0, where, &txn, err) < 0)
 		return -1;
 	o->state = ORDER_PAID;
 	if (state != NULL && parse_state(state, &o->state) < 0)
 		return sim_err_set(err,
 				   "%s.state \"%s\" is unknown; use PAID, "
-				   "NOTPAY, USERPAYING, REVERSED, CLOSED "
-				   "or REFUND",
+				   "NOTPAY, USERPAYING, REVERSED, CLOSED, "
+				   "REFUND, PAYERROR or ACCEPT",
 				   where, state);
 	(void)snprintf(fwhere, sizeof(fwhere), "%s.fault", where);
 	if (config_parse_fault(&o->fault, json_object_get(obj, "fault"), fwhere,
 			       err) < 0)
 		return -1;
+	(void)snprintf(fwhere, sizeof(fwhere), "%s.query_fault", where);
+	if (config_parse_fault(&o->query_fault,
+			       json_object_get(obj, "query_fault"), fwhere,
+			       err) < 0)
+		return -1;
 	o->created_s = sim_now_s() - age;
+	o->amount = amount;
 	o->sub_mchid = sim_xstrdup(sub);
 	o->out_trade_no = sim_xstrdup(no);
+	o->transaction_id = txn != NULL ? sim_xstrdup(txn)
+					: default_transaction_id(sub, no);
 	return 0;
 }
 
@@ -174,6 +216,7 @@ void config_order_clear(struct order *o)
 {
 	free(o->sub_mchid);
 	free(o->out_trade_no);
+	free(o->transaction_id);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -339,6 +382,11 @@ static int load_merchant(struct merchant *m, json_t *obj, const char *dir,
 		return sim_err_set(err, "%s.can_reverse must be true or false",
 				   where);
 	m->can_reverse = can == NULL || json_is_true(can);
+	can = json_object_get(obj, "can_query");
+	if (can != NULL && !json_is_boolean(can))
+		return sim_err_set(err, "%s.can_query must be true or false",
+				   where);
+	m->can_query = can == NULL || json_is_true(can);
 	m->mchid = sim_xstrdup(mchid);
 	m->serial = sim_xstrdup(serial);
 	path = resolve(dir, pub);

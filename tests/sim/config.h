@@ -25,7 +25,12 @@ enum order_state {
 	ORDER_REVERSED,
 	ORDER_CLOSED,
 	ORDER_REFUND,
+	ORDER_PAYERROR, /* payment failed; a reversal closes it */
+	ORDER_ACCEPT,	/* accepted, not yet charged; reversal: USERPAYING */
 };
+
+/* Default amount of an order, in fen (¥128.00). */
+#define CONFIG_DEFAULT_AMOUNT 12800
 
 enum fault_type {
 	FAULT_NONE,
@@ -44,6 +49,8 @@ enum fault_type {
 	FAULT_TRICKLE,
 	FAULT_WRONG_ORDER,
 	FAULT_ESCAPE_MESSAGE,
+	FAULT_NOT_FOUND, /* 404 ORDER_NOT_EXIST for an order that exists */
+	FAULT_LOST_ANSWER, /* processed, then `ms` of silence and a close */
 };
 
 struct fault {
@@ -58,7 +65,10 @@ struct order {
 	char *out_trade_no;	/* merchant order number, decoded */
 	enum order_state state; /* current trade state */
 	int64_t created_s;	/* creation time, seconds since the epoch */
-	struct fault fault;	/* armed fault, if any */
+	long amount;		/* order total in fen */
+	char *transaction_id;	/* WeChat Pay's number for the payment */
+	struct fault fault;	/* armed on the reverse call, if any */
+	struct fault query_fault; /* armed on the order query, if any */
 };
 
 struct merchant {
@@ -68,6 +78,7 @@ struct merchant {
 	char **sub_mchids; /* sub-merchants bound to this partner */
 	size_t n_sub;	   /* entries in sub_mchids */
 	int can_reverse;   /* 0 answers 403 NO_AUTH 商户无权限 */
+	int can_query;	   /* 0 answers the order query 403 NO_AUTH */
 };
 
 struct config {
@@ -90,7 +101,7 @@ int config_load(struct config *cfg, const char *path, int need_tls,
 void config_free(struct config *cfg);
 
 /* Parses one order object ({sub_mchid, out_trade_no, state, age_s,
- * fault}) into o; where names it in messages ("orders[2]"). The caller
+ * amount, transaction_id, fault, query_fault}) into o; where names it in messages ("orders[2]"). The caller
  * frees o with config_order_clear. */
 int config_parse_order(struct order *o, json_t *obj, const char *where,
 		       struct sim_err *err);
@@ -115,5 +126,10 @@ int config_merchant_has_sub(const struct merchant *m, const char *sub_mchid);
 
 const char *config_state_name(enum order_state s);
 const char *config_fault_name(enum fault_type t);
+/* 1 when an order in state s was paid at some point (its query answer
+ * carries success_time, payer_total and the payer). */
+int config_state_was_paid(enum order_state s);
+/* Payment time: a few seconds after creation. */
+int64_t config_paid_s(const struct order *o);
 
 #endif

@@ -12,21 +12,25 @@
 #define ORDERS_PATH "/_sim/orders"
 #define FAULTS_PATH "/_sim/faults"
 
+static json_t *fault_view(const struct fault *f)
+{
+	if (f->type == FAULT_NONE)
+		return json_null();
+	return json_pack("{s:s, s:I}", "type", config_fault_name(f->type),
+			 "count", (json_int_t)f->count);
+}
+
 static json_t *order_view(const struct order *o)
 {
-	json_t *v = json_pack("{s:s, s:s, s:s, s:I}", "out_trade_no",
+	json_t *v = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "out_trade_no",
 			      o->out_trade_no, "sub_mchid", o->sub_mchid,
 			      "state", config_state_name(o->state), "age_s",
-			      (json_int_t)(sim_now_s() - o->created_s));
+			      (json_int_t)(sim_now_s() - o->created_s),
+			      "amount", (json_int_t)o->amount,
+			      "transaction_id", o->transaction_id);
 
-	if (o->fault.type == FAULT_NONE)
-		json_object_set_new(v, "fault", json_null());
-	else
-		json_object_set_new(v, "fault",
-				    json_pack("{s:s, s:I}", "type",
-					      config_fault_name(o->fault.type),
-					      "count",
-					      (json_int_t)o->fault.count));
+	json_object_set_new(v, "fault", fault_view(&o->fault));
+	json_object_set_new(v, "query_fault", fault_view(&o->query_fault));
 	return v;
 }
 
@@ -99,9 +103,11 @@ static struct order *fault_target(struct sim *sim, json_t *j,
 	}
 	spec = json_pack("{s:s, s:s}", "sub_mchid", sub, "out_trade_no", no);
 	json_object_set(spec, "state", json_object_get(j, "state"));
-	if (o != NULL)
+	if (o != NULL) {
 		json_object_set_new(spec, "age_s",
 				    json_integer(sim_now_s() - o->created_s));
+		json_object_set_new(spec, "amount", json_integer(o->amount));
+	}
 	o = NULL;
 	if (config_parse_order(&fresh, spec, "request", err) < 0)
 		config_order_clear(&fresh);
@@ -111,19 +117,24 @@ static struct order *fault_target(struct sim *sim, json_t *j,
 	return o;
 }
 
-/* POST /_sim/faults: arm (or with null, clear) one order's fault. */
+/* POST /_sim/faults: arm (or with null, clear) one order's fault on the
+ * reverse call ("fault") and/or on the order query ("query_fault"). */
 static void arm_fault(struct sim *sim, const struct request *req,
 		      struct answer *a)
 {
 	json_t *j = parse_body(req, a);
 	struct sim_err err;
-	struct fault f;
+	struct fault f, qf;
 	struct order *o;
+	int has_q;
 
 	if (j == NULL)
 		return;
+	has_q = json_object_get(j, "query_fault") != NULL;
 	if (config_parse_fault(&f, json_object_get(j, "fault"), "fault", &err) <
-	    0) {
+		0 ||
+	    config_parse_fault(&qf, json_object_get(j, "query_fault"),
+			       "query_fault", &err) < 0) {
 		bad_request(a, err.msg);
 		json_decref(j);
 		return;
@@ -133,7 +144,10 @@ static void arm_fault(struct sim *sim, const struct request *req,
 	if (o == NULL) {
 		bad_request(a, err.msg);
 	} else {
-		o->fault = f;
+		if (json_object_get(j, "fault") != NULL || !has_q)
+			o->fault = f;
+		if (has_q)
+			o->query_fault = qf;
 		answer_ok(a, order_view(o), "control");
 	}
 	pthread_mutex_unlock(&sim->lock);

@@ -10,35 +10,19 @@
 #include <jansson.h>
 
 #include "answer.h"
+#include "api.h"
+#include "query.h"
 #include "sign.h"
 
-#define ROUTE_PREFIX	"/v3/pay/partner/transactions/out-trade-no/"
+#define ROUTE_PREFIX	API_ROUTE_PREFIX
 #define ROUTE_SUFFIX	"/reverse"
 #define AUTH_SCHEME	"WECHATPAY2-SHA256-RSA2048"
 #define TIME_WINDOW_S	300
 #define OVERSIZED_BYTES ((size_t)5 * 1024 * 1024)
 #define MAX_ORDER_NO	32
 
-enum auth_item { A_MCHID, A_NONCE, A_TIMESTAMP, A_SERIAL, A_SIGNATURE, N_AUTH };
-
 static const char *const auth_names[N_AUTH] = {
     "mchid", "nonce_str", "timestamp", "serial_no", "signature",
-};
-
-/* Everything one request to the API carries, parsed step by step. */
-struct call {
-	struct request *req; /* raw target and body */
-	const char *method;  /* HTTP method */
-	int routed;	     /* target is the reverse route */
-	char *order_no;	     /* decoded out_trade_no, NULL if undecodable */
-	char *auth[N_AUTH];  /* Authorization items */
-	int64_t timestamp;   /* parsed auth timestamp */
-	struct merchant *merchant; /* signing merchant */
-	json_t *body;		   /* parsed body object */
-	const char *sp_mchid;	   /* body fields (point into body) */
-	const char *sub_mchid;
-	const char *sp_appid;
-	const char *sub_appid;
 };
 
 /* Splits the target; a query string never matches the route. */
@@ -57,11 +41,13 @@ static void parse_route(struct call *k)
 	k->order_no = request_decode(seg, (size_t)(end - seg));
 }
 
-static void call_free(struct call *k)
+void api_call_free(struct call *k)
 {
 	size_t i;
 
 	free(k->order_no);
+	free(k->query_sp);
+	free(k->query_sub);
 	for (i = 0; i < N_AUTH; i++)
 		free(k->auth[i]);
 	json_decref(k->body);
@@ -75,27 +61,31 @@ static int fault_is_early(enum fault_type t)
 }
 
 /* Takes one use of the order's fault when it belongs to this phase. */
-static struct fault take_fault(struct sim *sim, const char *order_no, int early)
+struct fault api_take_fault(struct sim *sim, const char *order_no, int early,
+			    int query)
 {
 	struct fault f = {.type = FAULT_NONE};
+	struct fault *slot = NULL;
 	struct order *o;
 
 	if (order_no == NULL)
 		return f;
 	pthread_mutex_lock(&sim->lock);
 	o = config_find_order_any(&sim->cfg, order_no);
-	if (o != NULL && o->fault.type != FAULT_NONE &&
-	    fault_is_early(o->fault.type) == early) {
-		f = o->fault;
-		if (o->fault.count > 0 && --o->fault.count == 0)
-			o->fault.type = FAULT_NONE;
+	if (o != NULL)
+		slot = query ? &o->query_fault : &o->fault;
+	if (slot != NULL && slot->type != FAULT_NONE &&
+	    fault_is_early(slot->type) == early) {
+		f = *slot;
+		if (slot->count > 0 && --slot->count == 0)
+			slot->type = FAULT_NONE;
 	}
 	pthread_mutex_unlock(&sim->lock);
 	return f;
 }
 
 /* Faults that answer instead of the API; 1 when f was one of them. */
-static int answer_gate_fault(struct answer *a, const struct fault *f)
+int api_gate_fault(struct answer *a, const struct fault *f)
 {
 	switch (f->type) {
 	case FAULT_FAIL_500:
@@ -109,6 +99,9 @@ static int answer_gate_fault(struct answer *a, const struct fault *f)
 	case FAULT_UNAVAILABLE_503:
 		answer_error(a, 503, "SYSTEM_ERROR", "服务暂不可用，请稍后重试",
 			     "ok");
+		break;
+	case FAULT_NOT_FOUND:
+		answer_error(a, 404, "ORDER_NOT_EXIST", "订单不存在", "ok");
 		break;
 	case FAULT_ESCAPE_MESSAGE:
 		answer_error(a, 400, "INVALID_REQUEST",
@@ -127,7 +120,7 @@ static int answer_gate_fault(struct answer *a, const struct fault *f)
 
 /* --- authentication ------------------------------------------------------ */
 
-static int check_headers(struct MHD_Connection *c, struct answer *a)
+int api_check_headers(struct MHD_Connection *c, struct answer *a)
 {
 	const char *accept =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
@@ -222,7 +215,7 @@ static int sign_error(struct answer *a, const char *message,
 	return -1;
 }
 
-static int check_authorization(struct sim *sim, struct MHD_Connection *c,
+int api_check_authorization(struct sim *sim, struct MHD_Connection *c,
 			       struct call *k, struct answer *a)
 {
 	const char *h =
@@ -247,7 +240,7 @@ static int check_authorization(struct sim *sim, struct MHD_Connection *c,
 }
 
 /* METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n over the raw target and body. */
-static int check_signature(struct call *k, struct answer *a)
+int api_check_signature(struct call *k, struct answer *a)
 {
 	const struct request *r = k->req;
 	char *head = sim_xasprintf("%s\n%s\n%s\n%s\n", k->method, r->target,
@@ -322,7 +315,7 @@ static int check_body(struct call *k, struct answer *a)
 	return 0;
 }
 
-static int valid_order_no(const char *s)
+int api_valid_order_no(const char *s)
 {
 	size_t len = s != NULL ? strlen(s) : 0;
 
@@ -335,7 +328,7 @@ static int check_order_no(struct call *k, struct answer *a)
 {
 	json_t *v;
 
-	if (valid_order_no(k->order_no))
+	if (api_valid_order_no(k->order_no))
 		return 0;
 	v = k->order_no != NULL ? json_string(k->order_no) : NULL;
 	param_error(a, "/out_trade_no", v,
@@ -394,7 +387,7 @@ static void transition(struct call *k, struct order *o, struct answer *a)
 	} else if (expired) {
 		answer_error(a, 400, "REVERSE_EXPIRE", "订单已超过撤销时间",
 			     "reverse_expire");
-	} else if (o->state == ORDER_USERPAYING) {
+	} else if (o->state == ORDER_USERPAYING || o->state == ORDER_ACCEPT) {
 		answer_error(a, 400, "USERPAYING", "用户支付中", "userpaying");
 	} else {
 		o->state =
@@ -467,26 +460,27 @@ static void business(struct sim *sim, struct call *k, struct answer *a)
 	apply_state(sim, k, a);
 }
 
-static void serve_route(struct sim *sim, struct MHD_Connection *c,
-			struct call *k, struct answer *a)
+static struct fault serve_route(struct sim *sim, struct MHD_Connection *c,
+			       struct call *k, struct answer *a)
 {
-	struct fault f;
+	struct fault f = {.type = FAULT_NONE};
 
 	if (strcmp(k->method, "POST") != 0) {
 		answer_error(a, 404, "NOT_FOUND", "无效的请求地址",
 			     "not_found");
-		return;
+		return f;
 	}
-	if (check_headers(c, a) < 0 || check_authorization(sim, c, k, a) < 0 ||
-	    check_signature(k, a) < 0)
-		return;
-	f = take_fault(sim, k->order_no, 0);
-	if (answer_gate_fault(a, &f))
-		return;
+	if (api_check_headers(c, a) < 0 || api_check_authorization(sim, c, k, a) < 0 ||
+	    api_check_signature(k, a) < 0)
+		return f;
+	f = api_take_fault(sim, k->order_no, 0, 0);
+	if (api_gate_fault(a, &f))
+		return f;
 	business(sim, k, a);
 	a->fault = f.type;
 	if (k->order_no != NULL)
 		apply_body_fault(k, a);
+	return f;
 }
 
 /* --- request log -------------------------------------------------------- */
@@ -592,7 +586,7 @@ static void add_body(json_t *line, const struct request *r)
 	}
 }
 
-static void log_request(struct sim *sim, struct MHD_Connection *c,
+void api_log_request(struct sim *sim, struct MHD_Connection *c,
 			const struct call *k, const struct answer *a)
 {
 	json_t *line = json_object(), *headers = json_object();
@@ -630,16 +624,32 @@ static void log_request(struct sim *sim, struct MHD_Connection *c,
 
 /* --- entry -------------------------------------------------------------- */
 
+/* lost_answer: the reversal happened; its answer never leaves. */
+static enum MHD_Result lose_answer(struct sim *sim, struct MHD_Connection *c,
+				   struct call *k, struct answer *a, long ms)
+{
+	a->status = 0;
+	a->code = NULL;
+	a->verdict = "answer_lost";
+	api_log_request(sim, c, k, a);
+	sim_sleep_ms(sim, ms);
+	answer_clear(a);
+	api_call_free(k);
+	return MHD_NO;
+}
+
 enum MHD_Result reverse_serve(struct sim *sim, struct MHD_Connection *c,
 			      struct request *req, const char *method)
 {
 	struct call k = {.req = req, .method = method};
 	struct answer a = {.status = 500, .verdict = "ok"};
-	struct fault early;
+	struct fault early, late = {.type = FAULT_NONE};
 	enum MHD_Result rc;
 
+	if (query_route_matches(req->target))
+		return query_serve(sim, c, req, method);
 	parse_route(&k);
-	early = k.routed ? take_fault(sim, k.order_no, 1)
+	early = k.routed ? api_take_fault(sim, k.order_no, 1, 0)
 			 : (struct fault){.type = FAULT_NONE};
 	if (early.type == FAULT_DELAY)
 		sim_sleep_ms(sim, early.ms);
@@ -648,8 +658,8 @@ enum MHD_Result reverse_serve(struct sim *sim, struct MHD_Connection *c,
 		a.status = 0;
 		a.verdict = "dropped";
 		a.fault = FAULT_DROP;
-		log_request(sim, c, &k, &a);
-		call_free(&k);
+		api_log_request(sim, c, &k, &a);
+		api_call_free(&k);
 		return MHD_NO;
 	}
 	if (req->body_seen > SIM_MAX_BODY)
@@ -659,12 +669,14 @@ enum MHD_Result reverse_serve(struct sim *sim, struct MHD_Connection *c,
 		answer_error(&a, 404, "NOT_FOUND", "无效的请求地址",
 			     "not_found");
 	else
-		serve_route(sim, c, &k, &a);
+		late = serve_route(sim, c, &k, &a);
 	if (early.type == FAULT_DELAY && a.fault == FAULT_NONE)
 		a.fault = FAULT_DELAY;
-	log_request(sim, c, &k, &a);
+	if (a.fault == FAULT_LOST_ANSWER)
+		return lose_answer(sim, c, &k, &a, late.ms);
+	api_log_request(sim, c, &k, &a);
 	rc = answer_queue(sim, c, &a, req->request_id);
 	answer_clear(&a);
-	call_free(&k);
+	api_call_free(&k);
 	return rc;
 }

@@ -1,0 +1,56 @@
+/* api: what the reverse call and the order query share: the parsed call,
+ * WeChat Pay's header, Authorization and signature checks (steps 1-7 of the
+ * README's table), armed faults and the request log. Defined in reverse.c. */
+#ifndef WXPAY_SIM_API_H
+#define WXPAY_SIM_API_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "answer.h"
+#include "config.h"
+#include "request.h"
+#include "sim.h"
+
+#define API_ROUTE_PREFIX "/v3/pay/partner/transactions/out-trade-no/"
+
+enum auth_item { A_MCHID, A_NONCE, A_TIMESTAMP, A_SERIAL, A_SIGNATURE, N_AUTH };
+
+/* Everything one request to the API carries, parsed step by step. */
+struct call {
+	struct request *req; /* raw target and body */
+	const char *method;  /* HTTP method */
+	int routed;	     /* target is the reverse or query route */
+	char *order_no;	     /* decoded out_trade_no, NULL if undecodable */
+	char *auth[N_AUTH];  /* Authorization items */
+	int64_t timestamp;   /* parsed auth timestamp */
+	struct merchant *merchant; /* signing merchant */
+	json_t *body;		   /* parsed body object (reverse) */
+	const char *sp_mchid;	   /* body or query fields */
+	const char *sub_mchid;
+	const char *sp_appid;
+	const char *sub_appid;
+	char *query_sp;	 /* decoded sp_mchid query value (owned) */
+	char *query_sub; /* decoded sub_mchid query value (owned) */
+};
+
+void api_call_free(struct call *k);
+/* Takes one use of the order's reverse fault (query 0) or query fault
+ * (query 1) when it belongs to this phase (early: drop, delay). */
+struct fault api_take_fault(struct sim *sim, const char *order_no, int early,
+			    int query);
+/* Faults that answer instead of the API; 1 when f was one of them. */
+int api_gate_fault(struct answer *a, const struct fault *f);
+/* Steps 1-7; -1 with the answer set when one fails. */
+int api_check_headers(struct MHD_Connection *c, struct answer *a);
+int api_check_authorization(struct sim *sim, struct MHD_Connection *c,
+			    struct call *k, struct answer *a);
+int api_check_signature(struct call *k, struct answer *a);
+/* 1-32 of [0-9A-Za-z_-|*]. */
+int api_valid_order_no(const char *s);
+void api_log_request(struct sim *sim, struct MHD_Connection *c,
+		     const struct call *k, const struct answer *a);
+
+#endif
