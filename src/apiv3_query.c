@@ -16,24 +16,24 @@
 /* ---- Trade states -------------------------------------------------------- */
 
 static const struct apiv3_state_info states[] = {
-    {APIV3_TS_NONE, "", "State not known", false},
-    {APIV3_TS_SUCCESS, "SUCCESS", "Paid", false},
+    {APIV3_TS_NONE, "", N_("State not known"), false},
+    {APIV3_TS_SUCCESS, "SUCCESS", N_("Paid"), false},
     {APIV3_TS_REFUND, "REFUND",
-     "Refunded (REFUND): a reversal will be refused, use a refund", true},
-    {APIV3_TS_NOTPAY, "NOTPAY", "Not paid: reversing closes it", false},
-    {APIV3_TS_CLOSED, "CLOSED", "Already closed (CLOSED): nothing to do",
+     N_("Refunded (REFUND) — reversal will be refused, use a refund"), true},
+    {APIV3_TS_NOTPAY, "NOTPAY", N_("Not paid — reversing closes it"), false},
+    {APIV3_TS_CLOSED, "CLOSED", N_("Already closed (CLOSED) — nothing to do"),
      true},
-    {APIV3_TS_REVOKED, "REVOKED", "Already reversed (REVOKED): nothing to do",
+    {APIV3_TS_REVOKED, "REVOKED", N_("Already reversed (REVOKED) — nothing to do"),
      true},
     {APIV3_TS_USERPAYING, "USERPAYING",
-     "Payer still paying (USERPAYING): wait", false},
+     N_("Payer still paying (USERPAYING) — wait"), false},
     {APIV3_TS_PAYERROR, "PAYERROR",
-     "Payment failed (PAYERROR): reversing closes it", false},
+     N_("Payment failed (PAYERROR) — reversing closes it"), false},
     {APIV3_TS_ACCEPT, "ACCEPT",
-     "Accepted, payment not confirmed yet (ACCEPT): wait", false},
+     N_("Accepted, payment not confirmed yet (ACCEPT) — wait"), false},
     {APIV3_TS_NOT_FOUND, "ORDER_NOT_EXIST",
-     "No such order for this sub-merchant", true},
-    {APIV3_TS_OTHER, "?", "A trade state wxrev does not know", false},
+     N_("No such order for this sub-merchant"), true},
+    {APIV3_TS_OTHER, "?", N_("A trade state wxrev does not know"), false},
 };
 
 const struct apiv3_state_info *apiv3_trade_state_info(enum apiv3_trade_state s)
