@@ -172,9 +172,9 @@ static int order_bad_char(const unsigned char *s, size_t avail, size_t pos,
 				    "0x%02X): retype the order number"),
 				  pos, s[0]);
 	if (cp == ' ')
-		return wx_err_set(err,
-				  _("character %zu (a space) is not allowed: %s"),
-				  pos, _(order_alphabet_hint));
+		return wx_err_set(
+		    err, _("character %zu (a space) is not allowed: %s"), pos,
+		    _(order_alphabet_hint));
 	if (is_invisible(cp))
 		return wx_err_set(err,
 				  _("character %zu (invisible U+%04" PRIX32
@@ -839,98 +839,103 @@ enum apiv3_verdict apiv3_verify(const struct apiv3_resp_headers *h,
 
 /* ---- Codes -------------------------------------------------------------- */
 
-#define NEXT_RETRY "Retry later with the same parameters."
+/* Marked N_() for extraction, translated with _() where they are shown. */
+#define NEXT_RETRY N_("Retry later with the same parameters.")
 #define NEXT_QUERY                                                             \
-	"Re-run the reversal (same parameters are safe) or query the order "   \
-	"in the merchant platform."
+	N_("Re-run the reversal (same parameters are safe) or query the "      \
+	   "order in the merchant platform.")
 
 static const struct apiv3_code_info codes[] = {
     {"PARAM_ERROR", WX_REJECTED,
-     "A request parameter is wrong (the detail names which one).",
-     "Check the order number, the sub-merchant and the appids in the "
-     "profile, then try again."},
+     N_("A request parameter is wrong (the detail names which one)."),
+     N_("Check the order number, the sub-merchant and the appids in the "
+	"profile, then try again.")},
     {"INVALID_REQUEST", WX_REJECTED,
-     "WeChat Pay refused the request: it breaks an API rule or the "
-     "order's state does not allow it.",
-     "Read WeChat Pay's message; query the order before trying again."},
+     N_("WeChat Pay refused the request: it breaks an API rule or the "
+	"order's state does not allow it."),
+     N_("Read WeChat Pay's message; query the order before trying again.")},
     {"SIGN_ERROR", WX_REJECTED,
-     "WeChat Pay could not verify the request signature.",
-     "Check the computer clock, the certificate serial_no and that the "
-     "private key belongs to this merchant."},
+     N_("WeChat Pay could not verify the request signature."),
+     N_("Check the computer clock, the certificate serial_no and that the "
+	"private key belongs to this merchant.")},
     {"NO_AUTH", WX_REJECTED,
-     "The sub-merchant is not bound to this service provider, or the API "
-     "is not enabled.",
-     "Check sub_mchid and the partner relation in the merchant platform, "
-     "or ask WeChat Pay to enable the API."},
+     N_("The sub-merchant is not bound to this service provider, or the API "
+	"is not enabled."),
+     N_("Check sub_mchid and the partner relation in the merchant platform, "
+	"or ask WeChat Pay to enable the API.")},
     {"RULE_LIMIT", WX_REJECTED,
-     "A WeChat Pay business rule blocks this operation.",
-     "Read WeChat Pay's message and escalate to the partner's WeChat Pay "
-     "contact."},
+     N_("A WeChat Pay business rule blocks this operation."),
+     N_("Read WeChat Pay's message and escalate to the partner's WeChat Pay "
+	"contact.")},
     {"ORDER_NOT_EXIST", WX_REJECTED,
-     "WeChat Pay has no order with this number for this sub-merchant.",
-     "Check the order number and that the right sub-merchant is "
-     "selected."},
+     N_("WeChat Pay has no order with this number for this sub-merchant."),
+     N_("Check the order number and that the right sub-merchant is "
+	"selected.")},
     {"ORDERNOTEXIST", WX_REJECTED,
-     "WeChat Pay has no order with this number for this sub-merchant.",
-     "Check the order number and that the right sub-merchant is "
-     "selected."},
+     N_("WeChat Pay has no order with this number for this sub-merchant."),
+     N_("Check the order number and that the right sub-merchant is "
+	"selected.")},
     {"REVERSE_EXPIRE", WX_REJECTED,
-     "The order is older than 7 days and can no longer be reversed.",
-     "Refund it in the merchant platform instead."},
+     N_("The order is older than 7 days and can no longer be reversed."),
+     N_("Refund it in the merchant platform instead.")},
     {"TRADE_ERROR", WX_REJECTED,
-     "The order's state does not allow a reversal (for example it was "
-     "already refunded).",
-     "Query the order in the merchant platform and handle it there."},
-    {"ORDER_CLOSED", WX_REJECTED, "The order is already closed.",
-     "Nothing is left to reverse; query the order if in doubt."},
-    {"ORDERCLOSED", WX_REJECTED, "The order is already closed.",
-     "Nothing is left to reverse; query the order if in doubt."},
+     N_("The order's state does not allow a reversal (for example it was "
+	"already refunded)."),
+     N_("Query the order in the merchant platform and handle it there.")},
+    {"ORDER_CLOSED", WX_REJECTED, N_("The order is already closed."),
+     N_("Nothing is left to reverse; query the order if in doubt.")},
+    {"ORDERCLOSED", WX_REJECTED, N_("The order is already closed."),
+     N_("Nothing is left to reverse; query the order if in doubt.")},
     {"APPID_MCHID_NOT_MATCH", WX_REJECTED,
-     "An appid in the request is not bound to the merchant number it was "
-     "sent with.",
-     "Fix or remove sp_appid or sub_appid in the profile, then try "
-     "again."},
+     N_("An appid in the request is not bound to the merchant number it was "
+	"sent with."),
+     N_("Fix or remove sp_appid or sub_appid in the profile, then try "
+	"again.")},
     {"MCH_NOT_EXISTS", WX_REJECTED,
-     "WeChat Pay does not know this merchant number.",
-     "Check sp_mchid and sub_mchid in the profile."},
+     N_("WeChat Pay does not know this merchant number."),
+     N_("Check sp_mchid and sub_mchid in the profile.")},
     {"USERPAYING", WX_FAILED,
-     "The payer is still confirming the payment (entering the password), "
-     "so it cannot be reversed yet.",
-     "Wait a minute, then reverse again."},
+     N_("The payer is still confirming the payment (entering the password), "
+	"so it cannot be reversed yet."),
+     N_("Wait a minute, then reverse again.")},
     {"SYSTEM_ERROR", WX_FAILED,
-     "WeChat Pay had an internal error and did not process the reversal.",
+     N_("WeChat Pay had an internal error and did not process the reversal."),
      NEXT_RETRY},
     {"SYSTEMERROR", WX_FAILED,
-     "WeChat Pay had an internal error and did not process the reversal.",
+     N_("WeChat Pay had an internal error and did not process the reversal."),
      NEXT_RETRY},
     {"BANK_ERROR", WX_FAILED,
-     "The payer's bank had an error; the reversal was not processed.",
+     N_("The payer's bank had an error; the reversal was not processed."),
      NEXT_RETRY},
     {"BANKERROR", WX_FAILED,
-     "The payer's bank had an error; the reversal was not processed.",
+     N_("The payer's bank had an error; the reversal was not processed."),
      NEXT_RETRY},
     {"RATELIMIT_EXCEEDED", WX_FAILED,
-     "Too many requests were sent in a short time; this one was not "
-     "processed.",
-     "Wait a moment, then retry."},
+     N_("Too many requests were sent in a short time; this one was not "
+	"processed."),
+     N_("Wait a moment, then retry.")},
     {"FREQUENCY_LIMITED", WX_FAILED,
-     "Too many requests were sent in a short time; this one was not "
-     "processed.",
-     "Wait a moment, then retry."},
+     N_("Too many requests were sent in a short time; this one was not "
+	"processed."),
+     N_("Wait a moment, then retry.")},
     {APIV3_CODE_UNVERIFIED, WX_UNKNOWN,
-     "The answer claims success but its WeChat Pay signature could not "
-     "be verified, so it cannot be trusted.",
-     NEXT_QUERY " If it repeats, check the WeChat Pay public key or "
-		"certificates in the profile."},
+     N_("The answer claims success but its WeChat Pay signature could not "
+	"be verified, so it cannot be trusted."),
+     N_("Re-run the reversal (same parameters are safe) or query the "
+	"order in the merchant platform. If it repeats, check the WeChat "
+	"Pay public key or certificates in the profile.")},
     {APIV3_CODE_MISMATCH, WX_UNKNOWN,
-     "The success answer names a different order or merchant than the "
-     "one sent.",
+     N_("The success answer names a different order or merchant than the "
+	"one sent."),
      NEXT_QUERY},
     {APIV3_CODE_MALFORMED, WX_UNKNOWN,
-     "The success answer is not the JSON WeChat Pay documents.", NEXT_QUERY},
+     N_("The success answer is not the JSON WeChat Pay documents."),
+     NEXT_QUERY},
     {APIV3_CODE_UNEXPECTED, WX_UNKNOWN,
-     "The server answered with an HTTP status this call never returns.",
-     NEXT_QUERY " Check base_url in the profile if it repeats."},
+     N_("The server answered with an HTTP status this call never returns."),
+     N_("Re-run the reversal (same parameters are safe) or query the "
+	"order in the merchant platform. Check base_url in the profile if "
+	"it repeats.")},
 };
 
 const struct apiv3_code_info *apiv3_code_lookup(const char *code)

@@ -145,8 +145,8 @@ struct apiv3_code_info {
 	const char *code;        /* e.g. "ORDER_NOT_EXIST" */
 	enum wx_outcome outcome; /* WX_REJECTED or WX_FAILED; WX_UNKNOWN for
 				    the local APIV3_CODE_* codes */
-	const char *explain;     /* short English explanation */
-	const char *next;        /* what the operator does next */
+	const char *explain;     /* English (a msgid): show it with _() */
+	const char *next;        /* what the operator does next; _() too */
 };
 /* NULL when the code is not in the table. */
 const struct apiv3_code_info *apiv3_code_lookup(const char *code);

@@ -533,7 +533,7 @@ void cli_put_json(FILE *f, json_t *o)
 
 static void print_human(const struct reversal_result *r)
 {
-	printf("%s  %s", r->out_trade_no, wx_outcome_name(r->outcome));
+	printf("%s  %s", r->out_trade_no, wx_outcome_label(r->outcome));
 	if (r->code) {
 		fputs("  ", stdout);
 		put_safe(stdout, r->code);

@@ -26,6 +26,7 @@
 #include "outcome.h"
 #include "profile.h"
 #include "reversal.h"
+#include "tui/text.h"
 #include "util.h"
 
 #define BATCH_DEFAULT_RATE 10	/* orders a second, per partner */
@@ -759,9 +760,11 @@ static int count_state(const struct batch *b, enum item_state s)
 
 static void summary_row(FILE *f, const char *what, int n, const char *why)
 {
+	int w = 22 - text_width(what); /* columns, not bytes: 已撤销 */
+
 	if (!n && !why)
 		return; /* only the outcomes are shown when zero */
-	fprintf(f, "  %-22s %6d", what, n);
+	fprintf(f, "  %s%*s %6d", what, w > 0 ? w : 0, "", n);
 	if (why && *why && n)
 		fprintf(f, "  %s", why);
 	fputc('\n', f);
@@ -774,12 +777,13 @@ static void print_summary(const struct batch *b)
 	int unsent = count_state(b, IT_TODO) + c->not_sent;
 
 	fprintf(f, _("Summary: %zu order(s) in %s\n"), b->n, b->list.name);
-	summary_row(f, "reversed", c->outcome[WX_REVERSED], "");
-	summary_row(f, "rejected", c->outcome[WX_REJECTED],
+	summary_row(f, wx_outcome_label(WX_REVERSED), c->outcome[WX_REVERSED],
+		    "");
+	summary_row(f, wx_outcome_label(WX_REJECTED), c->outcome[WX_REJECTED],
 		    _("read the code; fix and run again"));
-	summary_row(f, "failed", c->outcome[WX_FAILED],
+	summary_row(f, wx_outcome_label(WX_FAILED), c->outcome[WX_FAILED],
 		    _("run the same command again to retry them"));
-	summary_row(f, "unknown", c->outcome[WX_UNKNOWN],
+	summary_row(f, wx_outcome_label(WX_UNKNOWN), c->outcome[WX_UNKNOWN],
 		    _("settle them before sending again"));
 	summary_row(f, _("skipped, reversed"), c->skip_reversed, NULL);
 	summary_row(f, _("skipped, unknown"), c->skip_unknown, NULL);

@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "i18n.h"
+
 /* Rows fetched per history_list call. */
 #define EXPORT_PAGE 256
 
@@ -176,13 +178,14 @@ enum tcol {
 	TC_COUNT
 };
 
+/* The table is for people: headings and outcomes in the UI language. */
 static const char *const tcol_names[TC_COUNT] = {
-    "TIME", "OUTCOME", "ORDER",	  "SUB-MERCHANT", "STATUS",
-    "CODE", "ATT",     "LATENCY", "OPERATOR",	  "NOTE",
+    N_("TIME"), N_("OUTCOME"), N_("ORDER"),   N_("SUB-MERCHANT"), N_("STATUS"),
+    N_("CODE"), N_("ATT"),     N_("LATENCY"), N_("OPERATOR"),	  N_("NOTE"),
 };
 
 /* Widest a column may grow; longer values end in an ellipsis. */
-static const int tcol_max[TC_COUNT] = {19, 8, 32, 24, 6, 24, 3, 9, 16, -1};
+static const int tcol_max[TC_COUNT] = {24, 8, 32, 24, 6, 24, 4, 9, 16, -1};
 
 struct table {
 	int width[TC_COUNT]; /* display columns per column */
@@ -192,13 +195,14 @@ struct table {
 static void table_cells(const struct history_reversal *r,
 			char cell[TC_COUNT][64], const char *text[TC_COUNT])
 {
-	fmt_local(r->created_ms, cell[TC_TIME], sizeof(cell[TC_TIME]));
+	wx_i18n_when(r->created_ms, WX_WHEN_SECOND, cell[TC_TIME],
+		     sizeof(cell[TC_TIME]));
 	snprintf(cell[TC_STATUS], sizeof(cell[0]), "%d", r->http_status);
 	snprintf(cell[TC_ATT], sizeof(cell[0]), "%d", r->attempts);
 	snprintf(cell[TC_LATENCY], sizeof(cell[0]), "%lldms",
 		 (long long)r->latency_ms);
 	text[TC_TIME] = cell[TC_TIME];
-	text[TC_OUTCOME] = wx_outcome_name(r->outcome);
+	text[TC_OUTCOME] = wx_outcome_label(r->outcome);
 	text[TC_ORDER] = r->out_trade_no;
 	text[TC_SUB] = r->sub_name && *r->sub_name ? r->sub_name : r->sub_mchid;
 	text[TC_STATUS] = r->http_status ? cell[TC_STATUS] : "-";
@@ -216,7 +220,7 @@ static void table_widths(struct table *t, const struct history_reversal *rows,
 	const char *text[TC_COUNT];
 
 	for (int c = 0; c < TC_COUNT; c++)
-		t->width[c] = text_width(tcol_names[c]);
+		t->width[c] = text_width(_(tcol_names[c]));
 	for (size_t i = 0; i < n; i++) {
 		table_cells(&rows[i], cell, text);
 		for (int c = 0; c < TC_COUNT; c++) {
@@ -267,8 +271,10 @@ static void table_rows(struct wx_buf *b, struct table *t,
 	const char *text[TC_COUNT];
 
 	if (!t->ready) {
+		for (int c = 0; c < TC_COUNT; c++)
+			text[c] = _(tcol_names[c]);
 		table_widths(t, rows, n);
-		table_line(b, t, tcol_names);
+		table_line(b, t, text);
 	}
 	for (size_t i = 0; i < n; i++) {
 		table_cells(&rows[i], cell, text);

@@ -10,6 +10,9 @@
 #ifndef WXREV_I18N_H
 #define WXREV_I18N_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* Sets the locale from the environment and binds the catalogue. A UTF-8
  * locale that is not installed (LANG=zh_CN.UTF-8 on a fresh machine) falls
  * back to C.UTF-8 with that language as LANGUAGE, so wide characters keep
@@ -21,5 +24,15 @@ void wx_i18n_init(void);
  * pass through, and so does text without a translation (WeChat Pay's own
  * message, a formatted message), shown as stored. */
 const char *wx_i18n_stored(const char *s);
+
+/* How much of a local date and time a person is shown. */
+enum wx_when {
+	WX_WHEN_MINUTE, /* 2026-11-30 14:02 / 2026年11月30日 14:02 */
+	WX_WHEN_SECOND, /* 2026-11-30 14:02:09 */
+	WX_WHEN_SHORT,	/* 11-30 14:02 / 11月30日 14:02 (a list column) */
+};
+/* Formats ms since the epoch as local time in the UI language's way (the
+ * pattern is the catalogue's). Machine output keeps ISO 8601 instead. */
+void wx_i18n_when(int64_t ms, enum wx_when style, char *buf, size_t n);
 
 #endif

@@ -4,21 +4,23 @@
 
 #include "util.h"
 
+/* Stored and printed for machines as is; N_() so that a person reads them
+ * translated (wx_outcome_label). */
 static const char *const names[] = {
-	[WX_PENDING] = "pending",   [WX_REVERSED] = "reversed",
-	[WX_REJECTED] = "rejected", [WX_FAILED] = "failed",
-	[WX_UNKNOWN] = "unknown",
+	/* TRANSLATORS: outcome names as a person reads them (已撤销 ...);
+	 * the history and --json keep the English. */
+	[WX_PENDING] = N_("pending"),	[WX_REVERSED] = N_("reversed"),
+	[WX_REJECTED] = N_("rejected"), [WX_FAILED] = N_("failed"),
+	[WX_UNKNOWN] = N_("unknown"),
 };
 
 static const char *const advice[] = {
-	[WX_PENDING] = "Wait: the request is being sent.",
-	[WX_REVERSED] = "Nothing to do: the order is reversed.",
-	[WX_REJECTED] = "Read the code, fix the input or escalate.",
-	[WX_FAILED] = "WeChat Pay did not process it: retry later.",
-	/* Parenthesised: clang's -Wstring-concatenation otherwise suspects a
-	 * missing comma, which breaks the -Werror clang builds. */
-	[WX_UNKNOWN] = ("Re-run the reversal (same parameters are safe) or "
-			"query the order."),
+	[WX_PENDING] = N_("Wait: the request is being sent."),
+	[WX_REVERSED] = N_("Nothing to do: the order is reversed."),
+	[WX_REJECTED] = N_("Read the code, fix the input or escalate."),
+	[WX_FAILED] = N_("WeChat Pay did not process it: retry later."),
+	[WX_UNKNOWN] = N_("Re-run the reversal (same parameters are safe) or "
+			  "query the order."),
 };
 
 const char *wx_outcome_name(enum wx_outcome o)
@@ -42,6 +44,11 @@ int wx_outcome_parse(const char *name, enum wx_outcome *out)
 const char *wx_outcome_advice(enum wx_outcome o)
 {
 	if ((unsigned)o >= WX_ARRAY_LEN(advice))
-		return advice[WX_UNKNOWN];
+		o = WX_UNKNOWN;
 	return _(advice[o]);
+}
+
+const char *wx_outcome_label(enum wx_outcome o)
+{
+	return _(wx_outcome_name(o));
 }

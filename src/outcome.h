@@ -13,6 +13,8 @@ enum wx_outcome {
 
 /* "pending", "reversed", ... as stored in the history and printed by --json. */
 const char *wx_outcome_name(enum wx_outcome o);
+/* The name as a person reads it, in the UI language (已撤销 in Chinese). */
+const char *wx_outcome_label(enum wx_outcome o);
 /* Parses a name; returns -1 when it is not one of the five. */
 int wx_outcome_parse(const char *name, enum wx_outcome *out);
 /* One line telling the operator what to do next for this outcome. */

@@ -322,8 +322,8 @@ static void answer_local(struct rv_answer *a, const char *code,
 	a->outcome = o;
 	a->code = wx_xstrdup(code);
 	a->message = wx_xstrdup(message);
-	a->explain = wx_xstrdup(info ? info->explain : explain);
-	a->next = wx_xstrdup(info ? info->next : wx_outcome_advice(o));
+	a->explain = wx_xstrdup(info ? _(info->explain) : explain);
+	a->next = wx_xstrdup(info ? _(info->next) : wx_outcome_advice(o));
 }
 
 /* No complete answer: decide from what the transport knows. */

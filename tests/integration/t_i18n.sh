@@ -96,6 +96,27 @@ sim_paid I18N-ZH-2
 "${ZH[@]}" "$WXREV_BIN" reverse --sub "Coffee Shop" --yes I18N-ZH-2 </dev/null >"$T_TMP/out" 2>"$T_TMP/err"
 t_eq "exit" 0 "$?"
 t_contains "message translated for reading" "$(cat "$T_TMP/out")" "微信支付已撤销该订单"
+t_contains "outcome as a person reads it" "$(cat "$T_TMP/out")" "I18N-ZH-2  已撤销"
+t_contains "next step" "$(cat "$T_TMP/out")" "无需处理：订单已撤销。"
+t_ok
+
+t_begin "a WeChat Pay code is explained in Chinese, its message shown as sent"
+"${ZH[@]}" "$WXREV_BIN" reverse --sub "Coffee Shop" --yes I18N-MISSING-ZH2 </dev/null >"$T_TMP/out" 2>"$T_TMP/err"
+t_eq "exit" 1 "$?"
+t_contains "outcome" "$(cat "$T_TMP/out")" "已拒绝  ORDER_NOT_EXIST"
+t_contains "meaning" "$(cat "$T_TMP/out")" "微信支付在该子商户下没有这个商户订单号的订单。"
+t_contains "next step" "$(cat "$T_TMP/out")" "请检查商户订单号"
+t_ok
+
+t_begin "the history table is for people: Chinese headings, outcomes and dates"
+"${ZH[@]}" "$WXREV_BIN" history --order I18N-ZH-1 >"$T_TMP/out" 2>&1
+t_eq "exit" 0 "$?"
+t_contains "headings" "$(head -n 1 "$T_TMP/out")" "结果"
+t_check "outcome and a Chinese date: $(cat "$T_TMP/out")" \
+	grep -Eq '^[0-9]{4}年[0-9]{2}月[0-9]{2}日 [0-9:]{8}  已撤销  I18N-ZH-1' "$T_TMP/out"
+"${EN[@]}" "$WXREV_BIN" history --order I18N-ZH-1 >"$T_TMP/out" 2>&1
+t_check "English stays: $(cat "$T_TMP/out")" \
+	grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}  reversed  I18N-ZH-1' "$T_TMP/out"
 t_ok
 
 t_begin "history exports (jsonl, csv) and stored values do not change with the language"
@@ -106,7 +127,7 @@ for fmt in jsonl csv; do
 	t_eq "$fmt exit" "$en_rc" "$?"
 	t_check "$fmt byte for byte" cmp -s "$T_TMP/en.$fmt" "$T_TMP/zh.$fmt"
 done
-t_eq "stored outcomes" "failed failed rejected rejected reversed reversed reversed" \
+t_eq "stored outcomes" "failed failed rejected rejected rejected reversed reversed reversed" \
 	"$(hist_sql "SELECT outcome FROM reversals ORDER BY outcome" | tr '\n' ' ' | sed 's/ $//')"
 t_eq "a reversal made in Chinese stores the English message" "WeChat Pay reversed the order" \
 	"$(hist_sql "SELECT message FROM reversals WHERE out_trade_no = 'I18N-ZH-1'")"
