@@ -30,11 +30,14 @@
 #include "util.h"
 
 #define BATCH_DEFAULT_RATE 10	/* orders a second, per partner */
-#define BATCH_MAX_RATE	   1000 /* --rate upper bound */
-#define BATCH_IN_FLIGHT	   4	/* requests in flight at once */
+#define BATCH_MAX_RATE	   10000 /* --rate upper bound */
+#define BATCH_IN_FLIGHT	   16	/* requests in flight at once */
+#define BATCH_GROUP_MIN	   8	/* fewer free slots wait (group commit) */
 #define BATCH_CONFIRM_TYPED 10	/* longer lists: type the count */
 #define BATCH_POLL_MS	   200	/* longest wait between progress updates */
 #define BATCH_STOP_AFTER   3	/* consecutive submit failures that stop */
+#define BATCH_BURST_MS	   20	/* pace credit kept after a pause */
+#define BATCH_GROUP_PACE_MS 5	/* slower paces send one at a time */
 
 enum {
 	OPT_B_PROFILES = 1000,
@@ -101,7 +104,8 @@ struct batch {
 	size_t next;		       /* next item to consider sending */
 	struct batch_counts c;	       /* tallies */
 	double rate;		       /* current pace (orders a second) */
-	int64_t next_send;	       /* monotonic ms of the next send */
+	double next_send;	       /* monotonic ms of the next send */
+	int64_t last_adapt;	       /* monotonic ms of the last pace check */
 	int64_t hold_seen;	       /* last hold the engine reported */
 	int64_t started;	       /* monotonic ms when sending began */
 	int submit_failures;	       /* consecutive refused submits */
@@ -643,75 +647,106 @@ static struct batch_item *next_todo(struct batch *b)
 	return b->next < b->n ? &b->items[b->next] : NULL;
 }
 
-static void submit_one(struct batch *b, struct reversal_engine *e,
-		       struct batch_item *it)
+/* Sends these orders: their pending rows in one commit, then the requests.
+ */
+static void submit_group(struct batch *b, struct reversal_engine *e,
+			 struct batch_item **its, size_t n)
 {
-	struct reversal_params p = {
-	    .partner = it->sub->partner,
-	    .sub = it->sub,
-	    .out_trade_no = it->e->out_trade_no,
-	    .note = it->e->note,
-	    .op = cli_operator_name(),
-	};
-	struct wx_err err = {{0}};
+	struct reversal_params p[BATCH_IN_FLIGHT];
+	struct wx_err errs[BATCH_IN_FLIGHT];
+	int64_t ids[BATCH_IN_FLIGHT];
 
-	b->next++;
-	if (reversal_submit(e, &p, &it->history_id, &err) == 0) {
-		it->state = IT_IN_FLIGHT;
-		b->submit_failures = 0;
+	if (n == 0)
 		return;
+	memset(errs, 0, sizeof(errs));
+	for (size_t i = 0; i < n; i++) {
+		p[i] = (struct reversal_params){
+		    .partner = its[i]->sub->partner,
+		    .sub = its[i]->sub,
+		    .out_trade_no = its[i]->e->out_trade_no,
+		    .note = its[i]->e->note,
+		    .op = cli_operator_name(),
+		};
 	}
-	it->state = IT_NOT_SENT;
-	b->c.not_sent++;
-	b->submit_failures++;
-	bar_clear(b);
-	fprintf(stderr, "wxrev: %s: ", it->e->out_trade_no);
-	cli_put_safe(stderr, err.msg);
-	fputc('\n', stderr);
+	reversal_submit_many(e, p, n, ids, errs);
+	for (size_t i = 0; i < n; i++) {
+		struct batch_item *it = its[i];
+
+		it->history_id = ids[i];
+		if (ids[i]) {
+			it->state = IT_IN_FLIGHT;
+			b->submit_failures = 0;
+			continue;
+		}
+		it->state = IT_NOT_SENT;
+		b->c.not_sent++;
+		b->submit_failures++;
+		bar_clear(b);
+		fprintf(stderr, "wxrev: %s: ", it->e->out_trade_no);
+		cli_put_safe(stderr, errs[i].msg);
+		fputc('\n', stderr);
+	}
 }
 
 /* The engine saw a 429 or Retry-After: halve the pace (at least one a
- * second); it grows back by one a second each second after. */
+ * second); it grows back by one order a second, each second. */
 static void adapt_rate(struct batch *b, struct reversal_engine *e)
 {
 	int64_t hold = reversal_engine_hold_until(e);
+	int64_t now = wx_monotonic_ms();
 	double want = b->a->rate;
 
 	if (hold > b->hold_seen) {
 		b->hold_seen = hold;
 		b->rate = b->rate / 2 < 1 ? 1 : b->rate / 2;
-		return;
-	}
-	if (b->rate < want) {
-		b->rate += (double)BATCH_POLL_MS / 1000.0;
+	} else if (b->rate < want) {
+		b->rate += (double)(now - b->last_adapt) / 1000.0;
 		if (b->rate > want)
 			b->rate = want;
 	}
+	b->last_adapt = now;
 }
 
-/* Sends what the pace and the in-flight limit allow; returns how long the
- * loop may wait before the next send is due. */
+/* Sends what the pace and the in-flight limit allow, as one group;
+ * returns how long the loop may wait before the next send is due. */
 static int send_due(struct batch *b, struct reversal_engine *e,
 		    const struct cli_stop *st)
 {
-	int64_t now = wx_monotonic_ms();
+	double now = (double)wx_monotonic_ms();
+	double interval = 1000.0 / b->rate;
+	double lag = interval * BATCH_IN_FLIGHT;
 	int64_t hold = reversal_engine_hold_until(e);
-	struct batch_item *it;
+	int room = BATCH_IN_FLIGHT - reversal_engine_active(e);
+	struct batch_item *its[BATCH_IN_FLIGHT], *it;
+	size_t n = 0;
+	int wait = BATCH_POLL_MS;
 
-	while (!st->no_more && b->submit_failures < BATCH_STOP_AFTER &&
-	       (it = next_todo(b)) != NULL) {
-		int64_t due = b->next_send > hold ? b->next_send : hold;
-
-		if (reversal_engine_active(e) >= BATCH_IN_FLIGHT)
-			return BATCH_POLL_MS;
-		if (due > now)
-			return (int)(due - now < BATCH_POLL_MS ? due - now
-							       : BATCH_POLL_MS);
-		submit_one(b, e, it);
-		b->next_send = (b->next_send > now ? b->next_send : now) +
-			       (int64_t)(1000.0 / b->rate);
+	if (st->no_more || b->submit_failures >= BATCH_STOP_AFTER)
+		return wait;
+	/* Pending rows go in groups: wait for a few free slots, unless the
+	 * pace is slow enough that a group would never fill. */
+	if (room < BATCH_GROUP_MIN && room < BATCH_IN_FLIGHT &&
+	    interval < BATCH_GROUP_PACE_MS)
+		return wait;
+	if ((double)hold > now)
+		return (double)hold - now < wait ? (int)((double)hold - now) + 1
+						 : wait;
+	/* A little credit after a pause, so that fast rates fill a group. */
+	if (lag > BATCH_BURST_MS)
+		lag = BATCH_BURST_MS;
+	if (b->next_send < now - lag)
+		b->next_send = now - lag;
+	while ((int)n < room && (it = next_todo(b)) != NULL) {
+		if (b->next_send > now) {
+			wait = (int)(b->next_send - now) + 1;
+			break;
+		}
+		its[n++] = it;
+		b->next++;
+		b->next_send += interval;
 	}
-	return BATCH_POLL_MS;
+	submit_group(b, e, its, n);
+	return wait < BATCH_POLL_MS ? wait : BATCH_POLL_MS;
 }
 
 static bool more_to_send(struct batch *b, const struct cli_stop *st)
@@ -725,7 +760,8 @@ static void run_loop(struct batch *b, struct reversal_engine *e)
 	struct cli_stop st = {0};
 
 	b->started = wx_monotonic_ms();
-	b->next_send = b->started;
+	b->next_send = (double)b->started;
+	b->last_adapt = b->started;
 	b->rate = b->a->rate;
 	while (more_to_send(b, &st) || reversal_engine_active(e) > 0) {
 		int wait = send_due(b, e, &st);

@@ -107,6 +107,9 @@ enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_INSERT,
 	ST_ATTEMPT,
 	ST_BUMP,
@@ -125,6 +128,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT one_write",
+    [ST_RELEASE] = "RELEASE one_write",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO one_write",
     [ST_INSERT] = "INSERT INTO reversals (created_ms, updated_ms, operator,"
 		  " note, partner_name, sp_mchid, sub_name, sub_mchid,"
 		  " out_trade_no, endpoint, outcome, pid, pid_start)"
@@ -176,6 +182,9 @@ struct history {
 	struct list_stmt lists[LIST_CACHE_SIZE]; /* filter queries */
 	int list_next;				 /* next slot to recycle */
 	int last_rc;	/* SQLite code of the last failure */
+	int group;	/* in history_group_begin/end: writes share one tx */
+	int group_open; /* that transaction has begun */
+	int group_lost; /* SQLite rolled it back: the group's code */
 };
 
 /* ---- errors ---- */
@@ -316,10 +325,28 @@ static int run(struct history *h, enum stmt_id id)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
+/* In a group, SQLite itself may end the whole transaction on an error
+ * (disk full, I/O): every write of the group is then lost, and
+ * history_group_end must say so. */
+static void group_check(struct history *h)
+{
+	if (h->group_open && sqlite3_get_autocommit(h->db)) {
+		h->group_open = 0;
+		h->group_lost = h->last_rc ? h->last_rc : SQLITE_ABORT;
+	}
+}
+
+/* Undoes the current write: the whole transaction, or in a group only
+ * this write's savepoint. */
 static void tx_rollback(struct history *h)
 {
-	if (!sqlite3_get_autocommit(h->db))
+	group_check(h);
+	if (h->group_open) {
+		run(h, ST_ROLLBACK_TO);
+		run(h, ST_RELEASE);
+	} else if (!sqlite3_get_autocommit(h->db)) {
 		run(h, ST_ROLLBACK);
+	}
 }
 
 static int tx_begin(struct history *h, struct wx_err *err)
@@ -328,7 +355,15 @@ static int tx_begin(struct history *h, struct wx_err *err)
 
 	if (h->readonly)
 		return err_readonly(h->path, err);
-	rc = run(h, ST_BEGIN);
+	if (h->group && !h->group_open && !h->group_lost) {
+		rc = run(h, ST_BEGIN);
+		if (rc != SQLITE_OK)
+			return fail(h, rc, err);
+		h->group_open = 1;
+	}
+	if (h->group_lost)
+		return fail(h, h->group_lost, err);
+	rc = run(h, h->group ? ST_SAVEPOINT : ST_BEGIN);
 	if (rc != SQLITE_OK)
 		return fail(h, rc, err);
 	return 0;
@@ -336,7 +371,7 @@ static int tx_begin(struct history *h, struct wx_err *err)
 
 static int tx_commit(struct history *h, struct wx_err *err)
 {
-	int rc = run(h, ST_COMMIT);
+	int rc = run(h, h->group ? ST_RELEASE : ST_COMMIT);
 
 	if (rc == SQLITE_OK)
 		return 0;
@@ -752,6 +787,31 @@ int history_locate(const char *arg, char *buf, size_t n, struct wx_err *err)
 }
 
 /* ---- writes ---- */
+
+void history_group_begin(struct history *h)
+{
+	h->group = 1;
+	h->group_open = 0;
+	h->group_lost = 0;
+}
+
+int history_group_end(struct history *h, struct wx_err *err)
+{
+	int rc = SQLITE_OK;
+
+	group_check(h);
+	if (h->group_open)
+		rc = run(h, ST_COMMIT);
+	else if (h->group_lost)
+		rc = h->group_lost;
+	h->group = h->group_open = h->group_lost = 0;
+	if (rc == SQLITE_OK)
+		return 0;
+	fail(h, rc, err);
+	if (!sqlite3_get_autocommit(h->db))
+		run(h, ST_ROLLBACK);
+	return -1;
+}
 
 int history_begin(struct history *h, struct history_reversal *r,
 		  struct wx_err *err)

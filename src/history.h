@@ -1,8 +1,9 @@
 /* history: the durable record of every reversal and attempt (SQLite).
  *
  * Durability: WAL, synchronous=FULL, busy timeout; every write below is its
- * own committed transaction, so a reversal's `pending` row exists on disk
- * before the caller sends a byte. Schema versioned with user_version.
+ * own committed transaction (or part of a group, committed together by
+ * history_group_end), so a reversal's `pending` row exists on disk before
+ * the caller sends a byte. Schema versioned with user_version.
  * Files: folder 0700, database 0600.
  * Recovery: history_open() turns `pending` rows whose process (pid + start
  * time) is gone into `unknown`; rows of a live wxrev are left alone.
@@ -79,6 +80,16 @@ void history_close(struct history *h);
 const char *history_path(const struct history *h);
 /* How long a write waits for another process's lock (default 5000 ms). */
 void history_set_busy_timeout(struct history *h, int ms);
+
+/* Group commit: between history_group_begin and history_group_end, the
+ * writes below (history_begin, history_add_attempt, history_finish) join
+ * one transaction, each still undone alone when it fails, and
+ * history_group_end commits them together (one sync to disk instead of one
+ * each). Until it has returned 0 none of them is durable: nothing they
+ * record may be sent or reported before. On -1 every write of the group is
+ * lost and err says why. */
+void history_group_begin(struct history *h);
+int history_group_end(struct history *h, struct wx_err *err);
 
 /* Inserts `r` as pending (owned by this process) and commits. Sets r->id and
  * r->created_ms. Nothing may be sent unless this returned 0. */

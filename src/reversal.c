@@ -193,6 +193,17 @@ static void replace_str(char **dst, const char *src)
 /* Commits the final outcome, then hands the result out (when `deliver`:
  * a submit that fails reports through its error instead). A history that
  * cannot be written any more is said in the result; the answer stands. */
+/* Says in the result that its outcome is not in the history. */
+static void note_unrecorded(struct reversal_result *r, const char *why)
+{
+	char *next = wx_xasprintf(_("%s The history could not record this "
+				    "outcome (%s): note it by hand."),
+				  r->next ? r->next : "", why);
+
+	free(r->next);
+	r->next = next;
+}
+
 static void job_finish(struct reversal_engine *e, struct rv_job *j,
 		       bool deliver)
 {
@@ -201,14 +212,8 @@ static void job_finish(struct reversal_engine *e, struct rv_job *j,
 
 	if (history_finish(e->history, r->history_id, r->outcome,
 			   r->http_status, r->code, r->message, r->latency_ms,
-			   &err) != 0) {
-		char *next = wx_xasprintf(
-		    _("%s The history could not record this outcome (%s): "
-		      "note it by hand."),
-		    r->next ? r->next : "", err.msg);
-		free(r->next);
-		r->next = next;
-	}
+			   &err) != 0)
+		note_unrecorded(r, err.msg);
 	unlink_job(e, j);
 	if (deliver) {
 		j->res = NULL;
@@ -669,17 +674,13 @@ static int begin_history(struct reversal_engine *e,
 	return 0;
 }
 
-int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
-		    int64_t *history_id, struct wx_err *err)
+/* Starts the first attempt of a reversal whose pending row is committed. */
+static int job_launch(struct reversal_engine *e,
+		      const struct reversal_params *p, int64_t id,
+		      struct wx_err *err)
 {
-	struct rv_job *j;
-	int64_t id = 0;
+	struct rv_job *j = wx_xcalloc(1, sizeof(*j));
 
-	if (check_params(e, p, err) != 0)
-		return -1;
-	if (begin_history(e, p, &id, err) != 0)
-		return -1;
-	j = wx_xcalloc(1, sizeof(*j));
 	j->partner = p->partner;
 	j->sub = p->sub;
 	j->res = result_new(p, id);
@@ -687,8 +688,6 @@ int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
 	j->backoff_ms = e->opts.backoff_ms;
 	j->next = e->jobs;
 	e->jobs = j;
-	if (history_id)
-		*history_id = id;
 	if (job_start_attempt(e, j, err) == 0)
 		return 0;
 	/* Signed or started nothing: the row must not stay pending. */
@@ -697,6 +696,74 @@ int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
 	replace_str(&j->res->message, err->msg);
 	job_finish(e, j, false);
 	return -1;
+}
+
+int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
+		    int64_t *history_id, struct wx_err *err)
+{
+	int64_t id = 0;
+
+	if (check_params(e, p, err) != 0)
+		return -1;
+	if (begin_history(e, p, &id, err) != 0)
+		return -1;
+	if (history_id)
+		*history_id = id;
+	return job_launch(e, p, id, err);
+}
+
+/* The same order twice in one call would be two claims on it. */
+static int check_repeat(const struct reversal_params *p, size_t i,
+			struct wx_err *err)
+{
+	for (size_t k = 0; k < i; k++) {
+		if (p[k].sub == p[i].sub &&
+		    strcmp(p[k].out_trade_no, p[i].out_trade_no) == 0)
+			return wx_err_set(err,
+					  _("order %s of sub-merchant %s is "
+					    "given twice: it is sent once."),
+					  p[i].out_trade_no,
+					  p[i].sub->sub_mchid);
+	}
+	return 0;
+}
+
+size_t reversal_submit_many(struct reversal_engine *e,
+			    const struct reversal_params *p, size_t n,
+			    int64_t *ids, struct wx_err *errs)
+{
+	struct wx_err gerr = {{0}};
+	size_t started = 0;
+
+	history_group_begin(e->history);
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = 0;
+		if (check_params(e, &p[i], &errs[i]) != 0 ||
+		    check_repeat(p, i, &errs[i]) != 0 ||
+		    begin_history(e, &p[i], &ids[i], &errs[i]) != 0)
+			ids[i] = 0;
+	}
+	if (history_group_end(e->history, &gerr) != 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (!ids[i])
+				continue;
+			ids[i] = 0;
+			errs[i] = gerr;
+			wx_err_prefix(&errs[i],
+				      _("nothing was sent because the "
+					"history cannot be written"));
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!ids[i])
+			continue;
+		if (job_launch(e, &p[i], ids[i], &errs[i]) == 0)
+			started++;
+		else
+			ids[i] = 0;
+	}
+	return started;
 }
 
 static void drain_transfers(struct reversal_engine *e)
@@ -762,6 +829,8 @@ int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
 			 int timeout_ms, bool *fd_ready)
 {
 	int t = timer_timeout(e, timeout_ms);
+	struct wx_err err = {{0}};
+	struct rv_done **mark;
 	bool ready = false;
 
 	if (http_client_running(e->http) > 0)
@@ -770,9 +839,16 @@ int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
 		idle_wait(extra_fd, t, &ready);
 	if (fd_ready)
 		*fd_ready = ready;
+	/* Every answer that arrived together is recorded in one commit, and
+	 * handed out only after it. */
+	mark = e->done_tail;
+	history_group_begin(e->history);
 	drain_transfers(e);
 	fire_timers(e);
 	drain_transfers(e);
+	if (history_group_end(e->history, &err) != 0)
+		for (struct rv_done *d = *mark; d; d = d->next)
+			note_unrecorded(d->res, err.msg);
 	return reversal_engine_active(e);
 }
 

@@ -8,6 +8,8 @@
  * sent and refuses the same order for the same sub-merchant while it is in
  * flight. Every attempt is recorded (signature redacted) as it completes,
  * and the final outcome is committed before the result is handed out.
+ * Group commit: the answers one reversal_engine_poll() sees are recorded
+ * in one transaction, committed before any of them is handed out.
  * Retries: failed-class answers and transport errors are retried
  * with the same parameters at most twice, with back-off, honouring
  * Retry-After, moving to backup_url when the main host cannot be reached. */
@@ -77,6 +79,14 @@ void reversal_engine_free(struct reversal_engine *e);
  * plain http to a non-loopback host, ...). */
 int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
 		    int64_t *history_id, struct wx_err *err);
+
+/* Group commit of several orders: their pending rows are committed in one
+ * transaction, then their first attempts start. ids[i] is the history id
+ * of order i, or 0 when it was refused (errs[i] says why, nothing of it was
+ * sent). Returns how many started. */
+size_t reversal_submit_many(struct reversal_engine *e,
+			    const struct reversal_params *p, size_t n,
+			    int64_t *ids, struct wx_err *errs);
 
 /* Drives transfers and timers for at most timeout_ms; *fd_ready tells
  * whether extra_fd (-1: none) became readable. Returns the number of

@@ -9,7 +9,7 @@ K=300  # the list killed with -9
 if [ -n "${WXREV_WRAP:-}" ]; then
 	N=60 K=40
 fi
-IN_FLIGHT=4 # BATCH_IN_FLIGHT in src/cli_batch.c
+IN_FLIGHT=16 # BATCH_IN_FLIGHT in src/cli_batch.c
 
 # orders PREFIX COUNT: "PREFIX-00000" ... one a line.
 orders() { seq -f "$1-%05g" 0 $(($2 - 1)); }

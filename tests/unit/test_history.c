@@ -266,6 +266,48 @@ static void test_begin_is_durable_before_returning(void **state)
 	history_close(h);
 }
 
+/* Group commit: the writes of a group reach the disk together at
+ * history_group_end and not before; a write that fails inside the group is
+ * undone alone; after the group each write commits on its own again. */
+static void test_group_commit(void **state)
+{
+	struct fx *fx = *state;
+	struct history *h = open_ok(fx->path);
+	struct wx_err err = {{0}};
+	const char *count = "SELECT count(*) FROM reversals";
+	char sql[200];
+	int64_t id1, id2;
+	char *s;
+
+	history_group_begin(h);
+	id1 = begin(h, "GROUP0001", "Coffee Shop", "1900000109", NULL);
+	id2 = begin(h, "GROUP0002", "Coffee Shop", "1900000109", NULL);
+	finish(h, id1, WX_REVERSED, 200, NULL);
+	assert_int_equal(sql_int(fx->path, count), 0);
+	assert_int_equal(history_finish(h, id2 + 100, WX_FAILED, 500, NULL,
+					NULL, 1, &err),
+			 -1);
+	assert_int_equal(history_group_end(h, &err), 0);
+	assert_int_equal(sql_int(fx->path, count), 2);
+	snprintf(sql, sizeof(sql),
+		 "SELECT outcome FROM reversals WHERE id = %lld",
+		 (long long)id1);
+	s = sql_text(fx->path, sql);
+	assert_string_equal(s, "reversed");
+	free(s);
+	finish(h, id2, WX_FAILED, 500, "SYSTEM_ERROR");
+	snprintf(sql, sizeof(sql),
+		 "SELECT outcome FROM reversals WHERE id = %lld",
+		 (long long)id2);
+	s = sql_text(fx->path, sql);
+	assert_string_equal(s, "failed");
+	free(s);
+	/* An empty group commits nothing and succeeds. */
+	history_group_begin(h);
+	assert_int_equal(history_group_end(h, &err), 0);
+	history_close(h);
+}
+
 static void test_attempts_and_finish(void **state)
 {
 	struct fx *fx = *state;
@@ -1257,6 +1299,7 @@ int main(void)
 	    T(test_locate_order),
 	    T(test_begin_is_durable_before_returning),
 	    T(test_attempts_and_finish),
+	    T(test_group_commit),
 	    T(test_latest_for_order),
 	    T(test_recovery_of_dead_pending_rows),
 	    T(test_filters),
