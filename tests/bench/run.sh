@@ -109,11 +109,22 @@ row "First start after a profile change, 100 000 subs (YAML read)" "" \
 row "Process floor: \`wxrev --version\`" "" "$bin/measure" 21 "$BUILD/bin/wxrev" --version
 
 # --- client CPU per reversal against the local simulator -----------------
-sign_ms=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {printf "%.3f", $4 * 1000}')
+speed=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {printf "%.3f %.3f", $4 * 1000, $5 * 1000}')
+read -r sign_ms verify_ms <<<"$speed"
 rev=$(BUILD=$BUILD bash tests/bench/reversals.sh 1000 2>/dev/null | tail -n 1)
 limit=$(awk -v s="$sign_ms" 'BEGIN { printf "%.3f", 4 * s }')
 add_row "\`wxrev reverse\` of 1 000 orders, one connection" "$rev openssl_rsa2048_sign_ms=$sign_ms" \
 	"client_cpu_per_reversal_ms<=$limit" "tests/bench/reversals.sh 1000"
+# A list: a few in flight, group commit. CPU against one signature plus one
+# verification measured above; wall time against the one-connection run.
+single_wall_ms=$(sed -E 's/.*wall_s=([0-9.]+).*/\1/' <<<"$rev")
+list=$(BUILD=$BUILD bash tests/bench/batch.sh 1000 2>/dev/null | tail -n 1)
+cpu_limit=$(awk -v s="$sign_ms" -v v="$verify_ms" 'BEGIN { printf "%.3f", 2 * (s + v) }')
+wall_limit=$(awk -v w="$single_wall_ms" 'BEGIN { printf "%.3f", w / 3 }')
+add_row "\`wxrev reverse --from\` a list of 1 000 orders" \
+	"$list openssl_rsa2048_sign_ms=$sign_ms openssl_rsa2048_verify_ms=$verify_ms" \
+	"client_cpu_per_reversal_ms<=$cpu_limit,wall_per_reversal_ms<=$wall_limit" \
+	"tests/bench/batch.sh 1000"
 
 {
 	echo "# Benchmarks"
