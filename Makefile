@@ -91,6 +91,7 @@ pot:
 	$(XGETTEXT) -o po/wxrev.pot $(sort $(SRC))
 	@for po in $(wildcard po/*.po); do \
 		msgmerge --quiet --update --backup=none --add-location=file $$po po/wxrev.pot || exit 1; \
+		msgattrib --no-obsolete --add-location=file -o $$po $$po || exit 1; \
 		msgfmt --check --statistics -o /dev/null $$po; \
 	done
 

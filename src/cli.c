@@ -67,40 +67,49 @@ enum opt_id {
 	{"version", no_argument, NULL, 'V'}
 /* clang-format on */
 
-static const char usage_text[] =
-    "Usage:\n"
-    "  wxrev [--profiles DIR|FILE] [--history FILE]\n"
-    "        the terminal UI\n"
-    "  wxrev reverse --sub SUB [--partner P] [--note TEXT] [--yes] [--json] "
-    "ORDER...\n"
-    "        reverse orders (a paid order is refunded to the payer)\n"
-    "  wxrev reverse --sub SUB [--partner P] --from FILE|- [--rate N]\n"
-    "                [--resend-unknown] [--yes] [--json]\n"
-    "        reverse a list of orders (one a line, or CSV with a header\n"
-    "        naming out_trade_no, sub_mchid, note); running it again\n"
-    "        resumes (see \"A list of orders\" in the README)\n"
-    "  wxrev history [--order NO] [--sub SUB] [--outcome O] [--code CODE]\n"
-    "                [--text TEXT] [--since TIME] [--until TIME] [--limit N]\n"
-    "                [--format table|jsonl|csv]\n"
-    "        list past reversals, newest first (table: the last 50 unless\n"
-    "        --limit says otherwise; jsonl and csv: all)\n"
-    "  wxrev profiles [--check]\n"
-    "        list partners and sub-merchants; --check reports every problem\n"
-    "\n"
-    "Common options:\n"
-    "  --profiles DIR|FILE  partner profiles (else $WXREV_PROFILES, else\n"
-    "                       $XDG_CONFIG_HOME/wxrev/profiles)\n"
-    "  --history FILE       history database (else $WXREV_HISTORY, else\n"
-    "                       $XDG_DATA_HOME/wxrev/history.db)\n"
-    "  -h, --help           this help\n"
-    "  -V, --version        the version\n"
-    "\n"
-    "Environment: WXREV_OPERATOR names the operator in the history (else the\n"
-    "login name); WXREV_KEY_PASSPHRASE unlocks an encrypted private key;\n"
-    "WXREV_BACKOFF_MS sets the first retry back-off in ms (for testing).\n"
-    "\n"
-    "Exit status: 0 all reversed; 1 some rejected or failed, none unknown;\n"
-    "2 usage or profile error, nothing sent; 3 some outcome unknown.\n";
+/* One entry per command or section, each translated on its own, so a
+ * change to one leaves the others' translations standing. */
+static const char *const usage_text[] = {
+    N_("Usage:\n"),
+    N_("  wxrev [--profiles DIR|FILE] [--history FILE]\n"
+       "        the terminal UI\n"),
+    N_("  wxrev reverse --sub SUB [--partner P] [--note TEXT] [--yes] [--json] "
+       "ORDER...\n"
+       "        reverse orders (a paid order is refunded to the payer)\n"),
+    N_("  wxrev reverse --sub SUB [--partner P] --from FILE|- [--rate N]\n"
+       "                [--resend-unknown] [--yes] [--json]\n"
+       "        reverse a list of orders (one a line, or CSV with a header\n"
+       "        naming out_trade_no, sub_mchid, note); running it again\n"
+       "        resumes (see \"A list of orders\" in the README)\n"),
+    N_("  wxrev history [--order NO] [--sub SUB] [--outcome O] [--code CODE]\n"
+       "                [--text TEXT] [--since TIME] [--until TIME] [--limit N]\n"
+       "                [--format table|jsonl|csv]\n"
+       "        list past reversals, newest first (table: the last 50 unless\n"
+       "        --limit says otherwise; jsonl and csv: all)\n"),
+    N_("  wxrev profiles [--check]\n"
+       "        list partners and sub-merchants; --check reports every problem\n"),
+    N_("\n"
+       "Common options:\n"
+       "  --profiles DIR|FILE  partner profiles (else $WXREV_PROFILES, else\n"
+       "                       $XDG_CONFIG_HOME/wxrev/profiles)\n"
+       "  --history FILE       history database (else $WXREV_HISTORY, else\n"
+       "                       $XDG_DATA_HOME/wxrev/history.db)\n"
+       "  -h, --help           this help\n"
+       "  -V, --version        the version\n"),
+    N_("\n"
+       "Environment: WXREV_OPERATOR names the operator in the history (else the\n"
+       "login name); WXREV_KEY_PASSPHRASE unlocks an encrypted private key;\n"
+       "WXREV_BACKOFF_MS sets the first retry back-off in ms (for testing).\n"),
+    N_("\n"
+       "Exit status: 0 all reversed; 1 some rejected or failed, none unknown;\n"
+       "2 usage or profile error, nothing sent; 3 some outcome unknown.\n"),
+};
+
+static void print_usage(void)
+{
+	for (size_t i = 0; i < WX_ARRAY_LEN(usage_text); i++)
+		fputs(_(usage_text[i]), stdout);
+}
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -239,7 +248,7 @@ static int common_option(int ch, struct cli_common *c, int *exit_now)
 		c->history = optarg;
 		return 1;
 	case 'h':
-		fputs(_(usage_text), stdout);
+		print_usage();
 		*exit_now = CLI_EXIT_OK;
 		return 1;
 	case 'V':
@@ -1081,7 +1090,7 @@ int cli_main(int argc, char **argv)
 	if (strcmp(name, "profiles") == 0)
 		return cmd_profiles(argc, argv, &c);
 	if (strcmp(name, "help") == 0) {
-		fputs(_(usage_text), stdout);
+		print_usage();
 		return CLI_EXIT_OK;
 	}
 	usage_error(_("unknown command \"%s\": use reverse, history or "

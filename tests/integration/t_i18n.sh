@@ -37,6 +37,14 @@ t_eq "en exit" 2 "$?"
 t_contains "en usage error" "$(cat "$T_TMP/err")" "give at least one order number"
 t_ok
 
+t_begin "--help in Chinese: every part of it"
+"${ZH[@]}" "$WXREV_BIN" --help >"$T_TMP/out" 2>&1
+t_eq "exit" 0 "$?"
+for w in "用法：" "终端界面" "撤销订单" "撤销一份订单清单" "列出以往的撤销记录" "列出服务商和子商户" "通用选项：" "环境变量：" "退出状态："; do
+	t_contains "has $w" "$(cat "$T_TMP/out")" "$w"
+done
+t_ok
+
 t_begin "LANG=zh_CN.UTF-8 speaks Chinese whether or not that locale is installed"
 env -u LANGUAGE -u LC_ALL LANG=zh_CN.UTF-8 "$WXREV_BIN" reverse --sub X --yes </dev/null >"$T_TMP/out" 2>"$T_TMP/err"
 t_eq "exit" 2 "$?"
