@@ -95,13 +95,21 @@ static const char *const migrations[] = {
     "  outcome, code, note) VALUES (new.id, new.out_trade_no, new.sub_name,"
     "  new.sub_mchid, new.outcome, new.code, new.note);"
     "END;",
+    /* v2: the order query. Queries are kept as requests of the reversal
+     * they settle (kind 'query'); a reversal says how it was settled and
+     * the trade states seen before and after. */
+    "ALTER TABLE attempts ADD COLUMN kind TEXT NOT NULL DEFAULT 'reverse';"
+    "ALTER TABLE reversals ADD COLUMN settled_by TEXT;"
+    "ALTER TABLE reversals ADD COLUMN trade_state_before TEXT;"
+    "ALTER TABLE reversals ADD COLUMN trade_state_after TEXT;",
 };
 
 #define REV_COLS                                                               \
 	"r.id, r.created_ms, r.updated_ms, r.operator, r.note, "               \
 	"r.partner_name, r.sp_mchid, r.sub_name, r.sub_mchid, "                \
 	"r.out_trade_no, r.endpoint, r.outcome, r.http_status, r.code, "       \
-	"r.message, r.attempts, r.latency_ms, r.pid"
+	"r.message, r.attempts, r.latency_ms, r.pid, r.settled_by, "           \
+	"r.trade_state_before, r.trade_state_after"
 
 enum stmt_id {
 	ST_BEGIN,
@@ -121,6 +129,8 @@ enum stmt_id {
 	ST_MAX_ID,
 	ST_PENDING,
 	ST_INTERRUPT,
+	ST_QUERY,
+	ST_SETTLE,
 	ST_COUNT
 };
 
@@ -138,8 +148,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ATTEMPT] = "INSERT INTO attempts (reversal_id, n, started_ms, url,"
 		   " request_headers, request_body, status,"
 		   " response_headers, response_body, verify,"
-		   " transport_error, latency_ms, request_id)"
-		   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		   " transport_error, latency_ms, request_id, kind)"
+		   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [ST_BUMP] = "UPDATE reversals SET attempts = attempts + 1,"
 		" http_status = ?, latency_ms = latency_ms + ?,"
 		" updated_ms = ? WHERE id = ?",
@@ -150,7 +160,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ATTEMPTS] = "SELECT reversal_id, n, started_ms, url,"
 		    " request_headers, request_body, status,"
 		    " response_headers, response_body, verify,"
-		    " transport_error, latency_ms, request_id"
+		    " transport_error, latency_ms, request_id, kind"
 		    " FROM attempts WHERE reversal_id = ? ORDER BY n",
     [ST_ORDER_COUNT] = "SELECT count(*) FROM reversals"
 		       " WHERE sub_mchid = ? AND out_trade_no = ?",
@@ -163,6 +173,22 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_INTERRUPT] = "UPDATE reversals SET outcome = 'unknown',"
 		     " code = '" HISTORY_CODE_INTERRUPTED "', message = ?,"
 		     " updated_ms = ? WHERE id = ? AND outcome = 'pending'",
+    /* A query numbered after every request of its reversal. */
+    [ST_QUERY] = "INSERT INTO attempts (reversal_id, n, started_ms, url,"
+		 " request_headers, request_body, status,"
+		 " response_headers, response_body, verify,"
+		 " transport_error, latency_ms, request_id, kind)"
+		 " VALUES (?1, (SELECT coalesce(max(n), 0) + 1 FROM attempts"
+		 " WHERE reversal_id = ?1), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+		 " ?11, ?12, ?13, 'query')",
+    /* Only an open reversal is settled; what a query saw is kept. */
+    [ST_SETTLE] = "UPDATE reversals SET outcome = ?1,"
+		  " code = coalesce(?2, code), message = coalesce(?3, message),"
+		  " settled_by = ?4,"
+		  " trade_state_before = coalesce(?5, trade_state_before),"
+		  " trade_state_after = coalesce(?6, trade_state_after),"
+		  " updated_ms = ?7 WHERE id = ?8"
+		  " AND outcome = 'unknown'",
 };
 
 /* One cached list query, keyed by its SQL text. */
@@ -874,6 +900,7 @@ static void bind_attempt(sqlite3_stmt *st, const struct history_attempt *a)
 	bind_text(st, 11, a->transport_error);
 	sqlite3_bind_int64(st, 12, a->latency_ms);
 	bind_text(st, 13, a->request_id);
+	bind_text(st, 14, a->kind ? a->kind : "reverse");
 }
 
 static int step_done(struct history *h, sqlite3_stmt *st)
@@ -927,6 +954,60 @@ int history_add_attempt(struct history *h, const struct history_attempt *a,
 	}
 	if (rc != SQLITE_OK)
 		return tx_abort(h, rc, err);
+	return tx_commit(h, err);
+}
+
+int history_add_query(struct history *h, const struct history_attempt *a,
+		      struct wx_err *err)
+{
+	int rc;
+	sqlite3_stmt *st;
+
+	if (tx_begin(h, err) != 0)
+		return -1;
+	st = stmt(h, ST_QUERY, &rc);
+	if (!st)
+		return tx_abort(h, rc, err);
+	bind_attempt(st, a);
+	rc = step_done(h, st);
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return missing_reversal(h, a->reversal_id, err);
+	if (rc != SQLITE_OK)
+		return tx_abort(h, rc, err);
+	return tx_commit(h, err);
+}
+
+int history_settle(struct history *h, int64_t id, enum wx_outcome outcome,
+		   const char *code, const char *message,
+		   const char *settled_by, const char *before,
+		   const char *after, struct wx_err *err)
+{
+	int rc;
+	sqlite3_stmt *st;
+
+	if (tx_begin(h, err) != 0)
+		return -1;
+	st = stmt(h, ST_SETTLE, &rc);
+	if (!st)
+		return tx_abort(h, rc, err);
+	bind_text(st, 1, wx_outcome_name(outcome));
+	bind_text(st, 2, code);
+	bind_text(st, 3, message);
+	bind_text(st, 4, settled_by);
+	bind_text(st, 5, before);
+	bind_text(st, 6, after);
+	sqlite3_bind_int64(st, 7, wx_now_ms());
+	sqlite3_bind_int64(st, 8, id);
+	rc = step_done(h, st);
+	if (rc != SQLITE_OK)
+		return tx_abort(h, rc, err);
+	if (sqlite3_changes(h->db) == 0) {
+		tx_rollback(h);
+		return wx_err_set(err,
+				  _("reversal #%lld is not open (or not in "
+				    "history %s): nothing to settle"),
+				  (long long)id, h->path);
+	}
 	return tx_commit(h, err);
 }
 
@@ -994,6 +1075,9 @@ static void read_reversal(sqlite3_stmt *st, struct history_reversal *r)
 	r->attempts = sqlite3_column_int(st, 15);
 	r->latency_ms = sqlite3_column_int64(st, 16);
 	r->pid = sqlite3_column_int64(st, 17);
+	r->settled_by = col_text(st, 18);
+	r->trade_state_before = col_text(st, 19);
+	r->trade_state_after = col_text(st, 20);
 }
 
 static void read_attempt(sqlite3_stmt *st, struct history_attempt *a)
@@ -1011,6 +1095,7 @@ static void read_attempt(sqlite3_stmt *st, struct history_attempt *a)
 	a->transport_error = col_text(st, 10);
 	a->latency_ms = sqlite3_column_int64(st, 11);
 	a->request_id = col_text(st, 12);
+	a->kind = col_text(st, 13);
 }
 
 void history_reversal_clear(struct history_reversal *r)
@@ -1027,6 +1112,9 @@ void history_reversal_clear(struct history_reversal *r)
 	free(r->endpoint);
 	free(r->code);
 	free(r->message);
+	free(r->settled_by);
+	free(r->trade_state_before);
+	free(r->trade_state_after);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -1047,6 +1135,7 @@ static void attempt_clear(struct history_attempt *a)
 	free(a->verify);
 	free(a->transport_error);
 	free(a->request_id);
+	free(a->kind);
 }
 
 void history_attempts_free(struct history_attempt *a, size_t n)

@@ -46,6 +46,9 @@ struct history_reversal {
 	int attempts;
 	int64_t latency_ms; /* sum over attempts */
 	int64_t pid;	    /* owning process while pending */
+	char *settled_by;   /* "answer", "query", or NULL while open */
+	char *trade_state_before; /* a query's trade_state before sending */
+	char *trade_state_after;  /* the last query's trade_state after */
 };
 
 /* One HTTP exchange. Secrets never appear here: the caller redacts the
@@ -64,6 +67,7 @@ struct history_attempt {
 	char *transport_error;	/* NULL when the transfer completed */
 	int64_t latency_ms;
 	char *request_id; /* Request-ID header */
+	char *kind;	  /* "reverse" (NULL is taken as that) or "query" */
 };
 
 /* Where the history lives: `arg` (--history), else $WXREV_HISTORY, else
@@ -98,6 +102,20 @@ int history_begin(struct history *h, struct history_reversal *r,
 /* Appends an attempt and bumps the reversal's attempt count; commits. */
 int history_add_attempt(struct history *h, const struct history_attempt *a,
 			struct wx_err *err);
+/* Keeps an order query made about reversal a->reversal_id as one of its
+ * requests (kind "query", numbered after the others; a->n is ignored)
+ * without counting it as a reversal attempt; commits. */
+int history_add_query(struct history *h, const struct history_attempt *a,
+		      struct wx_err *err);
+/* Settles an `unknown` reversal from a query: outcome, code, message,
+ * settled_by ("query") and the trade states seen (NULL keeps what is
+ * stored); an outcome of WX_UNKNOWN keeps it open and only records what
+ * was learned. Fails naming the row when it is not `unknown` (a pending
+ * row belongs to a live process). */
+int history_settle(struct history *h, int64_t id, enum wx_outcome outcome,
+		   const char *code, const char *message,
+		   const char *settled_by, const char *before,
+		   const char *after, struct wx_err *err);
 /* Records the final outcome of reversal `id`; commits. */
 int history_finish(struct history *h, int64_t id, enum wx_outcome outcome,
 		   int http_status, const char *code, const char *message,

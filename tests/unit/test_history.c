@@ -190,7 +190,7 @@ static void test_create_modes_and_schema(void **state)
 	assert_int_equal(mode_of(side), 0600);
 	snprintf(side, sizeof(side), "%s-shm", path);
 	assert_int_equal(mode_of(side), 0600);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 2);
 	char *jm = sql_text(path, "PRAGMA journal_mode");
 	assert_string_equal(jm, "wal");
 	free(jm);
@@ -1290,6 +1290,108 @@ static void test_table_aligns_chinese(void **state)
 	history_close(h);
 }
 
+/* A query is kept as a request of the reversal it settles (its own
+ * Request-ID, not counted as an attempt); settling changes only an
+ * `unknown` row and keeps what the queries saw. */
+static void test_query_kept_and_settle(void **state)
+{
+	struct fx *fx = *state;
+	struct history *h = open_ok(fx->path);
+	struct history_attempt a = {0};
+	struct history_reversal r;
+	struct history_attempt *atts = NULL;
+	size_t n = 0;
+	struct wx_err err = {{0}};
+	int64_t id = begin(h, "ORDERQ0001", "Coffee Shop", "1900000109", NULL);
+	int64_t done = begin(h, "ORDERQ0002", "Coffee Shop", "1900000109", NULL);
+
+	a.reversal_id = id;
+	a.n = 1;
+	a.url = (char *)"https://x/reverse";
+	a.request_id = (char *)"08AA";
+	assert_int_equal(history_add_attempt(h, &a, &err), 0);
+	finish(h, id, WX_UNKNOWN, 0, "NO_ANSWER");
+	a.n = 99; /* ignored: numbered after the others */
+	a.url = (char *)"https://x/query";
+	a.request_id = (char *)"08BB";
+	a.status = 200;
+	assert_int_equal(history_add_query(h, &a, &err), 0);
+	assert_int_equal(history_settle(h, id, WX_REVERSED, "", "settled by query",
+					"query", NULL, "REVOKED", &err),
+			 0);
+	assert_int_equal(history_get(h, id, &r, &atts, &n, &err), 0);
+	assert_int_equal(r.outcome, WX_REVERSED);
+	assert_int_equal(r.attempts, 1);
+	assert_string_equal(r.settled_by, "query");
+	assert_string_equal(r.trade_state_after, "REVOKED");
+	assert_null(r.trade_state_before);
+	assert_int_equal(n, 2);
+	assert_string_equal(atts[0].kind, "reverse");
+	assert_string_equal(atts[1].kind, "query");
+	assert_int_equal(atts[1].n, 2);
+	assert_string_equal(atts[1].request_id, "08BB");
+	history_reversal_clear(&r);
+	history_attempts_free(atts, n);
+	/* Settled, or finished some other way: not open any more. */
+	assert_int_equal(history_settle(h, id, WX_FAILED, NULL, NULL, "query",
+					NULL, "SUCCESS", &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "not open"));
+	finish(h, done, WX_REJECTED, 404, "ORDER_NOT_EXIST");
+	assert_int_equal(history_settle(h, done, WX_REVERSED, NULL, NULL,
+					"query", NULL, "REVOKED", &err),
+			 -1);
+	/* A query that learns something but settles nothing keeps it open. */
+	id = begin(h, "ORDERQ0003", "Coffee Shop", "1900000109", NULL);
+	finish(h, id, WX_UNKNOWN, 0, "NO_ANSWER");
+	assert_int_equal(history_settle(h, id, WX_UNKNOWN, NULL, NULL, NULL,
+					"SUCCESS", "REFUND", &err),
+			 0);
+	assert_int_equal(history_get(h, id, &r, &atts, &n, &err), 0);
+	assert_int_equal(r.outcome, WX_UNKNOWN);
+	assert_string_equal(r.code, "NO_ANSWER");
+	assert_string_equal(r.trade_state_before, "SUCCESS");
+	assert_string_equal(r.trade_state_after, "REFUND");
+	history_reversal_clear(&r);
+	history_attempts_free(atts, n);
+	history_close(h);
+}
+
+/* A version 1 history (before the query) is migrated in place: its rows
+ * stay, its attempts read as reversal attempts. */
+static void test_v1_history_migrates(void **state)
+{
+	struct fx *fx = *state;
+	struct history *h = open_ok(fx->path);
+	struct history_attempt a = {0};
+	struct history_attempt *atts = NULL;
+	struct history_reversal r;
+	size_t n = 0;
+	struct wx_err err = {{0}};
+	int64_t id = begin(h, "ORDERV1", "Coffee Shop", "1900000109", NULL);
+
+	a.reversal_id = id;
+	a.n = 1;
+	assert_int_equal(history_add_attempt(h, &a, &err), 0);
+	history_close(h);
+	sql_exec(fx->path, "ALTER TABLE attempts DROP COLUMN kind;"
+			   "ALTER TABLE reversals DROP COLUMN settled_by;"
+			   "ALTER TABLE reversals DROP COLUMN trade_state_before;"
+			   "ALTER TABLE reversals DROP COLUMN trade_state_after;"
+			   "PRAGMA user_version = 1");
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 1);
+	h = open_ok(fx->path);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 2);
+	assert_int_equal(history_get(h, id, &r, &atts, &n, &err), 0);
+	assert_string_equal(r.out_trade_no, "ORDERV1");
+	assert_null(r.settled_by);
+	assert_int_equal(n, 1);
+	assert_string_equal(atts[0].kind, "reverse");
+	history_reversal_clear(&r);
+	history_attempts_free(atts, n);
+	history_close(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1300,6 +1402,8 @@ int main(void)
 	    T(test_begin_is_durable_before_returning),
 	    T(test_attempts_and_finish),
 	    T(test_group_commit),
+	    T(test_query_kept_and_settle),
+	    T(test_v1_history_migrates),
 	    T(test_latest_for_order),
 	    T(test_recovery_of_dead_pending_rows),
 	    T(test_filters),
