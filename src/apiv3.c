@@ -10,6 +10,8 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include "utf8.h"
+
 static const char order_alphabet_hint[] = N_("use digits, letters, _ - * |");
 #define PROBE_PREFIX	    "WECHATPAY/SIGNTEST/"
 #define SIG_B64_MAX	    4096 /* longer than any RSA signature we could accept */
@@ -32,42 +34,6 @@ static int is_unreserved(unsigned char c)
 	       c == '-';
 }
 
-/* Decodes one UTF-8 character strictly (no overlongs, surrogates or values
- * past U+10FFFF). Returns its length in bytes, or 0 when invalid. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t v;
-	uint32_t min;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2, v = s[0] & 0x1F, min = 0x80;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3, v = s[0] & 0x0F, min = 0x800;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4, v = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return len;
-}
-
 /* White space a pasted order number may carry: ASCII, NBSP, U+3000
  * (ideographic space), zero-width space and BOM. */
 static int is_trim_space(uint32_t cp)
@@ -80,8 +46,8 @@ static int is_trim_space(uint32_t cp)
 /* Characters that would not show on screen or would reorder it. */
 static int is_invisible(uint32_t cp)
 {
-	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
-	       cp == 0xAD || (cp >= 0x200B && cp <= 0x200F) ||
+	return wx_cp_control(cp) || cp == 0xAD ||
+	       (cp >= 0x200B && cp <= 0x200F) ||
 	       (cp >= 0x2028 && cp <= 0x202E) ||
 	       (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF;
 }
@@ -127,8 +93,7 @@ static const char *skip_lead(const char *s, const char *end)
 	uint32_t cp = 0;
 
 	while (s < end) {
-		size_t k = utf8_decode((const unsigned char *)s,
-				       (size_t)(end - s), &cp);
+		size_t k = wx_utf8_decode(s, (size_t)(end - s), &cp);
 
 		if (k == 0 || !is_trim_space(cp))
 			break;
@@ -151,8 +116,7 @@ static const char *skip_trail(const char *start, const char *end)
 		while (p > start && ((unsigned char)*p & 0xC0) == 0x80 &&
 		       end - p < 4)
 			p--;
-		k = utf8_decode((const unsigned char *)p, (size_t)(end - p),
-				&cp);
+		k = wx_utf8_decode(p, (size_t)(end - p), &cp);
 		if (k != (size_t)(end - p) || !is_trim_space(cp))
 			return end;
 		end = p;
@@ -164,7 +128,7 @@ static int order_bad_char(const unsigned char *s, size_t avail, size_t pos,
 			  struct wx_err *err)
 {
 	uint32_t cp = 0;
-	size_t k = utf8_decode(s, avail, &cp);
+	size_t k = wx_utf8_decode((const char *)s, avail, &cp);
 
 	if (k == 0)
 		return wx_err_set(err,

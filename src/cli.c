@@ -32,6 +32,7 @@
 #include "profile.h"
 #include "reversal.h"
 #include "tui/tui.h"
+#include "utf8.h"
 #include "util.h"
 
 #define PATH_BUF	      4096
@@ -474,20 +475,11 @@ static void signals_read(struct cli_stop *st)
 
 /* ---- results ---- */
 
+/* Network text as a JSON string; bytes that are not UTF-8 are shown as
+ * escapes so a person can still read them. */
 static json_t *json_str_or_null(const char *s)
 {
-	json_t *j;
-	char *clean;
-
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	if (j)
-		return j;
-	clean = cli_sanitize(s); /* not UTF-8: keep it readable */
-	j = json_string(clean);
-	free(clean);
-	return j ? j : json_null();
+	return wx_json_text(s, WX_TEXT_ESCAPE);
 }
 
 /* One JSON object a line, with DEL and C1 controls escaped. */
@@ -870,36 +862,20 @@ static int cmd_history(int argc, char **argv, struct cli_common *c)
 
 /* ---- wxrev profiles ----------------------------------------------------- */
 
-/* Columns a string takes on a terminal (CJK counts two). */
+/* Columns a name takes once made safe for the terminal. */
 static int display_width(const char *s)
 {
-	mbstate_t st;
-	int w = 0;
-	size_t n;
-	wchar_t wc;
+	char *clean = cli_sanitize(s);
+	int w = wx_text_width(clean);
 
-	memset(&st, 0, sizeof(st));
-	while (*s) {
-		int cw;
-
-		n = mbrtowc(&wc, s, strlen(s), &st);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			w++;
-			s++;
-			memset(&st, 0, sizeof(st));
-			continue;
-		}
-		cw = wcwidth(wc);
-		w += cw > 0 ? cw : 0;
-		s += n;
-	}
+	free(clean);
 	return w;
 }
 
 static void put_padded(const char *s, int width)
 {
 	char *clean = cli_sanitize(s);
-	int pad = width - display_width(clean);
+	int pad = width - wx_text_width(clean);
 
 	fputs(clean, stdout);
 	for (int i = 0; i < pad; i++)

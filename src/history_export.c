@@ -10,71 +10,10 @@
 #include <jansson.h>
 
 #include "i18n.h"
+#include "utf8.h"
 
 /* Rows fetched per history_list call. */
 #define EXPORT_PAGE 256
-
-/* Display columns of one code point: CJK and full-width forms take two,
- * combining marks none. Independent of the locale so exports are stable. */
-static int cp_width(uint32_t c)
-{
-	if (c == 0x200b || (c >= 0x300 && c <= 0x36f) ||
-	    (c >= 0xfe00 && c <= 0xfe0f))
-		return 0;
-	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
-	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
-	    (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd))
-		return 2;
-	return 1;
-}
-
-/* Decodes one UTF-8 sequence at s; invalid bytes count as one U+FFFD. */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
-{
-	size_t len;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		*cp = 0xfffd;
-		return 1;
-	}
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*cp = 0xfffd;
-			return 1;
-		}
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff)) {
-		*cp = 0xfffd;
-		return 1;
-	}
-	*cp = c;
-	return len;
-}
-
-/* C0 and C1 controls and DEL: written raw they drive the terminal. */
-static int is_control(uint32_t c)
-{
-	return c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0);
-}
 
 /* `flat` for CSV: controls become U+FFFD except line breaks and tabs,
  * which CSV keeps (quoted). */
@@ -86,24 +25,15 @@ static uint32_t clean_cp(const unsigned char *p, size_t *len, int flat)
 {
 	uint32_t c;
 
-	*len = utf8_next(p, &c);
-	if (is_control(c) && flat == 1)
+	*len = wx_utf8_decode((const char *)p, strnlen((const char *)p, 4), &c);
+	if (*len == 0)
+		*len = 1;
+	if (wx_cp_control(c) && flat == 1)
 		c = ' ';
-	else if (is_control(c) && flat == CLEAN_CSV && c != '\n' &&
+	else if (wx_cp_control(c) && flat == CLEAN_CSV && c != '\n' &&
 		 c != '\r' && c != '\t')
 		c = 0xfffd;
 	return c;
-}
-
-static int text_width(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	int cols = 0;
-	size_t len;
-
-	for (; *p; p += len)
-		cols += cp_width(clean_cp(p, &len, 1));
-	return cols;
 }
 
 /* Appends s as valid UTF-8, at most max_cols wide (-1: any) with an
@@ -112,7 +42,7 @@ static int put_clean(struct wx_buf *b, const char *s, int max_cols, int flat)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	int limit = max_cols;
-	int cut = max_cols >= 0 && text_width(s) > max_cols;
+	int cut = max_cols >= 0 && wx_text_width(s) > max_cols;
 	int cols = 0;
 	size_t len;
 
@@ -121,7 +51,7 @@ static int put_clean(struct wx_buf *b, const char *s, int max_cols, int flat)
 	for (; *p; p += len) {
 		uint32_t c = clean_cp(p, &len, flat);
 
-		if (limit >= 0 && cols + cp_width(c) > limit)
+		if (limit >= 0 && cols + wx_cp_width(c) > limit)
 			break;
 		if (c == ' ' && *p != ' ')
 			wx_buf_puts(b, " ");
@@ -130,7 +60,7 @@ static int put_clean(struct wx_buf *b, const char *s, int max_cols, int flat)
 			wx_buf_puts(b, "\xef\xbf\xbd");
 		else
 			wx_buf_append(b, p, len);
-		cols += cp_width(c);
+		cols += wx_cp_width(c);
 	}
 	if (cut) {
 		wx_buf_puts(b, "\xe2\x80\xa6");
@@ -220,11 +150,11 @@ static void table_widths(struct table *t, const struct history_reversal *rows,
 	const char *text[TC_COUNT];
 
 	for (int c = 0; c < TC_COUNT; c++)
-		t->width[c] = text_width(_(tcol_names[c]));
+		t->width[c] = wx_text_width(_(tcol_names[c]));
 	for (size_t i = 0; i < n; i++) {
 		table_cells(&rows[i], cell, text);
 		for (int c = 0; c < TC_COUNT; c++) {
-			int w = text_width(text[c]);
+			int w = wx_text_width(text[c]);
 
 			if (w > t->width[c])
 				t->width[c] = w;
@@ -248,7 +178,7 @@ static void table_line(struct wx_buf *b, const struct table *t,
 {
 	for (int c = 0; c < TC_NOTE; c++) {
 		int w = t->width[c];
-		int used = text_width(text[c]);
+		int used = wx_text_width(text[c]);
 
 		if (c == TC_STATUS || c == TC_ATT || c == TC_LATENCY) {
 			pad(b, w - used);
@@ -354,21 +284,10 @@ static void csv_row(struct wx_buf *b, const struct history_reversal *r)
 	wx_buf_puts(b, "\r\n");
 }
 
-/* A JSON string from stored bytes; invalid UTF-8 becomes U+FFFD. */
-static json_t *json_str(const char *s)
+/* Stored text as a JSON string: bytes that are not UTF-8 become U+FFFD. */
+static json_t *stored_text(const char *s)
 {
-	struct wx_buf clean = {0};
-	json_t *j;
-
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	if (j)
-		return j;
-	put_clean(&clean, s, -1, 0);
-	j = json_string(clean.data ? clean.data : "");
-	wx_buf_free(&clean);
-	return j ? j : json_null();
+	return wx_json_text(s, WX_TEXT_REPLACE);
 }
 
 static void jsonl_row(struct wx_buf *b, const struct history_reversal *r)
@@ -385,19 +304,19 @@ static void jsonl_row(struct wx_buf *b, const struct history_reversal *r)
 	json_object_set_new(o, "created_ms", json_integer(r->created_ms));
 	json_object_set_new(o, "updated", json_string(updated));
 	json_object_set_new(o, "updated_ms", json_integer(r->updated_ms));
-	json_object_set_new(o, "operator", json_str(r->op));
-	json_object_set_new(o, "note", json_str(r->note));
-	json_object_set_new(o, "partner_name", json_str(r->partner_name));
-	json_object_set_new(o, "sp_mchid", json_str(r->sp_mchid));
-	json_object_set_new(o, "sub_name", json_str(r->sub_name));
-	json_object_set_new(o, "sub_mchid", json_str(r->sub_mchid));
-	json_object_set_new(o, "out_trade_no", json_str(r->out_trade_no));
-	json_object_set_new(o, "endpoint", json_str(r->endpoint));
+	json_object_set_new(o, "operator", stored_text(r->op));
+	json_object_set_new(o, "note", stored_text(r->note));
+	json_object_set_new(o, "partner_name", stored_text(r->partner_name));
+	json_object_set_new(o, "sp_mchid", stored_text(r->sp_mchid));
+	json_object_set_new(o, "sub_name", stored_text(r->sub_name));
+	json_object_set_new(o, "sub_mchid", stored_text(r->sub_mchid));
+	json_object_set_new(o, "out_trade_no", stored_text(r->out_trade_no));
+	json_object_set_new(o, "endpoint", stored_text(r->endpoint));
 	json_object_set_new(o, "outcome",
 			    json_string(wx_outcome_name(r->outcome)));
 	json_object_set_new(o, "http_status", json_integer(r->http_status));
-	json_object_set_new(o, "code", json_str(r->code));
-	json_object_set_new(o, "message", json_str(r->message));
+	json_object_set_new(o, "code", stored_text(r->code));
+	json_object_set_new(o, "message", stored_text(r->message));
 	json_object_set_new(o, "attempts", json_integer(r->attempts));
 	json_object_set_new(o, "latency_ms", json_integer(r->latency_ms));
 	json_object_set_new(o, "pid", json_integer(r->pid));

@@ -77,17 +77,6 @@ int64_t wx_monotonic_ms(void); /* for timeouts and latency */
 /* mkdir -p with the given mode for every created component. */
 int wx_mkdir_p(const char *path, unsigned mode, struct wx_err *err);
 
-/* Text from the network made safe for a terminal: control characters (C0,
- * DEL, C1), bidi overrides and line separators become visible escapes
- * (\x1b, \u202e), and so does every byte of invalid UTF-8; valid text,
- * Chinese included, is kept. `unsafe` (may be NULL) marks further code
- * points to escape, e.g. ones the terminal cannot print. malloc'd. */
-char *wx_text_escape(const char *s, int (*unsafe)(uint32_t cp));
-
-/* Appends JSON text with DEL and the C1 controls (U+0080-U+009F) written
- * as \u escapes: jansson leaves them raw, and a terminal may obey C1 CSI. */
-void wx_buf_put_json_safe(struct wx_buf *b, const char *json);
-
 /* Case-insensitive ASCII comparison. */
 int wx_strcaseeq(const char *a, const char *b);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "util.h"
 
 /* What the terminal's locale cannot print is escaped too. */
@@ -22,24 +23,19 @@ char *text_sanitize(const char *s)
 
 int text_fit(const char *s, int cols, wchar_t *out, size_t n)
 {
-	mbstate_t st;
 	size_t len = strlen(s), i = 0, o = 0;
 	int used = 0;
 
-	memset(&st, 0, sizeof(st));
 	while (i < len && o + 1 < n) {
-		wchar_t c;
-		size_t k = mbrtowc(&c, s + i, len - i, &st);
-		int w;
+		uint32_t c;
+		size_t k = wx_utf8_decode(s + i, len - i, &c);
+		int w = wx_cp_width(c);
 
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0)
+		if (k == 0)
 			break; /* callers pass sanitised text */
-		w = wcwidth(c);
-		if (w < 0)
-			w = 1;
 		if (used + w > cols)
 			break;
-		out[o++] = c;
+		out[o++] = (wchar_t)c;
 		used += w;
 		i += k;
 	}
@@ -50,11 +46,8 @@ int text_fit(const char *s, int cols, wchar_t *out, size_t n)
 int text_width(const char *s)
 {
 	char *safe = text_sanitize(s);
-	size_t n = strlen(safe) + 1;
-	wchar_t *w = wx_xcalloc(n, sizeof(*w));
-	int cols = text_fit(safe, 1 << 30, w, n);
+	int cols = wx_text_width(safe);
 
-	free(w);
 	free(safe);
 	return cols;
 }

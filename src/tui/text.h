@@ -1,4 +1,4 @@
-/* text: terminal-safe text. Display widths of UTF-8 strings (wcwidth), cuts
+/* text: terminal-safe text. Display widths of UTF-8 strings (utf8.h), cuts
  * to N columns that never split a wide character, and neutralisation of
  * control characters and escape sequences from the network into visible
  * escapes ("\x1b"), so no received byte ever drives the terminal.
@@ -13,7 +13,7 @@
  * or other unprintable character is written as a visible escape. */
 char *text_sanitize(const char *s);
 
-/* Columns s takes on the terminal, after sanitising. */
+/* Columns s takes on the terminal, after sanitising (wx_text_width). */
 int text_width(const char *s);
 
 /* Decodes sanitised UTF-8 into at most n-1 wide characters that fit in

@@ -6,6 +6,7 @@
 #include <wctype.h>
 
 #include "tui/text.h"
+#include "utf8.h"
 
 int tui_put(int y, int x, const char *s, int cols, attr_t attr, bool pad)
 {
@@ -190,16 +191,14 @@ bool field_key(struct tui_field *f, enum tui_action a, const struct tui_key *k)
 
 void field_insert(struct tui_field *f, const char *utf8)
 {
-	mbstate_t st;
 	size_t len = utf8 ? strlen(utf8) : 0, i = 0;
 
-	memset(&st, 0, sizeof(st));
 	while (i < len) {
-		wchar_t c;
-		size_t k = mbrtowc(&c, utf8 + i, len - i, &st);
+		uint32_t cp;
+		size_t k = wx_utf8_decode(utf8 + i, len - i, &cp);
+		wchar_t c = (wchar_t)cp;
 
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			memset(&st, 0, sizeof(st));
+		if (k == 0) {
 			i++;
 			continue;
 		}
@@ -245,9 +244,7 @@ void field_get(const struct tui_field *f, char *buf, size_t n)
 
 static int wcols(wchar_t c)
 {
-	int w = wcwidth(c);
-
-	return w < 0 ? 1 : w;
+	return wx_cp_width((uint32_t)c);
 }
 
 /* Scrolls so the cursor stays inside `cols` columns. */

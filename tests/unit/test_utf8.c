@@ -1,5 +1,5 @@
-/* util: the terminal-safe escaping every front end uses for network text,
- * and the growable buffer under it. */
+/* utf8: the one decoder, the one width and the terminal-safe escaping every
+ * front end uses for network text, and the growable buffer under it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "util.h"
+#include "utf8.h"
 
 static void expect_escape(const char *in, const char *want)
 {
@@ -77,6 +77,68 @@ static void test_json_keeps_c1_out(void **state)
 	wx_buf_free(&b);
 }
 
+static void expect_decode(const char *s, size_t n, size_t len, uint32_t cp)
+{
+	uint32_t got = 0;
+
+	assert_int_equal(wx_utf8_decode(s, n, &got), len);
+	assert_int_equal(got, cp);
+}
+
+static void test_decoder_is_strict(void **state)
+{
+	(void)state;
+	expect_decode("a", 1, 1, 'a');
+	expect_decode("\xc2\xa9", 2, 2, 0xa9);
+	expect_decode("\xe4\xb8\xad", 3, 3, 0x4e2d);
+	expect_decode("\xf0\x9f\x9a\x80", 4, 4, 0x1f680);
+	/* Overlong '/', overlong 3-byte, a surrogate, past U+10FFFF, a lone
+	 * continuation, and a sequence cut by the length given: all U+FFFD. */
+	expect_decode("\xc0\xaf", 2, 0, 0xfffd);
+	expect_decode("\xe0\x80\xaf", 3, 0, 0xfffd);
+	expect_decode("\xed\xa0\x80", 3, 0, 0xfffd);
+	expect_decode("\xf4\x90\x80\x80", 4, 0, 0xfffd);
+	expect_decode("\x80", 1, 0, 0xfffd);
+	expect_decode("\xe4\xb8\xad", 2, 0, 0xfffd);
+	expect_decode("", 0, 0, 0xfffd);
+}
+
+static void test_width_counts_columns(void **state)
+{
+	(void)state;
+	assert_int_equal(wx_text_width("abc"), 3);
+	assert_int_equal(wx_text_width("\xe4\xb8\xad\xe6\x96\x87"), 4);
+	assert_int_equal(wx_text_width("\xef\xbc\xa1"), 2);     /* full-width A */
+	assert_int_equal(wx_text_width("e\xcc\x81"), 1);       /* e + acute */
+	assert_int_equal(wx_text_width("\xf0\x9f\x9a\x80"), 2); /* rocket */
+	/* An invalid byte is one U+FFFD, one column. */
+	assert_int_equal(wx_text_width("a\xff" "b"), 3);
+	assert_int_equal(wx_text_width(NULL), 0);
+}
+
+static void test_bad_bytes_escaped_or_replaced(void **state)
+{
+	char *esc = wx_text_clean("a\xff" "b\x1b", WX_TEXT_ESCAPE);
+	char *rep = wx_text_clean("a\xff" "b\x1b", WX_TEXT_REPLACE);
+	json_t *j;
+
+	(void)state;
+	/* For a person: the bytes shown; as data: U+FFFD, controls kept. */
+	assert_string_equal(esc, "a\\xffb\\x1b");
+	assert_string_equal(rep, "a\xef\xbf\xbd" "b\x1b");
+	free(esc);
+	free(rep);
+	j = wx_json_text("x\xc0", WX_TEXT_ESCAPE);
+	assert_string_equal(json_string_value(j), "x\\xc0");
+	json_decref(j);
+	j = wx_json_text("x\xc0", WX_TEXT_REPLACE);
+	assert_string_equal(json_string_value(j), "x\xef\xbf\xbd");
+	json_decref(j);
+	j = wx_json_text(NULL, WX_TEXT_REPLACE);
+	assert_true(json_is_null(j));
+	json_decref(j);
+}
+
 static void test_buf_grows_and_hands_over(void **state)
 {
 	struct wx_buf b = {0};
@@ -101,6 +163,9 @@ int main(void)
 	    cmocka_unit_test(test_text_is_kept),
 	    cmocka_unit_test(test_caller_can_escape_more),
 	    cmocka_unit_test(test_json_keeps_c1_out),
+	    cmocka_unit_test(test_decoder_is_strict),
+	    cmocka_unit_test(test_width_counts_columns),
+	    cmocka_unit_test(test_bad_bytes_escaped_or_replaced),
 	    cmocka_unit_test(test_buf_grows_and_hands_over),
 	};
 
