@@ -161,11 +161,11 @@ struct fctx {
 	size_t ndeps;		/* entries in deps */
 };
 
-static void fail_at(struct fctx *c, unsigned line, unsigned col,
-		    const char *fmt, ...) WX_PRINTF(4, 5);
+static void py_fail_at(struct fctx *c, unsigned line, unsigned col,
+		       const char *fmt, ...) WX_PRINTF(4, 5);
 
-static void fail_at(struct fctx *c, unsigned line, unsigned col,
-		    const char *fmt, ...)
+static void py_fail_at(struct fctx *c, unsigned line, unsigned col,
+		       const char *fmt, ...)
 {
 	struct fmsg *m;
 	va_list ap;
@@ -223,7 +223,7 @@ static void fctx_flush(struct fctx *c)
 
 #define NODE(c, i) (&(c)->doc.n[(i)])
 #define FAIL(c, i, ...)                                                        \
-	fail_at((c), NODE(c, i)->line, NODE(c, i)->col, __VA_ARGS__)
+	py_fail_at((c), NODE(c, i)->line, NODE(c, i)->col, __VA_ARGS__)
 
 static size_t ydoc_add(struct ydoc *d, enum ykind kind, const yaml_mark_t *m)
 {
@@ -291,7 +291,7 @@ static int ydoc_event(struct fctx *c, const yaml_event_t *ev)
 		return 1;
 	case YAML_DOCUMENT_START_EVENT:
 		if (++d->ndocs > 1) {
-			fail_at(
+			py_fail_at(
 			    c, line, col,
 			    _("a second YAML document starts here; keep one "
 			      "partner per file and move it to its own "
@@ -300,10 +300,10 @@ static int ydoc_event(struct fctx *c, const yaml_event_t *ev)
 		}
 		return 0;
 	case YAML_ALIAS_EVENT:
-		fail_at(c, line, col,
-			_("aliases (*%s) are not allowed in profiles; write "
-			  "the value out in full"),
-			(const char *)ev->data.alias.anchor);
+		py_fail_at(c, line, col,
+			   _("aliases (*%s) are not allowed in profiles; write "
+			     "the value out in full"),
+			   (const char *)ev->data.alias.anchor);
 		return -1;
 	case YAML_SCALAR_EVENT:
 		idx = ydoc_add(d, Y_SCALAR, &ev->start_mark);
@@ -370,25 +370,26 @@ static void ydoc_syntax_error(struct fctx *c, const yaml_parser_t *p,
 				off--;
 		}
 		offset_to_mark(data, len, off, &line, &col);
-		fail_at(c, line, col,
-			_("the file is not plain UTF-8 text (%s); save it as "
-			  "UTF-8 without control characters"),
-			problem);
+		py_fail_at(
+		    c, line, col,
+		    _("the file is not plain UTF-8 text (%s); save it as "
+		      "UTF-8 without control characters"),
+		    problem);
 		return;
 	}
 	line = (unsigned)p->problem_mark.line + 1;
 	col = (unsigned)p->problem_mark.column + 1;
 	if (p->context)
-		fail_at(c, line, col,
-			_("YAML syntax error: %s (%s at line %u); check the "
-			  "indentation, quotes and colons here"),
-			problem, p->context,
-			(unsigned)p->context_mark.line + 1);
+		py_fail_at(c, line, col,
+			   _("YAML syntax error: %s (%s at line %u); check the "
+			     "indentation, quotes and colons here"),
+			   problem, p->context,
+			   (unsigned)p->context_mark.line + 1);
 	else
-		fail_at(c, line, col,
-			_("YAML syntax error: %s; check the indentation, "
-			  "quotes and colons here"),
-			problem);
+		py_fail_at(c, line, col,
+			   _("YAML syntax error: %s; check the indentation, "
+			     "quotes and colons here"),
+			   problem);
 }
 
 /* Parses data into c->doc; -1 after one message. */
@@ -427,7 +428,7 @@ struct shown {
 	char s[64]; /* "text" or "text…" */
 };
 
-static const char *show(struct shown *b, const char *v)
+static const char *py_show(struct shown *b, const char *v)
 {
 	size_t o = 0, i = 0;
 
@@ -450,7 +451,7 @@ static const char *show(struct shown *b, const char *v)
 	return b->s;
 }
 
-static const char *kind_name(enum ykind k)
+static const char *py_kind_name(enum ykind k)
 {
 	switch (k) {
 	case Y_MAP:
@@ -463,7 +464,7 @@ static const char *kind_name(enum ykind k)
 }
 
 /* A plain empty, ~ or null scalar means "no value". */
-static int is_null(const struct ynode *y)
+static int py_is_null(const struct ynode *y)
 {
 	if (y->kind != Y_SCALAR || !y->plain)
 		return 0;
@@ -472,7 +473,7 @@ static int is_null(const struct ynode *y)
 	       strcmp(y->text, "NULL") == 0;
 }
 
-static int all_of(const char *s, size_t max, const char *set)
+static int py_all_of(const char *s, size_t max, const char *set)
 {
 	size_t n = strlen(s);
 
@@ -484,7 +485,7 @@ static int all_of(const char *s, size_t max, const char *set)
 #define WORD   "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
 #define ALNUM  "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-static int has_control(const char *s)
+static int py_has_control(const char *s)
 {
 	for (; *s; s++) {
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -494,7 +495,7 @@ static int has_control(const char *s)
 }
 
 /* The text of `val` for key `path`, or NULL after a message. */
-static const char *want_text(struct fctx *c, size_t val, const char *path)
+static const char *py_want_text(struct fctx *c, size_t val, const char *path)
 {
 	const struct ynode *y = NODE(c, val);
 
@@ -502,7 +503,7 @@ static const char *want_text(struct fctx *c, size_t val, const char *path)
 		FAIL(c, val,
 		     _("%s must be text, not %s; write the value on the same "
 		       "line after '%s:'"),
-		     path, kind_name(y->kind),
+		     path, py_kind_name(y->kind),
 		     strrchr(path, '.') ? strrchr(path, '.') + 1 : path);
 		return NULL;
 	}
@@ -513,15 +514,15 @@ static const char *want_text(struct fctx *c, size_t val, const char *path)
 	return y->text;
 }
 
-static int want_kind(struct fctx *c, size_t val, enum ykind kind,
-		     const char *path, const char *fix)
+static int py_want_kind(struct fctx *c, size_t val, enum ykind kind,
+			const char *path, const char *fix)
 {
 	const struct ynode *y = NODE(c, val);
 
 	if (y->kind == kind)
 		return 1;
-	FAIL(c, val, _("%s must be %s, not %s; %s"), path, kind_name(kind),
-	     kind_name(y->kind), fix);
+	FAIL(c, val, _("%s must be %s, not %s; %s"), path, py_kind_name(kind),
+	     py_kind_name(y->kind), fix);
 	return 0;
 }
 
@@ -531,10 +532,10 @@ static char *get_name(struct fctx *c, size_t val, const char *path)
 
 	if (!val)
 		return NULL;
-	t = want_text(c, val, path);
+	t = py_want_text(c, val, path);
 	if (!t)
 		return NULL;
-	if (has_control(t)) {
+	if (py_has_control(t)) {
 		FAIL(c, val,
 		     _("%s must be one line of text without control "
 		       "characters; remove the escapes or line breaks"),
@@ -552,14 +553,14 @@ static char *get_mchid(struct fctx *c, size_t val, const char *path,
 
 	if (!val)
 		return NULL;
-	t = want_text(c, val, path);
+	t = py_want_text(c, val, path);
 	if (!t)
 		return NULL;
-	if (!all_of(t, MCHID_MAX, DIGITS)) {
+	if (!py_all_of(t, MCHID_MAX, DIGITS)) {
 		FAIL(c, val,
 		     _("%s must be 1 to 32 digits (got %s); copy the 商户号 "
 		       "from %s"),
-		     path, show(&s, t), where);
+		     path, py_show(&s, t), where);
 		return NULL;
 	}
 	return wx_xstrdup(t);
@@ -572,15 +573,15 @@ static char *get_appid(struct fctx *c, size_t val, const char *path)
 
 	if (!val)
 		return NULL;
-	t = want_text(c, val, path);
+	t = py_want_text(c, val, path);
 	if (!t)
 		return NULL;
-	if (!all_of(t, APPID_MAX, ALNUM)) {
+	if (!py_all_of(t, APPID_MAX, ALNUM)) {
 		FAIL(c, val,
 		     _("%s must be an AppID of 1 to 32 letters and digits "
 		       "(got %s); copy it from the official account or mini "
 		       "program, or remove the line"),
-		     path, show(&s, t));
+		     path, py_show(&s, t));
 		return NULL;
 	}
 	return wx_xstrdup(t);
@@ -595,17 +596,17 @@ static int get_timeout(struct fctx *c, size_t val, long *out)
 	*out = TIMEOUT_DEFAULT;
 	if (!val)
 		return 0;
-	t = want_text(c, val, "api.timeout_s");
+	t = py_want_text(c, val, "api.timeout_s");
 	if (!t)
 		return -1;
-	if (all_of(t, 3, DIGITS))
+	if (py_all_of(t, 3, DIGITS))
 		v = strtol(t, NULL, 10);
 	if (v < 1 || v > TIMEOUT_MAX) {
 		FAIL(c, val,
 		     _("api.timeout_s must be a whole number of seconds from "
 		       "1 to %d (got %s); fix it or remove the line for the "
 		       "default of %d"),
-		     TIMEOUT_MAX, show(&s, t), TIMEOUT_DEFAULT);
+		     TIMEOUT_MAX, py_show(&s, t), TIMEOUT_DEFAULT);
 		return -1;
 	}
 	*out = v;
@@ -663,7 +664,7 @@ static int url_parse(const char *url, int *https, int *loopback)
 	} else {
 		return -1;
 	}
-	if (strpbrk(url, " \t@?#") || has_control(url))
+	if (strpbrk(url, " \t@?#") || py_has_control(url))
 		return -1;
 	end = host + strcspn(host, "/");
 	if (*host == '[') {
@@ -697,14 +698,14 @@ static char *get_url(struct fctx *c, size_t val, const char *path,
 
 	if (!val)
 		return wx_xstrdup(dflt);
-	t = want_text(c, val, path);
+	t = py_want_text(c, val, path);
 	if (!t)
 		return NULL;
 	if (url_parse(t, &https, &loopback) != 0) {
 		FAIL(c, val,
 		     _("%s %s is not a URL like %s; fix it or remove the line "
 		       "for that default"),
-		     path, show(&s, t), dflt);
+		     path, py_show(&s, t), dflt);
 		return NULL;
 	}
 	if (!https && !loopback) {
@@ -712,7 +713,7 @@ static char *get_url(struct fctx *c, size_t val, const char *path,
 		     _("%s %s must start with https:// (plain http:// is "
 		       "allowed only for 127.0.0.1, ::1 or localhost); fix "
 		       "the URL"),
-		     path, show(&s, t));
+		     path, py_show(&s, t));
 		return NULL;
 	}
 	u = wx_xstrdup(t);
@@ -726,7 +727,7 @@ static char *get_url(struct fctx *c, size_t val, const char *path,
 
 /* The path of a file named in the profile: relative to the profile's
  * folder. */
-static char *resolve(const struct fctx *c, const char *p)
+static char *pk_resolve(const struct fctx *c, const char *p)
 {
 	if (p[0] == '/' || c->dir[0] == '\0')
 		return wx_xstrdup(p);
@@ -743,9 +744,9 @@ enum read_status {
 
 /* Reads a whole regular file (NUL-terminated). `id` (if non-NULL) gets
  * the identity of what was read and `mode` its mode bits. */
-static enum read_status read_file(const char *path, size_t cap, char **out,
-				  size_t *len, unsigned *mode,
-				  struct pc_file_id *id)
+static enum read_status pk_read_file(const char *path, size_t cap, char **out,
+				     size_t *len, unsigned *mode,
+				     struct pc_file_id *id)
 {
 	struct stat st;
 	size_t got = 0;
@@ -832,7 +833,7 @@ static char *read_pem(struct fctx *c, size_t val, const char *path,
 	char *data = NULL;
 
 	errno = 0;
-	switch (read_file(full, PEM_MAX_BYTES, &data, len, mode, &id)) {
+	switch (pk_read_file(full, PEM_MAX_BYTES, &data, len, mode, &id)) {
 	case READ_OK:
 		add_dep(c, val, path, full, &id);
 		break;
@@ -978,7 +979,7 @@ static int check_rsa(struct fctx *c, size_t val, const char *path,
 	return 0;
 }
 
-static EVP_PKEY *load_private_key(struct fctx *c, size_t val, const char *full)
+static EVP_PKEY *pk_private_key(struct fctx *c, size_t val, const char *full)
 {
 	static const char path[] = "merchant.private_key";
 	struct pass_ctx pc = {.path = full};
@@ -1043,8 +1044,8 @@ static EVP_PKEY *load_private_key(struct fctx *c, size_t val, const char *full)
 	return k;
 }
 
-static X509 *load_cert(struct fctx *c, size_t val, const char *path,
-		       const char *full)
+static X509 *pk_cert(struct fctx *c, size_t val, const char *path,
+		     const char *full)
 {
 	const char *other;
 	size_t len = 0;
@@ -1077,7 +1078,7 @@ static X509 *load_cert(struct fctx *c, size_t val, const char *path,
 	return x;
 }
 
-static EVP_PKEY *load_public_key(struct fctx *c, size_t val, const char *full)
+static EVP_PKEY *pk_public_key(struct fctx *c, size_t val, const char *full)
 {
 	static const char path[] = "wechatpay.public_key";
 	EVP_PKEY *k = NULL;
@@ -1118,7 +1119,7 @@ static EVP_PKEY *load_public_key(struct fctx *c, size_t val, const char *full)
 }
 
 /* Upper-case hex without separators, as WeChat Pay writes serials. */
-static char *cert_serial(const X509 *x)
+static char *pk_cert_serial(const X509 *x)
 {
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 	char *hex, *out;
@@ -1221,19 +1222,21 @@ static void unknown_key(struct fctx *c, size_t key, const char *where,
 		FAIL(c, key,
 		     _("unknown key %s %s; did you mean '%s'? Allowed keys: "
 		       "%s"),
-		     show(&s, NODE(c, key)->text), where, guess, allowed.data);
+		     py_show(&s, NODE(c, key)->text), where, guess,
+		     allowed.data);
 	else
 		FAIL(c, key, _("unknown key %s %s; allowed keys: %s"),
-		     show(&s, NODE(c, key)->text), where, allowed.data);
+		     py_show(&s, NODE(c, key)->text), where, allowed.data);
 	wx_buf_free(&allowed);
 }
 
 /* Reads the keys of mapping `map` into mv, reporting unknown, duplicate and
  * missing keys. `owner` is where a missing key is reported; `prefix` makes
  * the dotted path ("merchant."). */
-static void map_read(struct fctx *c, size_t map, size_t owner,
-		     const char *where, const char *prefix,
-		     const struct keyspec *ks, size_t nks, struct mapview *mv)
+static void py_map_read(struct fctx *c, size_t map, size_t owner,
+			const char *where, const char *prefix,
+			const struct keyspec *ks, size_t nks,
+			struct mapview *mv)
 {
 	memset(mv, 0, sizeof(*mv));
 	for (size_t k = NODE(c, map)->child; k;
@@ -1245,7 +1248,7 @@ static void map_read(struct fctx *c, size_t map, size_t owner,
 			FAIL(c, k,
 			     _("a key %s is %s; keys are plain words, write "
 			       "key: value"),
-			     where, kind_name(NODE(c, k)->kind));
+			     where, py_kind_name(NODE(c, k)->kind));
 			continue;
 		}
 		for (i = 0; i < nks; i++) {
@@ -1264,7 +1267,7 @@ static void map_read(struct fctx *c, size_t map, size_t owner,
 			continue;
 		}
 		mv->key[i] = k;
-		if (!is_null(NODE(c, v)))
+		if (!py_is_null(NODE(c, v)))
 			mv->val[i] = v;
 		else if (ks[i].required)
 			FAIL(c, k, _("%s%s has no value; give %s"), prefix,
@@ -1332,10 +1335,10 @@ static int section(struct fctx *c, const struct mapview *top, int which,
 	memset(mv, 0, sizeof(*mv));
 	if (!val)
 		return 0;
-	if (!want_kind(c, val, Y_MAP, top_keys[which].name,
-		       _("indent its keys on the lines below it")))
+	if (!py_want_kind(c, val, Y_MAP, top_keys[which].name,
+			  _("indent its keys on the lines below it")))
 		return 0;
-	map_read(c, val, key, where, prefix, ks, nks, mv);
+	py_map_read(c, val, key, where, prefix, ks, nks, mv);
 	return 1;
 }
 
@@ -1358,15 +1361,15 @@ static char *get_serial(struct fctx *c, size_t val)
 
 	if (!val)
 		return NULL;
-	t = want_text(c, val, "merchant.serial_no");
+	t = py_want_text(c, val, "merchant.serial_no");
 	if (!t)
 		return NULL;
-	if (!all_of(t, SERIAL_MAX, HEX)) {
+	if (!py_all_of(t, SERIAL_MAX, HEX)) {
 		FAIL(c, val,
 		     _("merchant.serial_no must be the certificate serial in "
 		       "hex (got %s); copy 证书序列号 from 账户中心 → API安全, "
 		       "or remove it and give certificate"),
-		     show(&s, t));
+		     py_show(&s, t));
 		return NULL;
 	}
 	out = wx_xstrdup(t);
@@ -1378,17 +1381,17 @@ static char *get_serial(struct fctx *c, size_t val)
 static char *merchant_cert(struct fctx *c, size_t val, const EVP_PKEY *key,
 			   const char *key_path)
 {
-	const char *t = want_text(c, val, "merchant.certificate");
+	const char *t = py_want_text(c, val, "merchant.certificate");
 	char *full, *serial = NULL;
 	X509 *x;
 
 	if (!t)
 		return NULL;
-	full = resolve(c, t);
-	x = load_cert(c, val, "merchant.certificate", full);
+	full = pk_resolve(c, t);
+	x = pk_cert(c, val, "merchant.certificate", full);
 	if (!x)
 		goto out;
-	serial = cert_serial(x);
+	serial = pk_cert_serial(x);
 	if (key && EVP_PKEY_eq(X509_get0_pubkey(x), key) != 1)
 		FAIL(
 		    c, val,
@@ -1414,10 +1417,10 @@ static void load_merchant(struct fctx *c, struct wx_partner *p,
 		     merchant_keys, WX_ARRAY_LEN(merchant_keys), &m))
 		return;
 	if (m.val[M_KEY]) {
-		t = want_text(c, m.val[M_KEY], "merchant.private_key");
+		t = py_want_text(c, m.val[M_KEY], "merchant.private_key");
 		if (t) {
-			key_path = resolve(c, t);
-			p->key = load_private_key(c, m.val[M_KEY], key_path);
+			key_path = pk_resolve(c, t);
+			p->key = pk_private_key(c, m.val[M_KEY], key_path);
 		}
 	}
 	p->serial_no = get_serial(c, m.val[M_SERIAL]);
@@ -1448,7 +1451,7 @@ static void load_merchant(struct fctx *c, struct wx_partner *p,
 static void add_platform_cert(struct fctx *c, struct wx_partner *p, size_t val,
 			      const char *full)
 {
-	X509 *x = load_cert(c, val, "wechatpay.certificates", full);
+	X509 *x = pk_cert(c, val, "wechatpay.certificates", full);
 	EVP_PKEY *k;
 
 	if (x) {
@@ -1456,7 +1459,7 @@ static void add_platform_cert(struct fctx *c, struct wx_partner *p, size_t val,
 		if (k && check_rsa(c, val, "wechatpay.certificates", full, k,
 				   _("use the WeChat Pay platform "
 				     "certificate")) == 0)
-			add_platform(p, cert_serial(x), k);
+			add_platform(p, pk_cert_serial(x), k);
 		else
 			EVP_PKEY_free(k);
 		X509_free(x);
@@ -1466,20 +1469,20 @@ static void add_platform_cert(struct fctx *c, struct wx_partner *p, size_t val,
 
 static void load_certificates(struct fctx *c, struct wx_partner *p, size_t val)
 {
-	if (!want_kind(c, val, Y_SEQ, "wechatpay.certificates",
-		       _("write it as certificates: [path.pem]")))
+	if (!py_want_kind(c, val, Y_SEQ, "wechatpay.certificates",
+			  _("write it as certificates: [path.pem]")))
 		return;
 	if (NODE(c, val)->nchild == 0)
 		FAIL(c, val,
 		     _("wechatpay.certificates is empty; list the platform "
 		       "certificate files or remove the key"));
 	for (size_t i = NODE(c, val)->child; i; i = NODE(c, i)->next) {
-		const char *t = want_text(c, i, "wechatpay.certificates");
+		const char *t = py_want_text(c, i, "wechatpay.certificates");
 		char *full;
 
 		if (!t)
 			continue;
-		full = resolve(c, t);
+		full = pk_resolve(c, t);
 		add_platform_cert(c, p, i, full);
 		free(full);
 	}
@@ -1496,14 +1499,15 @@ static void load_wechatpay(struct fctx *c, struct wx_partner *p,
 		     wechatpay_keys, WX_ARRAY_LEN(wechatpay_keys), &w))
 		return;
 	if (w.val[W_KEY_ID]) {
-		id = want_text(c, w.val[W_KEY_ID], "wechatpay.public_key_id");
-		if (id && !all_of(id, KEY_ID_MAX, WORD)) {
+		id =
+		    py_want_text(c, w.val[W_KEY_ID], "wechatpay.public_key_id");
+		if (id && !py_all_of(id, KEY_ID_MAX, WORD)) {
 			FAIL(
 			    c, w.val[W_KEY_ID],
 			    _("wechatpay.public_key_id must be letters, digits "
 			      "and _ like PUB_KEY_ID_0112... (got %s); copy it "
 			      "from 微信支付公钥"),
-			    show(&s, id));
+			    py_show(&s, id));
 			id = NULL;
 		}
 	}
@@ -1519,10 +1523,10 @@ static void load_wechatpay(struct fctx *c, struct wx_partner *p,
 		    _("wechatpay.public_key_id needs wechatpay.public_key; add "
 		      "the path of pub_key.pem from 微信支付公钥"));
 	if (w.val[W_KEY]) {
-		t = want_text(c, w.val[W_KEY], "wechatpay.public_key");
+		t = py_want_text(c, w.val[W_KEY], "wechatpay.public_key");
 		if (t) {
-			char *full = resolve(c, t);
-			EVP_PKEY *k = load_public_key(c, w.val[W_KEY], full);
+			char *full = pk_resolve(c, t);
+			EVP_PKEY *k = pk_public_key(c, w.val[W_KEY], full);
 
 			if (k && id)
 				add_platform(p, wx_xstrdup(id), k);
@@ -1542,14 +1546,14 @@ static void load_wechatpay(struct fctx *c, struct wx_partner *p,
 
 static void load_ca_file(struct fctx *c, struct wx_partner *p, size_t val)
 {
-	const char *t = want_text(c, val, "api.ca_file");
+	const char *t = py_want_text(c, val, "api.ca_file");
 	char *full;
 	X509 *x;
 
 	if (!t)
 		return;
-	full = resolve(c, t);
-	x = load_cert(c, val, "api.ca_file", full);
+	full = pk_resolve(c, t);
+	x = pk_cert(c, val, "api.ca_file", full);
 	if (x) {
 		X509_free(x);
 		p->ca_file = full;
@@ -1604,10 +1608,10 @@ static void check_dup_subs(struct fctx *c, struct mchid_at *at, size_t n)
 			first = i;
 			continue;
 		}
-		fail_at(c, at[i].line, at[i].col,
-			_("sub_mchid %s is listed twice (also at line %u); "
-			  "remove one of the entries"),
-			at[i].mchid, at[first].line);
+		py_fail_at(c, at[i].line, at[i].col,
+			   _("sub_mchid %s is listed twice (also at line %u); "
+			     "remove one of the entries"),
+			   at[i].mchid, at[first].line);
 	}
 }
 
@@ -1617,12 +1621,12 @@ static void load_sub(struct fctx *c, struct wx_partner *p, size_t item,
 	struct wx_sub *s = &p->subs[p->nsubs];
 	struct mapview m;
 
-	if (!want_kind(c, item, Y_MAP, _("each sub_merchants entry"),
-		       _("write '- name: ...' with 'sub_mchid: ...' below "
-			 "it")))
+	if (!py_want_kind(c, item, Y_MAP, _("each sub_merchants entry"),
+			  _("write '- name: ...' with 'sub_mchid: ...' below "
+			    "it")))
 		return;
-	map_read(c, item, item, _("in a sub-merchant entry"), "", sub_keys,
-		 WX_ARRAY_LEN(sub_keys), &m);
+	py_map_read(c, item, item, _("in a sub-merchant entry"), "", sub_keys,
+		    WX_ARRAY_LEN(sub_keys), &m);
 	s->name = get_name(c, m.val[S_NAME], "name");
 	s->sub_mchid = get_mchid(c, m.val[S_MCHID], "sub_mchid",
 				 _("服务商功能 → 子商户管理"));
@@ -1650,9 +1654,9 @@ static void load_subs(struct fctx *c, struct wx_partner *p,
 
 	if (!val)
 		return;
-	if (!want_kind(c, val, Y_SEQ, "sub_merchants",
-		       _("write each entry on its own line starting with "
-			 "'- '")))
+	if (!py_want_kind(c, val, Y_SEQ, "sub_merchants",
+			  _("write each entry on its own line starting with "
+			    "'- '")))
 		return;
 	n = NODE(c, val)->nchild;
 	if (n == 0) {
@@ -1676,21 +1680,21 @@ static void load_partner(struct fctx *c, struct wx_partner *p,
 	size_t root = c->doc.root;
 	struct mapview top;
 
-	if (!root || is_null(NODE(c, root))) {
-		fail_at(c, 1, 1,
-			_("the file is empty; fill it in from "
-			  "profiles/example.yaml"));
+	if (!root || py_is_null(NODE(c, root))) {
+		py_fail_at(c, 1, 1,
+			   _("the file is empty; fill it in from "
+			     "profiles/example.yaml"));
 		return;
 	}
 	if (NODE(c, root)->kind != Y_MAP) {
 		FAIL(c, root,
 		     _("the file must be a mapping of keys (name:, sp_mchid:, "
 		       "...), not %s; start from profiles/example.yaml"),
-		     kind_name(NODE(c, root)->kind));
+		     py_kind_name(NODE(c, root)->kind));
 		return;
 	}
-	map_read(c, root, root, _("at the top level"), "", top_keys,
-		 WX_ARRAY_LEN(top_keys), &top);
+	py_map_read(c, root, root, _("at the top level"), "", top_keys,
+		    WX_ARRAY_LEN(top_keys), &top);
 	p->name = get_name(c, top.val[K_NAME], "name");
 	p->sp_mchid = get_mchid(c, top.val[K_SP_MCHID], "sp_mchid",
 				_("账户中心 → 商户信息"));
@@ -1795,7 +1799,7 @@ static struct wx_partner *new_partner(struct loader *L, const char *file)
 /* ---- the parsed-profile cache (profile_cache.h) ------------------------- */
 
 /* Where a cache file's partner came from: the files behind it. */
-struct cached_dep {
+struct pc_dep {
 	char *path;	      /* points into the payload */
 	char *key;	      /* the profile key naming it; in the payload */
 	unsigned line, col;   /* of its value */
@@ -1804,9 +1808,9 @@ struct cached_dep {
 
 /* Writes what the checks produced, unless a file changed so recently that
  * a second change in the same clock tick could go unseen. */
-static void cache_save(const struct fctx *c, const struct wx_partner *p,
-		       const struct mchid_at *at, const struct pc_file_id *id,
-		       const char *cf)
+static void pc_save_partner(const struct fctx *c, const struct wx_partner *p,
+			    const struct mchid_at *at,
+			    const struct pc_file_id *id, const char *cf)
 {
 	char *origin = pc_origin(c->file);
 	struct wx_buf b = {0};
@@ -1861,12 +1865,12 @@ static bool same_str(const char *a, const char *b)
 
 /* The files behind the cache, each still the version cached: the count, or
  * -1 when anything differs. */
-static long cached_deps(struct pc_reader *r, const char *file,
-			struct cached_dep **out)
+static long pc_cached_deps(struct pc_reader *r, const char *file,
+			   struct pc_dep **out)
 {
 	char *origin = pc_origin(file);
 	struct pc_file_id was, now;
-	struct cached_dep *d = NULL;
+	struct pc_dep *d = NULL;
 	uint32_t n = 0;
 	long rc = -1;
 
@@ -1907,8 +1911,8 @@ static char *dup_str(struct pc_reader *r)
 
 /* The partner's own fields and its sub-merchants, whose strings stay in the
  * payload. 0, or -1 when the payload is malformed. */
-static int cached_partner(struct pc_reader *r, struct wx_partner *p,
-			  struct mchid_at *at, char ***ids, size_t *nids)
+static int pc_cached_partner(struct pc_reader *r, struct wx_partner *p,
+			     struct mchid_at *at, char ***ids, size_t *nids)
 {
 	uint32_t n;
 
@@ -1951,7 +1955,7 @@ static int cached_partner(struct pc_reader *r, struct wx_partner *p,
 /* Reads the keys again, with messages at the places the profile names
  * them: the cache never holds key material. */
 static void replay_keys(struct fctx *c, struct wx_partner *p,
-			const struct cached_dep *d, size_t n, char **ids,
+			const struct pc_dep *d, size_t n, char **ids,
 			size_t nids)
 {
 	size_t plat = 0;
@@ -1966,9 +1970,9 @@ static void replay_keys(struct fctx *c, struct wx_partner *p,
 		const char *key = d[i].key;
 
 		if (strcmp(key, "merchant.private_key") == 0) {
-			p->key = load_private_key(c, i + 1, d[i].path);
+			p->key = pk_private_key(c, i + 1, d[i].path);
 		} else if (strcmp(key, "wechatpay.public_key") == 0) {
-			EVP_PKEY *k = load_public_key(c, i + 1, d[i].path);
+			EVP_PKEY *k = pk_public_key(c, i + 1, d[i].path);
 
 			if (k && plat < nids && ids[plat])
 				add_platform(p, wx_xstrdup(ids[plat]), k);
@@ -1990,7 +1994,7 @@ static int cache_load(struct loader *L, const char *file, const char *cf)
 	struct fctx c = {.file = file, .diags = L->diags};
 	struct wx_partner tmp = {0}, *p;
 	struct mchid_at at = {0};
-	struct cached_dep *deps = NULL;
+	struct pc_dep *deps = NULL;
 	struct pc_reader r = {0};
 	char **ids = NULL;
 	size_t nids = 0;
@@ -2001,8 +2005,8 @@ static int cache_load(struct loader *L, const char *file, const char *cf)
 	tmp.strings = r.p;
 	if (!r.p)
 		return -1;
-	ndeps = cached_deps(&r, file, &deps);
-	if (ndeps < 0 || cached_partner(&r, &tmp, &at, &ids, &nids) != 0)
+	ndeps = pc_cached_deps(&r, file, &deps);
+	if (ndeps < 0 || pc_cached_partner(&r, &tmp, &at, &ids, &nids) != 0)
 		goto out;
 	p = new_partner(L, file);
 	free(p->file);
@@ -2047,26 +2051,29 @@ static void load_file(struct loader *L, const char *file)
 	if (cf && cache_load(L, file, cf) == 0)
 		goto out;
 	errno = 0;
-	switch (read_file(file, PROFILE_MAX_BYTES, &data, &len, NULL, &id)) {
+	switch (pk_read_file(file, PROFILE_MAX_BYTES, &data, &len, NULL, &id)) {
 	case READ_OK:
 		break;
 	case READ_MISSING:
-		fail_at(&c, 0, 0, _("the file does not exist; check the path"));
+		py_fail_at(&c, 0, 0,
+			   _("the file does not exist; check the path"));
 		goto out;
 	case READ_NOT_FILE:
-		fail_at(&c, 0, 0,
-			_("not a regular file; name a profile file or folder"));
+		py_fail_at(
+		    &c, 0, 0,
+		    _("not a regular file; name a profile file or folder"));
 		goto out;
 	case READ_TOO_BIG:
-		fail_at(&c, 0, 0,
-			_("the file is larger than 64 MiB, the limit for a "
-			  "profile; split it or remove unused entries"));
+		py_fail_at(&c, 0, 0,
+			   _("the file is larger than 64 MiB, the limit for a "
+			     "profile; split it or remove unused entries"));
 		goto out;
 	case READ_ERRNO:
-		fail_at(&c, 0, 0,
-			_("cannot read the file (%s); make it readable by the "
-			  "user running wxrev"),
-			strerror(errno));
+		py_fail_at(
+		    &c, 0, 0,
+		    _("cannot read the file (%s); make it readable by the "
+		      "user running wxrev"),
+		    strerror(errno));
 		goto out;
 	}
 	c.dir = dir_of(file);
@@ -2082,8 +2089,8 @@ static void load_file(struct loader *L, const char *file)
 		if (c.nerr == 0) {
 			fold_names(p);
 			if (cf)
-				cache_save(&c, p, &L->at[L->out->npartners],
-					   &id, cf);
+				pc_save_partner(
+				    &c, p, &L->at[L->out->npartners], &id, cf);
 		}
 		L->out->npartners++;
 	}
