@@ -1,5 +1,6 @@
 /* profile_cache: files, identities and encoding of the parsed-profile cache
- * (the contract is in profile_cache.h; profile.c decides what goes in). */
+ * (the contract is in profile_cache.h), and a partner written to it and read
+ * back. */
 #include "profile_cache.h"
 
 #include <errno.h>
@@ -11,6 +12,9 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+
+#include "profile.h"
+#include "profile_yaml.h"
 
 /* A cache file bigger than this is not one of ours. */
 #define PC_MAX_BYTES ((size_t)256 << 20)
@@ -381,4 +385,151 @@ void pc_get_id(struct pc_reader *r, struct pc_file_id *id)
 	id->mtime_ns = (int64_t)pc_get_u64(r);
 	id->ctime_s = (int64_t)pc_get_u64(r);
 	id->ctime_ns = (int64_t)pc_get_u64(r);
+}
+
+/* ---- a partner in the cache --------------------------------------------- */
+
+/* Writes what the checks produced, unless a file changed so recently that
+ * a second change in the same clock tick could go unseen. */
+void pc_save_partner(const struct fctx *c, const struct wx_partner *p,
+		     const struct mchid_at *at, const struct pc_file_id *id,
+		     const char *cf)
+{
+	char *origin = pc_origin(c->file);
+	struct wx_buf b = {0};
+
+	if (!origin || pc_id_settling(id))
+		goto out;
+	for (size_t i = 0; i < c->ndeps; i++) {
+		if (pc_id_settling(&c->deps[i].id))
+			goto out;
+	}
+	pc_put_str(&b, origin);
+	pc_put_str(&b, c->file);
+	pc_put_id(&b, id);
+	pc_put_u32(&b, (uint32_t)c->ndeps);
+	for (size_t i = 0; i < c->ndeps; i++) {
+		pc_put_str(&b, c->deps[i].path);
+		pc_put_str(&b, c->deps[i].key);
+		pc_put_u32(&b, c->deps[i].line);
+		pc_put_u32(&b, c->deps[i].col);
+		pc_put_id(&b, &c->deps[i].id);
+	}
+	pc_put_str(&b, p->name);
+	pc_put_str(&b, p->sp_mchid);
+	pc_put_str(&b, p->sp_appid);
+	pc_put_str(&b, p->serial_no);
+	pc_put_str(&b, p->base_url);
+	pc_put_str(&b, p->backup_url);
+	pc_put_str(&b, p->ca_file);
+	pc_put_u64(&b, (uint64_t)p->timeout_s);
+	pc_put_u32(&b, at->line);
+	pc_put_u32(&b, at->col);
+	pc_put_u32(&b, (uint32_t)p->nplatform);
+	for (size_t i = 0; i < p->nplatform; i++)
+		pc_put_str(&b, p->platform[i].id);
+	pc_put_u32(&b, (uint32_t)p->nsubs);
+	for (size_t i = 0; i < p->nsubs; i++) {
+		pc_put_str(&b, p->subs[i].name);
+		pc_put_str(&b, p->subs[i].name_fold);
+		pc_put_str(&b, p->subs[i].sub_mchid);
+		pc_put_str(&b, p->subs[i].sub_appid);
+	}
+	(void)pc_write(cf, b.data, b.len);
+out:
+	wx_buf_free(&b);
+	free(origin);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* The files behind the cache, each still the version cached: the count, or
+ * -1 when anything differs. */
+long pc_cached_deps(struct pc_reader *r, const char *file, struct pc_dep **out)
+{
+	char *origin = pc_origin(file);
+	struct pc_file_id was, now;
+	struct pc_dep *d = NULL;
+	uint32_t n = 0;
+	long rc = -1;
+
+	if (!same_str(pc_get_str(r), origin) || !same_str(pc_get_str(r), file))
+		goto out;
+	pc_get_id(r, &was);
+	if (r->bad || pc_id_of(file, &now) != 0 || !pc_id_equal(&was, &now))
+		goto out;
+	n = pc_get_u32(r);
+	if (r->bad || n > 256)
+		goto out;
+	d = wx_xcalloc(n ? n : 1, sizeof(*d));
+	for (uint32_t i = 0; i < n; i++) {
+		d[i].path = pc_get_str(r);
+		d[i].key = pc_get_str(r);
+		d[i].line = pc_get_u32(r);
+		d[i].col = pc_get_u32(r);
+		pc_get_id(r, &d[i].id);
+		if (r->bad || !d[i].path || !d[i].key ||
+		    pc_id_of(d[i].path, &now) != 0 ||
+		    !pc_id_equal(&d[i].id, &now))
+			goto out;
+	}
+	rc = n;
+out:
+	free(origin);
+	if (rc < 0)
+		free(d);
+	else
+		*out = d;
+	return rc;
+}
+
+static char *dup_str(struct pc_reader *r)
+{
+	return wx_xstrdup(pc_get_str(r));
+}
+
+/* The partner's own fields and its sub-merchants, whose strings stay in the
+ * payload. 0, or -1 when the payload is malformed. */
+int pc_cached_partner(struct pc_reader *r, struct wx_partner *p,
+		      struct mchid_at *at, char ***ids, size_t *nids)
+{
+	uint32_t n;
+
+	p->name = dup_str(r);
+	p->sp_mchid = dup_str(r);
+	p->sp_appid = dup_str(r);
+	p->serial_no = dup_str(r);
+	p->base_url = dup_str(r);
+	p->backup_url = dup_str(r);
+	p->ca_file = dup_str(r);
+	p->timeout_s = (long)pc_get_u64(r);
+	at->mchid = p->sp_mchid;
+	at->line = pc_get_u32(r);
+	at->col = pc_get_u32(r);
+	n = pc_get_u32(r);
+	if (r->bad || n > 256 || !p->name || !p->sp_mchid)
+		return -1;
+	*ids = wx_xcalloc(n ? n : 1, sizeof(**ids));
+	*nids = n;
+	for (uint32_t i = 0; i < n; i++)
+		(*ids)[i] = pc_get_str(r);
+	n = pc_get_u32(r);
+	/* Each entry takes at least four lengths: a bad count stops here. */
+	if (r->bad || n == 0 || n > r->left / 16)
+		return -1;
+	p->subs = wx_xcalloc(n, sizeof(*p->subs));
+	for (uint32_t i = 0; i < n && !r->bad; i++) {
+		struct wx_sub *s = &p->subs[p->nsubs++];
+
+		s->name = pc_get_str(r);
+		s->name_fold = pc_get_str(r);
+		s->sub_mchid = pc_get_str(r);
+		s->sub_appid = pc_get_str(r);
+		if (!s->name || !s->name_fold || !s->sub_mchid)
+			r->bad = true;
+	}
+	return r->bad || r->left != 0 ? -1 : 0;
 }

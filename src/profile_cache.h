@@ -87,4 +87,31 @@ uint64_t pc_get_u64(struct pc_reader *r);
 char *pc_get_str(struct pc_reader *r);
 void pc_get_id(struct pc_reader *r, struct pc_file_id *id);
 
+/* ---- A partner in the cache (written and read by the profile loader) -- */
+
+struct fctx;
+struct mchid_at;
+struct wx_partner;
+
+/* Where a cache file's partner came from: the files behind it. */
+struct pc_dep {
+	char *path;	      /* points into the payload */
+	char *key;	      /* the profile key naming it; in the payload */
+	unsigned line, col;   /* of its value */
+	struct pc_file_id id; /* the version cached */
+};
+
+/* Writes what the checks produced, unless a file changed so recently that
+ * a second change in the same clock tick could go unseen. */
+void pc_save_partner(const struct fctx *c, const struct wx_partner *p,
+		     const struct mchid_at *at, const struct pc_file_id *id,
+		     const char *cf);
+/* The files behind the cache, each still the version cached: the count, or
+ * -1 when anything differs. */
+long pc_cached_deps(struct pc_reader *r, const char *file, struct pc_dep **out);
+/* The partner's own fields and its sub-merchants, whose strings stay in the
+ * payload. 0, or -1 when the payload is malformed. */
+int pc_cached_partner(struct pc_reader *r, struct wx_partner *p,
+		      struct mchid_at *at, char ***ids, size_t *nids);
+
 #endif
