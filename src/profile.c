@@ -39,52 +39,7 @@
 static const char default_base_url[] = "https://api.mch.weixin.qq.com";
 static const char default_backup_url[] = "https://api2.mch.weixin.qq.com";
 
-/* ---- diagnostics ------------------------------------------------------ */
-
-static void diags_vadd(struct wx_diags *d, const char *fmt, va_list ap)
-    WX_PRINTF(2, 0);
-
-static void diags_vadd(struct wx_diags *d, const char *fmt, va_list ap)
-{
-	va_list copy;
-	char *msg;
-	int n;
-
-	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	if (n < 0)
-		return;
-	msg = wx_xmalloc((size_t)n + 1);
-	(void)vsnprintf(msg, (size_t)n + 1, fmt, ap);
-	/* Capacity doubles at powers of two, so 100 000 messages stay cheap. */
-	if (d->n == 0 || (d->n & (d->n - 1)) == 0)
-		d->msgs = wx_xrealloc(d->msgs,
-				      (d->n ? d->n * 2 : 1) * sizeof(*d->msgs));
-	d->msgs[d->n++] = msg;
-}
-
-void wx_diags_add(struct wx_diags *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	diags_vadd(d, fmt, ap);
-	va_end(ap);
-}
-
-void wx_diags_free(struct wx_diags *d)
-{
-	if (!d)
-		return;
-	for (size_t i = 0; i < d->n; i++)
-		free(d->msgs[i]);
-	free(d->msgs);
-	d->msgs = NULL;
-	d->n = 0;
-}
-
-/* ---- the node table ---------------------------------------------------- */
+/* ---- values ------------------------------------------------------------ */
 
 static char *get_name(struct fctx *c, size_t val, const char *path)
 {

@@ -61,14 +61,6 @@ struct wx_profiles {
 	char *source; /* the file or folder they were loaded from */
 };
 
-/* A list of problems found while loading; each a full sentence. */
-struct wx_diags {
-	char **msgs;
-	size_t n;
-};
-void wx_diags_add(struct wx_diags *d, const char *fmt, ...) WX_PRINTF(2, 3);
-void wx_diags_free(struct wx_diags *d);
-
 /* Resolves where profiles live: `arg` (--profiles) if non-NULL, else
  * $WXREV_PROFILES, else $XDG_CONFIG_HOME/wxrev/profiles (~/.config/...).
  * Writes the chosen path to buf. */
@@ -90,13 +82,6 @@ int profile_locate(const char *arg, char *buf, size_t n, struct wx_err *err);
 int profile_load(const char *path, struct wx_profiles **out,
 		 struct wx_diags *diags);
 void profile_free(struct wx_profiles *p);
-
-/* Asks for the passphrase of an encrypted private key when
- * WXREV_KEY_PASSPHRASE is unset (the TUI prompts). `cb` writes at most `size`
- * bytes to buf and returns their count, or -1 to give up. NULL removes it. */
-void profile_set_passphrase_cb(int (*cb)(const char *key_path, char *buf,
-					 size_t size, void *user),
-			       void *user);
 
 /* The one rule of the sub-merchant filter (the TUI's `/`): true when
  * `query` is empty, or a substring of the sub-merchant's name (ASCII

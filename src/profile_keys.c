@@ -13,7 +13,6 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include "profile.h"
 #include "rsa_pem.h"
 
 /* No key or certificate comes near this. */

@@ -3,7 +3,8 @@
  * the merchant private key (encrypted keys ask WXREV_KEY_PASSPHRASE or the
  * front end's prompt), WeChat Pay public keys and certificates, each checked
  * to be RSA of at least 2048 bits, with a message at the profile line that
- * names the file. Key material is wiped after use. Internal to the loader. */
+ * names the file. Key material is wiped after use. Front ends set the
+ * passphrase prompt here; the rest is internal to the loader. */
 #ifndef WXREV_PROFILE_KEYS_H
 #define WXREV_PROFILE_KEYS_H
 
@@ -14,6 +15,13 @@
 
 #include "profile_cache.h"
 #include "profile_yaml.h"
+
+/* Asks for the passphrase of an encrypted private key when
+ * WXREV_KEY_PASSPHRASE is unset (the TUI prompts). `cb` writes at most `size`
+ * bytes to buf and returns their count, or -1 to give up. NULL removes it. */
+void profile_set_passphrase_cb(int (*cb)(const char *key_path, char *buf,
+					 size_t size, void *user),
+			       void *user);
 
 enum read_status {
 	READ_OK,

@@ -8,8 +8,6 @@
 
 #include <yaml.h>
 
-#include "profile.h"
-
 void py_fail_at(struct fctx *c, unsigned line, unsigned col, const char *fmt,
 		...)
 {

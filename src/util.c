@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,49 @@ int wx_mkdir_p(const char *path, unsigned mode, struct wx_err *err)
 	}
 	free(copy);
 	return rc;
+}
+
+static void diags_vadd(struct wx_diags *d, const char *fmt, va_list ap)
+    WX_PRINTF(2, 0);
+
+static void diags_vadd(struct wx_diags *d, const char *fmt, va_list ap)
+{
+	va_list copy;
+	char *msg;
+	int n;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return;
+	msg = wx_xmalloc((size_t)n + 1);
+	(void)vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	/* Capacity doubles at powers of two, so 100 000 messages stay cheap. */
+	if (d->n == 0 || (d->n & (d->n - 1)) == 0)
+		d->msgs = wx_xrealloc(d->msgs,
+				      (d->n ? d->n * 2 : 1) * sizeof(*d->msgs));
+	d->msgs[d->n++] = msg;
+}
+
+void wx_diags_add(struct wx_diags *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diags_vadd(d, fmt, ap);
+	va_end(ap);
+}
+
+void wx_diags_free(struct wx_diags *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->msgs[i]);
+	free(d->msgs);
+	d->msgs = NULL;
+	d->n = 0;
 }
 
 int wx_strcaseeq(const char *a, const char *b)

@@ -77,6 +77,15 @@ int64_t wx_monotonic_ms(void); /* for timeouts and latency */
 /* mkdir -p with the given mode for every created component. */
 int wx_mkdir_p(const char *path, unsigned mode, struct wx_err *err);
 
+/* A list of problems, each a full sentence (e.g. every problem found while
+ * loading profiles). */
+struct wx_diags {
+	char **msgs;
+	size_t n;
+};
+void wx_diags_add(struct wx_diags *d, const char *fmt, ...) WX_PRINTF(2, 3);
+void wx_diags_free(struct wx_diags *d);
+
 /* Case-insensitive ASCII comparison. */
 int wx_strcaseeq(const char *a, const char *b);
 

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "profile_keys.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
 

@@ -24,6 +24,7 @@
 #include <openssl/pem.h>
 
 #include "profile.h"
+#include "profile_keys.h"
 #include "vectors.h"
 
 #define PASSPHRASE "correct horse battery"
