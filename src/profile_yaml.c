@@ -13,13 +13,7 @@ void py_fail_at(struct fctx *c, unsigned line, unsigned col, const char *fmt,
 {
 	struct fmsg *m;
 	va_list ap;
-	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
 	if (c->nerr == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 8;
 		c->msgs = wx_xrealloc(c->msgs, c->cap * sizeof(*c->msgs));
@@ -28,9 +22,8 @@ void py_fail_at(struct fctx *c, unsigned line, unsigned col, const char *fmt,
 	m->line = line;
 	m->col = col;
 	m->seq = c->nerr++;
-	m->text = wx_xmalloc((size_t)n + 1);
 	va_start(ap, fmt);
-	(void)vsnprintf(m->text, (size_t)n + 1, fmt, ap);
+	m->text = wx_xvasprintf(fmt, ap);
 	va_end(ap);
 }
 

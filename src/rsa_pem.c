@@ -77,11 +77,14 @@ static RSA *pkcs8_rsa(const unsigned char *der, long dlen)
 	return rsa;
 }
 
-EVP_PKEY *rsa_pem_private(const char *pem, size_t len)
+/* The RSA key in the PEM block, read by `decode` from the block's label
+ * and DER bytes; the DER is wiped afterwards. */
+static EVP_PKEY *from_pem(const char *pem, size_t len,
+			  RSA *(*decode)(const char *name,
+					 const unsigned char *der, long dlen))
 {
-	const unsigned char *p;
 	unsigned char *der;
-	RSA *rsa = NULL;
+	RSA *rsa;
 	char *name;
 	long dlen = 0;
 
@@ -89,34 +92,35 @@ EVP_PKEY *rsa_pem_private(const char *pem, size_t len)
 		ERR_clear_error();
 		return NULL;
 	}
-	p = der;
-	if (strcmp(name, "PRIVATE KEY") == 0)
-		rsa = pkcs8_rsa(der, dlen);
-	else if (strcmp(name, "RSA PRIVATE KEY") == 0)
-		rsa = d2i_RSAPrivateKey(NULL, &p, dlen);
+	rsa = decode(name, der, dlen);
 	OPENSSL_free(name);
 	OPENSSL_clear_free(der, (size_t)dlen);
 	ERR_clear_error();
 	return wrap(rsa);
 }
 
+static RSA *private_der(const char *name, const unsigned char *der, long dlen)
+{
+	if (strcmp(name, "PRIVATE KEY") == 0)
+		return pkcs8_rsa(der, dlen);
+	if (strcmp(name, "RSA PRIVATE KEY") == 0)
+		return d2i_RSAPrivateKey(NULL, &der, dlen);
+	return NULL;
+}
+
+static RSA *public_der(const char *name, const unsigned char *der, long dlen)
+{
+	if (strcmp(name, "PUBLIC KEY") == 0)
+		return d2i_RSA_PUBKEY(NULL, &der, dlen);
+	return NULL;
+}
+
+EVP_PKEY *rsa_pem_private(const char *pem, size_t len)
+{
+	return from_pem(pem, len, private_der);
+}
+
 EVP_PKEY *rsa_pem_public(const char *pem, size_t len)
 {
-	const unsigned char *p;
-	unsigned char *der;
-	RSA *rsa = NULL;
-	char *name;
-	long dlen = 0;
-
-	if (pem_block(pem, len, &name, &der, &dlen) != 0) {
-		ERR_clear_error();
-		return NULL;
-	}
-	p = der;
-	if (strcmp(name, "PUBLIC KEY") == 0)
-		rsa = d2i_RSA_PUBKEY(NULL, &p, dlen);
-	OPENSSL_free(name);
-	OPENSSL_free(der);
-	ERR_clear_error();
-	return wrap(rsa);
+	return from_pem(pem, len, public_der);
 }

@@ -106,20 +106,29 @@ char *wx_xstrndup(const char *s, size_t n)
 	return p;
 }
 
-char *wx_xasprintf(const char *fmt, ...)
+char *wx_xvasprintf(const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list copy;
 	int n;
 	char *p;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
 	if (n < 0)
 		wx_fatal("bad format string");
 	p = wx_xmalloc((size_t)n + 1);
+	(void)vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+char *wx_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
 	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	p = wx_xvasprintf(fmt, ap);
 	va_end(ap);
 	return p;
 }
@@ -232,36 +241,19 @@ int wx_mkdir_p(const char *path, unsigned mode, struct wx_err *err)
 	return rc;
 }
 
-static void diags_vadd(struct wx_diags *d, const char *fmt, va_list ap)
-    WX_PRINTF(2, 0);
-
-static void diags_vadd(struct wx_diags *d, const char *fmt, va_list ap)
+void wx_diags_add(struct wx_diags *d, const char *fmt, ...)
 {
-	va_list copy;
+	va_list ap;
 	char *msg;
-	int n;
 
-	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	if (n < 0)
-		return;
-	msg = wx_xmalloc((size_t)n + 1);
-	(void)vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_start(ap, fmt);
+	msg = wx_xvasprintf(fmt, ap);
+	va_end(ap);
 	/* Capacity doubles at powers of two, so 100 000 messages stay cheap. */
 	if (d->n == 0 || (d->n & (d->n - 1)) == 0)
 		d->msgs = wx_xrealloc(d->msgs,
 				      (d->n ? d->n * 2 : 1) * sizeof(*d->msgs));
 	d->msgs[d->n++] = msg;
-}
-
-void wx_diags_add(struct wx_diags *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	diags_vadd(d, fmt, ap);
-	va_end(ap);
 }
 
 void wx_diags_free(struct wx_diags *d)

@@ -53,6 +53,7 @@ void *wx_xrealloc(void *p, size_t n);
 char *wx_xstrdup(const char *s);            /* NULL in, NULL out */
 char *wx_xstrndup(const char *s, size_t n);
 char *wx_xasprintf(const char *fmt, ...) WX_PRINTF(1, 2);
+char *wx_xvasprintf(const char *fmt, va_list ap) WX_PRINTF(1, 0);
 
 /* Overwrites n bytes in a way the compiler cannot drop (OPENSSL_cleanse). */
 void wx_wipe(void *p, size_t n);
