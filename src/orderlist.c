@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "apiv3.h"
+#include "utf8.h"
 
 #define MAX_COLUMNS 16 /* a header with more columns is refused */
 
@@ -38,22 +39,6 @@ static void add_msg(struct orderlist_msg **list, size_t *n, int line,
 	(*n)++;
 }
 
-static char *vformat(const char *fmt, va_list ap)
-{
-	va_list ap2;
-	int n;
-	char *s;
-
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0)
-		n = 0;
-	s = wx_xmalloc((size_t)n + 1);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	return s;
-}
-
 static void problem(struct orderlist *l, int line, const char *fmt, ...)
     WX_PRINTF(3, 4);
 
@@ -63,7 +48,7 @@ static void problem(struct orderlist *l, int line, const char *fmt, ...)
 	char *text;
 
 	va_start(ap, fmt);
-	text = vformat(fmt, ap);
+	text = wx_xvasprintf(fmt, ap);
 	va_end(ap);
 	add_msg(&l->problems, &l->nproblems, line,
 		wx_xasprintf("%s:%d: %s", l->name, line, text));
