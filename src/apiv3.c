@@ -1,3 +1,7 @@
+/* apiv3: the reverse call of WeChat Pay APIv3 as pure functions: the order
+ * number check, the request and its signature (SHA256withRSA), the
+ * verification of the answer's Wechatpay-Signature, and what the answer
+ * means (see apiv3.h). */
 #include "apiv3.h"
 
 #include <inttypes.h>

@@ -1,3 +1,5 @@
+/* history: the SQLite store of reversals and their attempts (see history.h):
+ * a history row is written and read here; history_export.c prints rows. */
 #include "history.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* outcome: the names of the five outcomes, as stored and shown. */
 #include "outcome.h"
 
 #include <string.h>

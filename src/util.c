@@ -1,3 +1,5 @@
+/* util: errors, allocation, buffers, clocks and lists of messages (see
+ * util.h). */
 #include "util.h"
 
 #include <errno.h>
