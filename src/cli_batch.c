@@ -26,7 +26,7 @@
 #include "outcome.h"
 #include "profile.h"
 #include "reversal.h"
-#include "tui/text.h"
+#include "utf8.h"
 #include "util.h"
 
 #define BATCH_DEFAULT_RATE 10	/* orders a second, per partner */
@@ -796,7 +796,7 @@ static int count_state(const struct batch *b, enum item_state s)
 
 static void summary_row(FILE *f, const char *what, int n, const char *why)
 {
-	int w = 22 - text_width(what); /* columns, not bytes: 已撤销 */
+	int w = 22 - wx_text_width(what); /* columns, not bytes: 已撤销 */
 
 	if (!n && !why)
 		return; /* only the outcomes are shown when zero */

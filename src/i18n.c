@@ -1,3 +1,4 @@
+/* i18n: the language a person reads, chosen the GNU way (see i18n.h). */
 #define _GNU_SOURCE
 
 #include "i18n.h"
