@@ -89,9 +89,12 @@ $(BUILD)/locale/%/LC_MESSAGES/wxrev.mo: po/%.po
 # them into every po/LANG.po; new strings then show as untranslated there.
 pot:
 	$(XGETTEXT) -o po/wxrev.pot $(sort $(SRC))
+	@# No creation date: it would make every merge of the catalogue conflict.
+	@sed -i '/^"POT-Creation-Date: /d' po/wxrev.pot
 	@for po in $(wildcard po/*.po); do \
 		msgmerge --quiet --update --backup=none --add-location=file $$po po/wxrev.pot || exit 1; \
 		msgattrib --no-obsolete --add-location=file -o $$po $$po || exit 1; \
+		sed -i '/^"POT-Creation-Date: /d' $$po; \
 		msgfmt --check --statistics -o /dev/null $$po; \
 	done
 
@@ -206,6 +209,7 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(WXREV) $(DESTDIR)$(PREFIX)/bin/wxrev
 	install -m 644 docs/wxrev.1 $(DESTDIR)$(PREFIX)/share/man/man1/wxrev.1
+	install -D -m 644 docs/wxrev.zh_CN.1 $(DESTDIR)$(PREFIX)/share/man/zh_CN/man1/wxrev.1
 	@for lang in $(LINGUAS); do \
 		echo install -D -m 644 $(BUILD)/locale/$$lang/LC_MESSAGES/wxrev.mo \
 			$(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/wxrev.mo; \

@@ -11,89 +11,97 @@
  * keys are looked up first (tui_key_action). */
 static const struct tui_keydef keytab[] = {
 	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE, KEY_F(1), "F1",
-	  TUI_ACT_HELP, "show this help"),
+	  TUI_ACT_HELP, N_("show this help")),
 	K(TUI_CTX_GLOBAL | TUI_CTX_DETAIL, '?', "?", TUI_ACT_HELP, NULL),
-	K(TUI_CTX_GLOBAL, '\t', "Tab", TUI_ACT_NEXT_PANE, "focus the next pane"),
+	K(TUI_CTX_GLOBAL, '\t', "Tab", TUI_ACT_NEXT_PANE,
+	  N_("focus the next pane")),
 	F(TUI_CTX_GLOBAL, KEY_BTAB, "Shift-Tab", TUI_ACT_PREV_PANE,
-	  "focus the previous pane"),
+	  N_("focus the previous pane")),
 	K(TUI_CTX_GLOBAL | TUI_CTX_DETAIL, CTRL('l'), "Ctrl-L", TUI_ACT_REDRAW,
-	  "redraw the screen"),
-	F(TUI_CTX_GLOBAL, KEY_F(10), "F10", TUI_ACT_QUIT, "quit"),
+	  N_("redraw the screen")),
+	F(TUI_CTX_GLOBAL, KEY_F(10), "F10", TUI_ACT_QUIT, N_("quit")),
 	K(TUI_CTX_GLOBAL, 'q', "q", TUI_ACT_QUIT,
-	  "quit (asks first while a reversal is in flight)"),
+	  N_("quit (asks first while a reversal is in flight)")),
 
 	K(TUI_CTX_PROFILES | TUI_CTX_HISTORY, '/', "/", TUI_ACT_FILTER,
-	  "filter as you type (Esc clears)"),
+	  N_("filter as you type (Esc clears)")),
 	K(TUI_CTX_PROFILES, '\n', "Enter", TUI_ACT_ENTER,
-	  "choose the sub-merchant and go to the order form"),
+	  N_("choose the sub-merchant and go to the order form")),
 	K(TUI_CTX_PROFILES | TUI_CTX_HISTORY, 27, "Esc", TUI_ACT_CANCEL,
-	  "clear the filter"),
+	  N_("clear the filter")),
 
-	F(TUI_CTX_FORM, KEY_UP, "Up", TUI_ACT_PREV_FIELD, "previous field"),
-	F(TUI_CTX_FORM, KEY_DOWN, "Down", TUI_ACT_NEXT_FIELD, "next field"),
+	F(TUI_CTX_FORM, KEY_UP, "Up", TUI_ACT_PREV_FIELD, N_("previous field")),
+	F(TUI_CTX_FORM, KEY_DOWN, "Down", TUI_ACT_NEXT_FIELD, N_("next field")),
 	K(TUI_CTX_FORM, '\n', "Enter", TUI_ACT_ENTER,
-	  "review the reversal in the confirmation"),
+	  N_("review the reversal in the confirmation")),
 
 	K(TUI_CTX_HISTORY, '\n', "Enter", TUI_ACT_ENTER,
-	  "open the detail view of the reversal"),
+	  N_("open the detail view of the reversal")),
 	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL, 'r', "r", TUI_ACT_RERUN,
-	  "re-run the reversal (through the confirmation)"),
+	  N_("re-run the reversal (through the confirmation)")),
 	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, 'y', "y",
-	  TUI_ACT_COPY, "copy the order number to the clipboard (OSC 52)"),
+	  TUI_ACT_COPY, N_("copy the order number to the clipboard (OSC 52)")),
 	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, 'Y', "Y",
-	  TUI_ACT_COPY_SUMMARY, "copy a one-line result summary"),
+	  TUI_ACT_COPY_SUMMARY, N_("copy a one-line result summary")),
 
-	F(TUI_CTX_LIST, KEY_UP, "Up", TUI_ACT_UP, "previous line"),
+	F(TUI_CTX_LIST, KEY_UP, "Up", TUI_ACT_UP, N_("previous line")),
 	K(TUI_CTX_LIST, 'k', "k", TUI_ACT_UP, NULL),
-	F(TUI_CTX_LIST, KEY_DOWN, "Down", TUI_ACT_DOWN, "next line"),
+	F(TUI_CTX_LIST, KEY_DOWN, "Down", TUI_ACT_DOWN, N_("next line")),
 	K(TUI_CTX_LIST, 'j', "j", TUI_ACT_DOWN, NULL),
-	F(TUI_CTX_LIST, KEY_PPAGE, "PgUp", TUI_ACT_PAGE_UP, "previous page"),
-	F(TUI_CTX_LIST, KEY_NPAGE, "PgDn", TUI_ACT_PAGE_DOWN, "next page"),
-	F(TUI_CTX_LIST, KEY_HOME, "Home", TUI_ACT_TOP, "first line"),
+	F(TUI_CTX_LIST, KEY_PPAGE, "PgUp", TUI_ACT_PAGE_UP,
+	  N_("previous page")),
+	F(TUI_CTX_LIST, KEY_NPAGE, "PgDn", TUI_ACT_PAGE_DOWN, N_("next page")),
+	F(TUI_CTX_LIST, KEY_HOME, "Home", TUI_ACT_TOP, N_("first line")),
 	K(TUI_CTX_LIST, 'g', "g", TUI_ACT_TOP, NULL),
-	F(TUI_CTX_LIST, KEY_END, "End", TUI_ACT_BOTTOM, "last line"),
+	F(TUI_CTX_LIST, KEY_END, "End", TUI_ACT_BOTTOM, N_("last line")),
 	K(TUI_CTX_LIST, 'G', "G", TUI_ACT_BOTTOM, NULL),
 
-	F(TUI_CTX_TEXT, KEY_LEFT, "Left", TUI_ACT_LEFT, "move the cursor left"),
-	F(TUI_CTX_TEXT, KEY_RIGHT, "Right", TUI_ACT_RIGHT, "move the cursor right"),
-	F(TUI_CTX_TEXT, KEY_HOME, "Home", TUI_ACT_HOME, "start of the field"),
+	F(TUI_CTX_TEXT, KEY_LEFT, "Left", TUI_ACT_LEFT,
+	  N_("move the cursor left")),
+	F(TUI_CTX_TEXT, KEY_RIGHT, "Right", TUI_ACT_RIGHT,
+	  N_("move the cursor right")),
+	F(TUI_CTX_TEXT, KEY_HOME, "Home", TUI_ACT_HOME,
+	  N_("start of the field")),
 	K(TUI_CTX_TEXT, CTRL('a'), "Ctrl-A", TUI_ACT_HOME, NULL),
-	F(TUI_CTX_TEXT, KEY_END, "End", TUI_ACT_END, "end of the field"),
+	F(TUI_CTX_TEXT, KEY_END, "End", TUI_ACT_END, N_("end of the field")),
 	K(TUI_CTX_TEXT, CTRL('e'), "Ctrl-E", TUI_ACT_END, NULL),
 	F(TUI_CTX_TEXT, KEY_BACKSPACE, "Backspace", TUI_ACT_BACKSPACE,
-	  "delete the character before the cursor"),
+	  N_("delete the character before the cursor")),
 	K(TUI_CTX_TEXT, 0x7f, "Backspace", TUI_ACT_BACKSPACE, NULL),
 	K(TUI_CTX_TEXT, CTRL('h'), "Ctrl-H", TUI_ACT_BACKSPACE, NULL),
 	F(TUI_CTX_TEXT, KEY_DC, "Delete", TUI_ACT_DELETE,
-	  "delete the character under the cursor"),
-	K(TUI_CTX_TEXT, CTRL('u'), "Ctrl-U", TUI_ACT_CLEAR, "clear the field"),
+	  N_("delete the character under the cursor")),
+	K(TUI_CTX_TEXT, CTRL('u'), "Ctrl-U", TUI_ACT_CLEAR,
+	  N_("clear the field")),
 
-	K(TUI_CTX_DETAIL, 27, "Esc", TUI_ACT_CANCEL, "back to the main screen"),
+	K(TUI_CTX_DETAIL, 27, "Esc", TUI_ACT_CANCEL,
+	  N_("back to the main screen")),
 	K(TUI_CTX_DETAIL, 'q', "q", TUI_ACT_CANCEL, NULL),
 
-	K(TUI_CTX_CONFIRM, 'y', "y", TUI_ACT_YES, "send (the only key that does)"),
+	K(TUI_CTX_CONFIRM, 'y', "y", TUI_ACT_YES,
+	  N_("send (the only key that does)")),
 	K(TUI_CTX_CONFIRM, 'Y', "Y", TUI_ACT_YES, NULL),
-	K(TUI_CTX_CONFIRM, 'n', "n", TUI_ACT_NO, "cancel"),
+	K(TUI_CTX_CONFIRM, 'n', "n", TUI_ACT_NO, N_("cancel")),
 	K(TUI_CTX_CONFIRM, 27, "Esc", TUI_ACT_NO, NULL),
 	K(TUI_CTX_CONFIRM, '\n', "Enter", TUI_ACT_NO,
-	  "press the focused button (Cancel)"),
+	  N_("press the focused button (Cancel)")),
 	K(TUI_CTX_CONFIRM, 'q', "q", TUI_ACT_NO, NULL),
 
-	K(TUI_CTX_CLOSE, 27, "Esc", TUI_ACT_CANCEL, "close"),
+	K(TUI_CTX_CLOSE, 27, "Esc", TUI_ACT_CANCEL, N_("close")),
 	K(TUI_CTX_CLOSE, '\n', "Enter", TUI_ACT_CANCEL, NULL),
 	K(TUI_CTX_CLOSE, 'q', "q", TUI_ACT_CANCEL, NULL),
 	K(TUI_CTX_CLOSE, '?', "?", TUI_ACT_CANCEL, NULL),
-	F(TUI_CTX_CLOSE, KEY_UP, "Up", TUI_ACT_UP, "scroll up"),
-	F(TUI_CTX_CLOSE, KEY_DOWN, "Down", TUI_ACT_DOWN, "scroll down"),
+	F(TUI_CTX_CLOSE, KEY_UP, "Up", TUI_ACT_UP, N_("scroll up")),
+	F(TUI_CTX_CLOSE, KEY_DOWN, "Down", TUI_ACT_DOWN, N_("scroll down")),
 	F(TUI_CTX_CLOSE, KEY_PPAGE, "PgUp", TUI_ACT_PAGE_UP, NULL),
 	F(TUI_CTX_CLOSE, KEY_NPAGE, "PgDn", TUI_ACT_PAGE_DOWN, NULL),
 
 	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE | TUI_CTX_CONFIRM,
-	  KEY_MOUSE, "Click", TUI_ACT_CLICK, "focus a pane or pick a line"),
+	  KEY_MOUSE, "Click", TUI_ACT_CLICK, N_("focus a pane or pick a line")),
 	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE | TUI_CTX_CONFIRM,
 	  KEY_RESIZE, "", TUI_ACT_RESIZE, NULL),
 	F(TUI_CTX_TEXT, TUI_KEY_PASTE, "Paste", TUI_ACT_PASTE,
-	  "paste into the field (white space around it is trimmed)"),
+	  N_("paste into the field (white space around it is trimmed)")),
 };
 
 static bool printable(wint_t key, bool fkey)
@@ -135,15 +143,15 @@ static const struct {
 	unsigned ctx;
 	const char *name;
 } ctx_names[] = {
-	{TUI_CTX_GLOBAL, "Main screen"},
-	{TUI_CTX_LIST, "Lists"},
-	{TUI_CTX_PROFILES, "Profiles"},
-	{TUI_CTX_FORM, "Order form"},
-	{TUI_CTX_HISTORY, "History"},
-	{TUI_CTX_TEXT, "Text fields"},
-	{TUI_CTX_DETAIL, "Detail view"},
-	{TUI_CTX_CONFIRM, "Confirmation"},
-	{TUI_CTX_CLOSE, "Help and result"},
+	{TUI_CTX_GLOBAL, N_("Main screen")},
+	{TUI_CTX_LIST, N_("Lists")},
+	{TUI_CTX_PROFILES, N_("Profiles")},
+	{TUI_CTX_FORM, N_("Order form")},
+	{TUI_CTX_HISTORY, N_("History")},
+	{TUI_CTX_TEXT, N_("Text fields")},
+	{TUI_CTX_DETAIL, N_("Detail view")},
+	{TUI_CTX_CONFIRM, N_("Confirmation")},
+	{TUI_CTX_CLOSE, N_("Help and result")},
 };
 
 const char *tui_ctx_name(unsigned ctx)
@@ -163,8 +171,10 @@ static void ctx_list(unsigned ctx, char *buf, size_t n)
 	for (size_t i = 0; i < WX_ARRAY_LEN(ctx_names) && len < n; i++) {
 		if (!(ctx & ctx_names[i].ctx))
 			continue;
+		/* TRANSLATORS: between the places a key works in. */
 		len += (size_t)snprintf(buf + len, n - len, "%s%s",
-					len ? ", " : "", _(ctx_names[i].name));
+					len ? _(", ") : "",
+					_(ctx_names[i].name));
 	}
 }
 
@@ -172,7 +182,8 @@ void tui_keys_markdown(FILE *out)
 {
 	char where[256];
 
-	fputs("| Where | Key | Action |\n|---|---|---|\n", out);
+	fputs(_("| Where | Key | Action |\n"), out);
+	fputs("|---|---|---|\n", out);
 	for (size_t i = 0; i < WX_ARRAY_LEN(keytab); i++) {
 		const struct tui_keydef *k = &keytab[i];
 

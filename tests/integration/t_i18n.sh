@@ -45,6 +45,24 @@ for w in "用法：" "终端界面" "撤销订单" "撤销一份订单清单" "�
 done
 t_ok
 
+t_begin "profiles --check in Chinese on the Chinese example: file:line:column and the fix"
+t_eq "the Chinese example holds the same keys and values as the English one" \
+	"$(grep -Ev '^[[:space:]]*(#|$)' "$T_ROOT/profiles/example.yaml")" \
+	"$(grep -Ev '^[[:space:]]*(#|$)' "$T_ROOT/profiles/example.zh_CN.yaml")"
+(cd "$T_ROOT" && "${ZH[@]}" "$WXREV_BIN" profiles --check --profiles profiles/example.zh_CN.yaml) \
+	</dev/null >"$T_TMP/out" 2>"$T_TMP/err"
+t_eq "exit" 2 "$?"
+t_eq "only the three key files a desk provides are missing" 3 \
+	"$(grep -Ec '^profiles/example\.zh_CN\.yaml:[0-9]+:[0-9]+: [a-z_.]+：.* 不存在；请修正路径' "$T_TMP/err")"
+t_check "comments are Chinese" grep -q '^# 服务商的商户号：账户中心 → 商户信息。' "$T_ROOT/profiles/example.zh_CN.yaml"
+t_ok
+
+t_begin "the Chinese README and man page exist and the README links the Chinese one first"
+t_check "README.md links README.zh-CN.md at the top" grep -q 'README.zh-CN.md' <(head -n 5 "$T_ROOT/README.md")
+t_check "README.zh-CN.md links back" grep -q '(README.md)' <(head -n 5 "$T_ROOT/README.zh-CN.md")
+t_check "the Chinese man page renders" bash -c "man -l '$T_ROOT/docs/wxrev.zh_CN.1' 2>/dev/null | grep -q '退出状态'"
+t_ok
+
 t_begin "LANG=zh_CN.UTF-8 speaks Chinese whether or not that locale is installed"
 env -u LANGUAGE -u LC_ALL LANG=zh_CN.UTF-8 "$WXREV_BIN" reverse --sub X --yes </dev/null >"$T_TMP/out" 2>"$T_TMP/err"
 t_eq "exit" 2 "$?"

@@ -1,6 +1,7 @@
 /* The key tables in README.md and the man page are the table the
  * dispatcher uses (src/tui/keys.c), so the documentation cannot drift from
- * what the keys do. `make docs` rewrites both from the table. */
+ * what the keys do. `make docs` rewrites both from the table, and the
+ * Chinese README and man page from the same table through the catalogue. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "i18n.h"
 #include "tui/ui.h"
 #include "util.h"
 
@@ -19,12 +21,18 @@ struct doc {
 	const char *begin; /* marker line before the generated part */
 	const char *end;   /* marker line after it */
 	void (*gen)(FILE *out);
+	const char *language; /* LANGUAGE while generating; NULL: English */
 };
 
 static const struct doc docs[] = {
 	{"README.md", "<!-- keys:begin -->\n", "<!-- keys:end -->\n",
-	 tui_keys_markdown},
-	{"docs/wxrev.1", ".\\\" keys:begin\n", ".\\\" keys:end\n", tui_keys_troff},
+	 tui_keys_markdown, NULL},
+	{"docs/wxrev.1", ".\\\" keys:begin\n", ".\\\" keys:end\n", tui_keys_troff,
+	 NULL},
+	{"README.zh-CN.md", "<!-- keys:begin -->\n", "<!-- keys:end -->\n",
+	 tui_keys_markdown, "zh_CN"},
+	{"docs/wxrev.zh_CN.1", ".\\\" keys:begin\n", ".\\\" keys:end\n",
+	 tui_keys_troff, "zh_CN"},
 };
 
 static char *slurp(const char *path)
@@ -48,8 +56,13 @@ static char *generate(const struct doc *d)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
+	if (d->language)
+		setenv("LANGUAGE", d->language, 1);
+	else
+		unsetenv("LANGUAGE");
 	d->gen(f);
 	fclose(f);
+	unsetenv("LANGUAGE");
 	return text;
 }
 
@@ -98,12 +111,28 @@ static void test_man_keys(void **state)
 	check_doc(&docs[1]);
 }
 
+static void test_readme_zh_keys(void **state)
+{
+	(void)state;
+	check_doc(&docs[2]);
+}
+
+static void test_man_zh_keys(void **state)
+{
+	(void)state;
+	check_doc(&docs[3]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_readme_keys),
 	    cmocka_unit_test(test_man_keys),
+	    cmocka_unit_test(test_readme_zh_keys),
+	    cmocka_unit_test(test_man_zh_keys),
 	};
 
+	/* The locale and the build tree's catalogue, as wxrev sets them. */
+	wx_i18n_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
