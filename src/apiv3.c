@@ -906,6 +906,12 @@ static const struct apiv3_code_info codes[] = {
 	"it repeats.")},
 };
 
+const struct apiv3_code_info *apiv3_codes(size_t *n)
+{
+	*n = WX_ARRAY_LEN(codes);
+	return codes;
+}
+
 const struct apiv3_code_info *apiv3_code_lookup(const char *code)
 {
 	for (size_t i = 0; code && i < WX_ARRAY_LEN(codes); i++) {

@@ -150,6 +150,8 @@ struct apiv3_code_info {
 };
 /* NULL when the code is not in the table. */
 const struct apiv3_code_info *apiv3_code_lookup(const char *code);
+/* The whole table, for tests and documentation; *n gets its length. */
+const struct apiv3_code_info *apiv3_codes(size_t *n);
 
 /* What one HTTP answer means. Strings owned; apiv3_result_free. */
 struct apiv3_result {

@@ -50,6 +50,9 @@ static char *slurp(const char *path)
 	return wx_buf_take(&b);
 }
 
+/* Set LANGUAGE, then invalidate gettext's cache (GNU gettext's way). */
+extern int _nl_msg_cat_cntr;
+
 static char *generate(const struct doc *d)
 {
 	char *text = NULL;
@@ -60,9 +63,11 @@ static char *generate(const struct doc *d)
 		setenv("LANGUAGE", d->language, 1);
 	else
 		unsetenv("LANGUAGE");
+	++_nl_msg_cat_cntr;
 	d->gen(f);
 	fclose(f);
 	unsetenv("LANGUAGE");
+	++_nl_msg_cat_cntr;
 	return text;
 }
 
