@@ -15,6 +15,7 @@ export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
 export XDG_CACHE_HOME="$PWD/$data/cache"
 unset WXREV_NO_CACHE
 started=$(date +%s)
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -131,7 +132,10 @@ add_row "\`wxrev reverse --from\` a list of 1 000 orders" \
 	echo
 	echo "Measured by \`make bench\` on $(nproc) cores ($(uname -m)), $(date -u +%Y-%m-%d)," \
 		"in $(($(date +%s) - started)) s; generating the data took" \
-		"$(cat "$data/gen_seconds" 2>/dev/null || echo "an earlier run some") s."
+		"$(cat "$data/gen_seconds" 2>/dev/null || echo "an earlier run some") s;" \
+		"load average at the start ${load_at_start:-unknown}, at the end" \
+		"$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)" \
+		"(other work on the machine slows every row)."
 	echo "Medians and p99s; times in milliseconds; RSS in KiB. A start is timed from"
 	echo "\`exec\` to the first complete frame on a 100×30 terminal, with the profile"
 	echo "cache written by an earlier start."
