@@ -48,6 +48,16 @@ sim_successes() {
 	sim_requests "$1" | jq -r 'select(.status == 200) | .out_trade_no' | sort | uniq -c |
 		awk '{print $2, $1}'
 }
+# "ORDER COUNT" lines: requests the simulator received per order, and
+# attempts the history holds per order (answered or not).
+sim_per_order() {
+	sim_requests "$1" | jq -r .out_trade_no | sort | uniq -c | awk '{print $2, $1}'
+}
+hist_per_order() {
+	hist_sql "SELECT r.out_trade_no, count(*) FROM attempts a JOIN reversals r
+		ON r.id = a.reversal_id WHERE r.out_trade_no LIKE '$1-%'
+		GROUP BY r.out_trade_no ORDER BY r.out_trade_no" | tr '|' ' '
+}
 # batch_bg OUT ARGS...: a wxrev reverse --from in the background; sets BG.
 batch_bg() {
 	local out=$1
@@ -113,9 +123,7 @@ t_check "stopped before the end ($first of $N sent)" test "$first" -lt "$N"
 t_contains "summary" "$(cat "$T_TMP/run1.out")" "Summary: $N order(s)"
 t_contains "resume advice" "$(cat "$T_TMP/run1.out")" "Run the same command again to resume."
 t_eq "no pending row left" 0 "$(hist_sql "SELECT count(*) FROM reversals WHERE outcome = 'pending'")"
-t_eq "every request is in the history" \
-	"$(sim_requests B1 | jq -r .request_id | sort)" \
-	"$(hist_sql "SELECT request_id FROM attempts ORDER BY request_id" | sort)"
+t_eq "every request is in the history" "$(sim_per_order B1)" "$(hist_per_order B1)"
 t_eq "reported lines = recorded results" "$(grep -c '^B1-[0-9]*  reversed  ' "$T_TMP/run1.out")" \
 	"$(hist_sql "SELECT count(*) FROM reversals WHERE outcome = 'reversed'")"
 sleep 0.5
@@ -131,8 +139,10 @@ t_eq "skipped lines" "$first" "$(grep -c 'skipped: already reversed' <<<"$WX_OUT
 t_eq "one successful reversal per order, $N orders" "$N 1" \
 	"$(sim_successes B1 | awk '{n++; if ($2 != 1) bad++} END {print n, bad ? 0 : 1}')"
 t_eq "every request the simulator received is in the history" \
-	"$(sim_requests B1 | jq -r .request_id | sort)" \
-	"$(hist_sql "SELECT a.request_id FROM attempts a JOIN reversals r ON r.id = a.reversal_id WHERE r.out_trade_no LIKE 'B1-%'" | sort)"
+	"$(sim_per_order B1)" "$(hist_per_order B1)"
+t_eq "with the simulator's Request-ID where its answer arrived" 0 \
+	"$(comm -23 <(hist_sql "SELECT a.request_id FROM attempts a JOIN reversals r ON r.id = a.reversal_id WHERE r.out_trade_no LIKE 'B1-%' AND a.request_id IS NOT NULL" | sort) \
+		<(sim_requests B1 | jq -r .request_id | sort) | wc -l)"
 t_eq "every order reversed in the history" "$N" "$done1"
 t_eq "simulator states" "REVERSED $N" "$(sim_curl "$MAIN_URL/_sim/orders" | jq -r '.orders[] | select(.out_trade_no | startswith("B1-")) | .state' | sort | uniq -c | awk '{print $2, $1}')"
 t_ok
@@ -160,6 +170,9 @@ least=$(((R - 1) * 50 * 9 / 10))
 t_check "$R requests at --rate 20 took $span ms (at least $least)" test "$span" -ge "$least"
 t_ok
 
+# Timing-bound: under a slow wrapper TLS handshakes outlast wxrev's
+# connect timeout, which is a different test.
+if [ -z "${WXREV_WRAP:-}" ]; then
 t_begin "a 429 storm slows everyone down and fails nothing"
 orders ST "$S" >"$T_TMP/st.txt"
 for o in ST-00005 ST-00010 ST-00015; do
@@ -175,6 +188,7 @@ worst=$(sim_requests ST | jq -s '[.[] | select(.status == 429) | .time_ms] as $t
 	| [$t[] as $x | [.[] | select(.time_ms > $x + 150 and .time_ms < $x + 900)] | length] | max')
 t_check "requests within a Retry-After second: $worst (at most $IN_FLIGHT)" test "$worst" -le "$IN_FLIGHT"
 t_ok
+fi
 
 t_begin "kill -9 mid-batch: pending rows become unknown, listed, then resent"
 orders KL "$K" >"$T_TMP/kl.txt"
