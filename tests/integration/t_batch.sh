@@ -58,6 +58,12 @@ hist_per_order() {
 		ON r.id = a.reversal_id WHERE r.out_trade_no LIKE '$1-%'
 		GROUP BY r.out_trade_no ORDER BY r.out_trade_no" | tr '|' ' '
 }
+# Orders for which the simulator received more requests than the history
+# holds attempts (it may hold more: attempts that never reached the host).
+unrecorded() {
+	join -a 1 -e 0 -o 0,1.2,2.2 <(sim_per_order "$1") <(hist_per_order "$1") |
+		awk '$2 > $3'
+}
 # batch_bg OUT ARGS...: a wxrev reverse --from in the background; sets BG.
 batch_bg() {
 	local out=$1
@@ -123,7 +129,7 @@ t_check "stopped before the end ($first of $N sent)" test "$first" -lt "$N"
 t_contains "summary" "$(cat "$T_TMP/run1.out")" "Summary: $N order(s)"
 t_contains "resume advice" "$(cat "$T_TMP/run1.out")" "Run the same command again to resume."
 t_eq "no pending row left" 0 "$(hist_sql "SELECT count(*) FROM reversals WHERE outcome = 'pending'")"
-t_eq "every request is in the history" "$(sim_per_order B1)" "$(hist_per_order B1)"
+t_eq "orders with requests missing from the history" "" "$(unrecorded B1)"
 t_eq "reported lines = recorded results" "$(grep -c '^B1-[0-9]*  reversed  ' "$T_TMP/run1.out")" \
 	"$(hist_sql "SELECT count(*) FROM reversals WHERE outcome = 'reversed'")"
 sleep 0.5
@@ -138,8 +144,7 @@ t_contains "skipped ones said so" "$WX_OUT" "skipped: already reversed"
 t_eq "skipped lines" "$first" "$(grep -c 'skipped: already reversed' <<<"$WX_OUT")"
 t_eq "one successful reversal per order, $N orders" "$N 1" \
 	"$(sim_successes B1 | awk '{n++; if ($2 != 1) bad++} END {print n, bad ? 0 : 1}')"
-t_eq "every request the simulator received is in the history" \
-	"$(sim_per_order B1)" "$(hist_per_order B1)"
+t_eq "orders with requests missing from the history" "" "$(unrecorded B1)"
 t_eq "with the simulator's Request-ID where its answer arrived" 0 \
 	"$(comm -23 <(hist_sql "SELECT a.request_id FROM attempts a JOIN reversals r ON r.id = a.reversal_id WHERE r.out_trade_no LIKE 'B1-%' AND a.request_id IS NOT NULL" | sort) \
 		<(sim_requests B1 | jq -r .request_id | sort) | wc -l)"
