@@ -165,6 +165,26 @@ t_eq "again: all skipped" "already reversed" "$(jq -r .skipped <<<"$WX_OUT" | so
 t_eq "again: nothing sent" "$J" "$(sim_requests JS | wc -l)"
 t_ok
 
+t_begin "--from - reads the list from standard input"
+orders JS "$J" | timeout $((60 * T_SLOW)) "$WXREV_BIN" reverse --sub "Coffee Shop" \
+	--yes --json --from - >"$T_TMP/stdin.out" 2>"$T_TMP/stdin.err"
+t_eq "exit status" 0 "$?"
+t_eq "all skipped (reversed above)" "$J" "$(jq -r .skipped "$T_TMP/stdin.out" | grep -c 'already reversed')"
+t_contains "named stdin" "$(cat "$T_TMP/stdin.err")" "Summary: $J order(s) in stdin"
+t_ok
+
+t_begin "on a terminal, a list of more than 10 is confirmed by typing its count"
+orders RT 12 >"$T_TMP/tty.txt"
+before=$(sim_requests RT | wc -l)
+# script(1) gives wxrev a terminal; the operator types 11, not 12.
+(sleep 2; echo 11) | timeout $((60 * T_SLOW)) script -qfc \
+	"$WXREV_BIN reverse --sub 'Coffee Shop' --from '$T_TMP/tty.txt'" /dev/null \
+	>"$T_TMP/tty.out" 2>&1
+t_contains "asks for the count" "$(cat "$T_TMP/tty.out")" "Type 12 to reverse these 12 orders"
+t_contains "cancelled" "$(cat "$T_TMP/tty.out")" "cancelled, nothing sent"
+t_eq "nothing sent" "$before" "$(sim_requests RT | wc -l)"
+t_ok
+
 t_begin "--rate paces the requests"
 orders RT "$R" >"$T_TMP/rt.txt"
 wxl reverse --sub "Coffee Shop" --yes --rate 20 --from "$T_TMP/rt.txt"
