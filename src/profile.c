@@ -21,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "http.h"
 #include "profile_cache.h"
 #include "profile_keys.h"
 #include "profile_yaml.h"
@@ -713,6 +714,33 @@ static char *dir_of(const char *file)
 	if (slash == file)
 		return wx_xstrdup("/");
 	return wx_xstrndup(file, (size_t)(slash - file));
+}
+
+/* True when url is https to host `host` (both already split). */
+static bool is_default_host(const char *scheme, const char *host,
+			    const char *default_url)
+{
+	char dscheme[16], dhost[256];
+
+	return http_url_split(default_url, dscheme, sizeof(dscheme), dhost,
+			      sizeof(dhost)) == 0 &&
+	       strcmp(scheme, dscheme) == 0 && strcmp(host, dhost) == 0;
+}
+
+void profile_endpoint(const struct wx_partner *p, char *host, size_t n,
+		      bool *official, bool *plain_http)
+{
+	char scheme[16];
+	const char *url = p->base_url ? p->base_url : default_base_url;
+
+	if (http_url_split(url, scheme, sizeof(scheme), host, n) != 0) {
+		snprintf(host, n, "%s", url);
+		*official = *plain_http = false;
+		return;
+	}
+	*plain_http = strcmp(scheme, "http") == 0;
+	*official = is_default_host(scheme, host, default_base_url) ||
+		    is_default_host(scheme, host, default_backup_url);
 }
 
 /* Lower-cases A-Z only: other bytes, UTF-8 included, stay as they are. */

@@ -61,6 +61,13 @@ struct wx_profiles {
 	char *source; /* the file or folder they were loaded from */
 };
 
+/* The host of the partner's main endpoint (base_url) into host, whether it
+ * is WeChat Pay's own (https to one of the default hosts) and whether it
+ * is plain http (only ever to loopback, as loading checked). A URL that
+ * does not parse is copied whole and is not official. */
+void profile_endpoint(const struct wx_partner *p, char *host, size_t n,
+		      bool *official, bool *plain_http);
+
 /* Resolves where profiles live: `arg` (--profiles) if non-NULL, else
  * $WXREV_PROFILES, else $XDG_CONFIG_HOME/wxrev/profiles (~/.config/...).
  * Writes the chosen path to buf. */

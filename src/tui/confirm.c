@@ -14,14 +14,14 @@
 #define KNOWN_MAX 3
 #define LABEL_W 14
 
-static struct {
+struct confirm {
 	const struct wx_sub *sub;        /* borrowed from the profiles */
 	char order[APIV3_ORDER_MAX + 1]; /* checked order number */
 	char note[1024];                 /* "" when none */
 	char known[KNOWN_MAX][256];      /* what the history holds */
 	int nknown;
 	int known_total;                 /* matching rows seen */
-} C;
+};
 
 static void fmt_known(const struct history_reversal *r, char *buf, size_t n)
 {
@@ -36,30 +36,30 @@ static void fmt_known(const struct history_reversal *r, char *buf, size_t n)
 }
 
 /* Asks the history about this exact order at this sub-merchant. */
-static void look_up(struct tui *t)
+static void look_up(struct confirm *C, struct tui *t)
 {
 	struct history_filter f = HISTORY_FILTER_ANY;
 	struct history_reversal *rows = NULL;
 	size_t n = 0;
 	struct wx_err err = {{0}};
 
-	C.nknown = 0;
-	C.known_total = 0;
-	f.order = C.order;
-	f.sub = C.sub->sub_mchid;
+	C->nknown = 0;
+	C->known_total = 0;
+	f.order = C->order;
+	f.sub = C->sub->sub_mchid;
 	if (history_list(t->hist, &f, 0, 50, &rows, &n, &err) != 0) {
-		snprintf(C.known[0], sizeof(C.known[0]), "%.200s", err.msg);
-		C.nknown = 1;
+		snprintf(C->known[0], sizeof(C->known[0]), "%.200s", err.msg);
+		C->nknown = 1;
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(rows[i].out_trade_no, C.order) != 0 ||
-		    strcmp(rows[i].sp_mchid, C.sub->partner->sp_mchid) != 0)
+		if (strcmp(rows[i].out_trade_no, C->order) != 0 ||
+		    strcmp(rows[i].sp_mchid, C->sub->partner->sp_mchid) != 0)
 			continue;
-		if (C.nknown < KNOWN_MAX)
-			fmt_known(&rows[i], C.known[C.nknown++],
-				  sizeof(C.known[0]));
-		C.known_total++;
+		if (C->nknown < KNOWN_MAX)
+			fmt_known(&rows[i], C->known[C->nknown++],
+				  sizeof(C->known[0]));
+		C->known_total++;
 	}
 	history_rows_free(rows, n);
 }
@@ -67,17 +67,48 @@ static void look_up(struct tui *t)
 void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 		      const char *order, const char *note)
 {
+	struct confirm *C = tui_state(t, TUI_SCR_CONFIRM);
+
 	if (tui_flight_busy(t, sub->sub_mchid, order)) {
 		tui_message(t, TUI_C_WARN,
 			    _("Order %s for %s is already in flight; wait for its result before sending it again."),
 			    order, sub->sub_mchid);
 		return;
 	}
-	C.sub = sub;
-	snprintf(C.order, sizeof(C.order), "%s", order);
-	snprintf(C.note, sizeof(C.note), "%s", note ? note : "");
-	look_up(t);
+	C->sub = sub;
+	snprintf(C->order, sizeof(C->order), "%s", order);
+	snprintf(C->note, sizeof(C->note), "%s", note ? note : "");
+	look_up(C, t);
 	tui_open_modal(t, &tui_confirm_screen);
+}
+
+static const struct wx_sub *find_sub(const struct tui *t,
+				     const struct history_reversal *r)
+{
+	for (size_t i = 0; t->profiles && i < t->profiles->npartners; i++) {
+		const struct wx_partner *p = &t->profiles->partners[i];
+
+		if (strcmp(p->sp_mchid, r->sp_mchid) != 0)
+			continue;
+		for (size_t j = 0; j < p->nsubs; j++)
+			if (strcmp(p->subs[j].sub_mchid, r->sub_mchid) == 0)
+				return &p->subs[j];
+	}
+	return NULL;
+}
+
+/* Re-runs a stored reversal (the same parameters are safe to send again). */
+void tui_confirm_rerun(struct tui *t, const struct history_reversal *r)
+{
+	const struct wx_sub *sub = find_sub(t, r);
+
+	if (!sub) {
+		tui_message(t, TUI_C_WARN,
+			    _("Sub-merchant %s of partner %s is not in the loaded profiles; add it to re-run this reversal."),
+			    r->sub_mchid, r->sp_mchid);
+		return;
+	}
+	tui_confirm_open(t, sub, r->out_trade_no, r->note);
 }
 
 static int row(int y, int x, int w, const char *label, const char *value,
@@ -87,29 +118,31 @@ static int row(int y, int x, int w, const char *label, const char *value,
 	return tui_put_wrapped(y, x + LABEL_W, value, w - LABEL_W, 2, a);
 }
 
-static void confirm_draw(struct tui *t, const struct tui_rect *unused,
-			 bool focused)
+static void confirm_draw(struct tui *t, void *state,
+			 const struct tui_rect *unused, bool focused)
 {
+	struct confirm *C = state;
 	struct tui_rect r = tui_center(t, 19, 74);
 	int x = r.x + 2, w = r.w - 4, y = r.y + 2;
 	char buf[512], host[256];
 	/* Digits are read aloud in groups; other numbers as they are. */
-	char *grouped = text_group(C.order,
-				   strspn(C.order, "0123456789") == strlen(C.order)
+	char *grouped = text_group(C->order,
+				   strspn(C->order, "0123456789") == strlen(C->order)
 					   ? 4
 					   : 0);
 	bool official, plain;
 
 	(void)unused;
 	tui_box(t, &r, _("Reverse this order?"), focused);
-	snprintf(buf, sizeof(buf), "%s (%s)", C.sub->partner->name,
-		 C.sub->partner->sp_mchid);
+	snprintf(buf, sizeof(buf), "%s (%s)", C->sub->partner->name,
+		 C->sub->partner->sp_mchid);
 	y += row(y, x, w, _("Partner"), buf, A_NORMAL);
-	snprintf(buf, sizeof(buf), "%s (%s)", C.sub->name, C.sub->sub_mchid);
+	snprintf(buf, sizeof(buf), "%s (%s)", C->sub->name, C->sub->sub_mchid);
 	y += row(y, x, w, _("Sub-merchant"), buf, A_NORMAL);
 	y += row(y, x, w, _("Order number"), grouped, A_BOLD);
 	free(grouped);
-	tui_endpoint(C.sub->partner, host, sizeof(host), &official, &plain);
+	profile_endpoint(C->sub->partner, host, sizeof(host), &official,
+			 &plain);
 	if (plain)
 		snprintf(buf, sizeof(buf), "%s (%s)", host, _("plain HTTP (loopback)"));
 	else if (!official)
@@ -118,21 +151,21 @@ static void confirm_draw(struct tui *t, const struct tui_rect *unused,
 		snprintf(buf, sizeof(buf), "%s", host);
 	y += row(y, x, w, _("Endpoint"), buf,
 		 official && !plain ? A_NORMAL : tui_attr(t, TUI_C_WARN));
-	y += row(y, x, w, _("Note"), C.note[0] ? C.note : "-", A_NORMAL);
+	y += row(y, x, w, _("Note"), C->note[0] ? C->note : "-", A_NORMAL);
 	y++;
 	y += tui_put_wrapped(y, x, _("A paid order will be refunded to the payer; an unpaid one will be closed."),
 			     w, 2, tui_attr(t, TUI_C_WARN));
 	y++;
-	if (C.nknown == 0)
+	if (C->nknown == 0)
 		y += row(y, x, w, _("History"),
 			 _("nothing yet for this order at this sub-merchant"),
 			 A_NORMAL);
-	for (int i = 0; i < C.nknown; i++)
-		y += row(y, x, w, i ? "" : _("History"), C.known[i],
+	for (int i = 0; i < C->nknown; i++)
+		y += row(y, x, w, i ? "" : _("History"), C->known[i],
 			 tui_attr(t, TUI_C_WARN));
-	if (C.known_total > C.nknown) {
+	if (C->known_total > C->nknown) {
 		snprintf(buf, sizeof(buf), _("and %d more"),
-			 C.known_total - C.nknown);
+			 C->known_total - C->nknown);
 		row(y, x, w, "", buf, A_NORMAL);
 	}
 	y = r.y + r.h - 2;
@@ -141,19 +174,21 @@ static void confirm_draw(struct tui *t, const struct tui_rect *unused,
 		false);
 }
 
-static int confirm_key(struct tui *t, enum tui_action a,
+static int confirm_key(struct tui *t, void *state, enum tui_action a,
 		       const struct tui_key *k)
 {
+	struct confirm *C = state;
+
 	(void)k;
 	switch (a) {
 	case TUI_ACT_YES:
 		tui_close_modal(t);
-		tui_submit(t, C.sub, C.order, C.note);
+		tui_submit(t, C->sub, C->order, C->note);
 		return TUI_REDRAW;
 	case TUI_ACT_NO:
 		tui_close_modal(t);
 		tui_message(t, TUI_C_NORMAL,
-			    _("Cancelled: nothing was sent for %s."), C.order);
+			    _("Cancelled: nothing was sent for %s."), C->order);
 		return TUI_REDRAW;
 	default:
 		return TUI_NONE;
@@ -162,7 +197,9 @@ static int confirm_key(struct tui *t, enum tui_action a,
 
 const struct tui_screen tui_confirm_screen = {
 	.name = "confirm",
+	.id = TUI_SCR_CONFIRM,
 	.ctx = TUI_CTX_CONFIRM,
+	.private_size = sizeof(struct confirm),
 	.draw = confirm_draw,
 	.key = confirm_key,
 	.resize = NULL,

@@ -1,6 +1,6 @@
 /* Detail view: one reversal with every attempt's request line, headers
  * (signature redacted in storage), pretty-printed JSON bodies, response
- * status, headers and body, verification verdict, latency and Request-ID.
+ * status, headers and body, verification verdict, latency and Request-ID->
  * Scrollable; long lines wrap at the window's width. */
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +22,7 @@ struct dline {
 	attr_t attr;
 };
 
-static struct {
+struct detail {
 	struct history_reversal rev; /* the reversal shown */
 	struct dline *lines;         /* logical lines */
 	size_t n, cap;
@@ -31,7 +31,7 @@ static struct {
 	struct tui_list list;        /* scrolling (sel is the top line) */
 	int width;                   /* width the lines were wrapped at */
 	bool open;                   /* a reversal is loaded */
-} D;
+};
 
 static void add_line(struct dline **arr, size_t *n, size_t *cap,
 		     const char *text, int color, attr_t attr)
@@ -43,14 +43,14 @@ static void add_line(struct dline **arr, size_t *n, size_t *cap,
 	(*arr)[(*n)++] = (struct dline){wx_xstrdup(text), color, attr};
 }
 
-static void line(const char *text, int color, attr_t attr)
+static void line(struct detail *D, const char *text, int color, attr_t attr)
 {
-	add_line(&D.lines, &D.n, &D.cap, text, color, attr);
+	add_line(&D->lines, &D->n, &D->cap, text, color, attr);
 }
 
-static void linef(int color, attr_t attr, const char *fmt, ...)
-	WX_PRINTF(3, 4);
-static void linef(int color, attr_t attr, const char *fmt, ...)
+static void linef(struct detail *D, int color, attr_t attr, const char *fmt, ...)
+	WX_PRINTF(4, 5);
+static void linef(struct detail *D, int color, attr_t attr, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -63,12 +63,12 @@ static void linef(int color, attr_t attr, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s, (size_t)(len > 0 ? len : 0) + 1, fmt, ap);
 	va_end(ap);
-	line(s, color, attr);
+	line(D, s, color, attr);
 	free(s);
 }
 
 /* Adds each line of a multi-line text with a prefix. */
-static void lines_of(const char *prefix, const char *text, int color,
+static void lines_of(struct detail *D, const char *prefix, const char *text, int color,
 		     size_t max)
 {
 	const char *p = text;
@@ -79,14 +79,14 @@ static void lines_of(const char *prefix, const char *text, int color,
 		char *s;
 
 		if (count++ == max) {
-			linef(TUI_C_DIM, A_NORMAL, _("%s... (cut here)"), prefix);
+			linef(D, TUI_C_DIM, A_NORMAL, _("%s... (cut here)"), prefix);
 			return;
 		}
 		s = wx_xasprintf("%s%.*s", prefix, (int)len, p);
 		/* A stray CR would be shown escaped; drop the one before LF. */
 		if (len && p[len - 1] == '\r')
 			s[strlen(s) - 1] = '\0';
-		line(s, color, A_NORMAL);
+		line(D, s, color, A_NORMAL);
 		free(s);
 		p += len;
 		if (*p == '\n')
@@ -94,21 +94,21 @@ static void lines_of(const char *prefix, const char *text, int color,
 	}
 }
 
-static void body_lines(const char *prefix, const char *body)
+static void body_lines(struct detail *D, const char *prefix, const char *body)
 {
 	json_error_t jerr;
 	json_t *j;
 	char *pretty = NULL;
 
 	if (!body || !*body) {
-		linef(TUI_C_DIM, A_NORMAL, "%s%s", prefix, _("(empty body)"));
+		linef(D, TUI_C_DIM, A_NORMAL, "%s%s", prefix, _("(empty body)"));
 		return;
 	}
 	j = json_loads(body, JSON_DECODE_ANY, &jerr);
 	if (j)
 		pretty = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(j);
-	lines_of(prefix, pretty ? pretty : body, TUI_C_NORMAL, BODY_LINES_MAX);
+	lines_of(D, prefix, pretty ? pretty : body, TUI_C_NORMAL, BODY_LINES_MAX);
 	free(pretty);
 }
 
@@ -121,7 +121,22 @@ static void fmt_time(int64_t ms, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static void summary_lines(const struct tui *t, const struct history_reversal *r)
+void tui_detail_summary(const struct history_reversal *r, char *buf,
+			 size_t n)
+{
+	time_t s = (time_t)(r->created_ms / 1000);
+	struct tm tm;
+	char when[32];
+
+	localtime_r(&s, &tm);
+	strftime(when, sizeof(when), "%m-%d %H:%M", &tm);
+	snprintf(buf, n, "%s %s sub_mchid=%s out_trade_no=%s%s%s%s%s", when,
+		 wx_outcome_name(r->outcome), r->sub_mchid, r->out_trade_no,
+		 r->code ? " code=" : "", r->code ? r->code : "",
+		 r->message ? " message=" : "", r->message ? r->message : "");
+}
+
+static void summary_lines(struct detail *D, const struct tui *t, const struct history_reversal *r)
 {
 	const struct apiv3_code_info *ci = r->code ? apiv3_code_lookup(r->code)
 						   : NULL;
@@ -129,53 +144,53 @@ static void summary_lines(const struct tui *t, const struct history_reversal *r)
 
 	(void)t;
 	fmt_time(r->created_ms, when, sizeof(when));
-	linef(TUI_C_NORMAL, A_BOLD, _("Reversal #%lld by %s at %s"),
+	linef(D, TUI_C_NORMAL, A_BOLD, _("Reversal #%lld by %s at %s"),
 	      (long long)r->id, r->op ? r->op : "?", when);
-	linef(TUI_C_NORMAL, A_NORMAL, _("Partner:      %s (%s)"),
+	linef(D, TUI_C_NORMAL, A_NORMAL, _("Partner:      %s (%s)"),
 	      r->partner_name ? r->partner_name : "", r->sp_mchid);
-	linef(TUI_C_NORMAL, A_NORMAL, _("Sub-merchant: %s (%s)"),
+	linef(D, TUI_C_NORMAL, A_NORMAL, _("Sub-merchant: %s (%s)"),
 	      r->sub_name ? r->sub_name : "", r->sub_mchid);
-	linef(TUI_C_NORMAL, A_NORMAL, _("Order:        %s"), r->out_trade_no);
+	linef(D, TUI_C_NORMAL, A_NORMAL, _("Order:        %s"), r->out_trade_no);
 	if (r->note)
-		linef(TUI_C_NORMAL, A_NORMAL, _("Note:         %s"), r->note);
-	linef(TUI_C_NORMAL, A_NORMAL, _("Endpoint:     %s"),
+		linef(D, TUI_C_NORMAL, A_NORMAL, _("Note:         %s"), r->note);
+	linef(D, TUI_C_NORMAL, A_NORMAL, _("Endpoint:     %s"),
 	      r->endpoint ? r->endpoint : "");
-	linef(tui_outcome_color(r->outcome), A_BOLD,
+	linef(D, tui_outcome_color(r->outcome), A_BOLD,
 	      _("Outcome:      %s  HTTP %d  %s  %d attempt(s), %lld ms"),
 	      wx_outcome_name(r->outcome), r->http_status,
 	      r->code ? r->code : "", r->attempts, (long long)r->latency_ms);
 	if (r->message)
-		linef(TUI_C_NORMAL, A_NORMAL, _("Message:      %s"), r->message);
+		linef(D, TUI_C_NORMAL, A_NORMAL, _("Message:      %s"), r->message);
 	if (ci)
-		linef(TUI_C_NORMAL, A_NORMAL, _("Meaning:      %s"), ci->explain);
-	linef(TUI_C_NORMAL, A_NORMAL, _("Next step:    %s"),
+		linef(D, TUI_C_NORMAL, A_NORMAL, _("Meaning:      %s"), ci->explain);
+	linef(D, TUI_C_NORMAL, A_NORMAL, _("Next step:    %s"),
 	      ci ? ci->next : wx_outcome_advice(r->outcome));
 }
 
-static void attempt_lines(const struct history_attempt *a, size_t total)
+static void attempt_lines(struct detail *D, const struct history_attempt *a, size_t total)
 {
 	char when[32];
 
 	fmt_time(a->started_ms, when, sizeof(when));
-	line("", TUI_C_NORMAL, A_NORMAL);
-	linef(TUI_C_FOCUS, A_BOLD,
+	line(D, "", TUI_C_NORMAL, A_NORMAL);
+	linef(D, TUI_C_FOCUS, A_BOLD,
 	      _("-- Attempt %d of %zu  %s  %lld ms  Request-ID: %s"), a->n, total,
 	      when, (long long)a->latency_ms,
 	      a->request_id ? a->request_id : "-");
-	linef(TUI_C_NORMAL, A_BOLD, "> POST %s", a->url ? a->url : "");
-	lines_of("> ", a->request_headers, TUI_C_DIM, 200);
-	body_lines("  ", a->request_body);
+	linef(D, TUI_C_NORMAL, A_BOLD, "> POST %s", a->url ? a->url : "");
+	lines_of(D, "> ", a->request_headers, TUI_C_DIM, 200);
+	body_lines(D, "  ", a->request_body);
 	if (a->transport_error)
-		linef(TUI_C_WARN, A_BOLD, _("Transport error: %s"),
+		linef(D, TUI_C_WARN, A_BOLD, _("Transport error: %s"),
 		      a->transport_error);
 	if (a->status)
-		linef(TUI_C_NORMAL, A_BOLD, "< HTTP %d", a->status);
+		linef(D, TUI_C_NORMAL, A_BOLD, "< HTTP %d", a->status);
 	else
-		line(_("< no status line received"), TUI_C_WARN, A_BOLD);
-	lines_of("< ", a->response_headers, TUI_C_DIM, 200);
+		line(D, _("< no status line received"), TUI_C_WARN, A_BOLD);
+	lines_of(D, "< ", a->response_headers, TUI_C_DIM, 200);
 	if (a->status)
-		body_lines("  ", a->response_body);
-	linef(a->verify && strcmp(a->verify, "verified") == 0 ? TUI_C_GOOD
+		body_lines(D, "  ", a->response_body);
+	linef(D, a->verify && strcmp(a->verify, "verified") == 0 ? TUI_C_GOOD
 							      : TUI_C_WARN,
 	      A_BOLD, _("Signature: %s"),
 	      a->verify ? a->verify : _("not checked"));
@@ -187,23 +202,29 @@ static void free_lines(struct dline *l, size_t n)
 		free(l[i].text);
 }
 
-void tui_detail_free(void)
+/* Empties the view; the block stays for the next reversal. */
+static void detail_clear(struct detail *D)
 {
-	free_lines(D.lines, D.n);
-	free_lines(D.wrapped, D.nw);
-	free(D.lines);
-	free(D.wrapped);
-	history_reversal_clear(&D.rev);
-	memset(&D, 0, sizeof(D));
+	free_lines(D->lines, D->n);
+	free_lines(D->wrapped, D->nw);
+	free(D->lines);
+	free(D->wrapped);
+	history_reversal_clear(&D->rev);
+	memset(D, 0, sizeof(*D));
+}
+
+static void detail_done(void *state)
+{
+	detail_clear(state);
 }
 
 /* Cuts every logical line into pieces of at most `cols` columns. */
-static void wrap(int cols)
+static void wrap(struct detail *D, int cols)
 {
-	free_lines(D.wrapped, D.nw);
-	D.nw = 0;
-	for (size_t i = 0; i < D.n; i++) {
-		char *safe = text_sanitize(D.lines[i].text);
+	free_lines(D->wrapped, D->nw);
+	D->nw = 0;
+	for (size_t i = 0; i < D->n; i++) {
+		char *safe = text_sanitize(D->lines[i].text);
 		size_t len = strlen(safe) + 1;
 		wchar_t *w = wx_xcalloc(len, sizeof(*w));
 		const char *p = safe;
@@ -217,16 +238,16 @@ static void wrap(int cols)
 			if (bytes == (size_t)-1 || (bytes == 0 && *p))
 				bytes = strlen(p);
 			piece = wx_xstrndup(p, bytes);
-			add_line(&D.wrapped, &D.nw, &D.capw, piece,
-				 D.lines[i].color, D.lines[i].attr);
+			add_line(&D->wrapped, &D->nw, &D->capw, piece,
+				 D->lines[i].color, D->lines[i].attr);
 			free(piece);
 			p += bytes;
 		} while (*p);
 		free(w);
 		free(safe);
 	}
-	D.width = cols;
-	list_set_count(&D.list, D.nw);
+	D->width = cols;
+	list_set_count(&D->list, D->nw);
 }
 
 void tui_detail_open(struct tui *t, int64_t id)
@@ -234,20 +255,21 @@ void tui_detail_open(struct tui *t, int64_t id)
 	struct history_attempt *atts = NULL;
 	size_t natts = 0;
 	struct wx_err err = {{0}};
+	struct detail *D = tui_state(t, TUI_SCR_DETAIL);
 
-	tui_detail_free();
-	if (history_get(t->hist, id, &D.rev, &atts, &natts, &err) != 0) {
+	detail_clear(D);
+	if (history_get(t->hist, id, &D->rev, &atts, &natts, &err) != 0) {
 		tui_message(t, TUI_C_BAD, "%s", err.msg);
 		return;
 	}
-	summary_lines(t, &D.rev);
+	summary_lines(D, t, &D->rev);
 	for (size_t i = 0; i < natts; i++)
-		attempt_lines(&atts[i], natts);
+		attempt_lines(D, &atts[i], natts);
 	if (natts == 0)
-		line(_("No attempt was recorded: nothing was sent."), TUI_C_DIM,
+		line(D, _("No attempt was recorded: nothing was sent."), TUI_C_DIM,
 		     A_NORMAL);
 	history_attempts_free(atts, natts);
-	D.open = true;
+	D->open = true;
 	tui_open_modal(t, &tui_detail_screen);
 }
 
@@ -256,75 +278,77 @@ static struct tui_rect detail_rect(const struct tui *t)
 	return (struct tui_rect){0, 0, t->rows - 2, t->cols};
 }
 
-static void detail_draw(struct tui *t, const struct tui_rect *unused,
-			bool focused)
+static void detail_draw(struct tui *t, void *state,
+			const struct tui_rect *unused, bool focused)
 {
+	struct detail *D = state;
 	struct tui_rect r = detail_rect(t);
 	char title[128];
 
 	(void)unused;
-	if (D.width != r.w - 4)
-		wrap(r.w - 4);
+	if (D->width != r.w - 4)
+		wrap(D, r.w - 4);
 	snprintf(title, sizeof(title), _("Detail: %s  (%zu/%zu, Esc closes)"),
-		 D.rev.out_trade_no ? D.rev.out_trade_no : "",
-		 D.nw ? D.list.top + 1 : 0, D.nw);
+		 D->rev.out_trade_no ? D->rev.out_trade_no : "",
+		 D->nw ? D->list.top + 1 : 0, D->nw);
 	tui_box(t, &r, title, focused);
-	for (int i = 0; i < D.list.height; i++) {
-		size_t k = D.list.top + (size_t)i;
+	for (int i = 0; i < D->list.height; i++) {
+		size_t k = D->list.top + (size_t)i;
 		const struct dline *l;
 
-		if (k >= D.nw)
+		if (k >= D->nw)
 			break;
-		l = &D.wrapped[k];
+		l = &D->wrapped[k];
 		tui_put(r.y + 1 + i, r.x + 2, l->text, r.w - 4,
 			tui_attr(t, l->color) | l->attr, false);
 	}
 }
 
 /* The view scrolls: the "selection" is the top line. */
-static bool detail_scroll(enum tui_action a)
+static bool detail_scroll(struct detail *D, enum tui_action a)
 {
-	size_t max = D.nw > (size_t)D.list.height ? D.nw - (size_t)D.list.height
+	size_t max = D->nw > (size_t)D->list.height ? D->nw - (size_t)D->list.height
 						   : 0;
-	size_t old = D.list.top, page = (size_t)D.list.height - 1;
+	size_t old = D->list.top, page = (size_t)D->list.height - 1;
 
-	if (a == TUI_ACT_UP && D.list.top > 0)
-		D.list.top--;
+	if (a == TUI_ACT_UP && D->list.top > 0)
+		D->list.top--;
 	else if (a == TUI_ACT_DOWN)
-		D.list.top++;
+		D->list.top++;
 	else if (a == TUI_ACT_PAGE_UP)
-		D.list.top = D.list.top > page ? D.list.top - page : 0;
+		D->list.top = D->list.top > page ? D->list.top - page : 0;
 	else if (a == TUI_ACT_PAGE_DOWN)
-		D.list.top += page;
+		D->list.top += page;
 	else if (a == TUI_ACT_TOP)
-		D.list.top = 0;
+		D->list.top = 0;
 	else if (a == TUI_ACT_BOTTOM)
-		D.list.top = max;
-	if (D.list.top > max)
-		D.list.top = max;
-	return D.list.top != old;
+		D->list.top = max;
+	if (D->list.top > max)
+		D->list.top = max;
+	return D->list.top != old;
 }
 
-static int detail_key(struct tui *t, enum tui_action a,
+static int detail_key(struct tui *t, void *state, enum tui_action a,
 		      const struct tui_key *k)
 {
+	struct detail *D = state;
 	char buf[1024];
 
 	(void)k;
-	if (detail_scroll(a))
+	if (detail_scroll(D, a))
 		return TUI_REDRAW;
 	switch (a) {
 	case TUI_ACT_CANCEL:
 		tui_close_modal(t);
 		return TUI_REDRAW;
 	case TUI_ACT_RERUN:
-		tui_history_rerun(t, &D.rev);
+		tui_confirm_rerun(t, &D->rev);
 		return TUI_REDRAW;
 	case TUI_ACT_COPY:
-		tui_copy(t, D.rev.out_trade_no, _("the order number"));
+		tui_copy(t, D->rev.out_trade_no, _("the order number"));
 		return TUI_REDRAW;
 	case TUI_ACT_COPY_SUMMARY:
-		tui_history_summary(&D.rev, buf, sizeof(buf));
+		tui_detail_summary(&D->rev, buf, sizeof(buf));
 		tui_copy(t, buf, _("the result"));
 		return TUI_REDRAW;
 	default:
@@ -332,18 +356,23 @@ static int detail_key(struct tui *t, enum tui_action a,
 	}
 }
 
-static void detail_resize(struct tui *t, const struct tui_rect *unused)
+static void detail_resize(struct tui *t, void *state,
+			  const struct tui_rect *unused)
 {
+	struct detail *D = state;
 	struct tui_rect r = detail_rect(t);
 
 	(void)unused;
-	D.list.height = r.h - 2 > 1 ? r.h - 2 : 1;
-	D.width = 0; /* re-wrap at the next draw */
+	D->list.height = r.h - 2 > 1 ? r.h - 2 : 1;
+	D->width = 0; /* re-wrap at the next draw */
 }
 
 const struct tui_screen tui_detail_screen = {
 	.name = "detail",
+	.id = TUI_SCR_DETAIL,
 	.ctx = TUI_CTX_DETAIL | TUI_CTX_LIST,
+	.private_size = sizeof(struct detail),
+	.done = detail_done,
 	.draw = detail_draw,
 	.key = detail_key,
 	.resize = detail_resize,

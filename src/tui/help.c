@@ -7,10 +7,10 @@
 
 #define KEY_W 22
 
-static struct {
+struct help {
 	size_t top; /* first line shown */
 	int height; /* lines that fit */
-} G;
+};
 
 /* The visible entry's key plus the hidden aliases with the same action. */
 static void key_names(const struct tui_keydef *keys, size_t n, size_t i,
@@ -29,7 +29,8 @@ static void key_names(const struct tui_keydef *keys, size_t n, size_t i,
 }
 
 /* Draws (or only counts, when !draw) the help lines from line `top`. */
-static size_t help_lines(struct tui *t, const struct tui_rect *r, bool draw)
+static size_t help_lines(const struct help *G, struct tui *t,
+			 const struct tui_rect *r, bool draw)
 {
 	size_t n, line = 0;
 	const struct tui_keydef *keys = tui_keys(&n);
@@ -45,16 +46,16 @@ static size_t help_lines(struct tui *t, const struct tui_rect *r, bool draw)
 		if (!group || strcmp(group, g) != 0) {
 			if (group)
 				line++; /* a blank line between groups */
-			y = (int)line - (int)G.top;
-			if (draw && y >= 0 && y < G.height)
+			y = (int)line - (int)G->top;
+			if (draw && y >= 0 && y < G->height)
 				tui_put(r->y + 1 + y, r->x + 2, g, r->w - 4,
 					tui_attr(t, TUI_C_FOCUS) | A_BOLD,
 					false);
 			line++;
 			group = g;
 		}
-		y = (int)line - (int)G.top;
-		if (draw && y >= 0 && y < G.height) {
+		y = (int)line - (int)G->top;
+		if (draw && y >= 0 && y < G->height) {
 			key_names(keys, n, i, names, sizeof(names));
 			tui_put(r->y + 1 + y, r->x + 4, names, KEY_W, A_BOLD,
 				false);
@@ -71,40 +72,43 @@ static struct tui_rect help_rect(const struct tui *t)
 	return tui_center(t, t->rows - 2, 78);
 }
 
-static void help_draw(struct tui *t, const struct tui_rect *unused,
-		      bool focused)
+static void help_draw(struct tui *t, void *state,
+		      const struct tui_rect *unused, bool focused)
 {
+	struct help *G = state;
 	struct tui_rect r = help_rect(t);
 
 	(void)unused;
-	G.height = r.h - 2;
+	G->height = r.h - 2;
 	tui_box(t, &r, _("Keys (Esc closes, Up/Down scroll)"), focused);
-	help_lines(t, &r, true);
+	help_lines(G, t, &r, true);
 }
 
-static int help_key(struct tui *t, enum tui_action a, const struct tui_key *k)
+static int help_key(struct tui *t, void *state, enum tui_action a,
+		    const struct tui_key *k)
 {
+	struct help *G = state;
 	struct tui_rect r = help_rect(t);
-	size_t total = help_lines(t, &r, false);
-	size_t max = total > (size_t)G.height ? total - (size_t)G.height : 0;
+	size_t total = help_lines(G, t, &r, false);
+	size_t max = total > (size_t)G->height ? total - (size_t)G->height : 0;
 
 	(void)k;
 	switch (a) {
 	case TUI_ACT_CANCEL:
-		G.top = 0;
+		G->top = 0;
 		tui_close_modal(t);
 		return TUI_REDRAW;
 	case TUI_ACT_UP:
-		G.top = G.top ? G.top - 1 : 0;
+		G->top = G->top ? G->top - 1 : 0;
 		return TUI_REDRAW;
 	case TUI_ACT_DOWN:
-		G.top = G.top < max ? G.top + 1 : max;
+		G->top = G->top < max ? G->top + 1 : max;
 		return TUI_REDRAW;
 	case TUI_ACT_PAGE_UP:
-		G.top = G.top > (size_t)G.height ? G.top - (size_t)G.height : 0;
+		G->top = G->top > (size_t)G->height ? G->top - (size_t)G->height : 0;
 		return TUI_REDRAW;
 	case TUI_ACT_PAGE_DOWN:
-		G.top = G.top + (size_t)G.height < max ? G.top + (size_t)G.height
+		G->top = G->top + (size_t)G->height < max ? G->top + (size_t)G->height
 							: max;
 		return TUI_REDRAW;
 	default:
@@ -114,7 +118,9 @@ static int help_key(struct tui *t, enum tui_action a, const struct tui_key *k)
 
 const struct tui_screen tui_help_screen = {
 	.name = "help",
+	.id = TUI_SCR_HELP,
 	.ctx = TUI_CTX_CLOSE,
+	.private_size = sizeof(struct help),
 	.draw = help_draw,
 	.key = help_key,
 	.resize = NULL,

@@ -6,14 +6,13 @@
 #include <time.h>
 
 #include "apiv3.h"
-#include "tui/loop.h"
 #include "tui/text.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
 
 #define PAGE 100
 
-static struct {
+struct history_pane {
 	struct history_reversal *rows; /* loaded pages, newest first */
 	size_t cap;                    /* allocated rows */
 	bool more;                     /* older rows may exist */
@@ -24,88 +23,96 @@ static struct {
 	bool filtering;                /* the filter field has the keys */
 	struct tui_rect r;             /* where the pane is */
 	char error[1024];              /* last load failure */
-} H;
+};
 
-static void free_rows(void)
+static void free_rows(struct history_pane *H)
 {
-	history_rows_free(H.rows, H.list.n);
-	H.rows = NULL;
-	H.cap = 0;
-	H.list.n = 0;
+	history_rows_free(H->rows, H->list.n);
+	H->rows = NULL;
+	H->cap = 0;
+	H->list.n = 0;
 }
 
-void tui_history_free(void)
+static void history_done(void *state)
 {
-	free_rows();
+	free_rows(state);
 }
 
 /* Appends one page of rows older than the last loaded one. */
-static void load_page(struct tui *t)
+static void load_page(struct history_pane *H, struct tui *t)
 {
 	char text[TUI_FIELD_MAX * 4 + 1];
 	struct history_filter f = HISTORY_FILTER_ANY;
 	struct history_reversal *page = NULL;
 	struct wx_err err = {{0}};
-	int64_t before = H.list.n ? H.rows[H.list.n - 1].id : 0;
+	int64_t before = H->list.n ? H->rows[H->list.n - 1].id : 0;
 	size_t n = 0;
 
-	if (H.resume)
-		before = H.resume;
-	field_get(&H.filter, text, sizeof(text));
+	if (H->resume)
+		before = H->resume;
+	field_get(&H->filter, text, sizeof(text));
 	f.text = text[0] ? text : NULL;
 	/* One bounded step: a rare short filter keeps scanning between
 	 * keystrokes (tui_history_continue) instead of freezing the screen. */
 	if (history_list_step(t->hist, &f, before, PAGE, HISTORY_SCAN_BUDGET,
-			      &page, &n, &H.resume, &err) != 0) {
-		snprintf(H.error, sizeof(H.error), "%s", err.msg);
-		H.more = false;
-		H.resume = 0;
+			      &page, &n, &H->resume, &err) != 0) {
+		snprintf(H->error, sizeof(H->error), "%s", err.msg);
+		H->more = false;
+		H->resume = 0;
 		return;
 	}
-	H.error[0] = '\0';
-	H.more = n == PAGE || H.resume != 0;
+	H->error[0] = '\0';
+	H->more = n == PAGE || H->resume != 0;
 	if (n == 0) {
 		free(page);
 		return;
 	}
-	if (H.list.n + n > H.cap) {
-		H.cap = H.list.n + n;
-		H.rows = wx_xrealloc(H.rows, H.cap * sizeof(*H.rows));
+	if (H->list.n + n > H->cap) {
+		H->cap = H->list.n + n;
+		H->rows = wx_xrealloc(H->rows, H->cap * sizeof(*H->rows));
 	}
 	/* Rows are moved, not copied: the page array keeps no strings. */
-	memcpy(H.rows + H.list.n, page, n * sizeof(*page));
+	memcpy(H->rows + H->list.n, page, n * sizeof(*page));
 	free(page);
-	list_set_count(&H.list, H.list.n + n);
+	list_set_count(&H->list, H->list.n + n);
 }
 
-bool tui_history_searching(void)
+static bool searching(const struct history_pane *H)
 {
 	/* Until the rows fill the pane; the rest loads as the operator
 	 * scrolls, like any other page. */
-	return H.resume != 0 && (int)H.list.n < H.list.height;
+	return H->resume != 0 && (int)H->list.n < H->list.height;
+}
+
+bool tui_history_searching(const struct tui *t)
+{
+	return searching(tui_state(t, TUI_SCR_HISTORY));
 }
 
 void tui_history_continue(struct tui *t)
 {
-	if (!tui_history_searching())
+	struct history_pane *H = tui_state(t, TUI_SCR_HISTORY);
+
+	if (!searching(H))
 		return;
-	load_page(t);
+	load_page(H, t);
 	t->dirty = true;
 }
 
 void tui_history_reload(struct tui *t)
 {
-	int64_t keep = H.list.n ? H.rows[H.list.sel].id : 0;
+	struct history_pane *H = tui_state(t, TUI_SCR_HISTORY);
+	int64_t keep = H->list.n ? H->rows[H->list.sel].id : 0;
 	size_t sel = 0;
 
-	free_rows();
-	H.resume = 0;
-	load_page(t);
-	for (size_t i = 0; keep && i < H.list.n; i++)
-		if (H.rows[i].id == keep)
+	free_rows(H);
+	H->resume = 0;
+	load_page(H, t);
+	for (size_t i = 0; keep && i < H->list.n; i++)
+		if (H->rows[i].id == keep)
 			sel = i;
-	H.list.sel = sel;
-	list_set_count(&H.list, H.list.n);
+	H->list.sel = sel;
+	list_set_count(&H->list, H->list.n);
 	t->dirty = true;
 }
 
@@ -144,10 +151,11 @@ static int cell(int y, int x, const char *s, int w, attr_t a)
 	return x + w + 1;
 }
 
-static void draw_header(const struct tui *t, int y)
+static void draw_header(const struct history_pane *H, const struct tui *t,
+			int y)
 {
-	struct cols c = layout_cols(H.r.w - 2);
-	int x = H.r.x + 1;
+	struct cols c = layout_cols(H->r.w - 2);
+	int x = H->r.x + 1;
 	attr_t a = A_BOLD | tui_attr(t, TUI_C_DIM);
 
 	x = cell(y, x, _("time"), c.time, a);
@@ -162,11 +170,12 @@ static void draw_header(const struct tui *t, int y)
 static void draw_row(void *ctx, size_t i, int y, bool selected)
 {
 	const struct tui *t = ctx;
-	const struct history_reversal *r = &H.rows[i];
-	struct cols c = layout_cols(H.r.w - 2);
+	const struct history_pane *H = tui_state(t, TUI_SCR_HISTORY);
+	const struct history_reversal *r = &H->rows[i];
+	struct cols c = layout_cols(H->r.w - 2);
 	attr_t a = selected ? A_REVERSE : A_NORMAL;
 	char buf[64];
-	int x = H.r.x + 1;
+	int x = H->r.x + 1;
 
 	fmt_time(r->created_ms, buf, sizeof(buf));
 	x = cell(y, x, buf, c.time, a);
@@ -186,7 +195,7 @@ static void draw_row(void *ctx, size_t i, int y, bool selected)
 		snprintf(buf, sizeof(buf), "...");
 	cell(y, x, buf, c.latency, a);
 	/* Gaps between cells keep the selection bar continuous. */
-	for (int gx = H.r.x + 1 + c.time; selected && gx < H.r.x + H.r.w - 1;
+	for (int gx = H->r.x + 1 + c.time; selected && gx < H->r.x + H->r.w - 1;
 	     gx++) {
 		chtype ch = mvinch(y, gx) & A_CHARTEXT;
 
@@ -195,39 +204,40 @@ static void draw_row(void *ctx, size_t i, int y, bool selected)
 	}
 }
 
-static void history_draw(struct tui *t, const struct tui_rect *r,
+static void history_draw(struct tui *t, void *state, const struct tui_rect *r,
 			 bool focused)
 {
+	struct history_pane *H = state;
 	char title[96];
 	int fy = r->y + r->h - 2;
 
-	H.r = *r;
-	if (tui_history_searching())
+	H->r = *r;
+	if (searching(H))
 		snprintf(title, sizeof(title), _("History %zu, searching older"),
-			 H.list.n);
+			 H->list.n);
 	else
 		snprintf(title, sizeof(title),
-			 H.more ? _("History %zu+") : _("History %zu"), H.list.n);
+			 H->more ? _("History %zu+") : _("History %zu"), H->list.n);
 	tui_box(t, r, title, focused);
-	draw_header(t, r->y + 1);
-	list_draw(&H.list, r->y + 2, draw_row, t);
-	if (H.error[0])
-		tui_put(r->y + 2, r->x + 2, H.error, r->w - 4,
+	draw_header(H, t, r->y + 1);
+	list_draw(&H->list, r->y + 2, draw_row, t);
+	if (H->error[0])
+		tui_put(r->y + 2, r->x + 2, H->error, r->w - 4,
 			tui_attr(t, TUI_C_BAD), false);
-	else if (H.list.n == 0)
+	else if (H->list.n == 0)
 		tui_put(r->y + 2, r->x + 2,
-			tui_history_searching() ? _("searching...")
-			: H.filter.len		? _("nothing matches the filter")
+			searching(H) ? _("searching...")
+			: H->filter.len		? _("nothing matches the filter")
 						: _("no reversal yet"),
 			r->w - 4, tui_attr(t, TUI_C_DIM), false);
-	if (!H.filtering && !H.filter.len)
+	if (!H->filtering && !H->filter.len)
 		return;
 	tui_put(fy, r->x + 1, "/", 1, A_BOLD, false);
 	{
-		int cx = field_draw(&H.filter, fy, r->x + 2, r->w - 3,
-				    H.filtering ? A_UNDERLINE : A_NORMAL);
+		int cx = field_draw(&H->filter, fy, r->x + 2, r->w - 3,
+				    H->filtering ? A_UNDERLINE : A_NORMAL);
 
-		if (focused && H.filtering) {
+		if (focused && H->filtering) {
 			t->cur_show = true;
 			t->cur_y = fy;
 			t->cur_x = cx;
@@ -235,129 +245,98 @@ static void history_draw(struct tui *t, const struct tui_rect *r,
 	}
 }
 
-static const struct wx_sub *find_sub(const struct tui *t,
-				     const struct history_reversal *r)
-{
-	for (size_t i = 0; t->profiles && i < t->profiles->npartners; i++) {
-		const struct wx_partner *p = &t->profiles->partners[i];
-
-		if (strcmp(p->sp_mchid, r->sp_mchid) != 0)
-			continue;
-		for (size_t j = 0; j < p->nsubs; j++)
-			if (strcmp(p->subs[j].sub_mchid, r->sub_mchid) == 0)
-				return &p->subs[j];
-	}
-	return NULL;
-}
-
-/* Re-runs a stored reversal (the same parameters are safe to send again). */
-void tui_history_rerun(struct tui *t, const struct history_reversal *r)
-{
-	const struct wx_sub *sub = find_sub(t, r);
-
-	if (!sub) {
-		tui_message(t, TUI_C_WARN,
-			    _("Sub-merchant %s of partner %s is not in the loaded profiles; add it to re-run this reversal."),
-			    r->sub_mchid, r->sp_mchid);
-		return;
-	}
-	tui_confirm_open(t, sub, r->out_trade_no, r->note);
-}
-
-void tui_history_summary(const struct history_reversal *r, char *buf,
-			 size_t n)
-{
-	char when[32];
-
-	fmt_time(r->created_ms, when, sizeof(when));
-	snprintf(buf, n, "%s %s sub_mchid=%s out_trade_no=%s%s%s%s%s", when,
-		 wx_outcome_name(r->outcome), r->sub_mchid, r->out_trade_no,
-		 r->code ? " code=" : "", r->code ? r->code : "",
-		 r->message ? " message=" : "", r->message ? r->message : "");
-}
-
-static int row_action(struct tui *t, enum tui_action a)
+static int row_action(struct history_pane *H, struct tui *t,
+		      enum tui_action a)
 {
 	const struct history_reversal *r;
 	char buf[1024];
 
-	if (H.list.n == 0)
+	if (H->list.n == 0)
 		return TUI_NONE;
-	r = &H.rows[H.list.sel];
+	r = &H->rows[H->list.sel];
 	if (a == TUI_ACT_ENTER)
 		tui_detail_open(t, r->id);
 	else if (a == TUI_ACT_RERUN)
-		tui_history_rerun(t, r);
+		tui_confirm_rerun(t, r);
 	else if (a == TUI_ACT_COPY)
 		tui_copy(t, r->out_trade_no, _("the order number"));
 	else if (a == TUI_ACT_COPY_SUMMARY) {
-		tui_history_summary(r, buf, sizeof(buf));
+		tui_detail_summary(r, buf, sizeof(buf));
 		tui_copy(t, buf, _("the result"));
 	}
 	return TUI_REDRAW;
 }
 
-static int history_key(struct tui *t, enum tui_action a,
+static int history_key(struct tui *t, void *state, enum tui_action a,
 		       const struct tui_key *k)
 {
-	if (list_move(&H.list, a)) {
-		if (H.more && H.list.sel + 2 >= H.list.n)
-			load_page(t);
+	struct history_pane *H = state;
+
+	if (list_move(&H->list, a)) {
+		if (H->more && H->list.sel + 2 >= H->list.n)
+			load_page(H, t);
 		return TUI_REDRAW;
 	}
 	switch (a) {
 	case TUI_ACT_FILTER: /* a new search, as in less and vi */
-		H.filtering = true;
-		field_clear(&H.filter);
+		H->filtering = true;
+		field_clear(&H->filter);
 		tui_history_reload(t);
 		return TUI_REDRAW;
 	case TUI_ACT_ENTER:
-		if (H.filtering) {
-			H.filtering = false;
+		if (H->filtering) {
+			H->filtering = false;
 			return TUI_REDRAW;
 		}
-		return row_action(t, a);
+		return row_action(H, t, a);
 	case TUI_ACT_RERUN:
 	case TUI_ACT_COPY:
 	case TUI_ACT_COPY_SUMMARY:
-		return row_action(t, a);
+		return row_action(H, t, a);
 	case TUI_ACT_CANCEL:
-		H.filtering = false;
-		field_clear(&H.filter);
+		H->filtering = false;
+		field_clear(&H->filter);
 		tui_history_reload(t);
 		return TUI_REDRAW;
 	case TUI_ACT_CLICK:
-		list_click(&H.list, k->mouse_y - H.r.y - 2);
+		list_click(&H->list, k->mouse_y - H->r.y - 2);
 		return TUI_REDRAW;
 	default:
 		break;
 	}
-	if (H.filtering && field_key(&H.filter, a, k)) {
-		H.list.sel = 0;
-		H.list.top = 0;
-		free_rows();
-		H.resume = 0;
-		load_page(t);
+	if (H->filtering && field_key(&H->filter, a, k)) {
+		H->list.sel = 0;
+		H->list.top = 0;
+		free_rows(H);
+		H->resume = 0;
+		load_page(H, t);
 	}
-	return H.filtering ? TUI_REDRAW : TUI_NONE;
+	return H->filtering ? TUI_REDRAW : TUI_NONE;
 }
 
-static void history_resize(struct tui *t, const struct tui_rect *r)
+static void history_resize(struct tui *t, void *state,
+			   const struct tui_rect *r)
 {
+	struct history_pane *H = state;
+
 	(void)t;
-	H.r = *r;
-	list_set_height(&H.list, r->h - 4); /* header and filter rows */
+	H->r = *r;
+	list_set_height(&H->list, r->h - 4); /* header and filter rows */
 }
 
-static bool history_typing(const struct tui *t)
+static bool history_typing(const void *state)
 {
-	(void)t;
-	return H.filtering;
+	const struct history_pane *H = state;
+
+	return H->filtering;
 }
 
 const struct tui_screen tui_history_screen = {
 	.name = "history",
+	.id = TUI_SCR_HISTORY,
 	.ctx = TUI_CTX_HISTORY | TUI_CTX_LIST,
+	.private_size = sizeof(struct history_pane),
+	.done = history_done,
 	.draw = history_draw,
 	.key = history_key,
 	.resize = history_resize,

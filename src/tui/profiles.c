@@ -1,5 +1,6 @@
 /* Profiles pane: partners and their sub-merchants, filtered as you type by
- * name or mchid; Enter chooses the sub-merchant the order form uses. */
+ * name or mchid; Enter chooses the sub-merchant the order form uses, and
+ * the state file remembers it for the next start. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@ struct prow {
 	const struct wx_sub *sub;         /* NULL on a partner heading */
 };
 
-static struct {
+struct profiles {
 	struct prow *rows;      /* visible lines */
 	size_t cap;             /* allocated rows */
 	size_t nsubs;           /* sub-merchant lines among them */
@@ -21,66 +22,118 @@ static struct {
 	struct tui_field filter; /* the `/` filter */
 	bool filtering;         /* the filter field has the keys */
 	struct tui_rect r;      /* where the pane is */
-} P;
+};
 
 static bool sub_matches(const struct wx_sub *s, const char *f)
 {
 	return profile_sub_matches(s, f);
 }
 
-static void push_row(const struct wx_partner *p, const struct wx_sub *s)
+static void push_row(struct profiles *P, const struct wx_partner *p,
+		     const struct wx_sub *s)
 {
-	if (P.list.n == P.cap) {
-		P.cap = P.cap ? P.cap * 2 : 64;
-		P.rows = wx_xrealloc(P.rows, P.cap * sizeof(*P.rows));
+	if (P->list.n == P->cap) {
+		P->cap = P->cap ? P->cap * 2 : 64;
+		P->rows = wx_xrealloc(P->rows, P->cap * sizeof(*P->rows));
 	}
-	P.rows[P.list.n++] = (struct prow){p, s};
+	P->rows[P->list.n++] = (struct prow){p, s};
 }
 
-static void select_first_sub(void)
+static void select_first_sub(struct profiles *P)
 {
-	for (size_t i = 0; i < P.list.n; i++) {
-		if (P.rows[i].sub) {
-			P.list.sel = i;
+	for (size_t i = 0; i < P->list.n; i++) {
+		if (P->rows[i].sub) {
+			P->list.sel = i;
 			break;
 		}
 	}
-	list_set_count(&P.list, P.list.n);
+	list_set_count(&P->list, P->list.n);
 }
 
-static void rebuild(const struct tui *t)
+static void rebuild(struct profiles *P, const struct tui *t)
 {
 	char f[TUI_FIELD_MAX * 4 + 1];
 
-	field_get(&P.filter, f, sizeof(f));
-	P.list.n = 0;
-	P.nsubs = 0;
+	field_get(&P->filter, f, sizeof(f));
+	P->list.n = 0;
+	P->nsubs = 0;
 	for (size_t i = 0; t->profiles && i < t->profiles->npartners; i++) {
 		const struct wx_partner *p = &t->profiles->partners[i];
-		size_t heading = P.list.n;
+		size_t heading = P->list.n;
 
 		for (size_t j = 0; j < p->nsubs; j++) {
 			if (!sub_matches(&p->subs[j], f))
 				continue;
-			if (heading == P.list.n)
-				push_row(p, NULL);
-			push_row(p, &p->subs[j]);
-			P.nsubs++;
+			if (heading == P->list.n)
+				push_row(P, p, NULL);
+			push_row(P, p, &p->subs[j]);
+			P->nsubs++;
 		}
 	}
-	P.list.sel = 0;
-	P.list.top = 0;
-	select_first_sub();
+	P->list.sel = 0;
+	P->list.top = 0;
+	select_first_sub(P);
 }
 
-void tui_profiles_init(struct tui *t, const char *sp_mchid,
-		       const char *sub_mchid)
+/* The remembered sub-merchant: "sp_mchid=...\nsub_mchid=...\n". */
+static void state_load(const struct tui *t, char *sp, char *sub, size_t n)
 {
-	const struct wx_sub *first = NULL;
+	FILE *f = fopen(t->state_file, "r");
+	char line[256];
 
-	rebuild(t);
-	for (size_t i = 0; i < P.list.n; i++) {
-		const struct wx_sub *s = P.rows[i].sub;
+	sp[0] = sub[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "sp_mchid=", 9) == 0)
+			snprintf(sp, n, "%s", line + 9);
+		else if (strncmp(line, "sub_mchid=", 10) == 0)
+			snprintf(sub, n, "%s", line + 10);
+	}
+	fclose(f);
+}
+
+static void state_save(const struct tui *t)
+{
+	char dir[sizeof(t->state_file)], tmp[sizeof(t->state_file) + 8];
+	char *slash;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s", t->state_file);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (!t->sub || !slash || wx_mkdir_p(dir, 0700, NULL) != 0)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", t->state_file);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "sp_mchid=%s\nsub_mchid=%s\n", t->sub->partner->sp_mchid,
+		t->sub->sub_mchid);
+	if (fclose(f) == 0)
+		rename(tmp, t->state_file);
+}
+
+void tui_choose_sub(struct tui *t, const struct wx_sub *sub)
+{
+	t->sub = sub;
+	state_save(t);
+	tui_form_refresh(t);
+	t->dirty = true;
+}
+
+void tui_profiles_init(struct tui *t)
+{
+	struct profiles *P = tui_state(t, TUI_SCR_PROFILES);
+	const struct wx_sub *first = NULL;
+	char sp_mchid[256], sub_mchid[256];
+
+	state_load(t, sp_mchid, sub_mchid, sizeof(sp_mchid));
+	rebuild(P, t);
+	for (size_t i = 0; i < P->list.n; i++) {
+		const struct wx_sub *s = P->rows[i].sub;
 
 		if (!s)
 			continue;
@@ -89,13 +142,13 @@ void tui_profiles_init(struct tui *t, const char *sp_mchid,
 		if (strcmp(s->sub_mchid, sub_mchid) == 0 &&
 		    strcmp(s->partner->sp_mchid, sp_mchid) == 0) {
 			first = s;
-			P.list.sel = i;
+			P->list.sel = i;
 			/* The remembered sub-merchant: ready for an order. */
 			t->focus = TUI_PANE_FORM;
 			break;
 		}
 	}
-	list_set_count(&P.list, P.list.n);
+	list_set_count(&P->list, P->list.n);
 	t->sub = first;
 	tui_form_refresh(t);
 }
@@ -103,8 +156,9 @@ void tui_profiles_init(struct tui *t, const char *sp_mchid,
 static void draw_row(void *ctx, size_t i, int y, bool selected)
 {
 	const struct tui *t = ctx;
-	const struct prow *row = &P.rows[i];
-	int x = P.r.x + 1, w = P.r.w - 2;
+	const struct profiles *P = tui_state(t, TUI_SCR_PROFILES);
+	const struct prow *row = &P->rows[i];
+	int x = P->r.x + 1, w = P->r.w - 2;
 	attr_t a = selected ? A_REVERSE : A_NORMAL;
 	char buf[512];
 
@@ -128,28 +182,29 @@ static void draw_row(void *ctx, size_t i, int y, bool selected)
 	}
 }
 
-static void profiles_draw(struct tui *t, const struct tui_rect *r,
-			  bool focused)
+static void profiles_draw(struct tui *t, void *state,
+			  const struct tui_rect *r, bool focused)
 {
+	struct profiles *P = state;
 	char title[64], f[TUI_FIELD_MAX * 4 + 1];
 	int fy = r->y + r->h - 2;
 
-	P.r = *r;
-	snprintf(title, sizeof(title), _("Profiles %zu"), P.nsubs);
+	P->r = *r;
+	snprintf(title, sizeof(title), _("Profiles %zu"), P->nsubs);
 	tui_box(t, r, title, focused);
-	list_draw(&P.list, r->y + 1, draw_row, t);
-	if (P.list.n == 0)
+	list_draw(&P->list, r->y + 1, draw_row, t);
+	if (P->list.n == 0)
 		tui_put(r->y + 1, r->x + 2, _("no sub-merchant matches"),
 			r->w - 4, tui_attr(t, TUI_C_DIM), false);
-	field_get(&P.filter, f, sizeof(f));
-	if (!P.filtering && !f[0])
+	field_get(&P->filter, f, sizeof(f));
+	if (!P->filtering && !f[0])
 		return;
 	tui_put(fy, r->x + 1, "/", 1, A_BOLD, false);
 	{
-		int cx = field_draw(&P.filter, fy, r->x + 2, r->w - 3,
-				    P.filtering ? A_UNDERLINE : A_NORMAL);
+		int cx = field_draw(&P->filter, fy, r->x + 2, r->w - 3,
+				    P->filtering ? A_UNDERLINE : A_NORMAL);
 
-		if (focused && P.filtering) {
+		if (focused && P->filtering) {
 			t->cur_show = true;
 			t->cur_y = fy;
 			t->cur_x = cx;
@@ -157,82 +212,90 @@ static void profiles_draw(struct tui *t, const struct tui_rect *r,
 	}
 }
 
-static void choose(struct tui *t)
+static void choose(struct profiles *P, struct tui *t)
 {
-	size_t i = P.list.sel;
+	size_t i = P->list.sel;
 
-	if (P.list.n == 0)
+	if (P->list.n == 0)
 		return;
-	if (!P.rows[i].sub && i + 1 < P.list.n)
+	if (!P->rows[i].sub && i + 1 < P->list.n)
 		i++; /* a heading picks its first sub-merchant */
-	if (!P.rows[i].sub)
+	if (!P->rows[i].sub)
 		return;
-	P.list.sel = i;
-	tui_choose_sub(t, P.rows[i].sub);
+	P->list.sel = i;
+	tui_choose_sub(t, P->rows[i].sub);
 	tui_message(t, TUI_C_NORMAL, _("Sub-merchant: %s (%s)"),
-		    P.rows[i].sub->name, P.rows[i].sub->sub_mchid);
+		    P->rows[i].sub->name, P->rows[i].sub->sub_mchid);
 	tui_focus(t, TUI_PANE_FORM);
 }
 
-static int profiles_key(struct tui *t, enum tui_action a,
+static int profiles_key(struct tui *t, void *state, enum tui_action a,
 			const struct tui_key *k)
 {
-	if (list_move(&P.list, a))
+	struct profiles *P = state;
+
+	if (list_move(&P->list, a))
 		return TUI_REDRAW;
 	switch (a) {
 	case TUI_ACT_FILTER: /* a new search, as in less and vi */
-		P.filtering = true;
-		field_clear(&P.filter);
-		rebuild(t);
+		P->filtering = true;
+		field_clear(&P->filter);
+		rebuild(P, t);
 		return TUI_REDRAW;
 	case TUI_ACT_ENTER:
-		P.filtering = false;
-		choose(t);
+		P->filtering = false;
+		choose(P, t);
 		return TUI_REDRAW;
 	case TUI_ACT_CANCEL:
-		P.filtering = false;
-		field_clear(&P.filter);
-		rebuild(t);
+		P->filtering = false;
+		field_clear(&P->filter);
+		rebuild(P, t);
 		return TUI_REDRAW;
 	case TUI_ACT_CLICK:
-		if (list_click(&P.list, k->mouse_y - P.r.y - 1) &&
-		    P.rows[P.list.sel].sub)
-			choose(t);
+		if (list_click(&P->list, k->mouse_y - P->r.y - 1) &&
+		    P->rows[P->list.sel].sub)
+			choose(P, t);
 		return TUI_REDRAW;
 	default:
 		break;
 	}
-	if (P.filtering && field_key(&P.filter, a, k))
-		rebuild(t);
-	return P.filtering ? TUI_REDRAW : TUI_NONE;
+	if (P->filtering && field_key(&P->filter, a, k))
+		rebuild(P, t);
+	return P->filtering ? TUI_REDRAW : TUI_NONE;
 }
 
-static void profiles_resize(struct tui *t, const struct tui_rect *r)
+static void profiles_resize(struct tui *t, void *state,
+			    const struct tui_rect *r)
 {
+	struct profiles *P = state;
+
 	(void)t;
-	P.r = *r;
-	list_set_height(&P.list, r->h - 3); /* the last row holds the filter */
+	P->r = *r;
+	list_set_height(&P->list, r->h - 3); /* the last row holds the filter */
 }
 
-static bool profiles_typing(const struct tui *t)
+static bool profiles_typing(const void *state)
 {
-	(void)t;
-	return P.filtering;
+	const struct profiles *P = state;
+
+	return P->filtering;
+}
+
+static void profiles_done(void *state)
+{
+	struct profiles *P = state;
+
+	free(P->rows);
 }
 
 const struct tui_screen tui_profiles_screen = {
 	.name = "profiles",
+	.id = TUI_SCR_PROFILES,
 	.ctx = TUI_CTX_PROFILES | TUI_CTX_LIST,
+	.private_size = sizeof(struct profiles),
+	.done = profiles_done,
 	.draw = profiles_draw,
 	.key = profiles_key,
 	.resize = profiles_resize,
 	.typing = profiles_typing,
 };
-
-void tui_profiles_free(void)
-{
-	free(P.rows);
-	P.rows = NULL;
-	P.cap = 0;
-	P.list.n = 0;
-}

@@ -10,50 +10,50 @@
 #define QUEUE_MAX 32
 #define LABEL_W 12
 
-static struct {
+struct results {
 	struct reversal_result *q[QUEUE_MAX]; /* owned; q[0] is shown */
 	int n;
 	bool shown;                            /* q[0] is on screen */
-} R;
+};
 
-static void drop_first(void)
+static void drop_first(struct results *R)
 {
-	if (R.n == 0)
+	if (R->n == 0)
 		return;
-	reversal_result_free(R.q[0]);
-	memmove(R.q, R.q + 1, (size_t)(R.n - 1) * sizeof(R.q[0]));
-	R.n--;
-	R.shown = false;
+	reversal_result_free(R->q[0]);
+	memmove(R->q, R->q + 1, (size_t)(R->n - 1) * sizeof(R->q[0]));
+	R->n--;
+	R->shown = false;
 }
 
 void tui_result_push(struct tui *t, struct reversal_result *r)
 {
-	(void)t;
-	if (R.n == QUEUE_MAX) {
-		/* The oldest waiting result is in the history already. */
-		reversal_result_free(R.q[R.n - 1]);
-		R.n--;
-	}
-	R.q[R.n++] = r;
-}
+	struct results *R = tui_state(t, TUI_SCR_RESULT);
 
-bool tui_result_pending(void)
-{
-	return R.n > 0;
+	if (R->n == QUEUE_MAX) {
+		/* The oldest waiting result is in the history already. */
+		reversal_result_free(R->q[R->n - 1]);
+		R->n--;
+	}
+	R->q[R->n++] = r;
 }
 
 void tui_result_show_next(struct tui *t)
 {
-	if (R.n == 0 || R.shown)
+	struct results *R = tui_state(t, TUI_SCR_RESULT);
+
+	if (R->n == 0 || R->shown)
 		return;
-	R.shown = true;
+	R->shown = true;
 	tui_open_modal(t, &tui_result_screen);
 }
 
-void tui_result_free(void)
+static void result_done(void *state)
 {
-	while (R.n)
-		drop_first();
+	struct results *R = state;
+
+	while (R->n)
+		drop_first(R);
 }
 
 static const char *outcome_words(enum wx_outcome o)
@@ -79,10 +79,11 @@ static int row(int y, int x, int w, const char *label, const char *value,
 	return tui_put_wrapped(y, x + LABEL_W, value, w - LABEL_W, rows, a);
 }
 
-static void result_draw(struct tui *t, const struct tui_rect *unused,
-			bool focused)
+static void result_draw(struct tui *t, void *state,
+			const struct tui_rect *unused, bool focused)
 {
-	const struct reversal_result *r = R.q[0];
+	const struct results *R = state;
+	const struct reversal_result *r = R->q[0];
 	struct tui_rect box = tui_center(t, 18, 74);
 	int x = box.x + 2, w = box.w - 4, y = box.y + 2;
 	char buf[512], title[96];
@@ -108,7 +109,7 @@ static void result_draw(struct tui *t, const struct tui_rect *unused,
 		 r->verified ? _("verified") : _("not verified"));
 	row(y, x, w, _("Request-ID"), buf, A_NORMAL, 2);
 	snprintf(buf, sizeof(buf), _("Enter/Esc: close   y: copy order   Y: copy summary%s"),
-		 R.n > 1 ? _("   (more results waiting)") : "");
+		 R->n > 1 ? _("   (more results waiting)") : "");
 	tui_put(box.y + box.h - 2, x, buf, w, tui_attr(t, TUI_C_DIM), false);
 }
 
@@ -122,23 +123,24 @@ static void summary(const struct reversal_result *r, char *buf, size_t n)
 		 r->request_id ? r->request_id : "");
 }
 
-static int result_key(struct tui *t, enum tui_action a,
+static int result_key(struct tui *t, void *state, enum tui_action a,
 		      const struct tui_key *k)
 {
+	struct results *R = state;
 	char buf[1024];
 
 	(void)k;
 	switch (a) {
 	case TUI_ACT_CANCEL:
 		tui_close_modal(t);
-		drop_first();
+		drop_first(R);
 		tui_result_show_next(t);
 		return TUI_REDRAW;
 	case TUI_ACT_COPY:
-		tui_copy(t, R.q[0]->out_trade_no, _("the order number"));
+		tui_copy(t, R->q[0]->out_trade_no, _("the order number"));
 		return TUI_REDRAW;
 	case TUI_ACT_COPY_SUMMARY:
-		summary(R.q[0], buf, sizeof(buf));
+		summary(R->q[0], buf, sizeof(buf));
 		tui_copy(t, buf, _("the result"));
 		return TUI_REDRAW;
 	default:
@@ -148,7 +150,10 @@ static int result_key(struct tui *t, enum tui_action a,
 
 const struct tui_screen tui_result_screen = {
 	.name = "result",
+	.id = TUI_SCR_RESULT,
 	.ctx = TUI_CTX_CLOSE,
+	.private_size = sizeof(struct results),
+	.done = result_done,
 	.draw = result_draw,
 	.key = result_key,
 	.resize = NULL,

@@ -1,4 +1,5 @@
-/* tui_run: start-up, the one loop, signals and an orderly exit.
+/* tui: start-up, signals, the one loop and key dispatch, and an orderly
+ * exit. What the screens share is in frame.c; sending is in send.c.
  *
  * Start-up loads profiles (a passphrase prompt may need the screen, so
  * curses starts first), opens the history and the engine; any failure ends
@@ -19,9 +20,7 @@
 
 #include <openssl/evp.h>
 
-#include "apiv3.h"
-#include "http.h"
-#include "tui/loop.h"
+#include "tui/ui.h"
 #include "tui/passphrase.h"
 #include "tui/text.h"
 #include "tui/widgets.h"
@@ -137,56 +136,6 @@ static void redirect_stderr(const char *dir)
 	close(fd);
 }
 
-static void init_colors(struct tui *t)
-{
-	const char *nc = getenv("NO_COLOR");
-
-	t->color = !(nc && *nc) && has_colors();
-	if (!t->color)
-		return;
-	start_color();
-	use_default_colors();
-	init_pair(TUI_C_GOOD, COLOR_GREEN, -1);
-	init_pair(TUI_C_BAD, COLOR_RED, -1);
-	init_pair(TUI_C_WARN, COLOR_YELLOW, -1);
-	init_pair(TUI_C_FOCUS, COLOR_CYAN, -1);
-	init_pair(TUI_C_DIM, COLOR_BLUE, -1);
-	init_pair(TUI_C_STATUS, COLOR_BLACK, COLOR_CYAN);
-}
-
-attr_t tui_attr(const struct tui *t, enum tui_color c)
-{
-	if (c == TUI_C_NORMAL)
-		return A_NORMAL;
-	if (!t->color)
-		return c == TUI_C_STATUS ? A_REVERSE
-		       : c == TUI_C_DIM  ? A_NORMAL
-					 : A_BOLD;
-	if (c == TUI_C_STATUS)
-		return COLOR_PAIR(c);
-	return COLOR_PAIR(c) | (c == TUI_C_DIM ? A_NORMAL : A_BOLD);
-}
-
-enum tui_color tui_outcome_color(enum wx_outcome o)
-{
-	switch (o) {
-	case WX_REVERSED:
-		return TUI_C_GOOD;
-	case WX_REJECTED:
-		return TUI_C_BAD;
-	case WX_FAILED:
-	case WX_UNKNOWN:
-		return TUI_C_WARN;
-	default:
-		return TUI_C_DIM;
-	}
-}
-
-attr_t tui_outcome_attr(const struct tui *t, enum wx_outcome o)
-{
-	return tui_attr(t, tui_outcome_color(o));
-}
-
 static const struct {
 	const char *seq; /* what the terminal sends */
 	int code;        /* the key it means */
@@ -215,183 +164,9 @@ static void start_curses(struct tui *t)
 		define_key(extra_keys[i].seq, extra_keys[i].code);
 	define_key("\033[200~", TUI_KEY_PASTE_BEGIN);
 	define_key("\033[201~", TUI_KEY_PASTE_END);
-	init_colors(t);
+	tui_colors_init(t);
 	fputs(PASTE_ON, stdout);
 	fflush(stdout);
-}
-
-void tui_endpoint(const struct wx_partner *p, char *host, size_t n,
-		  bool *official, bool *plain_http)
-{
-	char scheme[16];
-	const char *url = p->base_url ? p->base_url
-				      : "https://api.mch.weixin.qq.com";
-
-	if (http_url_split(url, scheme, sizeof(scheme), host, n) != 0) {
-		snprintf(host, n, "%s", url);
-		snprintf(scheme, sizeof(scheme), "?");
-	}
-	*plain_http = strcmp(scheme, "http") == 0;
-	*official = strcmp(scheme, "https") == 0 &&
-		    (strcmp(host, "api.mch.weixin.qq.com") == 0 ||
-		     strcmp(host, "api2.mch.weixin.qq.com") == 0);
-}
-
-/* The remembered sub-merchant: "sp_mchid=...\nsub_mchid=...\n". */
-static void state_load(const struct tui *t, char *sp, char *sub, size_t n)
-{
-	FILE *f = fopen(t->state_file, "r");
-	char line[256];
-
-	sp[0] = sub[0] = '\0';
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (strncmp(line, "sp_mchid=", 9) == 0)
-			snprintf(sp, n, "%s", line + 9);
-		else if (strncmp(line, "sub_mchid=", 10) == 0)
-			snprintf(sub, n, "%s", line + 10);
-	}
-	fclose(f);
-}
-
-static void state_save(const struct tui *t)
-{
-	char dir[PATH_MAX], tmp[sizeof(t->state_file) + 8];
-	FILE *f;
-
-	if (!t->sub || !t->state_file[0] || state_dir(dir, sizeof(dir)) != 0 ||
-	    wx_mkdir_p(dir, 0700, NULL) != 0)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", t->state_file);
-	f = fopen(tmp, "w");
-	if (!f)
-		return;
-	fprintf(f, "sp_mchid=%s\nsub_mchid=%s\n", t->sub->partner->sp_mchid,
-		t->sub->sub_mchid);
-	if (fclose(f) == 0)
-		rename(tmp, t->state_file);
-}
-
-void tui_choose_sub(struct tui *t, const struct wx_sub *sub)
-{
-	t->sub = sub;
-	state_save(t);
-	tui_form_refresh(t);
-	t->dirty = true;
-}
-
-bool tui_flight_busy(const struct tui *t, const char *sub_mchid,
-		     const char *order)
-{
-	if (reversal_in_flight(t->engine, sub_mchid, order))
-		return true;
-	for (int i = 0; i < t->nflights; i++)
-		if (strcmp(t->flights[i].order, order) == 0 &&
-		    strcmp(t->flights[i].sub_mchid, sub_mchid) == 0)
-			return true;
-	return false;
-}
-
-int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
-	       const char *note)
-{
-	struct reversal_params p = {sub->partner, sub, order,
-				    note && *note ? note : NULL, t->op};
-	struct tui_flight *f;
-	struct wx_err err = {{0}};
-	int64_t id = 0;
-
-	if (tui_flight_busy(t, sub->sub_mchid, order)) {
-		tui_message(t, TUI_C_WARN,
-			    _("Order %s for %s is already in flight; wait for its result before sending it again."),
-			    order, sub->sub_mchid);
-		return -1;
-	}
-	if (t->nflights >= TUI_MAX_FLIGHTS) {
-		tui_message(t, TUI_C_WARN,
-			    _("%d reversals are in flight; wait for one to finish."),
-			    t->nflights);
-		return -1;
-	}
-	if (reversal_submit(t->engine, &p, &id, &err) != 0) {
-		tui_message(t, TUI_C_BAD, "%s", err.msg);
-		return -1;
-	}
-	f = &t->flights[t->nflights++];
-	f->id = id;
-	snprintf(f->order, sizeof(f->order), "%s", order);
-	snprintf(f->sub_mchid, sizeof(f->sub_mchid), "%s", sub->sub_mchid);
-	f->started_ms = wx_monotonic_ms();
-	tui_message(t, TUI_C_NORMAL, _("Sending the reversal of %s ..."), order);
-	tui_history_reload(t);
-	return 0;
-}
-
-static void flight_remove(struct tui *t, int64_t id)
-{
-	for (int i = 0; i < t->nflights; i++) {
-		if (t->flights[i].id != id)
-			continue;
-		t->flights[i] = t->flights[--t->nflights];
-		return;
-	}
-}
-
-static void collect_results(struct tui *t)
-{
-	struct reversal_result *r;
-
-	while ((r = reversal_engine_next_done(t->engine)) != NULL) {
-		flight_remove(t, r->history_id);
-		tui_message(t, TUI_C_NORMAL, _("%s: %s"), r->out_trade_no,
-			    wx_outcome_name(r->outcome));
-		tui_result_push(t, r);
-		tui_history_reload(t);
-		t->dirty = true;
-	}
-	if (t->nmodal == 0 && tui_result_pending())
-		tui_result_show_next(t);
-}
-
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-void tui_copy(struct tui *t, const char *text, const char *what)
-{
-	size_t len = strlen(text);
-	struct wx_buf b = {0};
-	int fd;
-
-	wx_buf_puts(&b, "\033]52;c;");
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned char)text[i] << 16;
-		size_t left = len - i;
-
-		if (left > 1)
-			v |= (unsigned char)text[i + 1] << 8;
-		if (left > 2)
-			v |= (unsigned char)text[i + 2];
-		wx_buf_append(&b, &b64[(v >> 18) & 63], 1);
-		wx_buf_append(&b, &b64[(v >> 12) & 63], 1);
-		wx_buf_append(&b, left > 1 ? &b64[(v >> 6) & 63] : "=", 1);
-		wx_buf_append(&b, left > 2 ? &b64[v & 63] : "=", 1);
-	}
-	wx_buf_puts(&b, "\a");
-	fd = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t w = write(fd, b.data, b.len);
-
-		(void)w;
-		close(fd);
-		tui_message(t, TUI_C_NORMAL, _("Copied %s to the clipboard: %s"),
-			    what, text);
-	} else {
-		tui_message(t, TUI_C_WARN,
-			    _("Cannot reach the terminal to copy; select the text with the mouse instead."));
-	}
-	wx_buf_free(&b);
 }
 
 static void quit_now(struct tui *t)
@@ -450,6 +225,66 @@ static char *trim_paste(const char *s)
 	return wx_xstrndup(s, (size_t)(e - s));
 }
 
+/* Keys the loop itself handles on the main screen. */
+static bool dispatch_global(struct tui *t, enum tui_action a,
+			    const struct tui_key *k)
+{
+	int p;
+
+	switch (a) {
+	case TUI_ACT_QUIT:
+		tui_request_quit(t);
+		return true;
+	case TUI_ACT_NEXT_PANE:
+		tui_focus(t, (t->focus + 1) % TUI_NPANES);
+		return true;
+	case TUI_ACT_PREV_PANE:
+		tui_focus(t, (t->focus + TUI_NPANES - 1) % TUI_NPANES);
+		return true;
+	case TUI_ACT_CLICK:
+		p = tui_pane_at(t, k->mouse_y, k->mouse_x);
+		if (p < 0)
+			return true;
+		tui_focus(t, (enum tui_pane)p);
+		return false; /* the pane picks the line */
+	default:
+		return false;
+	}
+}
+
+/* Looks a key up in the key table and hands the action to the screen. */
+static void dispatch(struct tui *t, const struct tui_key *k)
+{
+	const struct tui_screen *s = tui_current(t);
+	bool typing = s->typing && s->typing(tui_state(t, s->id));
+	unsigned mask = s->ctx | (t->nmodal ? 0 : TUI_CTX_GLOBAL);
+	enum tui_action a = tui_key_action(mask, typing, k->ch, k->fkey);
+
+	if (a == TUI_ACT_RESIZE || (k->fkey && k->ch == KEY_RESIZE)) {
+		tui_layout(t);
+		return;
+	}
+	if (t->too_small) {
+		if (!k->fkey && (k->ch == 'q' || k->ch == 'Q'))
+			tui_request_quit(t);
+		return;
+	}
+	if (a == TUI_ACT_REDRAW) {
+		clearok(curscr, TRUE);
+		t->dirty = true;
+		return;
+	}
+	if (a == TUI_ACT_HELP) {
+		tui_open_modal(t, &tui_help_screen);
+		return;
+	}
+	if (!t->nmodal && dispatch_global(t, a, k))
+		return;
+	s = tui_current(t);
+	if (s->key(t, tui_state(t, s->id), a, k) != TUI_NONE)
+		t->dirty = true;
+}
+
 /* Reads every key that is ready; a bracketed paste arrives as one key. */
 static void drain_keys(struct tui *t, struct wx_buf *paste, bool *pasting)
 {
@@ -482,7 +317,7 @@ static void drain_keys(struct tui *t, struct wx_buf *paste, bool *pasting)
 			k.ch = TUI_KEY_PASTE;
 			k.fkey = true;
 			k.paste = trim_paste(paste->data ? paste->data : "");
-			tui_dispatch(t, &k);
+			dispatch(t, &k);
 			free((char *)k.paste);
 			continue;
 		}
@@ -493,47 +328,7 @@ static void drain_keys(struct tui *t, struct wx_buf *paste, bool *pasting)
 			k.mouse_y = ev.y;
 			k.mouse_x = ev.x;
 		}
-		tui_dispatch(t, &k);
-	}
-}
-
-/* Marks reversals abandoned in flight as unknown, so no record is left
- * pending; the next start would do the same for a crashed process. */
-static void mark_abandoned(struct tui *t)
-{
-	for (int i = 0; i < t->nflights; i++) {
-		struct history_reversal r;
-		struct history_attempt *atts = NULL;
-		size_t n = 0;
-
-		memset(&r, 0, sizeof(r));
-		if (history_get(t->hist, t->flights[i].id, &r, &atts, &n, NULL) ==
-			    0 &&
-		    r.outcome == WX_PENDING)
-			history_finish(t->hist, t->flights[i].id, WX_UNKNOWN, 0,
-				       "INTERRUPTED",
-				       _("wxrev stopped before the answer arrived; query the order or re-run the reversal."),
-				       r.latency_ms, NULL);
-		history_reversal_clear(&r);
-		history_attempts_free(atts, n);
-	}
-	t->nflights = 0;
-}
-
-/* SIGTERM/SIGHUP: let calls in flight finish for a moment, then stop. */
-static void drain_flights(struct tui *t)
-{
-	int64_t deadline = wx_monotonic_ms() + DRAIN_MS;
-
-	while (t->nflights > 0 && wx_monotonic_ms() < deadline) {
-		struct reversal_result *r;
-		bool ready = false;
-
-		reversal_engine_poll(t->engine, -1, TICK_MS, &ready);
-		while ((r = reversal_engine_next_done(t->engine)) != NULL) {
-			flight_remove(t, r->history_id);
-			reversal_result_free(r);
-		}
+		dispatch(t, &k);
 	}
 }
 
@@ -557,12 +352,16 @@ static void run_loop(struct tui *t)
 	tui_layout(t);
 	while (!t->quit) {
 		bool ready = false;
-		bool searching = tui_history_searching();
+		bool searching = tui_history_searching(t);
 		int wait = searching ? 0 : t->nflights ? TICK_MS : IDLE_MS;
 
 		handle_signals(t);
 		if (t->quit)
 			break;
+		if (t->history_changed) {
+			t->history_changed = false;
+			tui_history_reload(t);
+		}
 		if (t->dirty || t->nflights) {
 			tui_draw(t);
 			/* `make bench` times start to first complete frame. */
@@ -574,7 +373,7 @@ static void run_loop(struct tui *t)
 			t->spin++;
 			t->dirty = true;
 		}
-		collect_results(t);
+		tui_collect_results(t);
 		drain_keys(t, &paste, &pasting);
 		if (searching)
 			tui_history_continue(t);
@@ -622,23 +421,20 @@ static void operator_name(struct tui *t)
 
 static void first_sub(struct tui *t)
 {
-	char sp[256], sub[256], dir[PATH_MAX];
+	char dir[PATH_MAX];
 
 	if (state_dir(dir, sizeof(dir)) == 0)
 		snprintf(t->state_file, sizeof(t->state_file), "%s/state", dir);
-	state_load(t, sp, sub, sizeof(sp));
-	tui_profiles_init(t, sp, sub);
+	tui_profiles_init(t);
 }
 
 static void teardown(struct tui *t)
 {
-	tui_result_free();
-	tui_detail_free();
-	tui_history_free();
+	tui_screens_close(t);
 	reversal_engine_free(t->engine);
 	t->engine = NULL;
 	if (t->hist)
-		mark_abandoned(t);
+		tui_mark_abandoned(t);
 	history_close(t->hist);
 	profile_free(t->profiles);
 }
@@ -652,6 +448,7 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 	int rc = 0;
 
 	install_signals();
+	tui_screens_open(t);
 	redirect_stderr(state_dir(dir, sizeof(dir)) == 0 ? dir : NULL);
 	start_curses(t);
 	operator_name(t);
@@ -668,7 +465,7 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 	tui_history_reload(t);
 	run_loop(t);
 	if (sig_term && t->nflights)
-		drain_flights(t);
+		tui_drain_flights(t, DRAIN_MS);
 out:
 	restore_terminal(); /* after SIGHUP its writes fail harmlessly */
 	teardown(t);

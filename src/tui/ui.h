@@ -1,11 +1,14 @@
 /* ui: what the screens of the terminal UI share (internal to src/tui/).
  *
- * The loop (tui.c) owns one `struct tui`: the loaded profiles, the history,
- * the reversal engine and the layout. Each screen (profiles pane, order
- * form, history pane, detail view, confirmation, result, question, help)
- * keeps its own state in its file and exposes a `struct tui_screen`: draw,
- * key and resize operations the loop calls. Key handlers return flags that
- * tell the loop what to repaint. */
+ * Owns: tui.c owns one `struct tui` (the loaded profiles, the history, the
+ * reversal engine, the layout) and runs the loop; frame.c draws the frame
+ * around the screens and offers the services below. Each screen (profiles
+ * pane, order form, history pane, detail view, confirmation, result,
+ * question, help) is a `struct tui_screen`: a table of operations over a
+ * private state block that the framework allocates (private_size bytes,
+ * zeroed) at start-up, hands to every operation and frees at exit after the
+ * screen's `done`. No screen keeps file-level state. Key handlers return
+ * flags that tell the loop what to repaint. */
 #ifndef WXREV_TUI_UI_H
 #define WXREV_TUI_UI_H
 
@@ -65,14 +68,36 @@ struct tui_key {
 
 struct tui;
 
-/* A screen or pane: a small table of operations. */
+/* Every screen the framework knows; the index of its state block. */
+enum tui_screen_id {
+	TUI_SCR_PROFILES = 0,
+	TUI_SCR_FORM,
+	TUI_SCR_HISTORY,
+	TUI_SCR_DETAIL,
+	TUI_SCR_CONFIRM,
+	TUI_SCR_RESULT,
+	TUI_SCR_ASK,
+	TUI_SCR_HELP,
+	TUI_NSCREENS
+};
+
+/* A screen or pane: a small table of operations over its own state.
+ * `state` is the block of private_size bytes the framework owns. */
 struct tui_screen {
 	const char *name;
-	unsigned ctx; /* key contexts (keys.h) its keys are looked up in */
-	void (*draw)(struct tui *t, const struct tui_rect *r, bool focused);
-	int (*key)(struct tui *t, enum tui_action a, const struct tui_key *k);
-	void (*resize)(struct tui *t, const struct tui_rect *r);
-	bool (*typing)(const struct tui *t); /* printable keys are text now */
+	enum tui_screen_id id;  /* which state block is its own */
+	unsigned ctx;           /* key contexts (keys.h) its keys live in */
+	size_t private_size;    /* bytes of state; allocated zeroed */
+	/* Releases what the state points to (NULL: nothing); the framework
+	 * frees the block itself. */
+	void (*done)(void *state);
+	void (*draw)(struct tui *t, void *state, const struct tui_rect *r,
+		     bool focused);
+	int (*key)(struct tui *t, void *state, enum tui_action a,
+		   const struct tui_key *k);
+	void (*resize)(struct tui *t, void *state, const struct tui_rect *r);
+	/* Printable keys are text now (NULL: never). */
+	bool (*typing)(const void *state);
 };
 
 /* A reversal this process has in flight. */
@@ -88,17 +113,20 @@ struct tui {
 	struct history *hist;             /* owned */
 	struct reversal_engine *engine;   /* owned */
 	const struct wx_sub *sub;         /* chosen sub-merchant, or NULL */
-	char state_file[4200];            /* remembers the chosen sub */
+	char state_file[4200];            /* remembers the chosen sub ("":
+					     nowhere to keep it) */
 	int rows, cols;                   /* terminal size */
 	bool too_small;                   /* below 80x24: only a message */
 	bool color;                       /* false under NO_COLOR */
 	enum tui_pane focus;              /* focused pane */
 	struct tui_rect pane[TUI_NPANES]; /* layout */
+	void *state[TUI_NSCREENS];        /* owned: each screen's state */
 	const struct tui_screen *modal[4]; /* open modals, topmost last */
 	int nmodal;
 	int cur_y, cur_x;                 /* text cursor set while drawing */
 	bool cur_show;                    /* a focused field wants a cursor */
 	bool dirty;                       /* repaint before the next wait */
+	bool history_changed;             /* reload the history pane */
 	char msg[512];                    /* message line text */
 	int msg_color;                    /* enum tui_color of msg */
 	struct tui_flight flights[TUI_MAX_FLIGHTS]; /* in flight */
@@ -119,59 +147,84 @@ extern const struct tui_screen tui_result_screen;
 extern const struct tui_screen tui_ask_screen;
 extern const struct tui_screen tui_help_screen;
 
-/* Loop services (tui.c). */
+/* Frame services (frame.c): screens, layout, message line, modals, boxes,
+ * colours, clipboard copy. */
+/* Allocates every screen's state; tui_screens_close runs each `done` and
+ * frees them. */
+void tui_screens_open(struct tui *t);
+void tui_screens_close(struct tui *t);
+/* The state block of screen `id`. */
+void *tui_state(const struct tui *t, enum tui_screen_id id);
+/* Recomputes the layout from the terminal size and resizes every screen. */
+void tui_layout(struct tui *t);
+/* Repaints the whole screen (ncurses sends only what changed). */
+void tui_draw(struct tui *t);
+/* The screen that gets the keys: the topmost modal, else the focused pane. */
+const struct tui_screen *tui_current(const struct tui *t);
+/* The pane at screen position y,x, or -1. */
+int tui_pane_at(const struct tui *t, int y, int x);
 void tui_message(struct tui *t, int color, const char *fmt, ...)
 	WX_PRINTF(3, 4);
 void tui_open_modal(struct tui *t, const struct tui_screen *s);
 void tui_close_modal(struct tui *t);
 void tui_focus(struct tui *t, enum tui_pane p);
-void tui_choose_sub(struct tui *t, const struct wx_sub *sub);
+/* Colour pairs, or bold/reverse under NO_COLOR (sets t->color). */
+void tui_colors_init(struct tui *t);
 attr_t tui_attr(const struct tui *t, enum tui_color c);
 attr_t tui_outcome_attr(const struct tui *t, enum wx_outcome o);
 enum tui_color tui_outcome_color(enum wx_outcome o);
-/* Sends after the confirmation's `y`; messages on refusal. */
-int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
-	       const char *note);
-bool tui_flight_busy(const struct tui *t, const char *sub_mchid,
-		     const char *order);
-/* Host of the partner's endpoint and whether it is WeChat Pay's own. */
-void tui_endpoint(const struct wx_partner *p, char *host, size_t n,
-		  bool *official, bool *plain_http);
-/* Writes an OSC 52 clipboard sequence straight to the terminal. */
-void tui_copy(struct tui *t, const char *text, const char *what);
 /* Draws a box with a title; focused boxes are bold and coloured. */
 void tui_box(struct tui *t, const struct tui_rect *r, const char *title,
 	     bool focused);
 /* Centred rectangle for a modal of at most w x h. */
 struct tui_rect tui_center(const struct tui *t, int h, int w);
+/* The spinner's current frame. */
+char tui_spinner(const struct tui *t);
+/* Writes an OSC 52 clipboard sequence straight to the terminal. */
+void tui_copy(struct tui *t, const char *text, const char *what);
+
+/* Loop services (tui.c). */
+/* Quits, or asks first while a reversal is in flight. */
+void tui_request_quit(struct tui *t);
+
+/* Sending (send.c). */
+/* Sends after the confirmation's `y`; messages on refusal. */
+int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
+	       const char *note);
+bool tui_flight_busy(const struct tui *t, const char *sub_mchid,
+		     const char *order);
+/* Hands finished reversals to the result panel and the history pane. */
+void tui_collect_results(struct tui *t);
+/* SIGTERM/SIGHUP: lets calls in flight finish for at most `ms`. */
+void tui_drain_flights(struct tui *t, int ms);
+/* At exit: marks reversals still in flight unknown in the history. */
+void tui_mark_abandoned(struct tui *t);
 
 /* Screen entry points that other screens call. */
-void tui_profiles_init(struct tui *t, const char *sp_mchid,
-		       const char *sub_mchid);
+/* Fills the pane and selects the sub-merchant the state file remembers. */
+void tui_profiles_init(struct tui *t);
+/* Makes sub the one the form uses and remembers it in the state file. */
+void tui_choose_sub(struct tui *t, const struct wx_sub *sub);
 void tui_form_set_order(struct tui *t, const char *order, const char *note);
 void tui_form_refresh(struct tui *t);
 void tui_history_reload(struct tui *t);
 /* A filter scan is still under way (the pane is not full yet). */
-bool tui_history_searching(void);
+bool tui_history_searching(const struct tui *t);
 /* Runs one more bounded step of that scan. */
 void tui_history_continue(struct tui *t);
-void tui_history_free(void);
-/* Re-runs a stored reversal through the confirmation. */
-void tui_history_rerun(struct tui *t, const struct history_reversal *r);
-/* One line: time, outcome, sub_mchid, order, code and message. */
-void tui_history_summary(const struct history_reversal *r, char *buf,
-			 size_t n);
-void tui_profiles_free(void);
 void tui_detail_open(struct tui *t, int64_t id);
-void tui_detail_free(void);
+/* One line: time, outcome, sub_mchid, order, code and message. */
+void tui_detail_summary(const struct history_reversal *r, char *buf,
+			size_t n);
 /* Opens the confirmation for order + sub (order already checked). */
 void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 		      const char *order, const char *note);
+/* Re-runs a stored reversal through the confirmation. */
+void tui_confirm_rerun(struct tui *t, const struct history_reversal *r);
 /* Queues a finished reversal for the result panel; takes ownership. */
 void tui_result_push(struct tui *t, struct reversal_result *r);
-bool tui_result_pending(void);
+/* Opens the result panel for the next queued result, if any. */
 void tui_result_show_next(struct tui *t);
-void tui_result_free(void);
 /* Yes/no question; on_yes runs when the operator presses y. */
 void tui_ask_open(struct tui *t, const char *title, const char *text,
 		  void (*on_yes)(struct tui *t));

@@ -1,8 +1,8 @@
-/* The loop: wait on the engine and standard input, drain keys, dispatch
- * them through the key table, repaint what changed. Also the layout, the
- * status bar and the message line, which every screen shares. */
-#include "tui/loop.h"
-
+/* frame: what surrounds and serves the screens. The screen table and
+ * each screen's state, the layout, the status bar and the message line,
+ * modals, boxes, colours and the OSC 52 clipboard copy. The loop that
+ * drives them is in tui.c. */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +10,55 @@
 
 #include "apiv3.h"
 #include "tui/text.h"
+#include "tui/ui.h"
 #include "tui/widgets.h"
 
+/* Indexed by enum tui_screen_id. */
+static const struct tui_screen *const screens[TUI_NSCREENS] = {
+	[TUI_SCR_PROFILES] = &tui_profiles_screen,
+	[TUI_SCR_FORM] = &tui_form_screen,
+	[TUI_SCR_HISTORY] = &tui_history_screen,
+	[TUI_SCR_DETAIL] = &tui_detail_screen,
+	[TUI_SCR_CONFIRM] = &tui_confirm_screen,
+	[TUI_SCR_RESULT] = &tui_result_screen,
+	[TUI_SCR_ASK] = &tui_ask_screen,
+	[TUI_SCR_HELP] = &tui_help_screen,
+};
+
+/* The main screen's panes, indexed by enum tui_pane. */
 static const struct tui_screen *const panes[TUI_NPANES] = {
 	&tui_profiles_screen,
 	&tui_form_screen,
 	&tui_history_screen,
 };
+
+void tui_screens_open(struct tui *t)
+{
+	for (int i = 0; i < TUI_NSCREENS; i++)
+		t->state[i] = wx_xcalloc(1, screens[i]->private_size
+						    ? screens[i]->private_size
+						    : 1);
+}
+
+void tui_screens_close(struct tui *t)
+{
+	for (int i = 0; i < TUI_NSCREENS; i++) {
+		if (t->state[i] && screens[i]->done)
+			screens[i]->done(t->state[i]);
+		free(t->state[i]);
+		t->state[i] = NULL;
+	}
+}
+
+void *tui_state(const struct tui *t, enum tui_screen_id id)
+{
+	return t->state[id];
+}
+
+static void *state_of(const struct tui *t, const struct tui_screen *s)
+{
+	return t->state[s->id];
+}
 
 static const char spinner[] = "|/-\\";
 
@@ -37,7 +79,7 @@ void tui_open_modal(struct tui *t, const struct tui_screen *s)
 		return;
 	t->modal[t->nmodal++] = s;
 	if (s->resize)
-		s->resize(t, &t->pane[0]);
+		s->resize(t, state_of(t, s), &t->pane[0]);
 	t->dirty = true;
 }
 
@@ -112,10 +154,11 @@ void tui_layout(struct tui *t)
 	t->pane[TUI_PANE_HISTORY] =
 		(struct tui_rect){top_h, 0, t->rows - 2 - top_h, t->cols};
 	for (int p = 0; p < TUI_NPANES; p++)
-		panes[p]->resize(t, &t->pane[p]);
+		panes[p]->resize(t, state_of(t, panes[p]), &t->pane[p]);
 	for (int m = 0; m < t->nmodal; m++)
 		if (t->modal[m]->resize)
-			t->modal[m]->resize(t, &t->pane[0]);
+			t->modal[m]->resize(t, state_of(t, t->modal[m]),
+					    &t->pane[0]);
 }
 
 static void draw_too_small(struct tui *t)
@@ -156,7 +199,8 @@ static void draw_status(struct tui *t)
 		snprintf(buf, sizeof(buf), " %s > %s (%s) ", s->partner->name,
 			 s->name, s->sub_mchid);
 		x += tui_put(y, x, buf, t->cols / 2, st, false);
-		tui_endpoint(s->partner, host, sizeof(host), &official, &plain);
+		profile_endpoint(s->partner, host, sizeof(host), &official,
+				 &plain);
 		if (plain)
 			snprintf(buf, sizeof(buf), "%s: %s ", host,
 				 _("plain HTTP (loopback)"));
@@ -196,13 +240,14 @@ void tui_draw(struct tui *t)
 		draw_too_small(t);
 	} else {
 		for (int p = 0; p < TUI_NPANES; p++)
-			panes[p]->draw(t, &t->pane[p],
+			panes[p]->draw(t, state_of(t, panes[p]), &t->pane[p],
 				       t->nmodal == 0 && (int)t->focus == p);
 		draw_message(t);
 		draw_status(t);
 		for (int m = 0; m < t->nmodal; m++) {
 			t->cur_show = false;
-			t->modal[m]->draw(t, &t->pane[0], m == t->nmodal - 1);
+			t->modal[m]->draw(t, state_of(t, t->modal[m]),
+					  &t->pane[0], m == t->nmodal - 1);
 		}
 	}
 	curs_set(t->cur_show ? 1 : 0);
@@ -217,12 +262,12 @@ char tui_spinner(const struct tui *t)
 	return spinner[t->spin % 4];
 }
 
-static const struct tui_screen *current(const struct tui *t)
+const struct tui_screen *tui_current(const struct tui *t)
 {
 	return t->nmodal ? t->modal[t->nmodal - 1] : panes[t->focus];
 }
 
-static int pane_at(const struct tui *t, int y, int x)
+int tui_pane_at(const struct tui *t, int y, int x)
 {
 	for (int p = 0; p < TUI_NPANES; p++) {
 		const struct tui_rect *r = &t->pane[p];
@@ -233,61 +278,91 @@ static int pane_at(const struct tui *t, int y, int x)
 	return -1;
 }
 
-/* Keys the loop itself handles on the main screen. */
-static bool dispatch_global(struct tui *t, enum tui_action a,
-			    const struct tui_key *k)
+void tui_colors_init(struct tui *t)
 {
-	int p;
+	const char *nc = getenv("NO_COLOR");
 
-	switch (a) {
-	case TUI_ACT_QUIT:
-		tui_request_quit(t);
-		return true;
-	case TUI_ACT_NEXT_PANE:
-		tui_focus(t, (t->focus + 1) % TUI_NPANES);
-		return true;
-	case TUI_ACT_PREV_PANE:
-		tui_focus(t, (t->focus + TUI_NPANES - 1) % TUI_NPANES);
-		return true;
-	case TUI_ACT_CLICK:
-		p = pane_at(t, k->mouse_y, k->mouse_x);
-		if (p < 0)
-			return true;
-		tui_focus(t, (enum tui_pane)p);
-		return false; /* the pane picks the line */
+	t->color = !(nc && *nc) && has_colors();
+	if (!t->color)
+		return;
+	start_color();
+	use_default_colors();
+	init_pair(TUI_C_GOOD, COLOR_GREEN, -1);
+	init_pair(TUI_C_BAD, COLOR_RED, -1);
+	init_pair(TUI_C_WARN, COLOR_YELLOW, -1);
+	init_pair(TUI_C_FOCUS, COLOR_CYAN, -1);
+	init_pair(TUI_C_DIM, COLOR_BLUE, -1);
+	init_pair(TUI_C_STATUS, COLOR_BLACK, COLOR_CYAN);
+}
+
+attr_t tui_attr(const struct tui *t, enum tui_color c)
+{
+	if (c == TUI_C_NORMAL)
+		return A_NORMAL;
+	if (!t->color)
+		return c == TUI_C_STATUS ? A_REVERSE
+		       : c == TUI_C_DIM  ? A_NORMAL
+					 : A_BOLD;
+	if (c == TUI_C_STATUS)
+		return COLOR_PAIR(c);
+	return COLOR_PAIR(c) | (c == TUI_C_DIM ? A_NORMAL : A_BOLD);
+}
+
+enum tui_color tui_outcome_color(enum wx_outcome o)
+{
+	switch (o) {
+	case WX_REVERSED:
+		return TUI_C_GOOD;
+	case WX_REJECTED:
+		return TUI_C_BAD;
+	case WX_FAILED:
+	case WX_UNKNOWN:
+		return TUI_C_WARN;
 	default:
-		return false;
+		return TUI_C_DIM;
 	}
 }
 
-void tui_dispatch(struct tui *t, const struct tui_key *k)
+attr_t tui_outcome_attr(const struct tui *t, enum wx_outcome o)
 {
-	const struct tui_screen *s = current(t);
-	bool typing = s->typing && s->typing(t);
-	unsigned mask = s->ctx | (t->nmodal ? 0 : TUI_CTX_GLOBAL);
-	enum tui_action a = tui_key_action(mask, typing, k->ch, k->fkey);
+	return tui_attr(t, tui_outcome_color(o));
+}
 
-	if (a == TUI_ACT_RESIZE || (k->fkey && k->ch == KEY_RESIZE)) {
-		tui_layout(t);
-		return;
+static const char b64[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void tui_copy(struct tui *t, const char *text, const char *what)
+{
+	size_t len = strlen(text);
+	struct wx_buf b = {0};
+	int fd;
+
+	wx_buf_puts(&b, "\033]52;c;");
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned char)text[i] << 16;
+		size_t left = len - i;
+
+		if (left > 1)
+			v |= (unsigned char)text[i + 1] << 8;
+		if (left > 2)
+			v |= (unsigned char)text[i + 2];
+		wx_buf_append(&b, &b64[(v >> 18) & 63], 1);
+		wx_buf_append(&b, &b64[(v >> 12) & 63], 1);
+		wx_buf_append(&b, left > 1 ? &b64[(v >> 6) & 63] : "=", 1);
+		wx_buf_append(&b, left > 2 ? &b64[v & 63] : "=", 1);
 	}
-	if (t->too_small) {
-		if (!k->fkey && (k->ch == 'q' || k->ch == 'Q'))
-			tui_request_quit(t);
-		return;
+	wx_buf_puts(&b, "\a");
+	fd = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t w = write(fd, b.data, b.len);
+
+		(void)w;
+		close(fd);
+		tui_message(t, TUI_C_NORMAL, _("Copied %s to the clipboard: %s"),
+			    what, text);
+	} else {
+		tui_message(t, TUI_C_WARN,
+			    _("Cannot reach the terminal to copy; select the text with the mouse instead."));
 	}
-	if (a == TUI_ACT_REDRAW) {
-		clearok(curscr, TRUE);
-		t->dirty = true;
-		return;
-	}
-	if (a == TUI_ACT_HELP) {
-		tui_open_modal(t, &tui_help_screen);
-		return;
-	}
-	if (!t->nmodal && dispatch_global(t, a, k))
-		return;
-	s = current(t);
-	if (s->key(t, a, k) != TUI_NONE)
-		t->dirty = true;
+	wx_buf_free(&b);
 }
