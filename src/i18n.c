@@ -74,7 +74,7 @@ static const char *build_tree_locale_dir(char *buf, size_t n)
 	slash = strrchr(buf, '/');
 	if (!slash || (size_t)(slash - buf) + sizeof("/../locale") > n)
 		return NULL;
-	strcpy(slash, "/../locale");
+	memcpy(slash, "/../locale", sizeof("/../locale"));
 	return is_dir(buf) ? buf : NULL;
 }
 
