@@ -944,30 +944,42 @@ static const char *member_str(json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+enum apiv3_names apiv3_answer_names(struct json_t *root, const char *order,
+				    const char *sp_mchid, const char *sub_mchid)
+{
+	const char *got_order = member_str(root, "out_trade_no");
+	const char *got_sp = member_str(root, "sp_mchid");
+	const char *got_sub = member_str(root, "sub_mchid");
+
+	if (!json_is_object(root) || !got_order || !got_sp || !got_sub)
+		return APIV3_NAMES_MISSING;
+	if (!order || !sp_mchid || !sub_mchid ||
+	    strcmp(got_order, order) != 0 || strcmp(got_sp, sp_mchid) != 0 ||
+	    strcmp(got_sub, sub_mchid) != 0)
+		return APIV3_NAMES_OTHER;
+	return APIV3_NAMES_SAME;
+}
+
 static void classify_success(const char *body, size_t body_len,
 			     const char *order, const char *sp_mchid,
 			     const char *sub_mchid, struct apiv3_result *res)
 {
 	json_t *root = json_loadb(body ? body : "", body_len,
 				  JSON_REJECT_DUPLICATES, NULL);
-	const char *got_order = member_str(root, "out_trade_no");
-	const char *got_sp = member_str(root, "sp_mchid");
-	const char *got_sub = member_str(root, "sub_mchid");
+	enum apiv3_names names =
+	    apiv3_answer_names(root, order, sp_mchid, sub_mchid);
 
-	if (!json_is_object(root) || !got_order || !got_sp || !got_sub) {
+	if (names == APIV3_NAMES_MISSING) {
 		result_set(res, WX_UNKNOWN, APIV3_CODE_MALFORMED,
 			   wx_xstrdup(_("HTTP 200 without the out_trade_no, "
 					"sp_mchid and sub_mchid strings WeChat "
 					"Pay sends on success")));
-	} else if (!order || !sp_mchid || !sub_mchid ||
-		   strcmp(got_order, order) != 0 ||
-		   strcmp(got_sp, sp_mchid) != 0 ||
-		   strcmp(got_sub, sub_mchid) != 0) {
+	} else if (names == APIV3_NAMES_OTHER) {
 		char o[ECHO_MAX + 8];
 		char s[ECHO_MAX + 8];
 
-		echo_copy(o, sizeof(o), got_order);
-		echo_copy(s, sizeof(s), got_sub);
+		echo_copy(o, sizeof(o), member_str(root, "out_trade_no"));
+		echo_copy(s, sizeof(s), member_str(root, "sub_mchid"));
 		result_set(res, WX_UNKNOWN, APIV3_CODE_MISMATCH,
 			   wx_xasprintf(_("HTTP 200 names order %s of "
 					  "sub-merchant %s, not the one sent"),

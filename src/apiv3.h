@@ -165,6 +165,18 @@ struct apiv3_result {
 	char *detail;            /* "field: issue" from detail, if any */
 };
 
+/* Whether a 200 answer (a JSON object) names the order, partner and
+ * sub-merchant that were asked for: the rule every call applies before it
+ * trusts a success. */
+struct json_t;
+enum apiv3_names {
+	APIV3_NAMES_MISSING, /* not an object with the three strings */
+	APIV3_NAMES_OTHER,   /* names another order or merchant */
+	APIV3_NAMES_SAME,
+};
+enum apiv3_names apiv3_answer_names(struct json_t *root, const char *order,
+				    const char *sp_mchid, const char *sub_mchid);
+
 /* Classifies an answer (README, "Outcomes"). `verdict` is the verification result;
  * expected_* are what was sent. A 2xx that is not verified or does not name
  * the sent order and sub-merchant is WX_UNKNOWN. Errors (4xx/5xx) take their

@@ -288,19 +288,15 @@ static void classify_200(const char *body, size_t body_len, const char *order,
 {
 	json_t *root = json_loadb(body ? body : "", body_len,
 				  JSON_REJECT_DUPLICATES, NULL);
-	const char *got_order = member_str(root, "out_trade_no");
-	const char *got_sp = member_str(root, "sp_mchid");
-	const char *got_sub = member_str(root, "sub_mchid");
+	enum apiv3_names names =
+	    apiv3_answer_names(root, order, sp_mchid, sub_mchid);
 
-	if (!json_is_object(root) || !got_order || !got_sp || !got_sub) {
+	if (names == APIV3_NAMES_MISSING) {
 		set_untrusted(res, APIV3_CODE_MALFORMED,
 			      wx_xstrdup(_("HTTP 200 without the out_trade_no, "
 					   "sp_mchid and sub_mchid strings of "
 					   "an order query answer")));
-	} else if (!order || !sp_mchid || !sub_mchid ||
-		   strcmp(got_order, order) != 0 ||
-		   strcmp(got_sp, sp_mchid) != 0 ||
-		   strcmp(got_sub, sub_mchid) != 0) {
+	} else if (names == APIV3_NAMES_OTHER) {
 		set_untrusted(res, APIV3_CODE_MISMATCH,
 			      wx_xstrdup(_("the query answer names another "
 					   "order, partner or sub-merchant "
