@@ -24,7 +24,7 @@ static const char order_alphabet_hint[] = N_("use digits, letters, _ - * |");
 
 /* ---- Small helpers ------------------------------------------------------ */
 
-static int is_order_char(unsigned char c)
+bool apiv3_order_char(unsigned c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
 	       (c >= 'a' && c <= 'z') || c == '_' || c == '-' || c == '*' ||
@@ -180,7 +180,7 @@ int apiv3_order_check(const char *input, char *out, size_t outsz,
 	if (len == 0)
 		return wx_err_set(err, _("enter an order number"));
 	for (size_t i = 0; i < len; i++) {
-		if (!is_order_char((unsigned char)start[i]))
+		if (!apiv3_order_char((unsigned char)start[i]))
 			return order_bad_char((const unsigned char *)start + i,
 					      len - i, i + 1, err);
 	}

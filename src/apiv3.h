@@ -45,6 +45,8 @@
  * APIV3_ORDER_MAX + 1 bytes. */
 int apiv3_order_check(const char *input, char *out, size_t outsz,
 		      struct wx_err *err);
+/* True for the characters an order number may hold: [0-9A-Za-z_*|-]. */
+bool apiv3_order_char(unsigned c);
 
 /* Path of the reverse call: every byte outside [0-9A-Za-z_.~-] as %XX
  * (upper-case). Returns a malloc'd string. */

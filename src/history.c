@@ -129,6 +129,7 @@ enum stmt_id {
 	ST_ORDER_COUNT,
 	ST_ORDER_LATEST,
 	ST_MAX_ID,
+	ST_DATA_VERSION,
 	ST_PENDING,
 	ST_INTERRUPT,
 	ST_QUERY,
@@ -170,6 +171,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 			" WHERE r.sub_mchid = ? AND r.out_trade_no = ?"
 			" ORDER BY r.id DESC LIMIT 1",
     [ST_MAX_ID] = "SELECT max(id) FROM reversals",
+    [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_PENDING] = "SELECT id, pid, pid_start FROM reversals"
 		   " WHERE outcome = 'pending'",
     [ST_INTERRUPT] = "UPDATE reversals SET outcome = 'unknown',"
@@ -1252,6 +1254,21 @@ int history_count(struct history *h, int64_t *n, struct wx_err *err)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : fail(h, rc, err);
+}
+
+int history_data_version(struct history *h, int64_t *v, struct wx_err *err)
+{
+	int rc;
+	sqlite3_stmt *st = stmt(h, ST_DATA_VERSION, &rc);
+
+	*v = 0;
+	if (!st)
+		return fail(h, rc, err);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : fail(h, rc, err);
 }

@@ -174,5 +174,8 @@ int history_latest_for_order(struct history *h, const char *sub_mchid,
 /* About how many reversals the history holds (the highest id: exact while
  * nothing is deleted), without counting a million rows. */
 int history_count(struct history *h, int64_t *n, struct wx_err *err);
+/* A number that changes when another connection (another wxrev, a CLI
+ * run) commits to the history; cheap enough to ask every second. */
+int history_data_version(struct history *h, int64_t *v, struct wx_err *err);
 
 #endif

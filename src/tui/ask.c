@@ -7,6 +7,7 @@ struct ask {
 	char title[128];
 	char text[512];
 	void (*on_yes)(struct tui *t); /* runs after the modal closes */
+	int64_t armed_ms;              /* `y` counts from this time on */
 };
 
 void tui_ask_open(struct tui *t, const char *title, const char *text,
@@ -19,6 +20,7 @@ void tui_ask_open(struct tui *t, const char *title, const char *text,
 	A->on_yes = on_yes;
 	t->quit_asked = true;
 	tui_open_modal(t, &tui_ask_screen);
+	tui_arm(t, &A->armed_ms);
 }
 
 static void ask_draw(struct tui *t, void *state,
@@ -32,8 +34,12 @@ static void ask_draw(struct tui *t, void *state,
 	tui_put_wrapped(r.y + 2, r.x + 2, A->text, r.w - 4, 3, A_NORMAL);
 	tui_put(r.y + r.h - 2, r.x + 2, _("[ No ]"), 6, A_REVERSE | A_BOLD,
 		false);
-	tui_put(r.y + r.h - 2, r.x + 10, _("y: yes   n/Esc: no"), r.w - 12,
-		A_NORMAL, false);
+	if (tui_armed(A->armed_ms))
+		tui_put(r.y + r.h - 2, r.x + 10, _("y: yes   n/Esc: no"),
+			r.w - 12, A_NORMAL, false);
+	else
+		tui_put(r.y + r.h - 2, r.x + 10, _("y: (a moment)   n/Esc: no"),
+			r.w - 12, tui_attr(t, TUI_C_DIM), false);
 }
 
 static int ask_key(struct tui *t, void *state, enum tui_action a,
@@ -44,6 +50,8 @@ static int ask_key(struct tui *t, void *state, enum tui_action a,
 	(void)k;
 	if (a != TUI_ACT_YES && a != TUI_ACT_NO)
 		return TUI_NONE;
+	if (a == TUI_ACT_YES && !tui_armed(A->armed_ms))
+		return TUI_NONE; /* typed before the question was seen */
 	tui_close_modal(t);
 	t->quit_asked = false;
 	if (a == TUI_ACT_YES && A->on_yes)

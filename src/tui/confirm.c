@@ -21,21 +21,45 @@ struct confirm {
 	char known[KNOWN_MAX][256];      /* what the history holds */
 	int nknown;
 	int known_total;                 /* matching rows seen */
+	int64_t armed_ms;                /* `y` counts from this time on */
 };
 
-static void fmt_known(const struct history_reversal *r, char *buf, size_t n)
+/* "2 min ago", "3 h ago", "5 days ago": how fresh a known row is. */
+static void fmt_ago(int64_t ms, char *buf, size_t n)
+{
+	int64_t s = (wx_now_ms() - ms) / 1000;
+
+	if (s < 60)
+		snprintf(buf, n, _("%lld s ago"), (long long)(s > 0 ? s : 0));
+	else if (s < 3600)
+		snprintf(buf, n, _("%lld min ago"), (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, n, _("%lld h ago"), (long long)(s / 3600));
+	else
+		snprintf(buf, n, _("%lld days ago"), (long long)(s / 86400));
+}
+
+static void fmt_known(const struct confirm *C, const struct history_reversal *r,
+		      char *buf, size_t n)
 {
 	time_t s = (time_t)(r->created_ms / 1000);
 	struct tm tm;
-	char when[32];
+	char when[32], ago[32], where[256] = "";
 
 	localtime_r(&s, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-	snprintf(buf, n, _("%s %s by %s%s%s"), wx_outcome_name(r->outcome), when,
-		 r->op ? r->op : "?", r->code ? ", " : "", r->code ? r->code : "");
+	fmt_ago(r->created_ms, ago, sizeof(ago));
+	/* Under another sub-merchant: say whose, the likelier mistake. */
+	if (strcmp(r->sub_mchid, C->sub->sub_mchid) != 0 ||
+	    strcmp(r->sp_mchid, C->sub->partner->sp_mchid) != 0)
+		snprintf(where, sizeof(where), _("under %s "),
+			 r->sub_name ? r->sub_name : r->sub_mchid);
+	snprintf(buf, n, _("%s %s%s by %s%s%s, %s"),
+		 wx_outcome_name(r->outcome), where, ago, r->op ? r->op : "?",
+		 r->code ? ", " : "", r->code ? r->code : "", when);
 }
 
-/* Asks the history about this exact order at this sub-merchant. */
+/* Asks the history about this exact order under every sub-merchant. */
 static void look_up(struct confirm *C, struct tui *t)
 {
 	struct history_filter f = HISTORY_FILTER_ANY;
@@ -46,18 +70,16 @@ static void look_up(struct confirm *C, struct tui *t)
 	C->nknown = 0;
 	C->known_total = 0;
 	f.order = C->order;
-	f.sub = C->sub->sub_mchid;
 	if (history_list(t->hist, &f, 0, 50, &rows, &n, &err) != 0) {
 		snprintf(C->known[0], sizeof(C->known[0]), "%.200s", err.msg);
 		C->nknown = 1;
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(rows[i].out_trade_no, C->order) != 0 ||
-		    strcmp(rows[i].sp_mchid, C->sub->partner->sp_mchid) != 0)
+		if (strcmp(rows[i].out_trade_no, C->order) != 0)
 			continue;
 		if (C->nknown < KNOWN_MAX)
-			fmt_known(&rows[i], C->known[C->nknown++],
+			fmt_known(C, &rows[i], C->known[C->nknown++],
 				  sizeof(C->known[0]));
 		C->known_total++;
 	}
@@ -70,7 +92,7 @@ void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 	struct confirm *C = tui_state(t, TUI_SCR_CONFIRM);
 
 	if (tui_flight_busy(t, sub->sub_mchid, order)) {
-		tui_message(t, TUI_C_WARN,
+		tui_refuse(t,
 			    _("Order %s for %s is already in flight; wait for its result before sending it again."),
 			    order, sub->sub_mchid);
 		return;
@@ -80,6 +102,7 @@ void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 	snprintf(C->note, sizeof(C->note), "%s", note ? note : "");
 	look_up(C, t);
 	tui_open_modal(t, &tui_confirm_screen);
+	tui_arm(t, &C->armed_ms);
 }
 
 static const struct wx_sub *find_sub(const struct tui *t,
@@ -158,7 +181,7 @@ static void confirm_draw(struct tui *t, void *state,
 	y++;
 	if (C->nknown == 0)
 		y += row(y, x, w, _("History"),
-			 _("nothing yet for this order at this sub-merchant"),
+			 _("nothing yet for this order under any sub-merchant"),
 			 A_NORMAL);
 	for (int i = 0; i < C->nknown; i++)
 		y += row(y, x, w, i ? "" : _("History"), C->known[i],
@@ -170,8 +193,13 @@ static void confirm_draw(struct tui *t, void *state,
 	}
 	y = r.y + r.h - 2;
 	tui_put(y, x, _("[ Cancel ]"), 10, A_REVERSE | A_BOLD, false);
-	tui_put(y, x + 12, _("y: reverse   n/Esc: cancel"), w - 12, A_NORMAL,
-		false);
+	/* `y` shows once it counts, so a key typed before cannot send. */
+	if (tui_armed(C->armed_ms))
+		tui_put(y, x + 12, _("y: reverse   n/Esc: cancel"), w - 12,
+			A_NORMAL, false);
+	else
+		tui_put(y, x + 12, _("y: (a moment)   n/Esc: cancel"), w - 12,
+			tui_attr(t, TUI_C_DIM), false);
 }
 
 static int confirm_key(struct tui *t, void *state, enum tui_action a,
@@ -182,8 +210,11 @@ static int confirm_key(struct tui *t, void *state, enum tui_action a,
 	(void)k;
 	switch (a) {
 	case TUI_ACT_YES:
+		if (!tui_armed(C->armed_ms))
+			return TUI_NONE; /* typed before the question was seen */
 		tui_close_modal(t);
-		tui_submit(t, C->sub, C->order, C->note);
+		if (tui_submit(t, C->sub, C->order, C->note) == 0)
+			tui_form_sent(t, C->sub, C->order);
 		return TUI_REDRAW;
 	case TUI_ACT_NO:
 		tui_close_modal(t);

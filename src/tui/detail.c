@@ -237,6 +237,8 @@ static void wrap(struct detail *D, int cols)
 			bytes = wcstombs(NULL, w, 0);
 			if (bytes == (size_t)-1 || (bytes == 0 && *p))
 				bytes = strlen(p);
+			if (p[bytes])
+				bytes = tui_cut_escape(p, bytes);
 			piece = wx_xstrndup(p, bytes);
 			add_line(&D->wrapped, &D->nw, &D->capw, piece,
 				 D->lines[i].color, D->lines[i].attr);
@@ -275,7 +277,7 @@ void tui_detail_open(struct tui *t, int64_t id)
 
 static struct tui_rect detail_rect(const struct tui *t)
 {
-	return (struct tui_rect){0, 0, t->rows - 2, t->cols};
+	return (struct tui_rect){0, 0, t->rows - TUI_BOTTOM_ROWS, t->cols};
 }
 
 static void detail_draw(struct tui *t, void *state,

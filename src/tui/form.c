@@ -1,7 +1,9 @@
 /* Order form: the chosen partner and sub-merchant, the order number
  * (validated as you type with the core's message) and an optional note;
- * Enter opens the confirmation. Reversals in flight show here with a
- * spinner and their elapsed time. */
+ * Enter opens the confirmation. A send empties both fields; Up in the empty
+ * order field recalls the numbers this operator sent, newest first, like a
+ * shell. Reversals in flight show here with a spinner and their elapsed
+ * time. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,7 @@
 
 #define LABEL_W 14
 #define NOTE_MAX 200
+#define RECALL_ROWS 200 /* history rows looked at for recall */
 
 enum { F_ORDER = 0, F_NOTE = 1, F_COUNT };
 
@@ -22,6 +25,8 @@ struct form {
 	bool ok;                         /* the order number is valid */
 	char order[APIV3_ORDER_MAX + 1]; /* trimmed, valid order */
 	struct tui_rect r;               /* where the pane is */
+	int recall;                      /* how far back Up went (0: not
+					    recalling; 1: the newest) */
 };
 
 static void validate(struct form *F)
@@ -55,6 +60,74 @@ void tui_form_refresh(struct tui *t)
 	validate(F);
 }
 
+bool tui_form_empty(const struct tui *t)
+{
+	const struct form *F = tui_state(t, TUI_SCR_FORM);
+
+	return F->field[F_ORDER].len == 0 && F->field[F_NOTE].len == 0;
+}
+
+void tui_form_sent(struct tui *t, const struct wx_sub *sub, const char *order)
+{
+	struct form *F = tui_state(t, TUI_SCR_FORM);
+
+	/* Only what the form itself held: a re-run leaves the typing alone. */
+	if (sub != t->sub || !F->ok || strcmp(F->order, order) != 0)
+		return;
+	field_clear(&F->field[F_ORDER]);
+	field_clear(&F->field[F_NOTE]);
+	F->cur = F_ORDER;
+	F->recall = 0;
+	validate(F);
+}
+
+/* The n-th (1-based) distinct order number this operator sent, newest
+ * first, into buf; false when there are fewer. */
+static bool recalled(const struct tui *t, int n, char *buf, size_t len)
+{
+	struct history_filter f = HISTORY_FILTER_ANY;
+	struct history_reversal *rows = NULL;
+	size_t nrows = 0;
+	int found = 0;
+
+	if (history_list(t->hist, &f, 0, RECALL_ROWS, &rows, &nrows, NULL) != 0)
+		return false;
+	for (size_t i = 0; i < nrows && found < n; i++) {
+		bool seen = false;
+
+		if (!rows[i].op || strcmp(rows[i].op, t->op) != 0)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = rows[j].op && strcmp(rows[j].op, t->op) == 0 &&
+			       strcmp(rows[j].out_trade_no,
+				      rows[i].out_trade_no) == 0;
+		if (!seen && ++found == n)
+			snprintf(buf, len, "%s", rows[i].out_trade_no);
+	}
+	history_rows_free(rows, nrows);
+	return found == n;
+}
+
+/* Up and Down in the order field while it is empty or recalling. */
+static bool recall_step(struct form *F, const struct tui *t, int step)
+{
+	char order[APIV3_ORDER_MAX + 1];
+	int n = F->recall + step;
+
+	if (F->cur != F_ORDER || (F->recall == 0 && F->field[F_ORDER].len) ||
+	    (F->recall == 0 && step < 0))
+		return false;
+	if (n <= 0) {
+		F->recall = 0;
+		field_clear(&F->field[F_ORDER]);
+	} else if (recalled(t, n, order, sizeof(order))) {
+		F->recall = n;
+		field_set(&F->field[F_ORDER], order);
+	}
+	validate(F);
+	return true; /* at either end it stays put, as a shell does */
+}
+
 void tui_form_set_order(struct tui *t, const char *order, const char *note)
 {
 	struct form *F = tui_state(t, TUI_SCR_FORM);
@@ -63,6 +136,18 @@ void tui_form_set_order(struct tui *t, const char *order, const char *note)
 	field_set(&F->field[F_NOTE], note ? note : "");
 	F->cur = F_ORDER;
 	tui_form_refresh(t);
+}
+
+void tui_form_take(struct tui *t, const struct tui_key *k)
+{
+	struct form *F = tui_state(t, TUI_SCR_FORM);
+	struct tui_field *f = &F->field[F_ORDER];
+
+	F->cur = F_ORDER;
+	f->cur = f->len; /* what is typed follows what is there */
+	field_key(f, k->paste ? TUI_ACT_PASTE : TUI_ACT_NONE, k);
+	validate(F);
+	tui_focus(t, TUI_PANE_FORM);
 }
 
 static void draw_label(int y, int x, const char *label)
@@ -85,10 +170,23 @@ static void draw_field(struct form *F, struct tui *t, int i, int y,
 	}
 }
 
+/* The name of sub-merchant sub_mchid, or the number itself. */
+static const char *sub_name(const struct tui *t, const char *sub_mchid)
+{
+	for (size_t i = 0; t->profiles && i < t->profiles->npartners; i++) {
+		const struct wx_partner *p = &t->profiles->partners[i];
+
+		for (size_t j = 0; j < p->nsubs; j++)
+			if (strcmp(p->subs[j].sub_mchid, sub_mchid) == 0)
+				return p->subs[j].name;
+	}
+	return sub_mchid;
+}
+
 static void draw_flights(const struct form *F, struct tui *t, int y,
 			 int last)
 {
-	char line[256];
+	char line[512], whose[256];
 
 	for (int i = 0; i < t->nflights && y <= last; i++, y++) {
 		const struct tui_flight *f = &t->flights[i];
@@ -97,8 +195,14 @@ static void draw_flights(const struct form *F, struct tui *t, int y,
 		int64_t ms = wx_monotonic_ms() -
 			     (started >= 0 ? started : f->started_ms);
 
-		snprintf(line, sizeof(line), _("%c sending %s  %lld.%llds  attempt %d"),
-			 tui_spinner(t), f->order, (long long)(ms / 1000),
+		/* Another sub-merchant's order says whose it is. */
+		whose[0] = '\0';
+		if (!t->sub || strcmp(f->sub_mchid, t->sub->sub_mchid) != 0)
+			snprintf(whose, sizeof(whose), _(" for %s"),
+				 sub_name(t, f->sub_mchid));
+		snprintf(line, sizeof(line),
+			 _("%c sending %s%s  %lld.%llds  attempt %d"),
+			 tui_spinner(t), f->order, whose, (long long)(ms / 1000),
 			 (long long)(ms % 1000 / 100), attempt < 1 ? 1 : attempt);
 		tui_put(y, F->r.x + 2, line, F->r.w - 4, tui_attr(t, TUI_C_WARN),
 			false);
@@ -153,7 +257,7 @@ static int review(struct form *F, struct tui *t)
 		return TUI_REDRAW;
 	}
 	if (tui_flight_busy(t, t->sub->sub_mchid, F->order)) {
-		tui_message(t, TUI_C_WARN,
+		tui_refuse(t,
 			    _("Order %s for %s is already in flight; wait for its result before sending it again."),
 			    F->order, t->sub->sub_mchid);
 		return TUI_REDRAW;
@@ -171,8 +275,14 @@ static int form_key(struct tui *t, void *state, enum tui_action a,
 	switch (a) {
 	case TUI_ACT_ENTER:
 		return review(F, t);
-	case TUI_ACT_NEXT_FIELD:
 	case TUI_ACT_PREV_FIELD:
+		if (recall_step(F, t, 1))
+			return TUI_REDRAW;
+		F->cur = (F->cur + 1) % F_COUNT;
+		return TUI_REDRAW;
+	case TUI_ACT_NEXT_FIELD:
+		if (F->recall && recall_step(F, t, -1))
+			return TUI_REDRAW;
 		F->cur = (F->cur + 1) % F_COUNT;
 		return TUI_REDRAW;
 	case TUI_ACT_CLICK:
@@ -181,8 +291,10 @@ static int form_key(struct tui *t, void *state, enum tui_action a,
 	default:
 		break;
 	}
-	if (field_key(&F->field[F->cur], a, k) && F->cur == F_ORDER)
+	if (field_key(&F->field[F->cur], a, k) && F->cur == F_ORDER) {
+		F->recall = 0; /* an edited number is the operator's own */
 		validate(F);
+	}
 	return TUI_REDRAW;
 }
 
@@ -194,10 +306,11 @@ static void form_resize(struct tui *t, void *state, const struct tui_rect *r)
 	F->r = *r;
 }
 
-static bool form_typing(const void *state)
+static enum tui_typing form_typing(const void *state)
 {
-	(void)state;
-	return true;
+	const struct form *F = state;
+
+	return F->cur == F_ORDER ? TUI_TYPING_CODE : TUI_TYPING_TEXT;
 }
 
 const struct tui_screen tui_form_screen = {

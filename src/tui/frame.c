@@ -3,6 +3,7 @@
  * modals, boxes, colours and the OSC 52 clipboard copy. The loop that
  * drives them is in tui.c. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "tui/text.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
+
+#define PATH_BUF (PATH_MAX + 8)
 
 /* Indexed by enum tui_screen_id. */
 static const struct tui_screen *const screens[TUI_NSCREENS] = {
@@ -71,6 +74,18 @@ void tui_message(struct tui *t, int color, const char *fmt, ...)
 	va_end(ap);
 	t->msg_color = color;
 	t->dirty = true;
+}
+
+void tui_refuse(struct tui *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
+	va_end(ap);
+	t->msg_color = TUI_C_WARN;
+	t->dirty = true;
+	t->refused_ms = wx_monotonic_ms();
 }
 
 void tui_open_modal(struct tui *t, const struct tui_screen *s)
@@ -152,7 +167,8 @@ void tui_layout(struct tui *t)
 	t->pane[TUI_PANE_FORM] =
 		(struct tui_rect){0, prof_w, top_h, t->cols - prof_w};
 	t->pane[TUI_PANE_HISTORY] =
-		(struct tui_rect){top_h, 0, t->rows - 2 - top_h, t->cols};
+		(struct tui_rect){top_h, 0, t->rows - TUI_BOTTOM_ROWS - top_h,
+				  t->cols};
 	for (int p = 0; p < TUI_NPANES; p++)
 		panes[p]->resize(t, state_of(t, panes[p]), &t->pane[p]);
 	for (int m = 0; m < t->nmodal; m++)
@@ -170,7 +186,7 @@ static void draw_too_small(struct tui *t)
 		 TUI_MIN_ROWS, t->cols, t->rows);
 	tui_put(t->rows / 2, 0, line, t->cols, A_BOLD, false);
 	if (t->rows / 2 + 1 < t->rows)
-		tui_put(t->rows / 2 + 1, 0, _("Enlarge the window, or press q to quit."),
+		tui_put(t->rows / 2 + 1, 0, _("Enlarge the window, or press F10 to quit."),
 			t->cols, A_NORMAL, false);
 }
 
@@ -186,13 +202,28 @@ static void home_path(const char *path, char *buf, size_t n)
 		snprintf(buf, n, "%s", path);
 }
 
+/* The path cut from the left ("…/wxrev/history.db") to `cols` columns. */
+static void fit_path_left(const char *path, int cols, char *buf, size_t n)
+{
+	const char *p = path;
+
+	while (*p && text_width(p) > cols - 1)
+		p++;
+	if (p == path)
+		snprintf(buf, n, "%s", path);
+	else
+		snprintf(buf, n, "\u2026%s", p);
+}
+
 static void draw_status(struct tui *t)
 {
-	int y = t->rows - 1, x = 0;
+	int y = t->rows - 1, x = 0, room;
 	attr_t st = tui_attr(t, TUI_C_STATUS);
-	char host[256], buf[512];
+	char host[256], buf[512], path[PATH_BUF];
 	bool official = true, plain = false;
 	const struct wx_sub *s = t->sub;
+	const char *help = " ?:help ";
+	int help_w = (int)strlen(help);
 
 	tui_put(y, 0, "", t->cols, st, true);
 	if (s) {
@@ -210,7 +241,7 @@ static void draw_status(struct tui *t)
 		else
 			snprintf(buf, sizeof(buf), "%s ", host);
 		x += tui_put(y, x, "| ", 2, st, false);
-		x += tui_put(y, x, buf, t->cols - x,
+		x += tui_put(y, x, buf, t->cols - x - help_w,
 			     official && !plain ? st
 						: tui_attr(t, TUI_C_WARN) | A_BOLD |
 							  (t->color ? 0 : st),
@@ -219,17 +250,34 @@ static void draw_status(struct tui *t)
 		x += tui_put(y, x, _(" no sub-merchant chosen "), t->cols, st,
 			     false);
 	}
+	/* The path gives way before ?:help does. */
+	snprintf(buf, sizeof(buf), "| %s ", _("history:"));
+	room = t->cols - help_w - x - text_width(buf) - 1;
 	home_path(t->hist ? history_path(t->hist) : "-", host, sizeof(host));
-	snprintf(buf, sizeof(buf), "| %s %s ", _("history:"), host);
-	x += tui_put(y, x, buf, t->cols - x, st, false);
-	if (x < t->cols - 8)
-		tui_put(y, t->cols - 8, " ?:help ", 8, st, false);
+	if (room >= 4) {
+		fit_path_left(host, room, path, sizeof(path));
+		x += tui_put(y, x, buf, t->cols - x, st, false);
+		x += tui_put(y, x, path, room, st, false);
+	}
+	if (x <= t->cols - help_w)
+		tui_put(y, t->cols - help_w, help, help_w, st, false);
 }
 
 static void draw_message(struct tui *t)
 {
-	tui_put(t->rows - 2, 0, t->msg, t->cols, tui_attr(t, t->msg_color),
+	tui_put(t->rows - 3, 0, t->msg, t->cols, tui_attr(t, t->msg_color),
 		true);
+}
+
+/* The keys of the screen that has them, in one line (like mc, k9s). */
+static void draw_hint(struct tui *t)
+{
+	const struct tui_screen *s = tui_current(t);
+	char hint[512];
+
+	tui_keys_hint(s->ctx | (t->nmodal ? 0 : TUI_CTX_GLOBAL), hint,
+		      sizeof(hint));
+	tui_put(t->rows - 2, 0, hint, t->cols, tui_attr(t, TUI_C_DIM), true);
 }
 
 void tui_draw(struct tui *t)
@@ -243,6 +291,7 @@ void tui_draw(struct tui *t)
 			panes[p]->draw(t, state_of(t, panes[p]), &t->pane[p],
 				       t->nmodal == 0 && (int)t->focus == p);
 		draw_message(t);
+		draw_hint(t);
 		draw_status(t);
 		for (int m = 0; m < t->nmodal; m++) {
 			t->cur_show = false;
@@ -365,4 +414,24 @@ void tui_copy(struct tui *t, const char *text, const char *what)
 			    _("Cannot reach the terminal to copy; select the text with the mouse instead."));
 	}
 	wx_buf_free(&b);
+}
+
+void tui_wake_at(struct tui *t, int64_t ms)
+{
+	if (t->wake_ms == 0 || ms < t->wake_ms)
+		t->wake_ms = ms;
+}
+
+void tui_arm(struct tui *t, int64_t *armed_ms)
+{
+	/* Keys typed before the question showed were meant for something
+	 * else: an Enter-then-y, or a `y` further down a typed number. */
+	flushinp();
+	*armed_ms = wx_monotonic_ms() + TUI_ARM_MS;
+	tui_wake_at(t, *armed_ms);
+}
+
+bool tui_armed(int64_t armed_ms)
+{
+	return wx_monotonic_ms() >= armed_ms;
 }

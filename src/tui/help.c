@@ -12,22 +12,6 @@ struct help {
 	int height; /* lines that fit */
 };
 
-/* The visible entry's key plus the hidden aliases with the same action. */
-static void key_names(const struct tui_keydef *keys, size_t n, size_t i,
-		      char *buf, size_t len)
-{
-	size_t used = (size_t)snprintf(buf, len, "%s", keys[i].label);
-
-	for (size_t j = 0; j < n && used < len; j++) {
-		if (keys[j].help || keys[j].action != keys[i].action ||
-		    !(keys[j].ctx & keys[i].ctx) || !keys[j].label[0] ||
-		    strcmp(keys[j].label, keys[i].label) == 0)
-			continue;
-		used += (size_t)snprintf(buf + used, len - used, " %s",
-					 keys[j].label);
-	}
-}
-
 /* Draws (or only counts, when !draw) the help lines from line `top`. */
 static size_t help_lines(const struct help *G, struct tui *t,
 			 const struct tui_rect *r, bool draw)
@@ -56,7 +40,7 @@ static size_t help_lines(const struct help *G, struct tui *t,
 		}
 		y = (int)line - (int)G->top;
 		if (draw && y >= 0 && y < G->height) {
-			key_names(keys, n, i, names, sizeof(names));
+			tui_key_names(i, names, sizeof(names));
 			tui_put(r->y + 1 + y, r->x + 4, names, KEY_W, A_BOLD,
 				false);
 			tui_put(r->y + 1 + y, r->x + 4 + KEY_W, _(keys[i].help),

@@ -23,6 +23,8 @@ struct history_pane {
 	bool filtering;                /* the filter field has the keys */
 	struct tui_rect r;             /* where the pane is */
 	char error[1024];              /* last load failure */
+	int64_t total;                 /* reversals in the history */
+	size_t newer;                  /* rows that arrived above the view */
 };
 
 static void free_rows(struct history_pane *H)
@@ -99,21 +101,53 @@ void tui_history_continue(struct tui *t)
 	t->dirty = true;
 }
 
-void tui_history_reload(struct tui *t)
+/* Reloads the first page. At the newest row the list stays there, so a
+ * new reversal shows at the top, selected; elsewhere the selection stays
+ * on its row and the title counts the rows that arrived above. */
+static void reload(struct history_pane *H, struct tui *t)
 {
-	struct history_pane *H = tui_state(t, TUI_SCR_HISTORY);
+	bool at_newest = H->list.sel == 0;
 	int64_t keep = H->list.n ? H->rows[H->list.sel].id : 0;
+	int64_t newest = H->list.n ? H->rows[0].id : 0;
 	size_t sel = 0;
 
 	free_rows(H);
 	H->resume = 0;
 	load_page(H, t);
-	for (size_t i = 0; keep && i < H->list.n; i++)
+	if (history_count(t->hist, &H->total, NULL) != 0)
+		H->total = 0;
+	for (size_t i = 0; !at_newest && i < H->list.n; i++) {
 		if (H->rows[i].id == keep)
 			sel = i;
+		if (newest && H->rows[i].id > newest)
+			H->newer++;
+	}
 	H->list.sel = sel;
+	if (at_newest)
+		H->list.top = 0;
 	list_set_count(&H->list, H->list.n);
 	t->dirty = true;
+}
+
+void tui_history_reload(struct tui *t)
+{
+	reload(tui_state(t, TUI_SCR_HISTORY), t);
+}
+
+/* "2 345": thousands apart, as the eye counts them. */
+static void fmt_count(int64_t n, char *buf, size_t len)
+{
+	char digits[32];
+	size_t nd, used = 0;
+
+	snprintf(digits, sizeof(digits), "%lld", (long long)n);
+	nd = strlen(digits);
+	for (size_t i = 0; i < nd && used + 2 < len; i++) {
+		if (i && (nd - i) % 3 == 0)
+			buf[used++] = ' ';
+		buf[used++] = digits[i];
+	}
+	buf[used] = '\0';
 }
 
 static void fmt_time(int64_t ms, char *buf, size_t n)
@@ -204,20 +238,37 @@ static void draw_row(void *ctx, size_t i, int y, bool selected)
 	}
 }
 
+/* "History 12/2 345" (position/total, like tig), "3 newer" when rows
+ * arrived above the view, and what a filter has found so far. */
+static void history_title(struct history_pane *H, char *buf, size_t len)
+{
+	char pos[32], total[32], newer[64] = "";
+	bool filtered = H->filter.len > 0;
+
+	if (H->list.top == 0)
+		H->newer = 0;
+	if (H->newer)
+		snprintf(newer, sizeof(newer), _(", %zu newer"), H->newer);
+	fmt_count(H->list.n ? (int64_t)H->list.sel + 1 : 0, pos, sizeof(pos));
+	fmt_count(filtered ? (int64_t)H->list.n : H->total, total,
+		  sizeof(total));
+	if (searching(H))
+		snprintf(buf, len, _("History %s/%s, searching older"), pos,
+			 total);
+	else
+		snprintf(buf, len, "%s %s/%s%s%s", _("History"), pos, total,
+			 filtered && H->more ? "+" : "", newer);
+}
+
 static void history_draw(struct tui *t, void *state, const struct tui_rect *r,
 			 bool focused)
 {
 	struct history_pane *H = state;
-	char title[96];
+	char title[160];
 	int fy = r->y + r->h - 2;
 
 	H->r = *r;
-	if (searching(H))
-		snprintf(title, sizeof(title), _("History %zu, searching older"),
-			 H->list.n);
-	else
-		snprintf(title, sizeof(title),
-			 H->more ? _("History %zu+") : _("History %zu"), H->list.n);
+	history_title(H, title, sizeof(title));
 	tui_box(t, r, title, focused);
 	draw_header(H, t, r->y + 1);
 	list_draw(&H->list, r->y + 2, draw_row, t);
@@ -281,7 +332,8 @@ static int history_key(struct tui *t, void *state, enum tui_action a,
 	case TUI_ACT_FILTER: /* a new search, as in less and vi */
 		H->filtering = true;
 		field_clear(&H->filter);
-		tui_history_reload(t);
+		H->list.sel = 0; /* a new search starts at the newest */
+		reload(H, t);
 		return TUI_REDRAW;
 	case TUI_ACT_ENTER:
 		if (H->filtering) {
@@ -296,7 +348,8 @@ static int history_key(struct tui *t, void *state, enum tui_action a,
 	case TUI_ACT_CANCEL:
 		H->filtering = false;
 		field_clear(&H->filter);
-		tui_history_reload(t);
+		H->list.sel = 0; /* back to the newest, in view */
+		reload(H, t);
 		return TUI_REDRAW;
 	case TUI_ACT_CLICK:
 		list_click(&H->list, k->mouse_y - H->r.y - 2);
@@ -324,11 +377,11 @@ static void history_resize(struct tui *t, void *state,
 	list_set_height(&H->list, r->h - 4); /* header and filter rows */
 }
 
-static bool history_typing(const void *state)
+static enum tui_typing history_typing(const void *state)
 {
 	const struct history_pane *H = state;
 
-	return H->filtering;
+	return H->filtering ? TUI_TYPING_CODE : TUI_TYPING_NO;
 }
 
 const struct tui_screen tui_history_screen = {

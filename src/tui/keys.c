@@ -1,27 +1,42 @@
 /* The key table: the dispatcher and the help overlay both read it. */
 #include "tui/ui.h"
 
+#include <string.h>
 #include <wctype.h>
+
+#include "apiv3.h"
 
 #define CTRL(c) ((c) & 0x1f)
 #define K(ctx, key, label, act, help) {ctx, key, false, label, act, help}
 #define F(ctx, key, label, act, help) {ctx, key, true, label, act, help}
 
+/* Every context but the text fields: where F1 and ? open the help. */
+#define EVERYWHERE                                                        \
+	(TUI_CTX_GLOBAL | TUI_CTX_LIST | TUI_CTX_DETAIL | TUI_CTX_CONFIRM | \
+	 TUI_CTX_CLOSE)
+/* Where quitting is one key away (not from a question). */
+#define QUITTABLE (TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE)
+
 /* Listed in the order the help shows them. While a field is edited its
- * keys are looked up first (tui_key_action). */
+ * keys are looked up first (tui_key_action).
+ *
+ * No character an order number can hold ([0-9A-Za-z_*|-]) is a command
+ * outside the confirmation's y/n: typed or pasted anywhere else it goes to
+ * the order field, so typing the next order can never act on a list. */
 static const struct tui_keydef keytab[] = {
-	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE, KEY_F(1), "F1",
-	  TUI_ACT_HELP, N_("show this help")),
-	K(TUI_CTX_GLOBAL | TUI_CTX_DETAIL, '?', "?", TUI_ACT_HELP, NULL),
-	K(TUI_CTX_GLOBAL, '\t', "Tab", TUI_ACT_NEXT_PANE,
-	  N_("focus the next pane")),
+	F(EVERYWHERE | TUI_CTX_TEXT, KEY_F(1), "F1", TUI_ACT_HELP,
+	  N_("show this help (again: close it)")),
+	K(EVERYWHERE, '?', "?", TUI_ACT_HELP, NULL),
+	K(TUI_CTX_GLOBAL, '\t', "Tab", TUI_ACT_NEXT_PANE, N_("focus the next pane")),
 	F(TUI_CTX_GLOBAL, KEY_BTAB, "Shift-Tab", TUI_ACT_PREV_PANE,
 	  N_("focus the previous pane")),
 	K(TUI_CTX_GLOBAL | TUI_CTX_DETAIL, CTRL('l'), "Ctrl-L", TUI_ACT_REDRAW,
-	  N_("redraw the screen")),
-	F(TUI_CTX_GLOBAL, KEY_F(10), "F10", TUI_ACT_QUIT, N_("quit")),
-	K(TUI_CTX_GLOBAL, 'q', "q", TUI_ACT_QUIT,
-	  N_("quit (asks first while a reversal is in flight)")),
+	  N_("redraw the screen and reload the history")),
+	F(QUITTABLE, KEY_F(10), "F10", TUI_ACT_QUIT,
+	  N_("quit (asks first while a reversal is in flight; so does Ctrl-C)")),
+	K(QUITTABLE, CTRL('q'), "Ctrl-Q", TUI_ACT_QUIT, NULL),
+	F(TUI_CTX_GLOBAL, KEY_F(2), "F2", TUI_ACT_RESULT,
+	  N_("show the result that is waiting (results never interrupt typing)")),
 
 	K(TUI_CTX_PROFILES | TUI_CTX_HISTORY, '/', "/", TUI_ACT_FILTER,
 	  N_("filter as you type (Esc clears)")),
@@ -30,38 +45,32 @@ static const struct tui_keydef keytab[] = {
 	K(TUI_CTX_PROFILES | TUI_CTX_HISTORY, 27, "Esc", TUI_ACT_CANCEL,
 	  N_("clear the filter")),
 
-	F(TUI_CTX_FORM, KEY_UP, "Up", TUI_ACT_PREV_FIELD, N_("previous field")),
-	F(TUI_CTX_FORM, KEY_DOWN, "Down", TUI_ACT_NEXT_FIELD, N_("next field")),
+	F(TUI_CTX_FORM, KEY_UP, "Up", TUI_ACT_PREV_FIELD,
+	  N_("previous field; in an empty order field, the numbers sent before")),
+	F(TUI_CTX_FORM, KEY_DOWN, "Down", TUI_ACT_NEXT_FIELD,
+	  N_("next field; while recalling numbers, a newer one")),
 	K(TUI_CTX_FORM, '\n', "Enter", TUI_ACT_ENTER,
 	  N_("review the reversal in the confirmation")),
 
 	K(TUI_CTX_HISTORY, '\n', "Enter", TUI_ACT_ENTER,
 	  N_("open the detail view of the reversal")),
-	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL, 'r', "r", TUI_ACT_RERUN,
+	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL, CTRL('r'), "Ctrl-R", TUI_ACT_RERUN,
 	  N_("re-run the reversal (through the confirmation)")),
-	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, 'y', "y",
+	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, CTRL('y'), "Ctrl-Y",
 	  TUI_ACT_COPY, N_("copy the order number to the clipboard (OSC 52)")),
-	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, 'Y', "Y",
-	  TUI_ACT_COPY_SUMMARY, N_("copy a one-line result summary")),
+	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, CTRL('t'), "Ctrl-T",
+	  TUI_ACT_COPY_SUMMARY, N_("copy a one-line result summary for a ticket")),
 
 	F(TUI_CTX_LIST, KEY_UP, "Up", TUI_ACT_UP, N_("previous line")),
-	K(TUI_CTX_LIST, 'k', "k", TUI_ACT_UP, NULL),
 	F(TUI_CTX_LIST, KEY_DOWN, "Down", TUI_ACT_DOWN, N_("next line")),
-	K(TUI_CTX_LIST, 'j', "j", TUI_ACT_DOWN, NULL),
-	F(TUI_CTX_LIST, KEY_PPAGE, "PgUp", TUI_ACT_PAGE_UP,
-	  N_("previous page")),
+	F(TUI_CTX_LIST, KEY_PPAGE, "PgUp", TUI_ACT_PAGE_UP, N_("previous page")),
 	F(TUI_CTX_LIST, KEY_NPAGE, "PgDn", TUI_ACT_PAGE_DOWN, N_("next page")),
 	F(TUI_CTX_LIST, KEY_HOME, "Home", TUI_ACT_TOP, N_("first line")),
-	K(TUI_CTX_LIST, 'g', "g", TUI_ACT_TOP, NULL),
 	F(TUI_CTX_LIST, KEY_END, "End", TUI_ACT_BOTTOM, N_("last line")),
-	K(TUI_CTX_LIST, 'G', "G", TUI_ACT_BOTTOM, NULL),
 
-	F(TUI_CTX_TEXT, KEY_LEFT, "Left", TUI_ACT_LEFT,
-	  N_("move the cursor left")),
-	F(TUI_CTX_TEXT, KEY_RIGHT, "Right", TUI_ACT_RIGHT,
-	  N_("move the cursor right")),
-	F(TUI_CTX_TEXT, KEY_HOME, "Home", TUI_ACT_HOME,
-	  N_("start of the field")),
+	F(TUI_CTX_TEXT, KEY_LEFT, "Left", TUI_ACT_LEFT, N_("move the cursor left")),
+	F(TUI_CTX_TEXT, KEY_RIGHT, "Right", TUI_ACT_RIGHT, N_("move the cursor right")),
+	F(TUI_CTX_TEXT, KEY_HOME, "Home", TUI_ACT_HOME, N_("start of the field")),
 	K(TUI_CTX_TEXT, CTRL('a'), "Ctrl-A", TUI_ACT_HOME, NULL),
 	F(TUI_CTX_TEXT, KEY_END, "End", TUI_ACT_END, N_("end of the field")),
 	K(TUI_CTX_TEXT, CTRL('e'), "Ctrl-E", TUI_ACT_END, NULL),
@@ -71,42 +80,43 @@ static const struct tui_keydef keytab[] = {
 	K(TUI_CTX_TEXT, CTRL('h'), "Ctrl-H", TUI_ACT_BACKSPACE, NULL),
 	F(TUI_CTX_TEXT, KEY_DC, "Delete", TUI_ACT_DELETE,
 	  N_("delete the character under the cursor")),
-	K(TUI_CTX_TEXT, CTRL('u'), "Ctrl-U", TUI_ACT_CLEAR,
-	  N_("clear the field")),
+	K(TUI_CTX_TEXT, CTRL('u'), "Ctrl-U", TUI_ACT_CLEAR, N_("clear the field")),
+	F(TUI_CTX_TEXT, TUI_KEY_PASTE, "Paste", TUI_ACT_PASTE,
+	  N_("paste into the field (white space around it is trimmed)")),
 
-	K(TUI_CTX_DETAIL, 27, "Esc", TUI_ACT_CANCEL,
-	  N_("back to the main screen")),
-	K(TUI_CTX_DETAIL, 'q', "q", TUI_ACT_CANCEL, NULL),
+	K(TUI_CTX_DETAIL, 27, "Esc", TUI_ACT_CANCEL, N_("back to the main screen")),
 
 	K(TUI_CTX_CONFIRM, 'y', "y", TUI_ACT_YES,
 	  N_("send (the only key that does)")),
 	K(TUI_CTX_CONFIRM, 'Y', "Y", TUI_ACT_YES, NULL),
 	K(TUI_CTX_CONFIRM, 'n', "n", TUI_ACT_NO, N_("cancel")),
+	K(TUI_CTX_CONFIRM, 'N', "N", TUI_ACT_NO, NULL),
 	K(TUI_CTX_CONFIRM, 27, "Esc", TUI_ACT_NO, NULL),
 	K(TUI_CTX_CONFIRM, '\n', "Enter", TUI_ACT_NO,
 	  N_("press the focused button (Cancel)")),
-	K(TUI_CTX_CONFIRM, 'q', "q", TUI_ACT_NO, NULL),
 
 	K(TUI_CTX_CLOSE, 27, "Esc", TUI_ACT_CANCEL, N_("close")),
 	K(TUI_CTX_CLOSE, '\n', "Enter", TUI_ACT_CANCEL, NULL),
-	K(TUI_CTX_CLOSE, 'q', "q", TUI_ACT_CANCEL, NULL),
-	K(TUI_CTX_CLOSE, '?', "?", TUI_ACT_CANCEL, NULL),
 	F(TUI_CTX_CLOSE, KEY_UP, "Up", TUI_ACT_UP, N_("scroll up")),
 	F(TUI_CTX_CLOSE, KEY_DOWN, "Down", TUI_ACT_DOWN, N_("scroll down")),
-	F(TUI_CTX_CLOSE, KEY_PPAGE, "PgUp", TUI_ACT_PAGE_UP, NULL),
-	F(TUI_CTX_CLOSE, KEY_NPAGE, "PgDn", TUI_ACT_PAGE_DOWN, NULL),
+	F(TUI_CTX_CLOSE, KEY_PPAGE, "PgUp", TUI_ACT_PAGE_UP, N_("scroll a page up")),
+	F(TUI_CTX_CLOSE, KEY_NPAGE, "PgDn", TUI_ACT_PAGE_DOWN,
+	  N_("scroll a page down")),
 
 	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE | TUI_CTX_CONFIRM,
 	  KEY_MOUSE, "Click", TUI_ACT_CLICK, N_("focus a pane or pick a line")),
 	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE | TUI_CTX_CONFIRM,
 	  KEY_RESIZE, "", TUI_ACT_RESIZE, NULL),
-	F(TUI_CTX_TEXT, TUI_KEY_PASTE, "Paste", TUI_ACT_PASTE,
-	  N_("paste into the field (white space around it is trimmed)")),
 };
 
 static bool printable(wint_t key, bool fkey)
 {
 	return !fkey && key >= 0x20 && key != 0x7f;
+}
+
+bool tui_key_is_order_char(wint_t key, bool fkey)
+{
+	return !fkey && key < 0x80 && apiv3_order_char((unsigned)key);
 }
 
 static enum tui_action lookup(unsigned mask, wint_t key, bool fkey)
@@ -120,17 +130,91 @@ static enum tui_action lookup(unsigned mask, wint_t key, bool fkey)
 	return TUI_ACT_NONE;
 }
 
-enum tui_action tui_key_action(unsigned mask, bool typing, wint_t key,
-			       bool fkey)
+enum tui_action tui_key_action(unsigned mask, enum tui_typing typing,
+			       wint_t key, bool fkey)
 {
 	enum tui_action a;
 
-	if (!typing)
+	if (typing == TUI_TYPING_NO)
 		return lookup(mask & ~(unsigned)TUI_CTX_TEXT, key, fkey);
+	/* '?' is in no order number or filter: there it is the help key. */
+	if (typing == TUI_TYPING_CODE && !fkey && key == '?')
+		return TUI_ACT_HELP;
 	if (printable(key, fkey))
 		return TUI_ACT_NONE; /* text, whatever the table says */
 	a = lookup(TUI_CTX_TEXT, key, fkey);
 	return a != TUI_ACT_NONE ? a : lookup(mask, key, fkey);
+}
+
+void tui_key_names(size_t i, char *buf, size_t len)
+{
+	const struct tui_keydef *k = &keytab[i];
+	size_t used = (size_t)snprintf(buf, len, "%s", k->label);
+
+	for (size_t j = 0; j < WX_ARRAY_LEN(keytab) && used < len; j++) {
+		const struct tui_keydef *a = &keytab[j];
+
+		if (a->help || a->action != k->action || !(a->ctx & k->ctx) ||
+		    !a->label[0] || strcmp(a->label, k->label) == 0)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, " %s",
+					 a->label);
+	}
+}
+
+/* The hint line's words: what an action is called, in few letters, where
+ * it applies. The key shown beside it comes from the table above. */
+static const struct {
+	unsigned ctx;
+	enum tui_action action;
+	const char *word;
+} hints[] = {
+	{TUI_CTX_PROFILES, TUI_ACT_ENTER, N_("choose")},
+	{TUI_CTX_FORM, TUI_ACT_ENTER, N_("review")},
+	{TUI_CTX_HISTORY, TUI_ACT_ENTER, N_("detail")},
+	{TUI_CTX_CONFIRM, TUI_ACT_YES, N_("send")},
+	{TUI_CTX_CONFIRM, TUI_ACT_NO, N_("cancel")},
+	{TUI_CTX_DETAIL | TUI_CTX_CLOSE, TUI_ACT_CANCEL, N_("close")},
+	{TUI_CTX_FORM, TUI_ACT_PREV_FIELD, N_("sent numbers")},
+	{TUI_CTX_PROFILES | TUI_CTX_HISTORY, TUI_ACT_FILTER, N_("filter")},
+	{TUI_CTX_HISTORY | TUI_CTX_DETAIL, TUI_ACT_RERUN, N_("re-run")},
+	{TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, TUI_ACT_COPY,
+	 N_("copy")},
+	{TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE,
+	 TUI_ACT_COPY_SUMMARY, N_("summary")},
+	{TUI_CTX_GLOBAL, TUI_ACT_NEXT_PANE, N_("pane")},
+	{TUI_CTX_GLOBAL, TUI_ACT_RESULT, N_("result")},
+	{EVERYWHERE | TUI_CTX_TEXT, TUI_ACT_HELP, N_("help")},
+	{QUITTABLE, TUI_ACT_QUIT, N_("quit")},
+};
+
+/* The label of the first key in the contexts of mask doing action. */
+static const char *key_for(unsigned mask, enum tui_action action)
+{
+	for (size_t i = 0; i < WX_ARRAY_LEN(keytab); i++)
+		if ((keytab[i].ctx & mask) && keytab[i].action == action &&
+		    keytab[i].label[0])
+			return keytab[i].label;
+	return NULL;
+}
+
+void tui_keys_hint(unsigned mask, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < WX_ARRAY_LEN(hints) && used < len; i++) {
+		const char *key;
+
+		if (!(hints[i].ctx & mask))
+			continue;
+		key = key_for(mask & hints[i].ctx, hints[i].action);
+		if (!key)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s %s",
+					 used ? "  " : "", key,
+					 _(hints[i].word));
+	}
 }
 
 const struct tui_keydef *tui_keys(size_t *n)
@@ -180,7 +264,7 @@ static void ctx_list(unsigned ctx, char *buf, size_t n)
 
 void tui_keys_markdown(FILE *out)
 {
-	char where[256];
+	char where[256], names[96];
 
 	fputs(_("| Where | Key | Action |\n"), out);
 	fputs("|---|---|---|\n", out);
@@ -190,14 +274,14 @@ void tui_keys_markdown(FILE *out)
 		if (!k->help)
 			continue;
 		ctx_list(k->ctx, where, sizeof(where));
-		fprintf(out, "| %s | `%s` | %s |\n", where, k->label,
-			_(k->help));
+		tui_key_names(i, names, sizeof(names));
+		fprintf(out, "| %s | `%s` | %s |\n", where, names, _(k->help));
 	}
 }
 
 void tui_keys_troff(FILE *out)
 {
-	char where[256];
+	char where[256], names[96];
 
 	for (size_t i = 0; i < WX_ARRAY_LEN(keytab); i++) {
 		const struct tui_keydef *k = &keytab[i];
@@ -205,8 +289,9 @@ void tui_keys_troff(FILE *out)
 		if (!k->help)
 			continue;
 		ctx_list(k->ctx, where, sizeof(where));
+		tui_key_names(i, names, sizeof(names));
 		/* A leading '.' or '\'' would be a troff request. */
 		fprintf(out, ".TP\n.B \\&%s\n\\&%s \\(em \\fI%s\\fP\n",
-			k->label, _(k->help), where);
+			names, _(k->help), where);
 	}
 }

@@ -61,6 +61,7 @@ enum tui_action {
 	TUI_ACT_CLICK,
 	TUI_ACT_PASTE,
 	TUI_ACT_RESIZE,
+	TUI_ACT_RESULT,
 };
 
 struct tui_keydef {
@@ -72,11 +73,27 @@ struct tui_keydef {
 	const char *help;       /* one line for the help overlay; NULL: hidden */
 };
 
-/* Finds the action for a key in the contexts of `mask`. When `typing`,
- * printable characters are text and map to no action. */
-enum tui_action tui_key_action(unsigned mask, bool typing, wint_t key,
-			       bool fkey);
+/* Whether printable keys are text for the screen that has the keys. */
+enum tui_typing {
+	TUI_TYPING_NO = 0, /* no field: keys are commands */
+	TUI_TYPING_CODE,   /* an order number or a filter: '?' is the help */
+	TUI_TYPING_TEXT,   /* free text (the note): every printable is text */
+};
 
+/* Finds the action for a key in the contexts of `mask`. While typing,
+ * printable characters are text and map to no action. */
+enum tui_action tui_key_action(unsigned mask, enum tui_typing typing,
+			       wint_t key, bool fkey);
+/* A character an order number may hold ([0-9A-Za-z_*|-]): never a
+ * command outside a question; the loop sends it to the order field. */
+bool tui_key_is_order_char(wint_t key, bool fkey);
+
+/* Entry i's key and the hidden aliases with its action ("Backspace Ctrl-H"),
+ * as the help, README and man page name it. */
+void tui_key_names(size_t i, char *buf, size_t len);
+/* The one-line hint for the contexts of mask: "Enter review  Tab pane
+ * F1 help  F10 quit", most specific first. */
+void tui_keys_hint(unsigned mask, char *buf, size_t len);
 /* The table itself, for the help overlay. */
 const struct tui_keydef *tui_keys(size_t *n);
 /* Name of a context for the help overlay ("Everywhere", "History", ...). */

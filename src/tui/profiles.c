@@ -274,11 +274,11 @@ static void profiles_resize(struct tui *t, void *state,
 	list_set_height(&P->list, r->h - 3); /* the last row holds the filter */
 }
 
-static bool profiles_typing(const void *state)
+static enum tui_typing profiles_typing(const void *state)
 {
 	const struct profiles *P = state;
 
-	return P->filtering;
+	return P->filtering ? TUI_TYPING_CODE : TUI_TYPING_NO;
 }
 
 static void profiles_done(void *state)

@@ -70,14 +70,13 @@ void tui_collect_results(struct tui *t)
 
 	while ((r = reversal_engine_next_done(t->engine)) != NULL) {
 		flight_remove(t, r->history_id);
-		tui_message(t, TUI_C_NORMAL, _("%s: %s"), r->out_trade_no,
-			    wx_outcome_name(r->outcome));
+		tui_message(t, tui_outcome_color(r->outcome),
+			    _("%s: %s (F2 shows the result; the history has it)"),
+			    r->out_trade_no, wx_outcome_name(r->outcome));
 		tui_result_push(t, r);
 		t->history_changed = true;
 		t->dirty = true;
 	}
-	if (t->nmodal == 0)
-		tui_result_show_next(t);
 }
 
 /* Marks reversals abandoned in flight as unknown, so no record is left

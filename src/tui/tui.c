@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -28,8 +29,11 @@
 #define PASTE_ON "\033[?2004h"
 #define PASTE_OFF "\033[?2004l"
 #define TICK_MS 100        /* spinner and signal latency */
-#define IDLE_MS 1000       /* wait when nothing is in flight */
+#define IDLE_MS 500        /* wait when nothing is in flight */
+#define WATCH_MS 500       /* how often the history is asked for others'
+			      rows (a CLI run, a colleague's wxrev) */
 #define DRAIN_MS 3000      /* SIGTERM/SIGHUP: time given to calls in flight */
+#define ANSWER_MS 3000     /* a key this soon after a refusal answers it */
 
 static volatile sig_atomic_t sig_int;  /* Ctrl-C */
 static volatile sig_atomic_t sig_term; /* SIGTERM or SIGHUP */
@@ -145,12 +149,27 @@ static const struct {
 	{"\033OH", KEY_HOME},  {"\033OF", KEY_END},
 };
 
+/* Ctrl-Q (quit) and Ctrl-S reach the program instead of pausing output:
+ * flow control off. Kept as the program mode, which ncurses restores after
+ * Ctrl-Z; endwin restores the shell's own mode. */
+static void keys_reach_us(void)
+{
+	struct termios tio;
+
+	if (tcgetattr(STDIN_FILENO, &tio) != 0)
+		return;
+	tio.c_iflag &= ~(tcflag_t)IXON;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0)
+		def_prog_mode();
+}
+
 static void start_curses(struct tui *t)
 {
 	initscr();
 	curses_on = true;
 	cbreak();
 	noecho();
+	keys_reach_us();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
@@ -232,9 +251,6 @@ static bool dispatch_global(struct tui *t, enum tui_action a,
 	int p;
 
 	switch (a) {
-	case TUI_ACT_QUIT:
-		tui_request_quit(t);
-		return true;
 	case TUI_ACT_NEXT_PANE:
 		tui_focus(t, (t->focus + 1) % TUI_NPANES);
 		return true;
@@ -252,11 +268,41 @@ static bool dispatch_global(struct tui *t, enum tui_action a,
 	}
 }
 
+/* An order character or a paste where it is no text: it goes to the order
+ * field, closing the views above it. A question keeps it (and drops it). */
+static bool take_typing(struct tui *t, const struct tui_key *k)
+{
+	if (!k->paste && !tui_key_is_order_char(k->ch, k->fkey))
+		return false;
+	while (t->nmodal && !(tui_current(t)->ctx & TUI_CTX_CONFIRM))
+		tui_close_modal(t);
+	if (t->nmodal)
+		return true;
+	if (t->focus != TUI_PANE_FORM)
+		tui_message(t, TUI_C_NORMAL,
+			    _("Typing goes to the order number (lists move with the arrow keys; F1 or ? shows the keys)."));
+	tui_form_take(t, k);
+	return true;
+}
+
+/* y, n or space just after a refusal answers the message, as if it had
+ * asked: such a key is dropped rather than typed into a field. */
+static bool answers_refusal(struct tui *t, const struct tui_key *k)
+{
+	bool answer = !k->fkey && strchr("yYnN ", (int)k->ch) && k->ch;
+	bool recent = t->refused_ms &&
+		      wx_monotonic_ms() - t->refused_ms < ANSWER_MS;
+
+	t->refused_ms = 0;
+	return answer && recent;
+}
+
 /* Looks a key up in the key table and hands the action to the screen. */
 static void dispatch(struct tui *t, const struct tui_key *k)
 {
 	const struct tui_screen *s = tui_current(t);
-	bool typing = s->typing && s->typing(tui_state(t, s->id));
+	enum tui_typing typing =
+		s->typing ? s->typing(tui_state(t, s->id)) : TUI_TYPING_NO;
 	unsigned mask = s->ctx | (t->nmodal ? 0 : TUI_CTX_GLOBAL);
 	enum tui_action a = tui_key_action(mask, typing, k->ch, k->fkey);
 
@@ -265,18 +311,36 @@ static void dispatch(struct tui *t, const struct tui_key *k)
 		return;
 	}
 	if (t->too_small) {
-		if (!k->fkey && (k->ch == 'q' || k->ch == 'Q'))
+		if (a == TUI_ACT_QUIT)
 			tui_request_quit(t);
 		return;
 	}
-	if (a == TUI_ACT_REDRAW) {
+	if (k->ch != KEY_MOUSE && answers_refusal(t, k))
+		return;
+	switch (a) {
+	case TUI_ACT_REDRAW:
 		clearok(curscr, TRUE);
+		t->history_changed = true;
 		t->dirty = true;
 		return;
-	}
-	if (a == TUI_ACT_HELP) {
-		tui_open_modal(t, &tui_help_screen);
+	case TUI_ACT_HELP:
+		if (s == &tui_help_screen)
+			tui_close_modal(t);
+		else
+			tui_open_modal(t, &tui_help_screen);
 		return;
+	case TUI_ACT_QUIT:
+		tui_request_quit(t);
+		return;
+	case TUI_ACT_RESULT:
+		tui_result_show_next(t);
+		return;
+	case TUI_ACT_NONE:
+		if (typing == TUI_TYPING_NO && take_typing(t, k))
+			return;
+		break;
+	default:
+		break;
 	}
 	if (!t->nmodal && dispatch_global(t, a, k))
 		return;
@@ -295,6 +359,7 @@ static void drain_keys(struct tui *t, struct wx_buf *paste, bool *pasting)
 		struct tui_key k = {ch, rc == KEY_CODE_YES, -1, -1, NULL};
 		MEVENT ev;
 
+		t->last_key_ms = wx_monotonic_ms();
 		if (k.fkey && ch == TUI_KEY_PASTE_BEGIN) {
 			*pasting = true;
 			wx_buf_free(paste);
@@ -332,6 +397,21 @@ static void drain_keys(struct tui *t, struct wx_buf *paste, bool *pasting)
 	}
 }
 
+/* Rows written by another connection show without a keypress. */
+static void watch_history(struct tui *t, int64_t now)
+{
+	int64_t v;
+
+	if (now - t->watched_ms < WATCH_MS)
+		return;
+	t->watched_ms = now;
+	if (history_data_version(t->hist, &v, NULL) != 0)
+		return;
+	if (t->data_version && v != t->data_version)
+		t->history_changed = true;
+	t->data_version = v;
+}
+
 static void handle_signals(struct tui *t)
 {
 	if (sig_int) {
@@ -354,14 +434,23 @@ static void run_loop(struct tui *t)
 		bool ready = false;
 		bool searching = tui_history_searching(t);
 		int wait = searching ? 0 : t->nflights ? TICK_MS : IDLE_MS;
+		int64_t now = wx_monotonic_ms();
 
 		handle_signals(t);
 		if (t->quit)
 			break;
+		watch_history(t, now);
 		if (t->history_changed) {
 			t->history_changed = false;
 			tui_history_reload(t);
 		}
+		tui_result_offer(t);
+		if (t->wake_ms && now >= t->wake_ms) {
+			t->wake_ms = 0;
+			t->dirty = true;
+		}
+		if (t->wake_ms && t->wake_ms - now < wait)
+			wait = (int)(t->wake_ms - now);
 		if (t->dirty || t->nflights) {
 			tui_draw(t);
 			/* `make bench` times start to first complete frame. */

@@ -31,6 +31,8 @@
 #define TUI_MIN_COLS 80
 #define TUI_MIN_ROWS 24
 #define TUI_MAX_FLIGHTS 16
+#define TUI_BOTTOM_ROWS 3 /* message line, key hint, status bar */
+#define TUI_ARM_MS 300 /* a question's `y` counts after this long */
 
 /* What a key handler asks the loop to do next. */
 enum {
@@ -96,8 +98,8 @@ struct tui_screen {
 	int (*key)(struct tui *t, void *state, enum tui_action a,
 		   const struct tui_key *k);
 	void (*resize)(struct tui *t, void *state, const struct tui_rect *r);
-	/* Printable keys are text now (NULL: never). */
-	bool (*typing)(const void *state);
+	/* Whether printable keys are text now (NULL: never). */
+	enum tui_typing (*typing)(const void *state);
 };
 
 /* A reversal this process has in flight. */
@@ -127,6 +129,12 @@ struct tui {
 	bool cur_show;                    /* a focused field wants a cursor */
 	bool dirty;                       /* repaint before the next wait */
 	bool history_changed;             /* reload the history pane */
+	int64_t wake_ms;                  /* repaint at this monotonic time
+					     (0: no appointment) */
+	int64_t refused_ms;               /* when tui_refuse spoke (0: not) */
+	int64_t last_key_ms;              /* when the last key arrived */
+	int64_t data_version;             /* the history's, last time asked */
+	int64_t watched_ms;               /* when it was last asked */
 	char msg[512];                    /* message line text */
 	int msg_color;                    /* enum tui_color of msg */
 	struct tui_flight flights[TUI_MAX_FLIGHTS]; /* in flight */
@@ -165,6 +173,9 @@ const struct tui_screen *tui_current(const struct tui *t);
 int tui_pane_at(const struct tui *t, int y, int x);
 void tui_message(struct tui *t, int color, const char *fmt, ...)
 	WX_PRINTF(3, 4);
+/* A warning that refuses what was asked ("already in flight"): a y, n or
+ * space pressed right after, in answer to it, is dropped, not typed. */
+void tui_refuse(struct tui *t, const char *fmt, ...) WX_PRINTF(2, 3);
 void tui_open_modal(struct tui *t, const struct tui_screen *s);
 void tui_close_modal(struct tui *t);
 void tui_focus(struct tui *t, enum tui_pane p);
@@ -182,6 +193,13 @@ struct tui_rect tui_center(const struct tui *t, int h, int w);
 char tui_spinner(const struct tui *t);
 /* Writes an OSC 52 clipboard sequence straight to the terminal. */
 void tui_copy(struct tui *t, const char *text, const char *what);
+/* Asks the loop to repaint at monotonic time `ms` (the earliest wins). */
+void tui_wake_at(struct tui *t, int64_t ms);
+/* For a question that can send: discards every key already typed and
+ * sets *armed_ms to when its `y` starts to count (TUI_ARM_MS from now). */
+void tui_arm(struct tui *t, int64_t *armed_ms);
+/* Whether that time has come. */
+bool tui_armed(int64_t armed_ms);
 
 /* Loop services (tui.c). */
 /* Quits, or asks first while a reversal is in flight. */
@@ -206,6 +224,13 @@ void tui_profiles_init(struct tui *t);
 /* Makes sub the one the form uses and remembers it in the state file. */
 void tui_choose_sub(struct tui *t, const struct wx_sub *sub);
 void tui_form_set_order(struct tui *t, const char *order, const char *note);
+/* Neither field holds anything: the operator is not typing an order. */
+bool tui_form_empty(const struct tui *t);
+/* After a send of order at sub: empties the fields if they held it. */
+void tui_form_sent(struct tui *t, const struct wx_sub *sub, const char *order);
+/* Focuses the order field and types k (a character or a paste) into it:
+ * for order characters typed where they are not text. */
+void tui_form_take(struct tui *t, const struct tui_key *k);
 void tui_form_refresh(struct tui *t);
 void tui_history_reload(struct tui *t);
 /* A filter scan is still under way (the pane is not full yet). */
@@ -223,8 +248,11 @@ void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 void tui_confirm_rerun(struct tui *t, const struct history_reversal *r);
 /* Queues a finished reversal for the result panel; takes ownership. */
 void tui_result_push(struct tui *t, struct reversal_result *r);
-/* Opens the result panel for the next queued result, if any. */
+/* Opens the result panel for the next queued result; says so if none. */
 void tui_result_show_next(struct tui *t);
+/* Opens it only when the operator is not busy: no dialog open, the order
+ * form focused and empty, no key for a moment. The loop calls it. */
+void tui_result_offer(struct tui *t);
 /* Yes/no question; on_yes runs when the operator presses y. */
 void tui_ask_open(struct tui *t, const char *title, const char *text,
 		  void (*on_yes)(struct tui *t));

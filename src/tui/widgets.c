@@ -8,6 +8,14 @@
 #include "tui/text.h"
 #include "utf8.h"
 
+/* Whether the fitted wide text w holds less than all of s. */
+static bool cut_short(const char *s, const wchar_t *w)
+{
+	size_t all = mbstowcs(NULL, s, 0);
+
+	return all != (size_t)-1 && wcslen(w) < all;
+}
+
 int tui_put(int y, int x, const char *s, int cols, attr_t attr, bool pad)
 {
 	char *safe;
@@ -18,9 +26,15 @@ int tui_put(int y, int x, const char *s, int cols, attr_t attr, bool pad)
 	if (cols <= 0)
 		return 0;
 	safe = text_sanitize(s ? s : "");
-	n = strlen(safe) + 1;
+	n = strlen(safe) + 2;
 	w = wx_xcalloc(n, sizeof(*w));
 	used = text_fit(safe, cols, w, n);
+	if (cut_short(safe, w) && cols > 1) {
+		/* Cut text says so: its last column becomes "…". */
+		used = text_fit(safe, cols - 1, w, n - 1);
+		wcscat(w, L"\u2026");
+		used++;
+	}
 	attron(attr);
 	mvaddwstr(y, x, w);
 	if (pad)
@@ -96,6 +110,10 @@ void list_set_count(struct tui_list *l, size_t n)
 void list_set_height(struct tui_list *l, int height)
 {
 	l->height = height > 0 ? height : 1;
+	/* When the selection fits from the first row, show the first rows:
+	 * a list grown back after a resize hides none of its newest. */
+	if (l->sel < (size_t)l->height)
+		l->top = 0;
 	list_clamp(l);
 	l->dirty = true;
 }
@@ -302,11 +320,28 @@ static size_t word_cut(wchar_t *w, size_t bytes)
 	return wcstombs(NULL, w, 0);
 }
 
+size_t tui_cut_escape(const char *p, size_t bytes)
+{
+	for (size_t k = bytes > 9 ? bytes - 9 : 0; k < bytes; k++) {
+		size_t len = 0;
+
+		if (p[k] != '\\')
+			continue;
+		if (p[k + 1] == 'x')
+			len = 4; /* \x1b */
+		else if (p[k + 1] == 'u')
+			len = 6; /* \u202e */
+		if (len && k + len > bytes && k > 0)
+			return k;
+	}
+	return bytes;
+}
+
 int tui_put_wrapped(int y, int x, const char *s, int cols, int rows,
 		    attr_t attr)
 {
 	char *safe = text_sanitize(s ? s : "");
-	size_t len = strlen(safe) + 1;
+	size_t len = strlen(safe) + 2;
 	wchar_t *w = wx_xcalloc(len, sizeof(*w));
 	const char *p = safe;
 	int used = 0;
@@ -320,6 +355,19 @@ int tui_put_wrapped(int y, int x, const char *s, int cols, int rows,
 			break;
 		if (p[bytes] && p[bytes] != ' ')
 			bytes = word_cut(w, bytes);
+		if (p[bytes] && tui_cut_escape(p, bytes) != bytes) {
+			/* A visible escape is never split across rows. */
+			char *piece = wx_xstrndup(p, tui_cut_escape(p, bytes));
+
+			bytes = strlen(piece);
+			mbstowcs(w, piece, len);
+			free(piece);
+		}
+		if (used == rows - 1 && p[bytes] && cols > 1) {
+			/* The last row, and text left over: end in "…". */
+			text_fit(p, cols - 1, w, len);
+			wcscat(w, L"\u2026");
+		}
 		attron(attr);
 		mvaddwstr(y + used, x, w);
 		attroff(attr);

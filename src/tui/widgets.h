@@ -16,6 +16,10 @@ int tui_put(int y, int x, const char *s, int cols, attr_t attr, bool pad);
 int tui_put_wrapped(int y, int x, const char *s, int cols, int rows,
 		    attr_t attr);
 
+/* Where to cut sanitised text p at or before `bytes` so that no visible
+ * escape ("\x1b", "\u202e") is split across two rows. */
+size_t tui_cut_escape(const char *p, size_t bytes);
+
 /* Scrolling list: selection, first visible row, and dirty tracking. */
 struct tui_list {
 	size_t n;      /* number of rows */

@@ -15,6 +15,7 @@
 #   ui_keys KEY...              tmux send-keys (key names: Enter, Escape...)
 #   ui_type TEXT                types TEXT literally
 #   ui_paste TEXT               a bracketed paste of TEXT
+#   ui_yes                      presses y once the open question counts it
 #   ui_resize COLS ROWS         resizes the window
 #   ui_wait_exit [SECONDS]      waits until wxrev has exited; sets UI_RC
 #   ui_stop                     ends the tmux session
@@ -136,6 +137,21 @@ ui_type() { tmux_ send-keys -t "$UI_SESSION" -l "$1"; }
 ui_paste() {
 	tmux_ set-buffer -b uipaste -- "$1"
 	tmux_ paste-buffer -p -d -b uipaste -t "$UI_SESSION"
+}
+# ui_yes: a question's y counts only once its button shows it ("y: reverse",
+# "y: yes"); keys typed earlier are discarded, as a person's would be.
+ui_yes() {
+	local end=$((SECONDS + 5))
+	while [ "$SECONDS" -le "$end" ]; do
+		if ui_screen | grep -qE 'y: (reverse|yes)'; then
+			ui_keys y
+			return 0
+		fi
+		sleep 0.05
+	done
+	t_fail "the question's y did not become ready; screen:"
+	ui_screen | sed 's/^/    | /'
+	return 1
 }
 ui_resize() { tmux_ resize-window -t "$UI_SESSION" -x "$1" -y "$2"; }
 

@@ -57,14 +57,14 @@ ui_wait_for "> Order" 5
 ui_type 4200009876202611261
 ui_keys Enter
 ui_wait_for "Reverse this order?" 5
-ui_keys y
+ui_yes
 ui_wait_for "Result:" 10
 ui_keys Escape
 ui_keys C-u
 ui_type UI-MISSING-7
 ui_keys Enter
 ui_wait_for "Reverse this order?" 5
-ui_keys y
+ui_yes
 ui_wait_for "Result:" 10
 ui_keys Escape
 ui_choose_sub 烤鸭
@@ -74,9 +74,9 @@ ui_type 4200001234202611260
 ui_wait_for "Enter to review" 5
 shot main
 ui_keys Enter
-ui_wait_for "Reverse this order?" 5
+ui_wait_for "y: reverse" 5
 shot confirm
-ui_keys y
+ui_yes
 ui_wait_for "Result: 4200001234202611260" 10
 ui_keys C-u
 ui_keys Escape
@@ -85,12 +85,12 @@ ui_keys C-u
 ui_type UI-MISSING-7
 ui_keys Enter
 ui_wait_for "Reverse this order?" 5
-ui_keys y
+ui_yes
 ui_wait_for "订单不存在" 10
 shot result
 ui_keys Escape
 ui_focus History
-ui_keys g Enter
+ui_keys Home Enter
 ui_wait_for "Detail:" 5
 shot detail
 ui_keys Escape F10

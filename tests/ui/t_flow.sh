@@ -57,10 +57,11 @@ ui_keys Enter
 ui_wait_for "Reverse this order?" 5
 t_contains "digits are grouped for reading" "$(ui_screen)" "4200 0012 3420 2611 260"
 t_contains "nothing known yet" "$(ui_screen)" "nothing yet for this order"
-ui_keys y
+ui_yes
 ui_wait_for "Result: 4200001234202611260" 10
 screen=$(ui_screen)
-t_contains "outcome in words" "$screen" "REVERSED: WeChat Pay reversed the order."
+t_contains "outcome in words" "$screen" "REVERSED: WeChat Pay reversed the order"
+t_contains "names the sub-merchant" "$screen" "> 北京烤鸭店 (1900000110)"
 t_contains "Request-ID shown" "$screen" "Request-ID"
 t_eq "simulator reversed the order" REVERSED "$(sim_state 4200001234202611260)"
 t_eq "requests the simulator received" 1 "$(sim_count 4200001234202611260)"
@@ -70,14 +71,17 @@ row=$(ui_screen | grep -F 4200001234202611260 | grep -F reversed | head -n 1)
 t_contains "history row outcome" "$row" "reversed"
 t_contains "history row sub-merchant" "$row" "北京烤鸭店"
 t_contains "history row status" "$row" "200"
-t_contains "history pane counts it" "$(ui_screen)" "History 1"
+t_contains "history pane counts it" "$(ui_screen)" "History 1/1"
+t_eq "the send emptied the order field" "" "$(ui_line_with "Order number" | sed 's/.*Order number *//; s/ *│.*//')"
 t_ok
 
 t_begin "the confirmation shows what the history already holds"
+ui_keys Up # the number just sent
+ui_wait_for "Enter to review" 5
 ui_keys Enter
 ui_wait_for "Reverse this order?" 5
-t_contains "earlier reversal by its operator" "$(ui_screen)" "reversed $(date -u +%Y-%m-%d)"
-t_contains "operator named" "$(ui_screen)" "by tester"
+t_contains "earlier reversal, how long ago, by its operator, when" "$(ui_screen)" "ago by tester, $(date -u +%Y-%m-%d)"
+t_contains "earlier outcome" "$(ui_screen)" "History       reversed "
 ui_keys n
 ui_wait_gone "Reverse this order?" 5
 t_ok
@@ -92,10 +96,10 @@ ui_type "TICKET-4711 wrong till"
 ui_keys Enter
 ui_wait_for "Reverse this order?" 5
 t_contains "note in the confirmation" "$(ui_screen)" "TICKET-4711 wrong till"
-ui_keys y
+ui_yes
 ui_wait_for "Result: UI-COFFEE-7" 10
 ui_keys Escape
-ui_wait_for "History 2" 5
+ui_wait_for "History 1/2" 5
 ui_focus History
 ui_keys /
 ui_type TICKET-4711
@@ -106,7 +110,7 @@ if grep -q 4200001234202611260 <<<"$screen"; then
 	t_fail "the filter still shows a row without the note"
 fi
 ui_keys Escape
-ui_wait_for "History 2" 5
+ui_wait_for "History 1/2" 5
 ui_keys /
 ui_type 北京
 ui_wait_for "History 1" 5
@@ -115,11 +119,11 @@ ui_keys C-u
 ui_type rejected
 ui_wait_for "nothing matches the filter" 5
 ui_keys Escape
-ui_wait_for "History 2" 5
+ui_wait_for "History 1/2" 5
 t_ok
 
 t_begin "the detail view shows the exchange with the signature redacted"
-ui_keys G # the oldest row: the reversal of 4200001234202611260
+ui_keys End # the oldest row: the reversal of 4200001234202611260
 ui_keys Enter
 ui_wait_for "Detail: 4200001234202611260" 5
 screen=$(ui_screen)
@@ -172,9 +176,9 @@ ui_wait_for "Sub-merchant  Coffee Shop (1900000109)" 5
 t_contains "starts in the order form" "$(ui_screen)" "> Order"
 t_ok
 
-t_begin "y in the history copies the order number with OSC 52"
+t_begin "Ctrl-Y in the history copies the order number with OSC 52"
 ui_focus History
-ui_keys g y
+ui_keys Home C-y
 ui_wait_for "Copied the order number to the clipboard: UI-COFFEE-7" 5
 t_ok
 ui_stop

@@ -142,7 +142,7 @@ ui_wait_for "Enter to review" 5
 ui_keys Enter
 ui_wait_for "Reverse this order?" 5
 pid=$(ui_pid)
-ui_keys y
+ui_yes
 db=$WXREV_HISTORY
 end=$((SECONDS + 10))
 until [ "$(sqlite3 -readonly "$db" "SELECT outcome FROM reversals WHERE out_trade_no = 'HT-HUP-1'" 2>/dev/null)" = pending ]; do

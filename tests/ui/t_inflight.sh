@@ -17,7 +17,7 @@ send() {
 	ui_wait_for "Enter to review" 5 || return 1
 	ui_keys Enter
 	ui_wait_for "Reverse this order?" 5 || return 1
-	ui_keys y
+	ui_yes
 }
 
 t_begin "the same order cannot be sent twice while it is in flight"
@@ -52,9 +52,9 @@ t_ok
 
 t_begin "re-running from the history goes through the confirmation"
 ui_focus History
-ui_keys g r
+ui_keys Home C-r
 ui_wait_for "Reverse this order?" 5
-t_contains "earlier outcome shown" "$(ui_screen)" "reversed $(date -u +%Y-%m-%d)"
+t_contains "earlier outcome shown" "$(ui_screen)" "ago by tester, $(date -u +%Y-%m-%d)"
 ui_keys Escape
 ui_wait_gone "Reverse this order?" 5
 t_eq "nothing more was sent" 1 "$(sim_count UI-SLOW-1)"
@@ -65,7 +65,7 @@ sim_fault UI-SLOW-2 '{"type":"delay","ms":3000}'
 send UI-SLOW-2
 ui_wait_for "sending UI-SLOW-2" 5
 ui_focus History
-ui_keys q
+ui_keys C-q
 ui_wait_for "Quit while in flight?" 3
 ui_keys n
 ui_wait_gone "Quit while in flight?" 3
@@ -74,7 +74,7 @@ ui_wait_for "Quit while in flight?" 3
 ui_keys Escape
 ui_wait_for "Result: UI-SLOW-2" 10
 ui_keys Escape
-t_contains "still running" "$(ui_screen)" "History 2"
+t_contains "still running" "$(ui_screen)" "History 1/2"
 t_ok
 
 t_begin "quitting anyway leaves no pending record"
@@ -83,7 +83,7 @@ send UI-SLOW-3
 ui_wait_for "sending UI-SLOW-3" 5
 ui_keys F10
 ui_wait_for "Quit while in flight?" 3
-ui_keys y
+ui_yes
 ui_wait_exit 10
 t_eq "exit status" 0 "$UI_RC"
 row=$(hist_row UI-SLOW-3)

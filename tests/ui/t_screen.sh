@@ -62,7 +62,7 @@ ui_keys C-u
 ui_type UI-NOT-THERE
 ui_keys Enter
 ui_wait_for "Reverse this order?" 5
-ui_keys y
+ui_yes
 ui_wait_for "订单不存在" 10
 screen=$(ui_screen)
 t_contains "code" "$screen" "ORDER_NOT_EXIST"
@@ -83,7 +83,7 @@ ui_keys C-u
 ui_type UI-ESC-1
 ui_keys Enter
 ui_wait_for "Reverse this order?" 5
-ui_keys y
+ui_yes
 ui_wait_for "Result: UI-ESC-1" 10
 ui_wait_for '\x1b' 5
 raw=$(ui_screen_e)
@@ -125,7 +125,7 @@ colours=$(ui_screen_e | grep -cE $'\x1b\\[([0-9;]*;)?(3[0-7]|38;5;[0-9]+|4[0-7])
 ui_keys F10
 ui_wait_exit 10
 ui_start_ok 100 30 NO_COLOR=1
-ui_wait_for "History 2" 5
+ui_wait_for "History 1/2" 5
 colours=$(ui_screen_e | grep -cE $'\x1b\\[([0-9;]*;)?(3[0-7]|38;5;[0-9]+|4[0-7]|9[0-7])m')
 t_eq "colour sequences under NO_COLOR" 0 "$colours"
 t_contains "the focused pane still shows" "$(ui_screen)" "> "
