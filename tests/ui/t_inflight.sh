@@ -31,12 +31,15 @@ a=$(ui_line_with "sending UI-SLOW-1")
 sleep 0.5
 b=$(ui_line_with "sending UI-SLOW-1")
 [ "$a" != "$b" ] || t_fail "the spinner and elapsed time do not move: $a"
+t_eq "the send emptied the order field" "" "$(ui_line_with "Order number" | sed 's/.*Order number *//; s/ *│.*//')"
+ui_type UI-SLOW-1
 ui_keys Enter
 ui_wait_for "already in flight" 3
 t_contains "no second confirmation" "$(ui_screen)" "Order UI-SLOW-1 for 1900000109 is already in flight"
 if ui_screen | grep -q "Reverse this order?"; then
 	t_fail "a confirmation opened for an order in flight"
 fi
+ui_keys C-u # an empty form: the result card may open once it arrives
 # The panes keep working meanwhile: filter the profiles.
 ui_focus Profiles
 ui_keys /
