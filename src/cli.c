@@ -49,6 +49,7 @@ enum opt_id {
 	OPT_NOTE,
 	OPT_YES,
 	OPT_JSON,
+	OPT_NO_SETTLE,
 	OPT_ORDER,
 	OPT_OUTCOME,
 	OPT_CODE,
@@ -82,6 +83,17 @@ static const char *const usage_text[] = {
        "        reverse a list of orders (one a line, or CSV with a header\n"
        "        naming out_trade_no, sub_mchid, note); running it again\n"
        "        resumes (see \"A list of orders\" in the README)\n"),
+    N_("  wxrev reverse ... [--no-settle]\n"
+       "        an outcome left unknown is settled by an order query before\n"
+       "        wxrev exits, unless --no-settle\n"),
+    N_("  wxrev query --sub SUB [--partner P] [--json] ORDER...\n"
+       "        what WeChat Pay says about orders: state, amount, time; exit\n"
+       "        0 all answered and verified, 1 some refused (no such order),\n"
+       "        3 some not verified or not answered\n"),
+    N_("  wxrev settle [--all | --id N...] [--json]\n"
+       "        query every open unknown reversal (or those named) and settle\n"
+       "        it: REVOKED (or CLOSED, not paid) reversed, SUCCESS/NOTPAY/\n"
+       "        USERPAYING failed (safe to re-run); exit 3 if some stay unknown\n"),
     N_("  wxrev history [--order NO] [--sub SUB] [--outcome O] [--code CODE]\n"
        "                [--text TEXT] [--since TIME] [--until TIME] [--limit N]\n"
        "                [--format table|jsonl|csv]\n"
@@ -270,6 +282,7 @@ struct reverse_args {
 	const char *note;    /* --note, NULL: none */
 	bool yes;	     /* --yes: no confirmation */
 	bool json;	     /* --json: one object per order per line */
+	bool no_settle;	     /* --no-settle: leave unknowns to a later settle */
 	char **orders;	     /* checked and trimmed order numbers */
 	size_t norders;
 };
@@ -291,6 +304,7 @@ static int parse_reverse(int argc, char **argv, struct cli_common *c,
 	    {"note", required_argument, NULL, OPT_NOTE},
 	    {"yes", no_argument, NULL, OPT_YES},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"no-settle", no_argument, NULL, OPT_NO_SETTLE},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -318,6 +332,9 @@ static int parse_reverse(int argc, char **argv, struct cli_common *c,
 			break;
 		case OPT_JSON:
 			a->json = true;
+			break;
+		case OPT_NO_SETTLE:
+			a->no_settle = true;
 			break;
 		default:
 			usage_error(_("reverse: unknown option"));
@@ -518,6 +535,11 @@ json_t *cli_result_json(const struct reversal_result *r)
 	json_object_set_new(o, "attempts", json_integer(r->attempts));
 	json_object_set_new(o, "latency_ms", json_integer(r->latency_ms));
 	json_object_set_new(o, "history_id", json_integer(r->history_id));
+	json_object_set_new(o, "trade_state_before",
+			    json_str_or_null(r->trade_state_before));
+	json_object_set_new(o, "trade_state_after",
+			    json_str_or_null(r->trade_state_after));
+	json_object_set_new(o, "settled_by", json_str_or_null(r->settled_by));
 	return o;
 }
 
@@ -549,6 +571,9 @@ static void print_human(const struct reversal_result *r)
 		put_safe(stdout, wx_i18n_stored(r->message));
 		fputc('\n', stdout);
 	}
+	if (r->settled_by && strcmp(r->settled_by, "query") == 0)
+		printf(_("  settled by query: trade_state %s\n"),
+		       r->trade_state_after ? r->trade_state_after : "?");
 	if (r->explain) {
 		fputs(_("  meaning: "), stdout);
 		put_safe(stdout, r->explain);
@@ -646,6 +671,7 @@ static int run_reversals(struct history *h, const struct wx_sub *s,
 	int rc;
 
 	engine_options(&o);
+	o.settle = !a->no_settle;
 	e = reversal_engine_new(h, &o, &err);
 	if (!e) {
 		fprintf(stderr, "wxrev: %s\n", err.msg);
@@ -1065,12 +1091,16 @@ int cli_main(int argc, char **argv)
 		return cmd_history(argc, argv, &c);
 	if (strcmp(name, "profiles") == 0)
 		return cmd_profiles(argc, argv, &c);
+	if (strcmp(name, "query") == 0)
+		return cli_query(argc, argv, &c);
+	if (strcmp(name, "settle") == 0)
+		return cli_settle(argc, argv, &c);
 	if (strcmp(name, "help") == 0) {
 		print_usage();
 		return CLI_EXIT_OK;
 	}
-	usage_error(_("unknown command \"%s\": use reverse, history or "
-		      "profiles"),
+	usage_error(_("unknown command \"%s\": use reverse, query, settle, "
+		      "history or profiles"),
 		    name);
 	return CLI_EXIT_USAGE;
 }

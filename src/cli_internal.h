@@ -55,6 +55,10 @@ json_t *cli_result_json(const struct reversal_result *r);
 /* One object a line, DEL and C1 controls escaped; consumes `o`. */
 void cli_put_json(FILE *f, json_t *o);
 
+/* `wxrev query` and `wxrev settle` (cli_query.c). */
+int cli_query(int argc, char **argv, struct cli_common *c);
+int cli_settle(int argc, char **argv, struct cli_common *c);
+
 /* `wxrev reverse --from FILE|-` (cli_batch.c). */
 bool cli_batch_wanted(int argc, char **argv);
 int cli_batch_reverse(int argc, char **argv, struct cli_common *c);

@@ -20,7 +20,14 @@
 #define CONNECT_TIMEOUT_MS	   5000
 #define USER_AGENT_MAX		   160
 
-/* One reversal in flight. */
+/* What a job does: a reversal, the query that settles one, or a query. */
+enum rv_mode {
+	RV_REVERSE, /* POST .../reverse with retries */
+	RV_SETTLE,  /* GET the order to settle an unknown reversal */
+	RV_QUERY,   /* GET the order, nothing recorded */
+};
+
+/* One reversal (or query) in flight. */
 struct rv_job {
 	struct rv_job *next;		  /* engine's list of jobs */
 	const struct wx_partner *partner; /* borrowed */
@@ -38,6 +45,7 @@ struct rv_job {
 	char *req_headers;	    /* its headers, signature redacted */
 	int64_t attempt_wall_ms;    /* when it started (wall clock) */
 	int64_t attempt_mono;	    /* when it started (monotonic) */
+	enum rv_mode mode;	    /* what the job does now */
 };
 
 /* What one attempt's answer means for the reversal. */
@@ -70,6 +78,7 @@ struct reversal_engine {
 	struct rv_done **done_tail;	 /* where the next one goes */
 	char user_agent[USER_AGENT_MAX]; /* "wxrev/x.y.z (Linux x86_64)" */
 	int64_t hold_mono; /* no attempt before this (429/Retry-After) */
+	bool abandoning;   /* stopping: start no settling query */
 };
 
 void reversal_options_default(struct reversal_options *opts)
@@ -131,6 +140,11 @@ void reversal_result_free(struct reversal_result *r)
 	free(r->explain);
 	free(r->next);
 	free(r->request_id);
+	free(r->trade_state_before);
+	free(r->trade_state_after);
+	if (r->query)
+		apiv3_query_result_free(r->query);
+	free(r->query);
 	free(r);
 }
 
@@ -190,6 +204,41 @@ static void replace_str(char **dst, const char *src)
 	*dst = wx_xstrdup(src);
 }
 
+/* Unlinks the job and hands its result out (or drops it). */
+static void job_deliver(struct reversal_engine *e, struct rv_job *j,
+			bool deliver)
+{
+	struct reversal_result *r = j->res;
+
+	unlink_job(e, j);
+	if (deliver) {
+		j->res = NULL;
+		queue_done(e, r);
+	}
+	job_free(j);
+}
+
+static int job_start_attempt(struct reversal_engine *e, struct rv_job *j,
+			     struct wx_err *err);
+
+/* An unknown outcome is settled by a query right away, when the caller
+ * asked for it; true when that query is now in flight. */
+static bool job_settle(struct reversal_engine *e, struct rv_job *j)
+{
+	struct wx_err err = {{0}};
+
+	if (!e->opts.settle || e->abandoning || j->mode != RV_REVERSE ||
+	    j->res->outcome != WX_UNKNOWN || j->failed_store)
+		return false;
+	job_attempt_clear(j);
+	j->mode = RV_SETTLE;
+	j->on_backup = false;
+	if (job_start_attempt(e, j, &err) == 0)
+		return true;
+	j->mode = RV_REVERSE;
+	return false;
+}
+
 /* Commits the final outcome, then hands the result out (when `deliver`:
  * a submit that fails reports through its error instead). A history that
  * cannot be written any more is said in the result; the answer stands. */
@@ -214,12 +263,11 @@ static void job_finish(struct reversal_engine *e, struct rv_job *j,
 			   r->http_status, r->code, r->message, r->latency_ms,
 			   &err) != 0)
 		note_unrecorded(r, err.msg);
-	unlink_job(e, j);
-	if (deliver) {
-		j->res = NULL;
-		queue_done(e, r);
-	}
-	job_free(j);
+	if (r->outcome != WX_UNKNOWN && r->outcome != WX_PENDING)
+		r->settled_by = "answer";
+	if (deliver && job_settle(e, j))
+		return;
+	job_deliver(e, j, deliver);
 }
 
 static char *join_request_headers(const char *const *hdrs)
@@ -268,9 +316,12 @@ static int job_start_attempt(struct reversal_engine *e, struct rv_job *j,
 	struct http_request hr = {0};
 	int rc = -1;
 
+	bool query = j->mode != RV_REVERSE;
+
 	job_attempt_clear(j);
-	if (apiv3_request_build(j->partner, j->sub, j->res->out_trade_no,
-				wx_now_ms() / 1000, &j->req, err) != 0)
+	if ((query ? apiv3_query_build : apiv3_request_build)(
+		j->partner, j->sub, j->res->out_trade_no, wx_now_ms() / 1000,
+		&j->req, err) != 0)
 		goto out;
 	base = wx_xstrdup(job_base_url(j));
 	strip_trailing_slash(base);
@@ -282,12 +333,12 @@ static int job_start_attempt(struct reversal_engine *e, struct rv_job *j,
 	hdrs[0] = auth_line;
 	shown[0] = redacted_line;
 	hdrs[1] = shown[1] = "Accept: application/json";
-	hdrs[2] = shown[2] = "Content-Type: application/json";
-	hdrs[3] = shown[3] = ua_line;
+	hdrs[2] = shown[2] = ua_line;
+	hdrs[3] = shown[3] = query ? NULL : "Content-Type: application/json";
 	hdrs[4] = shown[4] = NULL;
 	j->req_headers = join_request_headers(shown);
 	hr.url = j->url;
-	hr.method = "POST";
+	hr.method = j->req.method;
 	hr.headers = hdrs;
 	hr.body = j->req.body;
 	hr.body_len = strlen(j->req.body);
@@ -304,7 +355,8 @@ static int job_start_attempt(struct reversal_engine *e, struct rv_job *j,
 	j->xfer = http_start(e->http, &hr, err);
 	if (!j->xfer)
 		goto out;
-	j->res->attempts++;
+	if (!query)
+		j->res->attempts++;
 	rc = 0;
 out:
 	if (auth_line)
@@ -357,9 +409,10 @@ static void answer_transport(const struct http_response *r, struct rv_answer *a)
 		       "(timeout or connection cut)."));
 }
 
-/* A complete HTTP answer: verify the signature, then classify. */
-static void answer_http(const struct rv_job *j, const struct http_response *r,
-			struct rv_answer *a)
+/* The one place an answer's signature is checked, reversal or query. */
+static enum apiv3_verdict verify_answer(const struct rv_job *j,
+					const struct http_response *r,
+					struct wx_err *verr)
 {
 	struct apiv3_resp_headers h = {
 	    .timestamp = http_response_header(r, "Wechatpay-Timestamp"),
@@ -367,13 +420,21 @@ static void answer_http(const struct rv_job *j, const struct http_response *r,
 	    .serial = http_response_header(r, "Wechatpay-Serial"),
 	    .signature = http_response_header(r, "Wechatpay-Signature"),
 	};
+
+	return apiv3_verify(&h, r->body ? r->body : "", r->body_len,
+			    j->partner->platform, j->partner->nplatform,
+			    wx_now_ms() / 1000, verr);
+}
+
+/* A complete HTTP answer: verify the signature, then classify. */
+static void answer_http(const struct rv_job *j, const struct http_response *r,
+			struct rv_answer *a)
+{
 	struct wx_err verr = {{0}};
 	struct apiv3_result res = {0};
 	enum apiv3_verdict v;
 
-	v = apiv3_verify(&h, r->body ? r->body : "", r->body_len,
-			 j->partner->platform, j->partner->nplatform,
-			 wx_now_ms() / 1000, &verr);
+	v = verify_answer(j, r, &verr);
 	a->verify = apiv3_verdict_name(v);
 	a->verified = (v == APIV3_VERIFIED);
 	if (apiv3_classify(r->status, r->body ? r->body : "", r->body_len, v,
@@ -407,6 +468,15 @@ static void answer_http(const struct rv_job *j, const struct http_response *r,
 	free(res.detail);
 }
 
+/* A reversal attempt, or a query kept with the reversal it settles. */
+static int store_request(struct reversal_engine *e, const struct rv_job *j,
+			 const struct history_attempt *at, struct wx_err *err)
+{
+	if (j->mode == RV_SETTLE)
+		return history_add_query(e->history, at, err);
+	return history_add_attempt(e->history, at, err);
+}
+
 static void record_attempt(struct reversal_engine *e, struct rv_job *j,
 			   const struct http_response *r,
 			   const struct rv_answer *a)
@@ -428,7 +498,8 @@ static void record_attempt(struct reversal_engine *e, struct rv_job *j,
 	at.transport_error = a->transport_error;
 	at.latency_ms = r->latency_ms;
 	at.request_id = (char *)http_response_header(r, "Request-ID");
-	if (history_add_attempt(e->history, &at, &err) != 0) {
+	at.kind = (char *)(j->mode == RV_REVERSE ? "reverse" : "query");
+	if (j->mode != RV_QUERY && store_request(e, j, &at, &err) != 0) {
 		j->failed_store = true;
 		free(j->res->next);
 		j->res->next = wx_xasprintf(
@@ -534,6 +605,132 @@ static void settle_ambiguity(struct rv_job *j)
 	replace_str(&r->next, wx_outcome_advice(WX_UNKNOWN));
 }
 
+/* Reads a query's answer: verified and classified, or why there is none. */
+static struct apiv3_query_result *read_query(const struct rv_job *j,
+					     const struct http_response *r,
+					     struct rv_answer *a)
+{
+	struct apiv3_query_result *q = wx_xcalloc(1, sizeof(*q));
+	struct wx_err verr = {{0}};
+	enum apiv3_verdict v = APIV3_NO_SIGNATURE;
+	bool complete = r->curl_code == 0 && !r->truncated && r->status != 0;
+
+	if (complete) {
+		v = verify_answer(j, r, &verr);
+		a->verify = apiv3_verdict_name(v);
+		a->verified = v == APIV3_VERIFIED;
+	} else {
+		a->transport_error =
+		    wx_xstrdup(r->error[0] ? r->error : _("no answer"));
+	}
+	apiv3_query_classify(complete ? r->status : 0, r->body, r->body_len, v,
+			     j->res->out_trade_no, j->partner->sp_mchid,
+			     j->sub->sub_mchid, q);
+	if (!complete) {
+		free(q->code);
+		free(q->message);
+		q->code = wx_xstrdup(REVERSAL_CODE_NO_ANSWER);
+		q->message = wx_xstrdup(a->transport_error);
+	} else if (!a->verified && verr.msg[0]) {
+		char *m = wx_xasprintf("%s: %s", q->message ? q->message : "",
+				       verr.msg);
+
+		free(q->message);
+		q->message = m;
+	}
+	return q;
+}
+
+/* What a settling query makes of the reversal; commits it. */
+static void settle_from_query(struct reversal_engine *e, struct rv_job *j,
+			      const struct apiv3_query_result *q)
+{
+	struct reversal_result *res = j->res;
+	enum apiv3_trade_state before =
+	    apiv3_trade_state_parse(res->trade_state_before);
+	bool read = q->kind == APIV3_Q_ANSWERED || q->kind == APIV3_Q_NOT_FOUND;
+	enum wx_outcome o = read ? apiv3_settle_outcome(q->order.state, before)
+				 : WX_UNKNOWN;
+	const char *state = apiv3_trade_state_name(q->order.state);
+	char *msg = NULL;
+	struct wx_err err = {{0}};
+
+	if (read)
+		replace_str(&res->trade_state_after, state);
+	if (o == WX_REVERSED)
+		/* Stored, so never translated (README, "Languages"). */
+		msg = wx_xasprintf("settled by query: WeChat Pay reports %s",
+				   state);
+	else if (o == WX_FAILED)
+		msg = wx_xasprintf("not processed: safe to re-run (the "
+				   "query reads %s)",
+				   state);
+	if (history_settle(e->history, res->history_id, o,
+			   o == WX_UNKNOWN ? NULL : state, msg,
+			   o == WX_UNKNOWN ? NULL : "query",
+			   res->trade_state_before, res->trade_state_after,
+			   &err) != 0 &&
+	    o != WX_UNKNOWN) {
+		replace_str(&res->next, err.msg);
+		free(msg);
+		return;
+	}
+	if (o != WX_UNKNOWN) {
+		res->outcome = o;
+		res->settled_by = "query";
+		replace_str(&res->code, state);
+		free(res->message);
+		res->message = msg;
+		msg = NULL;
+		replace_str(&res->explain, q->explain);
+		replace_str(&res->next, wx_outcome_advice(o));
+	} else {
+		char *next = wx_xasprintf(
+		    read ? _("The query reads %s, which does not settle it: "
+			     "%s")
+			 : _("The query could not settle it (%s): %s"),
+		    read ? state : (q->code ? q->code : "?"),
+		    res->next ? res->next : "");
+
+		free(res->next);
+		res->next = next;
+	}
+	free(msg);
+}
+
+/* A query (plain or settling) is over: keep it, then hand the result out. */
+static void query_completed(struct reversal_engine *e, struct rv_job *j,
+			    const struct http_response *r)
+{
+	struct rv_answer a = {0};
+	struct apiv3_query_result *q = read_query(j, r, &a);
+
+	record_attempt(e, j, r, &a);
+	j->res->latency_ms += r->latency_ms;
+	if (j->mode == RV_SETTLE) {
+		settle_from_query(e, j, q);
+	} else {
+		j->res->http_status = (int)r->status;
+		j->res->verified = a.verified;
+		replace_str(&j->res->request_id,
+			    http_response_header(r, "Request-ID"));
+		replace_str(&j->res->code, q->code);
+		replace_str(&j->res->message, q->message);
+		replace_str(&j->res->explain, q->explain);
+		replace_str(&j->res->next, q->next);
+		if (q->kind == APIV3_Q_ANSWERED || q->kind == APIV3_Q_NOT_FOUND)
+			replace_str(&j->res->trade_state_after,
+				    apiv3_trade_state_name(q->order.state));
+	}
+	if (j->res->query)
+		apiv3_query_result_free(j->res->query);
+	free(j->res->query);
+	j->res->query = q;
+	answer_clear(&a);
+	job_attempt_clear(j);
+	job_deliver(e, j, true);
+}
+
 static void job_completed(struct reversal_engine *e, struct rv_job *j,
 			  const struct http_response *r)
 {
@@ -541,6 +738,10 @@ static void job_completed(struct reversal_engine *e, struct rv_job *j,
 	bool complete = r->curl_code == 0 && !r->truncated && r->status != 0;
 	bool backup_now = false;
 
+	if (j->mode != RV_REVERSE) {
+		query_completed(e, j, r);
+		return;
+	}
 	if (complete)
 		answer_http(j, r, &a);
 	else
@@ -649,6 +850,7 @@ static struct reversal_result *result_new(const struct reversal_params *p,
 	r->sp_mchid = wx_xstrdup(p->partner->sp_mchid);
 	r->sub_mchid = wx_xstrdup(p->sub->sub_mchid);
 	r->outcome = WX_PENDING;
+	r->trade_state_before = wx_xstrdup(p->trade_state_before);
 	return r;
 }
 
@@ -695,6 +897,30 @@ static int job_launch(struct reversal_engine *e,
 	replace_str(&j->res->code, REVERSAL_CODE_NOT_SENT);
 	replace_str(&j->res->message, err->msg);
 	job_finish(e, j, false);
+	return -1;
+}
+
+int reversal_query_submit(struct reversal_engine *e,
+			  const struct reversal_params *p, int64_t history_id,
+			  struct wx_err *err)
+{
+	struct rv_job *j;
+
+	if (check_params(e, p, err) != 0)
+		return -1;
+	j = wx_xcalloc(1, sizeof(*j));
+	j->partner = p->partner;
+	j->sub = p->sub;
+	j->res = result_new(p, history_id);
+	j->res->is_query = true;
+	j->res->outcome = WX_UNKNOWN;
+	j->mode = history_id > 0 ? RV_SETTLE : RV_QUERY;
+	j->started_mono = wx_monotonic_ms();
+	j->next = e->jobs;
+	e->jobs = j;
+	if (job_start_attempt(e, j, err) == 0)
+		return 0;
+	job_deliver(e, j, false);
 	return -1;
 }
 
@@ -908,6 +1134,12 @@ static void job_abandon(struct reversal_engine *e, struct rv_job *j)
 {
 	struct reversal_result *r = j->res;
 
+	if (j->mode != RV_REVERSE) {
+		/* The reversal's row is already `unknown`: it stays so. */
+		job_attempt_clear(j);
+		job_deliver(e, j, true);
+		return;
+	}
 	if (j->xfer) {
 		record_abandoned(e, j);
 		j->ambiguous = true;
@@ -929,8 +1161,10 @@ static void job_abandon(struct reversal_engine *e, struct rv_job *j)
 
 void reversal_engine_abandon(struct reversal_engine *e)
 {
+	e->abandoning = true;
 	while (e->jobs)
 		job_abandon(e, e->jobs);
+	e->abandoning = false;
 }
 
 void reversal_engine_free(struct reversal_engine *e)

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "apiv3_query.h"
 #include "history.h"
 #include "outcome.h"
 #include "profile.h"
@@ -30,6 +31,7 @@ struct reversal_options {
 	int max_retries;	/* retries after the first attempt; default 2 */
 	int backoff_ms;		/* first back-off, doubled each time; 1000 */
 	int retry_after_cap_ms; /* longest Retry-After honoured; 60000 */
+	bool settle; /* query an unknown outcome before handing it out */
 };
 
 struct reversal_params {
@@ -38,6 +40,8 @@ struct reversal_params {
 	const char *out_trade_no;	  /* already checked by apiv3 */
 	const char *note;		  /* NULL or ticket/reason */
 	const char *op;			  /* operator name */
+	const char *trade_state_before;	  /* what a query said before, or
+					     NULL */
 };
 
 /* The final word on one reversal. Owned by the caller. */
@@ -56,6 +60,12 @@ struct reversal_result {
 	bool verified;	  /* last answer's signature verified */
 	int attempts;
 	int64_t latency_ms;
+	char *trade_state_before; /* a query's trade_state before sending */
+	char *trade_state_after;  /* the settling or plain query's */
+	const char *settled_by;	  /* "answer", "query", or NULL (static) */
+	struct apiv3_query_result *query; /* the last query's reading (owned),
+					     NULL when none was made */
+	bool is_query; /* a query (reversal_query_submit), not a reversal */
 };
 
 /* Local codes for answers that did not come from WeChat Pay. */
@@ -87,6 +97,18 @@ int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
 size_t reversal_submit_many(struct reversal_engine *e,
 			    const struct reversal_params *p, size_t n,
 			    int64_t *ids, struct wx_err *errs);
+
+/* Queries one order (GET, verified like a reversal's answer) on the same
+ * connection cache. With history_id 0 it is a plain query: nothing is
+ * written and the result's `query` holds the reading. With the id of an
+ * `unknown` reversal it settles it: the query is kept as one of its
+ * requests and a verified answer settles it (apiv3_settle_outcome, with
+ * p->trade_state_before). The result comes through next_done with
+ * is_query set. Fails (nothing sent) on bad parameters or while the same
+ * order is in flight. */
+int reversal_query_submit(struct reversal_engine *e,
+			  const struct reversal_params *p, int64_t history_id,
+			  struct wx_err *err);
 
 /* Drives transfers and timers for at most timeout_ms; *fd_ready tells
  * whether extra_fd (-1: none) became readable. Returns the number of

@@ -23,7 +23,7 @@ int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
 	       const char *note)
 {
 	struct reversal_params p = {sub->partner, sub, order,
-				    note && *note ? note : NULL, t->op};
+				    note && *note ? note : NULL, t->op, NULL};
 	struct tui_flight *f;
 	struct wx_err err = {{0}};
 	int64_t id = 0;
