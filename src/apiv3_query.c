@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #define MASK_KEEP 4 /* characters of an openid shown at each end */
+#define REVERSE_WINDOW_S ((int64_t)7 * 24 * 3600) /* REVERSE_EXPIRE after */
 
 /* ---- Trade states -------------------------------------------------------- */
 
@@ -395,4 +397,61 @@ void apiv3_query_result_free(struct apiv3_query_result *res)
 	free(res->explain);
 	free(res->next);
 	memset(res, 0, sizeof(*res));
+}
+
+/* ---- Words for the desk -------------------------------------------------- */
+
+/* "12 min ago", "3 h ago", "2 d ago" ("just now" under a minute). */
+static void age_text(int64_t secs, char *buf, size_t n)
+{
+	if (secs < 60)
+		snprintf(buf, n, "%s", _("just now"));
+	else if (secs < 3600)
+		snprintf(buf, n, _("%lld min ago"), (long long)(secs / 60));
+	else if (secs < 2 * 86400)
+		snprintf(buf, n, _("%lld h ago"), (long long)(secs / 3600));
+	else
+		snprintf(buf, n, _("%lld d ago"), (long long)(secs / 86400));
+}
+
+static char *paid_words(const struct apiv3_order_info *o, int64_t now)
+{
+	char total[48], back[48], when[32] = "", age[32] = "";
+	const char *cur = o->currency ? o->currency : "CNY";
+	int64_t refund = o->payer_total >= 0 ? o->payer_total : o->amount_total;
+	time_t t = (time_t)(o->success_epoch + o->success_offset_min * 60);
+	struct tm tm;
+
+	apiv3_amount_text(o->amount_total, o->currency, total, sizeof(total));
+	apiv3_amount_text(refund, o->currency, back, sizeof(back));
+	if (!o->success_time)
+		return wx_xasprintf(_("Paid %s (%s) — reversing refunds "
+				      "%s to the payer"),
+				    total, cur, back);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	age_text(now - o->success_epoch, age, sizeof(age));
+	if (now - o->success_epoch > REVERSE_WINDOW_S)
+		return wx_xasprintf(_("Paid %s (%s) on %s, %s — older "
+				      "than 7 days: WeChat Pay will refuse "
+				      "(REVERSE_EXPIRE), a refund is the way"),
+				    total, cur, when, age);
+	return wx_xasprintf(_("Paid %s (%s) on %s, %s — reversing "
+			      "refunds %s to the payer"),
+			    total, cur, when, age, back);
+}
+
+char *apiv3_order_words(const struct apiv3_query_result *q, int64_t now)
+{
+	if (!q)
+		return wx_xstrdup(_("Could not read the order: no query was "
+				    "made"));
+	if (q->kind == APIV3_Q_ANSWERED && q->order.state == APIV3_TS_SUCCESS)
+		return paid_words(&q->order, now);
+	if (q->kind == APIV3_Q_ANSWERED || q->kind == APIV3_Q_NOT_FOUND)
+		return wx_xstrdup(
+		    _(apiv3_trade_state_info(q->order.state)->words));
+	return wx_xasprintf(_("Could not read the order: %s %s"),
+			    q->code ? q->code : "",
+			    q->message ? q->message : "");
 }

@@ -121,6 +121,16 @@ int apiv3_parse_rfc3339(const char *s, int64_t *epoch, int *offset_min);
 void apiv3_amount_text(int64_t fen, const char *currency, char *buf,
 		       size_t n);
 
+/* The order in words for a confirmation, from a query made at `now`
+ * (seconds): "Paid ¥128.00 (CNY) on 2026-11-30 14:02, 3 h ago — reversing
+ * refunds ¥128.00 to the payer", "Not paid — reversing closes it", "No such
+ * order for this sub-merchant", "Could not read the order: ..." and so on
+ * (one sentence per state, from apiv3_trade_state_info). A paid order older
+ * than 7 days says WeChat Pay will refuse (REVERSE_EXPIRE) and that a
+ * refund is the way. Times are shown in the answer's own UTC offset.
+ * Translated; malloc'd. */
+char *apiv3_order_words(const struct apiv3_query_result *q, int64_t now);
+
 /* First four and last four characters with "…" between; "***" for short
  * or absent ids. malloc'd. */
 char *apiv3_mask_openid(const char *openid);

@@ -285,13 +285,18 @@ struct reverse_args {
 	bool no_settle;	     /* --no-settle: leave unknowns to a later settle */
 	char **orders;	     /* checked and trimmed order numbers */
 	size_t norders;
+	char **before;	     /* trade_state each order's query read, or NULL */
 };
 
 static void reverse_args_free(struct reverse_args *a)
 {
-	for (size_t i = 0; i < a->norders; i++)
+	for (size_t i = 0; i < a->norders; i++) {
 		free(a->orders[i]);
+		if (a->before)
+			free(a->before[i]);
+	}
 	free(a->orders);
+	free(a->before);
 }
 
 static int parse_reverse(int argc, char **argv, struct cli_common *c,
@@ -413,7 +418,8 @@ static void warn_plain_http(const struct wx_partner *p)
 }
 
 /* Asks on the terminal; only an explicit y/yes sends. */
-static bool confirm(const struct wx_sub *s, const struct reverse_args *a)
+static bool confirm(struct history *h, const struct wx_sub *s,
+		    struct reverse_args *a)
 {
 	char host[256], line[64];
 
@@ -421,8 +427,19 @@ static bool confirm(const struct wx_sub *s, const struct reverse_args *a)
 	printf(_("Partner:       %s (%s)\n"), s->partner->name,
 	       s->partner->sp_mchid);
 	printf(_("Sub-merchant:  %s (%s)\n"), s->name, s->sub_mchid);
-	for (size_t i = 0; i < a->norders; i++)
+	a->before = wx_xcalloc(a->norders, sizeof(*a->before));
+	for (size_t i = 0; i < a->norders; i++) {
+		char *words = NULL;
+
 		printf(_("Order:         %s\n"), a->orders[i]);
+		fflush(stdout);
+		/* What WeChat Pay says now; a failed query never blocks. */
+		a->before[i] = cli_query_state(h, s, a->orders[i], &words);
+		fputs(_("  State:       "), stdout);
+		put_safe(stdout, words);
+		fputc('\n', stdout);
+		free(words);
+	}
 	if (a->note)
 		printf(_("Note:          %s\n"), a->note);
 	printf(_("Endpoint:      %s\n"), host);
@@ -684,6 +701,7 @@ static int run_reversals(struct history *h, const struct wx_sub *s,
 		    .out_trade_no = a->orders[i],
 		    .note = a->note,
 		    .op = operator_name(),
+		    .trade_state_before = a->before ? a->before[i] : NULL,
 		};
 
 		if (reversal_submit(e, &p, NULL, &err) != 0) {
@@ -736,12 +754,12 @@ static int cmd_reverse(int argc, char **argv, struct cli_common *c)
 		      stderr);
 		goto out;
 	}
-	if (!a.yes && !confirm(s, &a)) {
-		fputs(_("wxrev: cancelled, nothing sent.\n"), stderr);
-		goto out;
-	}
 	if (open_history(c, &h) != 0) {
 		fputs(_("wxrev: nothing was sent.\n"), stderr);
+		goto out;
+	}
+	if (!a.yes && !confirm(h, s, &a)) {
+		fputs(_("wxrev: cancelled, nothing sent.\n"), stderr);
 		goto out;
 	}
 	if (signals_catch() != 0) {

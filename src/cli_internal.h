@@ -58,6 +58,12 @@ void cli_put_json(FILE *f, json_t *o);
 /* `wxrev query` and `wxrev settle` (cli_query.c). */
 int cli_query(int argc, char **argv, struct cli_common *c);
 int cli_settle(int argc, char **argv, struct cli_common *c);
+/* Queries one order for a confirmation: *words gets the sentence to show
+ * (apiv3_order_words, or why the order could not be read), and the
+ * trade_state read is returned (NULL when none); both malloc'd. A failed
+ * query never stops the caller. */
+char *cli_query_state(struct history *h, const struct wx_sub *s,
+		      const char *order, char **words);
 
 /* `wxrev reverse --from FILE|-` (cli_batch.c). */
 bool cli_batch_wanted(int argc, char **argv);

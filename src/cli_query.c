@@ -333,6 +333,39 @@ out:
 	return rc;
 }
 
+/* ---- reverse's confirmation ---------------------------------------------- */
+
+char *cli_query_state(struct history *h, const struct wx_sub *s,
+		      const char *order, char **words)
+{
+	struct reversal_engine *e;
+	struct reversal_params p = {.partner = s->partner,
+				    .sub = s,
+				    .out_trade_no = order,
+				    .op = cli_operator_name()};
+	struct reversal_result *r = NULL;
+	struct wx_err err = {{0}};
+	char *state = NULL;
+
+	*words = NULL;
+	e = reversal_engine_new(h, NULL, &err);
+	if (e && reversal_query_submit(e, &p, 0, &err) == 0) {
+		while (reversal_engine_active(e) > 0)
+			reversal_engine_poll(e, -1, QUERY_POLL_MS, NULL);
+		r = reversal_engine_next_done(e);
+	}
+	if (r) {
+		*words = apiv3_order_words(r->query, wx_now_ms() / 1000);
+		state = wx_xstrdup(r->trade_state_after);
+	} else {
+		*words = wx_xasprintf(_("Could not read the order: %s"),
+				      err.msg);
+	}
+	reversal_result_free(r);
+	reversal_engine_free(e);
+	return state;
+}
+
 /* ---- wxrev settle -------------------------------------------------------- */
 
 /* Every `unknown` reversal id, newest first (at most SETTLE_MAX). */

@@ -295,8 +295,10 @@ net_profile() {
 }
 
 # reverse_via PROFILE ORDER: one reversal with --json; WX_* set.
+# --no-settle: these rows are about the reversal's own answer; the hostile
+# server is no WeChat Pay to query (settling is tests/integration/t_settle.sh).
 reverse_via() {
-	WXREV_HISTORY="$T_TMP/net.db" wx reverse --profiles "$1" --sub "Coffee Shop" --yes --json "$2"
+	WXREV_HISTORY="$T_TMP/net.db" wx reverse --profiles "$1" --sub "Coffee Shop" --yes --json --no-settle "$2"
 	WX_OUTCOME=$(jq -r .outcome <<<"$WX_OUT" 2>/dev/null)
 	WX_CODE=$(jq -r .code <<<"$WX_OUT" 2>/dev/null)
 	WX_MSG=$(jq -r .message <<<"$WX_OUT" 2>/dev/null)

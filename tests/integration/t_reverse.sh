@@ -43,11 +43,12 @@ rev R-PAID-1
 expect R-PAID-1 0 reversed null 1 1
 t_eq "simulator state" REVERSED "$(sim_state R-PAID-1)"
 t_eq "--json fields, in order" \
-	'["out_trade_no","sp_mchid","sub_mchid","outcome","http_status","code","message","request_id","verified","attempts","latency_ms","history_id"]' \
+	'["out_trade_no","sp_mchid","sub_mchid","outcome","http_status","code","message","request_id","verified","attempts","latency_ms","history_id","trade_state_before","trade_state_after","settled_by"]' \
 	"$(jq -c keys_unsorted <<<"$WX_OUT")"
 t_eq "--json sp_mchid" "$SP_MCHID" "$(jfield "$WX_OUT" sp_mchid)"
 t_eq "--json sub_mchid" "$SUB_COFFEE" "$(jfield "$WX_OUT" sub_mchid)"
 t_eq "--json http_status" 200 "$(jfield "$WX_OUT" http_status)"
+t_eq "--json settled by the answer, no query" "answer null null" "$(jq -r '"\(.settled_by) \(.trade_state_before) \(.trade_state_after)"' <<<"$WX_OUT")"
 t_eq "--json verified" true "$(jfield "$WX_OUT" verified)"
 t_check "--json request_id is the simulator's" \
 	test "$(jfield "$WX_OUT" request_id)" != null
@@ -175,7 +176,8 @@ t_ok
 t_begin "a connection dropped every time ends unknown (exit 3)"
 sim_paid R-DROP-2
 sim_fault R-DROP-2 '{"type":"drop"}'
-rev R-DROP-2
+# --no-settle: the reversal's own outcome (settling: t_settle.sh).
+rev R-DROP-2 --no-settle
 expect R-DROP-2 3 unknown NO_ANSWER 3 3
 t_eq "no status" null "$(jfield "$WX_OUT" http_status)"
 t_check "the transport error is stored" test -n "$(hist_sql "SELECT transport_error FROM attempts WHERE reversal_id = $(jfield "$WX_OUT" history_id) AND n = 1")"
@@ -187,7 +189,7 @@ for fault in bad_signature no_signature probe_signature skewed_timestamp unknown
 	order="R-${fault//_/-}"
 	sim_paid "$order"
 	sim_fault "$order" "{\"type\":\"$fault\"}"
-	rev "$order"
+	rev "$order" --no-settle
 	expect "$order" 3 unknown SIGNATURE_NOT_VERIFIED 1 1
 	t_eq "verified" false "$(jfield "$WX_OUT" verified)"
 	t_eq "http_status" 200 "$(jfield "$WX_OUT" http_status)"
@@ -202,7 +204,7 @@ t_ok
 t_begin "a signed 200 naming another order is unknown"
 sim_paid R-WRONG-1
 sim_fault R-WRONG-1 '{"type":"wrong_order"}'
-rev R-WRONG-1
+rev R-WRONG-1 --no-settle
 expect R-WRONG-1 3 unknown RESPONSE_MISMATCH 1 1
 t_eq "verified" true "$(jfield "$WX_OUT" verified)"
 t_ok
@@ -210,14 +212,14 @@ t_ok
 t_begin "a signed 200 with malformed JSON is unknown"
 sim_paid R-MALFORMED-1
 sim_fault R-MALFORMED-1 '{"type":"malformed_json"}'
-rev R-MALFORMED-1
+rev R-MALFORMED-1 --no-settle
 expect R-MALFORMED-1 3 unknown MALFORMED_RESPONSE 1 1
 t_ok
 
 t_begin "an oversized body is unknown with a clear message"
 sim_paid R-BIG-1
 sim_fault R-BIG-1 '{"type":"oversized"}'
-rev R-BIG-1
+rev R-BIG-1 --no-settle
 expect R-BIG-1 3 unknown RESPONSE_TOO_LARGE 3 3
 t_contains "message names the cap" "$(jfield "$WX_OUT" message)" "1 MiB"
 t_check "stored body is capped" test "$(hist_sql "SELECT max(length(response_body)) FROM attempts WHERE reversal_id = $(jfield "$WX_OUT" history_id)")" -le 1048576
@@ -227,7 +229,7 @@ t_begin "a body trickled past the timeout is unknown"
 write_profile "$T_TMP/slow.yaml" "$MAIN_URL" "$MAIN_URL" "" 1
 sim_paid R-TRICKLE-1
 sim_fault R-TRICKLE-1 '{"type":"trickle"}'
-WXREV_PROFILES="$T_TMP/slow.yaml" rev R-TRICKLE-1
+WXREV_PROFILES="$T_TMP/slow.yaml" rev R-TRICKLE-1 --no-settle
 expect R-TRICKLE-1 3 unknown NO_ANSWER 3 3
 t_ok
 
@@ -267,7 +269,7 @@ t_begin "an unknown outcome wins the exit status (3)"
 sim_paid R-MIX-1
 sim_paid R-MIX-2
 sim_fault R-MIX-2 '{"type":"bad_signature"}'
-wx reverse --sub "Coffee Shop" --yes --json R-MIX-1 R-MISSING-3 R-MIX-2
+wx reverse --sub "Coffee Shop" --yes --json --no-settle R-MIX-1 R-MISSING-3 R-MIX-2
 t_eq "exit status" 3 "$WX_RC"
 t_eq "three lines" 3 "$(wc -l <"$T_TMP/wx.out" | tr -d ' ')"
 t_ok

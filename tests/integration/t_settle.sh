@@ -181,6 +181,25 @@ t_eq "unknown, REFUND learned" "unknown REFUND" "$(jq -r '"\(.outcome) \(.trade_
 t_eq "recorded" "unknown|REFUND" "$(hist_sql "SELECT outcome, trade_state_after FROM reversals WHERE id = $id")"
 t_ok
 
+t_begin "reverse on a terminal shows the query in its confirmation; JSON keeps the state before"
+amount_order S-TTY PAID 12800
+command -v script >/dev/null || t_fail "script(1) is required"
+printf 'n\n' | timeout 30 script -qfec "$WXREV_BIN reverse --sub 'Coffee Shop' S-TTY" /dev/null >"$T_TMP/tty.out" 2>&1
+t_contains "the state in words, amount with two decimals and currency" "$(cat "$T_TMP/tty.out")" "Paid ¥128.00 (CNY) on "
+t_contains "what reversing does" "$(cat "$T_TMP/tty.out")" "reversing refunds ¥128.00 to the payer"
+t_eq "answering n sends no reversal" 0 "$(sim_count S-TTY)"
+t_eq "but the query was made" 1 "$(qcount S-TTY)"
+printf 'y\n' | timeout 30 script -qfec "$WXREV_BIN reverse --sub 'Coffee Shop' --json S-TTY" /dev/null >"$T_TMP/tty.out" 2>&1
+line=$(grep -ao '{"out_trade_no.*}' "$T_TMP/tty.out")
+t_eq "reversed, with the state before and after" "reversed SUCCESS answer" "$(jq -r '"\(.outcome) \(.trade_state_before) \(.settled_by)"' <<<"$line")"
+amount_order S-TTY-GONE PAID 100
+query_fault S-TTY-GONE '{"type":"fail_500","count":1}'
+printf 'y\n' | timeout 30 script -qfec "$WXREV_BIN reverse --sub 'Coffee Shop' --json S-TTY-GONE" /dev/null >"$T_TMP/tty.out" 2>&1
+t_contains "a failed query is said" "$(cat "$T_TMP/tty.out")" "Could not read the order: SYSTEM_ERROR"
+t_eq "and does not block y" 1 "$(sim_count S-TTY-GONE)"
+t_eq "the order was reversed" REVERSED "$(sim_state S-TTY-GONE)"
+t_ok
+
 t_begin "kill -9 during a reversal, then a start that settles it"
 amount_order S-KILL PAID 12800
 sim_fault S-KILL '{"type":"delay","ms":4000,"count":1}'

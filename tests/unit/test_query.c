@@ -539,6 +539,64 @@ static void test_amounts_and_masks(void **state)
 	free(m);
 }
 
+/* The confirmation's sentence for each kind of answer. */
+static void test_order_words(void **state)
+{
+	struct apiv3_query_result q;
+	char *w;
+	char *body;
+	/* R_BODY: paid 2026-11-30T14:02:00+08:00 (1796018520). */
+	int64_t paid = 1796018520;
+
+	(void)state;
+	apiv3_query_classify(200, R_BODY, strlen(R_BODY), APIV3_VERIFIED, ORDER,
+			     SP, SUB, &q);
+	w = apiv3_order_words(&q, paid + 3 * 3600 + 120);
+	assert_string_equal(w, "Paid \xC2\xA5" "128.00 (CNY) on 2026-11-30 "
+			       "14:02, 3 h ago \xE2\x80\x94 reversing refunds "
+			       "\xC2\xA5" "128.00 to the payer");
+	free(w);
+	w = apiv3_order_words(&q, paid + 8 * 86400);
+	assert_non_null(strstr(w, "8 d ago"));
+	assert_non_null(strstr(w, "REVERSE_EXPIRE"));
+	assert_non_null(strstr(w, "refund is the way"));
+	assert_null(strstr(w, "reversing refunds"));
+	free(w);
+	apiv3_query_result_free(&q);
+	body = answer_body(ORDER, SUB, "REVOKED");
+	apiv3_query_classify(200, body, strlen(body), APIV3_VERIFIED, ORDER, SP,
+			     SUB, &q);
+	w = apiv3_order_words(&q, paid);
+	assert_string_equal(w, "Already reversed (REVOKED) \xE2\x80\x94 "
+			       "nothing to do");
+	free(w);
+	apiv3_query_result_free(&q);
+	free(body);
+	body = answer_body(ORDER, SUB, "NOTPAY");
+	apiv3_query_classify(200, body, strlen(body), APIV3_VERIFIED, ORDER, SP,
+			     SUB, &q);
+	w = apiv3_order_words(&q, paid);
+	assert_string_equal(w, "Not paid \xE2\x80\x94 reversing closes it");
+	free(w);
+	apiv3_query_result_free(&q);
+	free(body);
+	apiv3_query_classify(404, "{\"code\":\"ORDER_NOT_EXIST\",\"message\":"
+				  "\"x\"}",
+			     40, APIV3_VERIFIED, ORDER, SP, SUB, &q);
+	w = apiv3_order_words(&q, paid);
+	assert_string_equal(w, "No such order for this sub-merchant");
+	free(w);
+	apiv3_query_result_free(&q);
+	apiv3_query_classify(500, "", 0, APIV3_NO_SIGNATURE, ORDER, SP, SUB, &q);
+	w = apiv3_order_words(&q, paid);
+	assert_non_null(strstr(w, "Could not read the order: HTTP_500"));
+	free(w);
+	apiv3_query_result_free(&q);
+	w = apiv3_order_words(NULL, paid);
+	assert_non_null(strstr(w, "Could not read the order"));
+	free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +609,7 @@ int main(void)
 	    cmocka_unit_test(test_every_error),
 	    cmocka_unit_test(test_rfc3339),
 	    cmocka_unit_test(test_amounts_and_masks),
+	    cmocka_unit_test(test_order_words),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
