@@ -47,6 +47,7 @@ LINGUAS := $(patsubst po/%.po,%,$(wildcard po/*.po))
 MO_FILES := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/wxrev.mo)
 LOCALEDIR := $(PREFIX)/share/locale
 XGETTEXT := xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+	--keyword=C_:1c,2 \
 	--add-comments=TRANSLATORS: --add-location=file --package-name=wxrev
 
 WXREV := $(BUILD)/bin/wxrev

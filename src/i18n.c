@@ -125,3 +125,10 @@ void wx_i18n_when(int64_t ms, enum wx_when style, char *buf, size_t n)
 	if (len == 0)
 		snprintf(buf, n, "%lld", (long long)ms);
 }
+
+const char *wx_pgettext(const char *ctx_and_msgid, const char *msgid)
+{
+	const char *t = gettext(ctx_and_msgid);
+
+	return t == ctx_and_msgid ? msgid : t;
+}

@@ -25,6 +25,14 @@ void wx_i18n_init(void);
  * message, a formatted message), shown as stored. */
 const char *wx_i18n_stored(const char *s);
 
+/* C_("context", "text"): a translation that depends on where the text is
+ * shown (the same English in two places, two Chinese texts). */
+#define C_(ctx, s) wx_pgettext(ctx "\004" s, s)
+#if defined(__GNUC__)
+__attribute__((format_arg(2)))
+#endif
+const char *wx_pgettext(const char *ctx_and_msgid, const char *msgid);
+
 /* How much of a local date and time a person is shown. */
 enum wx_when {
 	WX_WHEN_MINUTE, /* 2026-11-30 14:02 / 2026年11月30日 14:02 */

@@ -42,12 +42,9 @@ static void fmt_ago(int64_t ms, char *buf, size_t n)
 static void fmt_known(const struct confirm *C, const struct history_reversal *r,
 		      char *buf, size_t n)
 {
-	time_t s = (time_t)(r->created_ms / 1000);
-	struct tm tm;
-	char when[32], ago[32], where[256] = "";
+	char when[64], ago[32], where[256] = "";
 
-	localtime_r(&s, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	wx_i18n_when(r->created_ms, WX_WHEN_MINUTE, when, sizeof(when));
 	fmt_ago(r->created_ms, ago, sizeof(ago));
 	/* Under another sub-merchant: say whose, the likelier mistake. */
 	if (strcmp(r->sub_mchid, C->sub->sub_mchid) != 0 ||
@@ -55,7 +52,7 @@ static void fmt_known(const struct confirm *C, const struct history_reversal *r,
 		snprintf(where, sizeof(where), _("under %s "),
 			 r->sub_name ? r->sub_name : r->sub_mchid);
 	snprintf(buf, n, _("%s %s%s by %s%s%s, %s"),
-		 wx_outcome_name(r->outcome), where, ago, r->op ? r->op : "?",
+		 wx_outcome_label(r->outcome), where, ago, r->op ? r->op : "?",
 		 r->code ? ", " : "", r->code ? r->code : "", when);
 }
 

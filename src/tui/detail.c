@@ -114,11 +114,7 @@ static void body_lines(struct detail *D, const char *prefix, const char *body)
 
 static void fmt_time(int64_t ms, char *buf, size_t n)
 {
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&s, &tm);
-	strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+	wx_i18n_when(ms, WX_WHEN_SECOND, buf, n);
 }
 
 void tui_detail_summary(const struct history_reversal *r, char *buf,
@@ -157,14 +153,16 @@ static void summary_lines(struct detail *D, const struct tui *t, const struct hi
 	      r->endpoint ? r->endpoint : "");
 	linef(D, tui_outcome_color(r->outcome), A_BOLD,
 	      _("Outcome:      %s  HTTP %d  %s  %d attempt(s), %lld ms"),
-	      wx_outcome_name(r->outcome), r->http_status,
+	      wx_outcome_label(r->outcome), r->http_status,
 	      r->code ? r->code : "", r->attempts, (long long)r->latency_ms);
 	if (r->message)
-		linef(D, TUI_C_NORMAL, A_NORMAL, _("Message:      %s"), r->message);
+		linef(D, TUI_C_NORMAL, A_NORMAL, _("Message:      %s"),
+		      wx_i18n_stored(r->message));
 	if (ci)
-		linef(D, TUI_C_NORMAL, A_NORMAL, _("Meaning:      %s"), ci->explain);
+		linef(D, TUI_C_NORMAL, A_NORMAL, _("Meaning:      %s"),
+		      _(ci->explain));
 	linef(D, TUI_C_NORMAL, A_NORMAL, _("Next step:    %s"),
-	      ci ? ci->next : wx_outcome_advice(r->outcome));
+	      ci ? _(ci->next) : wx_outcome_advice(r->outcome));
 }
 
 static void attempt_lines(struct detail *D, const struct history_attempt *a, size_t total)

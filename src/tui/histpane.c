@@ -152,11 +152,7 @@ static void fmt_count(int64_t n, char *buf, size_t len)
 
 static void fmt_time(int64_t ms, char *buf, size_t n)
 {
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&s, &tm);
-	strftime(buf, n, "%m-%d %H:%M", &tm);
+	wx_i18n_when(ms, WX_WHEN_SHORT, buf, n);
 }
 
 /* Column widths for a row of `w` columns. */
@@ -164,10 +160,27 @@ struct cols {
 	int time, outcome, order, sub, status, code, latency;
 };
 
+/* At least `min` columns, and as wide as the (translated) heading. */
+static int fixed_width(int min, const char *heading)
+{
+	int w = text_width(heading);
+
+	return w > min ? w : min;
+}
+
 static struct cols layout_cols(int w)
 {
-	struct cols c = {11, 8, 0, 0, 3, 0, 7};
-	int flex = w - (c.time + c.outcome + c.status + c.latency + 6);
+	char when[64];
+	struct cols c = {0, 8, 0, 0, 0, 0, 7};
+	int flex;
+
+	/* The date column is as wide as the UI language writes a date. */
+	fmt_time(0, when, sizeof(when));
+	c.time = fixed_width(text_width(when), _("time"));
+	c.outcome = fixed_width(c.outcome, _("outcome"));
+	c.status = fixed_width(3, _("sts"));
+	c.latency = fixed_width(c.latency, _("latency"));
+	flex = w - (c.time + c.outcome + c.status + c.latency + 6);
 
 	c.order = flex * 45 / 100;
 	if (c.order > APIV3_ORDER_MAX)
@@ -214,7 +227,7 @@ static void draw_row(void *ctx, size_t i, int y, bool selected)
 	fmt_time(r->created_ms, buf, sizeof(buf));
 	x = cell(y, x, buf, c.time, a);
 	tui_put(y, x - 1, " ", 1, a, false);
-	x = cell(y, x, wx_outcome_name(r->outcome), c.outcome,
+	x = cell(y, x, wx_outcome_label(r->outcome), c.outcome,
 		 a | tui_outcome_attr(t, r->outcome));
 	x = cell(y, x, r->out_trade_no, c.order, a);
 	x = cell(y, x, r->sub_name ? r->sub_name : r->sub_mchid, c.sub, a);

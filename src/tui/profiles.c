@@ -224,7 +224,7 @@ static void choose(struct profiles *P, struct tui *t)
 		return;
 	P->list.sel = i;
 	tui_choose_sub(t, P->rows[i].sub);
-	tui_message(t, TUI_C_NORMAL, _("Sub-merchant: %s (%s)"),
+	tui_message(t, TUI_C_NORMAL, C_("message line", "Sub-merchant: %s (%s)"),
 		    P->rows[i].sub->name, P->rows[i].sub->sub_mchid);
 	tui_focus(t, TUI_PANE_FORM);
 }

@@ -157,7 +157,8 @@ static void result_draw(struct tui *t, void *state,
 	snprintf(buf, sizeof(buf), "%s  (HTTP %d)", r->code ? r->code : "-",
 		 r->http_status);
 	y += row(y, x, w, _("Code"), buf, A_NORMAL, 1);
-	y += row(y, x, w, _("Message"), r->message ? r->message : "-", A_BOLD,
+	y += row(y, x, w, _("Message"),
+		 r->message ? wx_i18n_stored(r->message) : "-", A_BOLD,
 		 3);
 	y += row(y, x, w, _("Meaning"), r->explain ? r->explain : "-",
 		 A_NORMAL, 2);

@@ -72,7 +72,7 @@ void tui_collect_results(struct tui *t)
 		flight_remove(t, r->history_id);
 		tui_message(t, tui_outcome_color(r->outcome),
 			    _("%s: %s (F2 shows the result; the history has it)"),
-			    r->out_trade_no, wx_outcome_name(r->outcome));
+			    r->out_trade_no, wx_outcome_label(r->outcome));
 		tui_result_push(t, r);
 		t->history_changed = true;
 		t->dirty = true;

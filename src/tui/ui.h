@@ -23,6 +23,7 @@
 #include <curses.h>
 
 #include "history.h"
+#include "i18n.h"
 #include "profile.h"
 #include "reversal.h"
 #include "tui/keys.h"

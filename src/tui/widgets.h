@@ -8,7 +8,8 @@
 #include "tui/ui.h"
 
 /* Puts UTF-8 text (sanitised here) at y,x in at most `cols` columns,
- * padding with blanks to `cols` when `pad`. Returns the columns used. */
+ * padding with blanks to `cols` when `pad`; text that does not fit ends
+ * in "…". Returns the columns used. */
 int tui_put(int y, int x, const char *s, int cols, attr_t attr, bool pad);
 
 /* Puts text wrapped at `cols` columns in at most `rows` rows; returns the
