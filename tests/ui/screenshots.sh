@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates screenshots/{main,confirm,result,detail}.png from the same
+# Regenerates screenshots/{main,confirm,result,detail}.png, and the same
+# screens in Chinese in screenshots/zh_CN/ (LANGUAGE=zh_CN), from the same
 # tmux flows the UI tests drive: capture-pane -e, aha to HTML, headless
 # Chromium with a CJK font to PNG. Used by `make screenshots`; not a test.
 # Installs aha, chromium and fonts-noto-cjk with apt-get when missing.
@@ -92,6 +93,63 @@ ui_keys Escape
 ui_focus History
 ui_keys Home Enter
 ui_wait_for "Detail:" 5
+shot detail
+ui_keys Escape F10
+ui_stop
+
+# The same screens in Chinese, on a fresh history, for README.zh-CN.md.
+OUT="$T_ROOT/screenshots/zh_CN"
+mkdir -p "$OUT"
+export WXREV_HISTORY="$HOME/.local/share/wxrev/history-zh.db"
+sim_order '{"sub_mchid":"1900000110","out_trade_no":"4200001234202611270","state":"PAID"}'
+sim_order '{"sub_mchid":"1900000109","out_trade_no":"4200009876202611271","state":"PAID"}'
+ui_start "$COLS" "$ROWS" LANGUAGE=zh_CN || exit 1
+ui_wait_for "服务商 3" 10
+ui_focus "服务商"
+ui_keys /
+ui_type Coffee
+ui_keys Enter
+ui_wait_for "> 商户订单号" 5
+ui_type 4200009876202611271
+ui_keys Enter
+ui_wait_for "撤销这笔订单？" 5
+ui_keys y
+ui_wait_for "结果：" 10
+ui_keys Escape
+ui_keys C-u
+ui_type UI-MISSING-8
+ui_keys Enter
+ui_wait_for "撤销这笔订单？" 5
+ui_keys y
+ui_wait_for "结果：" 10
+ui_keys Escape
+ui_focus "服务商"
+ui_keys /
+ui_type 烤鸭
+ui_keys Enter
+ui_wait_for "> 商户订单号" 5
+ui_keys C-u
+ui_type 4200001234202611270
+ui_wait_for "按 Enter 核对" 5
+shot main
+ui_keys Enter
+ui_wait_for "撤销这笔订单？" 5
+shot confirm
+ui_keys y
+ui_wait_for "结果：4200001234202611270" 10
+ui_keys Escape
+ui_focus "商户订单号"
+ui_keys C-u
+ui_type UI-MISSING-9
+ui_keys Enter
+ui_wait_for "撤销这笔订单？" 5
+ui_keys y
+ui_wait_for "订单不存在" 10
+shot result
+ui_keys Escape
+ui_focus "历史记录"
+ui_keys g Enter
+ui_wait_for "详情：" 5
 shot detail
 ui_keys Escape F10
 ui_stop
