@@ -37,9 +37,12 @@ static void ask_draw(struct tui *t, void *state,
 	if (tui_armed(A->armed_ms))
 		tui_put(r.y + r.h - 2, r.x + 10, _("y: yes   n/Esc: no"),
 			r.w - 12, A_NORMAL, false);
-	else
+	else {
 		tui_put(r.y + r.h - 2, r.x + 10, _("y: (a moment)   n/Esc: no"),
 			r.w - 12, tui_attr(t, TUI_C_DIM), false);
+		/* An earlier wake may have used up the one tui_arm asked for. */
+		tui_wake_at(t, A->armed_ms);
+	}
 }
 
 static int ask_key(struct tui *t, void *state, enum tui_action a,

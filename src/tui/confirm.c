@@ -194,9 +194,12 @@ static void confirm_draw(struct tui *t, void *state,
 	if (tui_armed(C->armed_ms))
 		tui_put(y, x + 12, _("y: reverse   n/Esc: cancel"), w - 12,
 			A_NORMAL, false);
-	else
+	else {
 		tui_put(y, x + 12, _("y: (a moment)   n/Esc: cancel"), w - 12,
 			tui_attr(t, TUI_C_DIM), false);
+		/* An earlier wake may have used up the one tui_arm asked for. */
+		tui_wake_at(t, C->armed_ms);
+	}
 }
 
 static int confirm_key(struct tui *t, void *state, enum tui_action a,

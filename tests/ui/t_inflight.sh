@@ -77,6 +77,7 @@ ui_wait_for "Quit while in flight?" 3
 ui_keys Escape
 ui_wait_for "Result: UI-SLOW-2" 10
 ui_keys Escape
+ui_wait_gone "Result: UI-SLOW-2" 5
 t_contains "still running" "$(ui_screen)" "History 1/2"
 t_ok
 
