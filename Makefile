@@ -63,7 +63,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_LIB_SRC := $(filter-out $(FUZZ_SRC),$(wildcard tests/fuzz/*.c))
-FUZZ_LIB_OBJ := $(filter-out $(BUILD)/src/tui/% $(BUILD)/src/cli.o,$(LIB_OBJ)) \
+FUZZ_LIB_OBJ := $(filter-out $(BUILD)/src/tui/% $(BUILD)/src/cli%.o,$(LIB_OBJ)) \
 	$(FUZZ_LIB_SRC:%.c=$(BUILD)/%.o)
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -224,8 +224,12 @@ wait "$BG" 2>/dev/null
 sent=$(sim_requests KL | wc -l)
 t_check "stopped before the end ($sent of $K)" test "$sent" -lt "$K"
 wxl reverse --sub "Coffee Shop" --yes --rate 1000 --from "$T_TMP/kl.txt"
-t_eq "exit status: unknown ones skipped (stderr: ${WX_ERR: -300})" 3 "$WX_RC"
 unknown=$(hist_sql "SELECT count(*) FROM reversals WHERE outcome = 'unknown' AND out_trade_no LIKE 'KL-%'")
+# The kill may land between two groups, with nothing in flight: then no
+# row was left pending and the resume has nothing unknown to skip.
+want_rc=0
+[ "$unknown" -gt 0 ] && want_rc=3
+t_eq "exit status: unknown ones skipped (stderr: ${WX_ERR: -300})" "$want_rc" "$WX_RC"
 t_eq "unknown rows listed" "$unknown" "$(grep -c 'outcome unknown: settle it' <<<"$WX_OUT")"
 t_check "nothing lost: every order the simulator saw has a row" test \
 	"$(sim_requests KL | jq -r .out_trade_no | sort -u | wc -l)" -le \
