@@ -86,6 +86,7 @@ void reversal_options_default(struct reversal_options *opts)
 	opts->max_retries = DEFAULT_MAX_RETRIES;
 	opts->backoff_ms = DEFAULT_BACKOFF_MS;
 	opts->retry_after_cap_ms = DEFAULT_RETRY_AFTER_CAP_MS;
+	opts->settle = false;
 }
 
 static void set_user_agent(struct reversal_engine *e)

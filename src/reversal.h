@@ -75,7 +75,7 @@ struct reversal_result {
 #define REVERSAL_CODE_INTERRUPTED "INTERRUPTED" /* abandoned while in flight   \
 						 */
 
-/* Fills the defaults (2 retries, 1000 ms, 60000 ms). */
+/* Fills the defaults (2 retries, 1000 ms, 60000 ms, no settling query). */
 void reversal_options_default(struct reversal_options *opts);
 
 /* opts may be NULL for the defaults. */
