@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -286,6 +287,7 @@ struct reverse_args {
 	char **orders;	     /* checked and trimmed order numbers */
 	size_t norders;
 	char **before;	     /* trade_state each order's query read, or NULL */
+	size_t *dup_of;	     /* per order: index of its first listing */
 };
 
 static void reverse_args_free(struct reverse_args *a)
@@ -297,6 +299,7 @@ static void reverse_args_free(struct reverse_args *a)
 	}
 	free(a->orders);
 	free(a->before);
+	free(a->dup_of);
 }
 
 static int parse_reverse(int argc, char **argv, struct cli_common *c,
@@ -358,6 +361,23 @@ static int parse_reverse(int argc, char **argv, struct cli_common *c,
 	return optind;
 }
 
+/* dup[i] = the first index holding the same order, or i itself. */
+static size_t *find_duplicates(char **orders, size_t n)
+{
+	size_t *dup = wx_xcalloc(n ? n : 1, sizeof(*dup));
+
+	for (size_t i = 0; i < n; i++) {
+		dup[i] = i;
+		for (size_t k = 0; k < i; k++) {
+			if (strcmp(orders[k], orders[i]) == 0) {
+				dup[i] = k;
+				break;
+			}
+		}
+	}
+	return dup;
+}
+
 /* Every order must be valid before anything is sent. */
 static int check_orders(int argc, char **argv, int first,
 			struct reverse_args *a)
@@ -380,6 +400,8 @@ static int check_orders(int argc, char **argv, int first,
 		}
 		a->orders[a->norders++] = wx_xstrdup(buf);
 	}
+	if (!bad)
+		a->dup_of = find_duplicates(a->orders, a->norders);
 	if (bad)
 		fprintf(stderr,
 			_("wxrev: %d order number(s) are not valid: "
@@ -609,8 +631,10 @@ static void print_human(const struct reversal_result *r)
 /* Tally of outcomes, for the exit status. */
 struct tally {
 	int reversed; /* outcome reversed */
-	int bad;      /* rejected or failed */
+	int bad;      /* rejected or failed, or claimed elsewhere */
 	int unknown;  /* unknown (or still pending) */
+	int sent;     /* orders submitted */
+	bool unsaved; /* a result is only in the recovery journal */
 };
 
 static void drain_results(struct reversal_engine *e, bool json, struct tally *t)
@@ -634,7 +658,7 @@ static void drain_results(struct reversal_engine *e, bool json, struct tally *t)
 
 static int tally_status(const struct tally *t)
 {
-	if (t->unknown)
+	if (t->unknown || t->unsaved)
 		return CLI_EXIT_UNKNOWN;
 	if (t->bad)
 		return CLI_EXIT_FAILED;
@@ -658,9 +682,65 @@ static void engine_options(struct reversal_options *o)
 			v, o->backoff_ms);
 }
 
-/* Waits for one reversal, honouring Ctrl-C as documented. */
-static void wait_engine(struct reversal_engine *e, struct cli_stop *st,
-			bool json, struct tally *t)
+#define SAVE_WAIT_DEFAULT_MS 60000 /* how long a result waits for the disk */
+#define SAVE_RETRY_MAX_MS    1000
+
+static int save_wait_ms(void)
+{
+	const char *v = getenv("WXREV_SAVE_WAIT_MS");
+	int ms;
+
+	if (v && *v && parse_int(v, 0, 3600000, &ms) == 0)
+		return ms;
+	return SAVE_WAIT_DEFAULT_MS;
+}
+
+/* A result is never reported before it is on disk: retries with back-off,
+ * then keeps what is left in the recovery journal. Ctrl-C stops waiting. */
+static void save_results(struct history *h, struct cli_stop *st,
+			 struct tally *t)
+{
+	int64_t deadline;
+	int pause = 50;
+	struct wx_err err = {{0}};
+
+	if (history_flush(h) == 0)
+		return;
+	deadline = wx_monotonic_ms() + save_wait_ms();
+	fprintf(stderr,
+		_("wxrev: history %s cannot be written right now (locked by "
+		  "another program, or the disk is full); waiting up to %d s "
+		  "to save the result before reporting it.\n"),
+		history_path(h), save_wait_ms() / 1000);
+	while (history_flush(h) > 0 && wx_monotonic_ms() < deadline &&
+	       !st->abandon) {
+		struct pollfd pfd = {.fd = sig_pipe[0], .events = POLLIN};
+
+		if (poll(&pfd, 1, pause) > 0)
+			signals_read(st);
+		pause = pause * 2 > SAVE_RETRY_MAX_MS ? SAVE_RETRY_MAX_MS
+						      : pause * 2;
+	}
+	if (history_unsaved(h) == 0)
+		return;
+	t->unsaved = true;
+	if (history_journal(h, &err) == 0)
+		fprintf(stderr,
+			_("wxrev: history %s could not be written; the result "
+			  "is kept in the recovery journal %s, which the next "
+			  "start of wxrev folds into the history.\n"),
+			history_path(h), history_journal_path(h));
+	else
+		fprintf(stderr,
+			_("wxrev: the result could NOT be saved (%s): note the "
+			  "result below by hand.\n"),
+			err.msg);
+}
+
+/* Waits for one reversal, honouring Ctrl-C as documented, and reports it
+ * once it is saved. */
+static void wait_engine(struct history *h, struct reversal_engine *e,
+			struct cli_stop *st, bool json, struct tally *t)
 {
 	while (reversal_engine_active(e) > 0) {
 		bool ready = false;
@@ -670,9 +750,61 @@ static void wait_engine(struct reversal_engine *e, struct cli_stop *st,
 			signals_read(st);
 		if (st->abandon)
 			reversal_engine_abandon(e);
-		drain_results(e, json, t);
 	}
+	save_results(h, st, t);
 	drain_results(e, json, t);
+}
+
+static json_t *order_json(const struct wx_sub *s, const char *order,
+			  const char *outcome)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "out_trade_no", json_str_or_null(order));
+	json_object_set_new(o, "sp_mchid",
+			    json_str_or_null(s->partner->sp_mchid));
+	json_object_set_new(o, "sub_mchid", json_str_or_null(s->sub_mchid));
+	json_object_set_new(o, "outcome", json_string(outcome));
+	return o;
+}
+
+/* Claimed by another process or window: nothing sent, who holds it said. */
+static void report_claimed(const struct wx_sub *s, const char *order,
+			   const char *msg, bool json)
+{
+	json_t *o;
+
+	fputs("wxrev: ", stderr);
+	put_safe(stderr, msg);
+	fputc('\n', stderr);
+	if (!json)
+		return;
+	o = order_json(s, order, "in_flight");
+	json_object_set_new(o, "message", json_str_or_null(msg));
+	json_object_set_new(o, "history_id", json_null());
+	cli_put_json(stdout, o);
+	fflush(stdout);
+}
+
+/* The same order listed again: it was sent once, with the first listing. */
+static void report_duplicate(const struct wx_sub *s, const char *order,
+			     int64_t first_id, bool json)
+{
+	json_t *o;
+
+	if (!json) {
+		printf(_("%s  duplicate: listed more than once, sent once "
+			 "(history #%lld)\n"),
+		       order, (long long)first_id);
+		fflush(stdout);
+		return;
+	}
+	o = order_json(s, order, "duplicate");
+	json_object_set_new(o, "history_id", first_id > 0
+						 ? json_integer(first_id)
+						 : json_null());
+	cli_put_json(stdout, o);
+	fflush(stdout);
 }
 
 /* Sends the orders one after the other on one connection. */
@@ -684,7 +816,8 @@ static int run_reversals(struct history *h, const struct wx_sub *s,
 	struct cli_stop st = {0};
 	struct tally t = {0};
 	struct wx_err err = {{0}};
-	size_t sent = 0;
+	int64_t *ids = wx_xcalloc(a->norders ? a->norders : 1, sizeof(*ids));
+	size_t done = 0;
 	int rc;
 
 	engine_options(&o);
@@ -692,34 +825,48 @@ static int run_reversals(struct history *h, const struct wx_sub *s,
 	e = reversal_engine_new(h, &o, &err);
 	if (!e) {
 		fprintf(stderr, "wxrev: %s\n", err.msg);
+		free(ids);
 		return CLI_EXIT_USAGE;
 	}
-	for (size_t i = 0; i < a->norders && !st.no_more; i++) {
+	for (; done < a->norders && !st.no_more; done++) {
 		struct reversal_params p = {
 		    .partner = s->partner,
 		    .sub = s,
-		    .out_trade_no = a->orders[i],
+		    .out_trade_no = a->orders[done],
 		    .note = a->note,
 		    .op = operator_name(),
-		    .trade_state_before = a->before ? a->before[i] : NULL,
+		    .trade_state_before = a->before ? a->before[done] : NULL,
 		};
 
-		if (reversal_submit(e, &p, NULL, &err) != 0) {
-			fprintf(stderr, "wxrev: %s: %s\n", a->orders[i],
+		if (a->dup_of[done] != done) {
+			report_duplicate(s, a->orders[done],
+					 ids[a->dup_of[done]], a->json);
+			continue;
+		}
+		rc = reversal_submit(e, &p, &ids[done], &err);
+		if (rc == REVERSAL_CLAIMED) {
+			report_claimed(s, a->orders[done], err.msg, a->json);
+			t.bad++;
+			continue;
+		}
+		if (rc != 0) {
+			fprintf(stderr, "wxrev: %s: %s\n", a->orders[done],
 				err.msg);
-			t.bad += sent > 0;
+			t.bad += t.sent > 0;
 			break;
 		}
-		sent++;
-		wait_engine(e, &st, a->json, &t);
+		t.sent++;
+		wait_engine(h, e, &st, a->json, &t);
 	}
-	if (sent < a->norders && sent > 0)
+	if (done < a->norders && t.sent > 0)
 		fprintf(stderr,
 			_("wxrev: %zu of %zu order(s) were not sent.\n"),
-			a->norders - sent, a->norders);
+			a->norders - done, a->norders);
 	reversal_engine_free(e);
-	rc = sent == 0 ? CLI_EXIT_USAGE : tally_status(&t);
-	return rc;
+	/* Whatever the engine finished while stopping is saved too. */
+	save_results(h, &st, &t);
+	free(ids);
+	return t.sent == 0 ? CLI_EXIT_USAGE : tally_status(&t);
 }
 
 static int cmd_reverse(int argc, char **argv, struct cli_common *c)
@@ -1089,6 +1236,20 @@ static int parse_common(int argc, char **argv, struct cli_common *c,
 	return optind;
 }
 
+/* Output that could not be written (a full disk, a closed pipe) is an
+ * error of its own: the reader did not get the results. */
+static int stdout_checked(int rc)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	fprintf(stderr,
+		_("wxrev: cannot write to standard output (%s): the results "
+		  "were not all printed; the history holds them (wxrev "
+		  "history).\n"),
+		strerror(errno ? errno : EIO));
+	return rc == CLI_EXIT_USAGE ? rc : CLI_EXIT_UNKNOWN;
+}
+
 int cli_main(int argc, char **argv)
 {
 	struct cli_common c = {0};
@@ -1104,15 +1265,15 @@ int cli_main(int argc, char **argv)
 	argc -= cmd;
 	argv += cmd;
 	if (strcmp(name, "reverse") == 0)
-		return cmd_reverse(argc, argv, &c);
+		return stdout_checked(cmd_reverse(argc, argv, &c));
 	if (strcmp(name, "history") == 0)
-		return cmd_history(argc, argv, &c);
+		return stdout_checked(cmd_history(argc, argv, &c));
 	if (strcmp(name, "profiles") == 0)
-		return cmd_profiles(argc, argv, &c);
+		return stdout_checked(cmd_profiles(argc, argv, &c));
 	if (strcmp(name, "query") == 0)
-		return cli_query(argc, argv, &c);
+		return stdout_checked(cli_query(argc, argv, &c));
 	if (strcmp(name, "settle") == 0)
-		return cli_settle(argc, argv, &c);
+		return stdout_checked(cli_settle(argc, argv, &c));
 	if (strcmp(name, "help") == 0) {
 		print_usage();
 		return CLI_EXIT_OK;

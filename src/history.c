@@ -1,12 +1,13 @@
 /* history: the SQLite store of reversals and their attempts (see history.h):
  * a history row is written and read here; history_export.c prints rows. */
+#define _GNU_SOURCE /* F_OFD_SETLK */
 #include "history.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,11 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 /* "wxrv": marks a SQLite file as a wxrev history. */
 #define HISTORY_APP_ID		0x77787276
 #define HISTORY_DEFAULT_BUSY_MS 5000
+/* Claims one group may take or finish: a list's largest group is 16. */
+#define HISTORY_GROUP_MAX 64
 #define LIST_CACHE_SIZE		16
 /* Substrings this long (in characters) are answered by the trigram index. */
 #define TRIGRAM_MIN 3
@@ -104,6 +108,8 @@ static const char *const migrations[] = {
     "ALTER TABLE reversals ADD COLUMN settled_by TEXT;"
     "ALTER TABLE reversals ADD COLUMN trade_state_before TEXT;"
     "ALTER TABLE reversals ADD COLUMN trade_state_after TEXT;",
+    /* v3: the machine of the operator, so a claim says where it is held. */
+    "ALTER TABLE reversals ADD COLUMN host TEXT;",
 };
 
 #define REV_COLS                                                               \
@@ -111,7 +117,7 @@ static const char *const migrations[] = {
 	"r.partner_name, r.sp_mchid, r.sub_name, r.sub_mchid, "                \
 	"r.out_trade_no, r.endpoint, r.outcome, r.http_status, r.code, "       \
 	"r.message, r.attempts, r.latency_ms, r.pid, r.settled_by, "           \
-	"r.trade_state_before, r.trade_state_after"
+	"r.trade_state_before, r.trade_state_after, r.host"
 
 enum stmt_id {
 	ST_BEGIN,
@@ -134,6 +140,11 @@ enum stmt_id {
 	ST_INTERRUPT,
 	ST_QUERY,
 	ST_SETTLE,
+	ST_CLAIMS,
+	ST_ATT_EXISTS,
+	ST_ATT_ANSWER,
+	ST_BUMP_ANSWER,
+	ST_FOLD_FINISH,
 	ST_COUNT
 };
 
@@ -146,7 +157,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK_TO] = "ROLLBACK TO one_write",
     [ST_INSERT] = "INSERT INTO reversals (created_ms, updated_ms, operator,"
 		  " note, partner_name, sp_mchid, sub_name, sub_mchid,"
-		  " out_trade_no, endpoint, outcome, pid, pid_start)"
+		  " out_trade_no, endpoint, outcome, pid, host)"
 		  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
     [ST_ATTEMPT] = "INSERT INTO attempts (reversal_id, n, started_ms, url,"
 		   " request_headers, request_body, status,"
@@ -172,8 +183,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 			" ORDER BY r.id DESC LIMIT 1",
     [ST_MAX_ID] = "SELECT max(id) FROM reversals",
     [ST_DATA_VERSION] = "PRAGMA data_version",
-    [ST_PENDING] = "SELECT id, pid, pid_start FROM reversals"
-		   " WHERE outcome = 'pending'",
+    [ST_PENDING] = "SELECT id FROM reversals WHERE outcome = 'pending'",
     [ST_INTERRUPT] = "UPDATE reversals SET outcome = 'unknown',"
 		     " code = '" HISTORY_CODE_INTERRUPTED "', message = ?,"
 		     " updated_ms = ? WHERE id = ? AND outcome = 'pending'",
@@ -193,6 +203,35 @@ static const char *const stmt_sql[ST_COUNT] = {
 		  " trade_state_after = coalesce(?6, trade_state_after),"
 		  " updated_ms = ?7 WHERE id = ?8"
 		  " AND outcome = 'unknown'",
+    [ST_CLAIMS] = "SELECT " REV_COLS " FROM reversals r"
+		  " WHERE r.sub_mchid = ? AND r.out_trade_no = ?"
+		  " AND r.sp_mchid = ? AND r.outcome = 'pending'",
+    [ST_ATT_EXISTS] = "SELECT 1 FROM attempts WHERE reversal_id = ? AND n = ?",
+    [ST_ATT_ANSWER] = "UPDATE attempts SET status = ?, response_headers = ?,"
+		      " response_body = ?, verify = ?, transport_error = ?,"
+		      " latency_ms = ?, request_id = ?"
+		      " WHERE reversal_id = ? AND n = ?",
+    [ST_BUMP_ANSWER] = "UPDATE reversals SET http_status = ?,"
+		       " latency_ms = latency_ms + ?, updated_ms = ?"
+		       " WHERE id = ?",
+    /* A journaled outcome wins over the INTERRUPTED a recovery guessed. */
+    [ST_FOLD_FINISH] = "UPDATE reversals SET outcome = ?, http_status = ?,"
+		       " code = ?, message = ?, latency_ms = ?, updated_ms = ?"
+		       " WHERE id = ? AND (outcome = 'pending' OR code = '"
+		       HISTORY_CODE_INTERRUPTED "')",
+};
+
+/* A write that could not be committed yet, kept in order. */
+struct deferred {
+	struct deferred *next;	  /* younger write */
+	int is_finish;		  /* history_finish, else an attempt's answer */
+	struct history_attempt a; /* owned copies (attempt) */
+	int64_t id;		  /* reversal (finish) */
+	enum wx_outcome outcome;  /* (finish) */
+	int http_status;	  /* (finish) */
+	char *code;		  /* owned (finish) */
+	char *message;		  /* owned (finish) */
+	int64_t latency_ms;	  /* (finish) */
 };
 
 /* One cached list query, keyed by its SQL text. */
@@ -207,7 +246,14 @@ struct history {
 	int readonly;		    /* opened without write access */
 	int busy_ms;		    /* lock wait before giving up */
 	int64_t pid;		    /* this process */
-	int64_t pid_start;	    /* its start time, clock ticks */
+	char host[256];		    /* this machine */
+	int hold_fd;		    /* claims file: holds our claims' locks */
+	int probe_fd;		    /* claims file again: tests others' */
+	char *claims_path;	    /* "<path>.claims" */
+	char *journal_path;	    /* "<path>.journal" */
+	dev_t dev;		    /* the database file opened ... */
+	ino_t ino;		    /* ... so a replaced one is noticed */
+	struct deferred *later;	    /* writes not yet committed, oldest first */
 	sqlite3_stmt *st[ST_COUNT]; /* fixed statements, lazily */
 	struct list_stmt lists[LIST_CACHE_SIZE]; /* filter queries */
 	int list_next;				 /* next slot to recycle */
@@ -215,6 +261,9 @@ struct history {
 	int group;	/* in history_group_begin/end: writes share one tx */
 	int group_open; /* that transaction has begun */
 	int group_lost; /* SQLite rolled it back: the group's code */
+	int64_t group_taken[HISTORY_GROUP_MAX]; /* claims taken in the group */
+	int64_t group_done[HISTORY_GROUP_MAX];	/* claims to drop at its end */
+	int ntaken, ndone;			/* entries used in the two */
 };
 
 /* ---- errors ---- */
@@ -379,6 +428,23 @@ static void tx_rollback(struct history *h)
 	}
 }
 
+/* BEGIN IMMEDIATE. SQLite answers BUSY without waiting where waiting could
+ * deadlock (another connection switching to WAL, a fresh file): keep trying
+ * until the busy timeout, so "locked for more than N s" stays true. */
+static int begin_immediate(struct history *h)
+{
+	int64_t deadline = wx_monotonic_ms() + h->busy_ms;
+	int rc;
+
+	for (;;) {
+		rc = run(h, ST_BEGIN);
+		if ((rc & 0xff) != SQLITE_BUSY ||
+		    wx_monotonic_ms() >= deadline)
+			return rc;
+		sqlite3_sleep(10);
+	}
+}
+
 static int tx_begin(struct history *h, struct wx_err *err)
 {
 	int rc;
@@ -386,14 +452,18 @@ static int tx_begin(struct history *h, struct wx_err *err)
 	if (h->readonly)
 		return err_readonly(h->path, err);
 	if (h->group && !h->group_open && !h->group_lost) {
-		rc = run(h, ST_BEGIN);
+		rc = begin_immediate(h);
+		/* Locked past the busy timeout: the group falls back to one
+		 * write at a time, so results can be kept and retried. */
+		if (rc != SQLITE_OK)
+			h->group = 0;
 		if (rc != SQLITE_OK)
 			return fail(h, rc, err);
 		h->group_open = 1;
 	}
 	if (h->group_lost)
 		return fail(h, h->group_lost, err);
-	rc = run(h, h->group ? ST_SAVEPOINT : ST_BEGIN);
+	rc = h->group ? run(h, ST_SAVEPOINT) : begin_immediate(h);
 	if (rc != SQLITE_OK)
 		return fail(h, rc, err);
 	return 0;
@@ -418,50 +488,74 @@ static int tx_abort(struct history *h, int rc, struct wx_err *err)
 	return -1;
 }
 
-/* ---- processes ---- */
+/* ---- claims (see the contract in history.h) ---- */
 
-/* Field 22 of /proc/PID/stat: start time in clock ticks since boot; 0 when
- * it cannot be read. Together with the pid it names one process for good. */
-static int64_t proc_start_time(int64_t pid)
+static void tighten(const char *path);
+
+static int claim_lock(int fd, int cmd, short type, int64_t id)
 {
-	char path[64];
-	char buf[1024];
-	FILE *f;
-	size_t n;
-	char *p;
-	long long v = 0;
+	struct flock fl = {0};
 
-	snprintf(path, sizeof(path), "/proc/%lld/stat", (long long)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: skip past it. */
-	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	for (int field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		v = strtoll(p + 1, NULL, 10);
-	return v;
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = (off_t)id;
+	fl.l_len = 1;
+	return fcntl(fd, cmd, &fl);
 }
 
-static int process_alive(int64_t pid, int64_t start)
+/* Is someone (any process, this one included) holding the claim on row id?
+ * When the answer cannot be known, the row counts as live: never steal. */
+static int claim_live(const struct history *h, int64_t id)
 {
-	int64_t now;
+	struct flock fl = {0};
 
-	if (pid <= 0 || pid > INT_MAX)
-		return 0;
-	if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-		return 0;
-	if (start <= 0)
+	if (h->probe_fd < 0)
 		return 1;
-	now = proc_start_time(pid);
-	/* Unreadable /proc (hidepid): trust kill(). */
-	return now == 0 || now == start;
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = (off_t)id;
+	fl.l_len = 1;
+	if (fcntl(h->probe_fd, F_OFD_GETLK, &fl) != 0)
+		return 1;
+	return fl.l_type != F_UNLCK;
+}
+
+static int claim_take(struct history *h, int64_t id)
+{
+	if (h->hold_fd < 0)
+		return -1;
+	return claim_lock(h->hold_fd, F_OFD_SETLK, F_WRLCK, id);
+}
+
+static void claim_release(struct history *h, int64_t id)
+{
+	if (h->hold_fd >= 0)
+		claim_lock(h->hold_fd, F_OFD_SETLK, F_UNLCK, id);
+}
+
+/* Opens "<path>.claims" twice: one description holds, one tests. */
+static int claims_open(struct history *h, struct wx_err *err)
+{
+	int flags = h->readonly ? O_RDONLY : O_RDWR | O_CREAT;
+
+	h->hold_fd = -1;
+	h->probe_fd = open(h->claims_path, flags | O_CLOEXEC, 0600);
+	if (h->probe_fd < 0 && h->readonly)
+		return 0; /* nothing to recover from a read-only history */
+	if (h->probe_fd < 0)
+		return wx_err_set(err,
+				  _("cannot open %s (%s): check the history "
+				    "folder's permissions or pass --history "
+				    "FILE"),
+				  h->claims_path, strerror(errno));
+	tighten(h->claims_path);
+	if (h->readonly)
+		return 0;
+	h->hold_fd = open(h->claims_path, O_RDWR | O_CLOEXEC);
+	if (h->hold_fd < 0)
+		return wx_err_set(err, _("cannot open %s (%s)"),
+				  h->claims_path, strerror(errno));
+	return 0;
 }
 
 /* ---- open ---- */
@@ -640,7 +734,32 @@ static int configure(struct history *h, struct wx_err *err)
 	return exec_sql(h, "PRAGMA synchronous = FULL", err);
 }
 
-/* Pending rows whose process is gone will never be finished: say so. */
+static const char *interrupted_message(void)
+{
+	return _("the program stopped before the answer arrived: re-run the "
+		 "reversal (same parameters are safe) or query the order");
+}
+
+/* Marks one orphaned pending row unknown; inside a write transaction. */
+static int interrupt_row(struct history *h, int64_t id)
+{
+	int rc;
+	sqlite3_stmt *st = stmt(h, ST_INTERRUPT, &rc);
+
+	if (!st)
+		return rc;
+	bind_text(st, 1, interrupted_message());
+	sqlite3_bind_int64(st, 2, wx_now_ms());
+	sqlite3_bind_int64(st, 3, id);
+	rc = sqlite3_step(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Pending rows whose claim nobody holds will never be finished: say so.
+ * Judged again under the write lock, since a row's owner may have
+ * finished it meanwhile. */
 static int recover(struct history *h, struct wx_err *err)
 {
 	int64_t ids[64];
@@ -651,31 +770,21 @@ static int recover(struct history *h, struct wx_err *err)
 	if (!st)
 		return fail(h, rc, err);
 	while (n < WX_ARRAY_LEN(ids) && sqlite3_step(st) == SQLITE_ROW) {
-		if (!process_alive(sqlite3_column_int64(st, 1),
-				   sqlite3_column_int64(st, 2)))
-			ids[n++] = sqlite3_column_int64(st, 0);
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (!claim_live(h, id))
+			ids[n++] = id;
 	}
 	sqlite3_reset(st);
 	if (n == 0 || h->readonly)
 		return 0;
 	if (tx_begin(h, err) != 0)
 		return -1;
-	st = stmt(h, ST_INTERRUPT, &rc);
-	if (!st)
-		return tx_abort(h, rc, err);
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		bind_text(st, 1,
-			  _("the program stopped before the answer arrived: "
-			    "re-run the reversal (same parameters are safe) or "
-			    "query the order"));
-		sqlite3_bind_int64(st, 2, wx_now_ms());
-		sqlite3_bind_int64(st, 3, ids[i]);
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_DONE)
+		rc = interrupt_row(h, ids[i]);
+		if (rc != SQLITE_OK)
 			return tx_abort(h, rc, err);
 	}
-	sqlite3_reset(st);
 	if (tx_commit(h, err) != 0)
 		return -1;
 	/* More than one batch of orphans: take the next. */
@@ -706,6 +815,43 @@ static int set_up(struct history *h, struct wx_err *err)
 	}
 }
 
+static int fold_journal(struct history *h, struct wx_err *err);
+static void deferred_free(struct deferred *d);
+
+/* A history is a durable file: never an SQLite URI, ":memory:", a device
+ * or a folder, which would keep or lose the record silently. */
+static int check_durable_path(const char *path, struct wx_err *err)
+{
+	struct stat st;
+
+	if (!*path || strcmp(path, ":memory:") == 0 ||
+	    strncmp(path, "file:", 5) == 0)
+		return wx_err_set(err,
+				  _("history \"%s\" is not a file path (an "
+				    "SQLite URI or special name would not keep "
+				    "the record): pass --history with a file "
+				    "path such as ./history.db"),
+				  path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return wx_err_set(err,
+				  _("history %s is not a regular file (a "
+				    "folder or device cannot keep the "
+				    "record): pass --history with a file "
+				    "path"),
+				  path);
+	return 0;
+}
+
+static void remember_file(struct history *h)
+{
+	struct stat st;
+
+	if (stat(h->path, &st) == 0) {
+		h->dev = st.st_dev;
+		h->ino = st.st_ino;
+	}
+}
+
 int history_open(const char *path, struct history **out, struct wx_err *err)
 {
 	struct history *h = wx_xcalloc(1, sizeof(*h));
@@ -714,10 +860,14 @@ int history_open(const char *path, struct history **out, struct wx_err *err)
 
 	*out = NULL;
 	h->path = wx_xstrdup(path);
+	h->claims_path = wx_xasprintf("%s.claims", path);
+	h->journal_path = wx_xasprintf("%s.journal", path);
+	h->hold_fd = h->probe_fd = -1;
 	h->busy_ms = HISTORY_DEFAULT_BUSY_MS;
 	h->pid = (int64_t)getpid();
-	h->pid_start = proc_start_time(h->pid);
-	if (prepare_file(path, err) != 0)
+	if (gethostname(h->host, sizeof(h->host) - 1) != 0)
+		snprintf(h->host, sizeof(h->host), "?");
+	if (check_durable_path(path, err) != 0 || prepare_file(path, err) != 0)
 		goto fail;
 	tighten_all(path);
 	/* -wal and -shm are created now: owner-only, whatever the umask. */
@@ -729,9 +879,15 @@ int history_open(const char *path, struct history **out, struct wx_err *err)
 		fail(h, rc, err);
 		goto fail;
 	}
+	remember_file(h);
 	rc = set_up(h, err);
-	/* A recovery that cannot write now (locked, full) is retried at the
-	 * next start; reading the history must still work. */
+	if (rc == 0)
+		rc = claims_open(h, err);
+	/* A fold or recovery that cannot write now (locked, full) is retried
+	 * at the next start; reading the history must still work. The
+	 * journal goes first: its outcomes are truer than INTERRUPTED. */
+	if (rc == 0 && !h->readonly)
+		fold_journal(h, NULL);
 	if (rc == 0)
 		recover(h, NULL);
 	umask(old_mask);
@@ -755,8 +911,45 @@ void history_close(struct history *h)
 		free(h->lists[i].sql);
 	}
 	sqlite3_close(h->db);
+	/* Closing the descriptions releases every claim still held. */
+	if (h->hold_fd >= 0)
+		close(h->hold_fd);
+	if (h->probe_fd >= 0)
+		close(h->probe_fd);
+	while (h->later) {
+		struct deferred *d = h->later;
+
+		h->later = d->next;
+		deferred_free(d);
+	}
+	free(h->claims_path);
+	free(h->journal_path);
 	free(h->path);
 	free(h);
+}
+
+int history_check_file(struct history *h, struct wx_err *err)
+{
+	struct stat st;
+
+	if (stat(h->path, &st) != 0)
+		return wx_err_set(err,
+				  _("history %s was deleted while wxrev was "
+				    "running: nothing was sent; restore the "
+				    "file or restart wxrev"),
+				  h->path);
+	if (st.st_dev != h->dev || st.st_ino != h->ino)
+		return wx_err_set(err,
+				  _("history %s was replaced by another file "
+				    "while wxrev was running: nothing was "
+				    "sent; restart wxrev to use the new file"),
+				  h->path);
+	return 0;
+}
+
+const char *history_journal_path(const struct history *h)
+{
+	return h->journal_path;
 }
 
 const char *history_path(const struct history *h)
@@ -820,6 +1013,7 @@ int history_locate(const char *arg, char *buf, size_t n, struct wx_err *err)
 
 void history_group_begin(struct history *h)
 {
+	h->ntaken = h->ndone = 0;
 	h->group = 1;
 	h->group_open = 0;
 	h->group_lost = 0;
@@ -835,6 +1029,13 @@ int history_group_end(struct history *h, struct wx_err *err)
 	else if (h->group_lost)
 		rc = h->group_lost;
 	h->group = h->group_open = h->group_lost = 0;
+	/* Committed: finished claims are dropped. Lost: so are the claims of
+	 * rows that no longer exist; finished ones stay pending and held. */
+	for (int i = 0; i < h->ndone && rc == SQLITE_OK; i++)
+		claim_release(h, h->group_done[i]);
+	for (int i = 0; i < h->ntaken && rc != SQLITE_OK; i++)
+		claim_release(h, h->group_taken[i]);
+	h->ntaken = h->ndone = 0;
 	if (rc == SQLITE_OK)
 		return 0;
 	fail(h, rc, err);
@@ -843,20 +1044,85 @@ int history_group_end(struct history *h, struct wx_err *err)
 	return -1;
 }
 
-int history_begin(struct history *h, struct history_reversal *r,
-		  struct wx_err *err)
-{
-	int64_t now;
-	int rc;
-	sqlite3_stmt *st;
+static void read_reversal(sqlite3_stmt *st, struct history_reversal *r);
 
-	if (tx_begin(h, err) != 0)
-		return -1;
-	/* Read under the write lock: ids and creation times agree in order. */
-	now = wx_now_ms();
-	st = stmt(h, ST_INSERT, &rc);
+static int claimed_message(const struct history_reversal *r,
+			   struct wx_err *err)
+{
+	char when[32];
+	time_t t = (time_t)(r->created_ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	else
+		snprintf(when, sizeof(when), "?");
+	return wx_err_set(err,
+			  _("order %s of sub-merchant %s is already being "
+			    "reversed by %s on %s since %s (history #%lld): "
+			    "nothing was sent; wait for that result"),
+			  r->out_trade_no, r->sub_mchid,
+			  r->op && *r->op ? r->op : "?",
+			  r->host && *r->host ? r->host : "?", when,
+			  (long long)r->id);
+}
+
+/* Looks at the pending rows of one order: 1 and *holder when one is live;
+ * orphans are collected in dead[] (up to *ndead on entry). SQLite code on
+ * failure (negative), else 0 or 1. */
+static int scan_claims(struct history *h, const char *sp, const char *sub,
+		       const char *order, struct history_reversal *holder,
+		       int64_t *dead, size_t *ndead)
+{
+	size_t cap = ndead ? *ndead : 0, n = 0;
+	int rc, found = 0;
+	sqlite3_stmt *st = stmt(h, ST_CLAIMS, &rc);
+
 	if (!st)
-		return tx_abort(h, rc, err);
+		return -rc;
+	bind_text(st, 1, sub ? sub : "");
+	bind_text(st, 2, order ? order : "");
+	bind_text(st, 3, sp ? sp : "");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (claim_live(h, id)) {
+			if (holder && !found)
+				read_reversal(st, holder);
+			found = 1;
+		} else if (n < cap) {
+			dead[n++] = id;
+		}
+	}
+	sqlite3_clear_bindings(st);
+	sqlite3_reset(st);
+	if (ndead)
+		*ndead = n;
+	if (rc != SQLITE_DONE)
+		return -rc;
+	return found;
+}
+
+int history_claim_holder(struct history *h, const char *sp_mchid,
+			 const char *sub_mchid, const char *out_trade_no,
+			 struct history_reversal *holder, struct wx_err *err)
+{
+	int rc;
+
+	memset(holder, 0, sizeof(*holder));
+	rc = scan_claims(h, sp_mchid, sub_mchid, out_trade_no, holder, NULL,
+			 NULL);
+	return rc < 0 ? fail(h, -rc, err) : rc;
+}
+
+static int insert_pending(struct history *h, const struct history_reversal *r,
+			  int64_t now)
+{
+	int rc;
+	sqlite3_stmt *st = stmt(h, ST_INSERT, &rc);
+
+	if (!st)
+		return rc;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, now);
 	bind_text(st, 3, r->op ? r->op : "");
@@ -868,17 +1134,63 @@ int history_begin(struct history *h, struct history_reversal *r,
 	bind_text(st, 9, r->out_trade_no ? r->out_trade_no : "");
 	bind_text(st, 10, r->endpoint);
 	sqlite3_bind_int64(st, 11, h->pid);
-	sqlite3_bind_int64(st, 12, h->pid_start);
+	bind_text(st, 12, h->host);
 	rc = sqlite3_step(st);
 	sqlite3_clear_bindings(st);
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int history_begin(struct history *h, struct history_reversal *r,
+		  struct wx_err *err)
+{
+	struct history_reversal holder;
+	int64_t dead[16];
+	size_t ndead = WX_ARRAY_LEN(dead);
+	int64_t now, id;
+	int rc;
+
+	if (tx_begin(h, err) != 0)
+		return -1;
+	/* Under the write lock: no other claim on this order can appear
+	 * between this look and our COMMIT. */
+	rc = scan_claims(h, r->sp_mchid, r->sub_mchid, r->out_trade_no,
+			 &holder, dead, &ndead);
+	if (rc < 0)
+		return tx_abort(h, -rc, err);
+	if (rc == 1) {
+		tx_rollback(h);
+		claimed_message(&holder, err);
+		history_reversal_clear(&holder);
+		return HISTORY_CLAIMED;
+	}
+	for (size_t i = 0; i < ndead; i++) {
+		rc = interrupt_row(h, dead[i]);
+		if (rc != SQLITE_OK)
+			return tx_abort(h, rc, err);
+	}
+	/* Read under the write lock: ids and creation times agree in order. */
+	now = wx_now_ms();
+	rc = insert_pending(h, r, now);
+	if (rc != SQLITE_OK)
 		return tx_abort(h, rc, err);
-	r->id = sqlite3_last_insert_rowid(h->db);
+	id = sqlite3_last_insert_rowid(h->db);
+	/* The claim is held before the row is visible to anyone. */
+	if (claim_take(h, id) != 0) {
+		tx_rollback(h);
+		return wx_err_set(err,
+				  _("cannot lock %s (%s): check the history "
+				    "folder or pass --history FILE"),
+				  h->claims_path, strerror(errno));
+	}
 	if (tx_commit(h, err) != 0) {
+		claim_release(h, id);
 		r->id = 0;
 		return -1;
 	}
+	if (h->group && h->ntaken < HISTORY_GROUP_MAX)
+		h->group_taken[h->ntaken++] = id;
+	r->id = id;
 	r->created_ms = now;
 	r->updated_ms = now;
 	r->outcome = WX_PENDING;
@@ -907,58 +1219,312 @@ static void bind_attempt(sqlite3_stmt *st, const struct history_attempt *a)
 	bind_text(st, 14, a->kind ? a->kind : "reverse");
 }
 
-static int step_done(struct history *h, sqlite3_stmt *st)
+static int step_done(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
 	sqlite3_clear_bindings(st);
 	sqlite3_reset(st);
-	(void)h;
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int missing_reversal(struct history *h, int64_t id, struct wx_err *err)
+/* Failures a later try may overcome: another program's lock, a full disk,
+ * an I/O error. */
+static int transient(int rc)
 {
-	tx_rollback(h);
-	return wx_err_set(err, _("history %s has no reversal #%lld"), h->path,
-			  (long long)id);
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Write outcomes inside the module: SQLite code, or these. */
+#define W_MISSING (-1) /* no such reversal */
+#define W_DUP	  (-2) /* attempt already recorded */
+
+static int attempt_exists(struct history *h, int64_t id, int n, int *exists)
+{
+	int rc;
+	sqlite3_stmt *st = stmt(h, ST_ATT_EXISTS, &rc);
+
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, n);
+	rc = sqlite3_step(st);
+	*exists = rc == SQLITE_ROW;
+	sqlite3_clear_bindings(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Inserts a new attempt row and bumps the count (inside a transaction). */
+static int put_attempt_row(struct history *h, const struct history_attempt *a)
+{
+	int rc;
+	sqlite3_stmt *st = stmt(h, ST_BUMP, &rc);
+
+	if (!st)
+		return rc;
+	sqlite3_bind_int(st, 1, a->status);
+	sqlite3_bind_int64(st, 2, a->latency_ms);
+	sqlite3_bind_int64(st, 3, wx_now_ms());
+	sqlite3_bind_int64(st, 4, a->reversal_id);
+	rc = step_done(st);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (sqlite3_changes(h->db) == 0)
+		return W_MISSING;
+	st = stmt(h, ST_ATTEMPT, &rc);
+	if (!st)
+		return rc;
+	bind_attempt(st, a);
+	rc = step_done(st);
+	return rc == SQLITE_CONSTRAINT_PRIMARYKEY ? W_DUP : rc;
+}
+
+/* Fills in the answer of a started attempt (inside a transaction). */
+static int put_attempt_answer(struct history *h,
+			      const struct history_attempt *a)
+{
+	int rc;
+	sqlite3_stmt *st = stmt(h, ST_ATT_ANSWER, &rc);
+
+	if (!st)
+		return rc;
+	sqlite3_bind_int(st, 1, a->status);
+	bind_text(st, 2, a->response_headers);
+	bind_text(st, 3, a->response_body);
+	bind_text(st, 4, a->verify);
+	bind_text(st, 5, a->transport_error);
+	sqlite3_bind_int64(st, 6, a->latency_ms);
+	bind_text(st, 7, a->request_id);
+	sqlite3_bind_int64(st, 8, a->reversal_id);
+	sqlite3_bind_int(st, 9, a->n);
+	rc = step_done(st);
+	if (rc != SQLITE_OK)
+		return rc;
+	st = stmt(h, ST_BUMP_ANSWER, &rc);
+	if (!st)
+		return rc;
+	sqlite3_bind_int(st, 1, a->status);
+	sqlite3_bind_int64(st, 2, a->latency_ms);
+	sqlite3_bind_int64(st, 3, wx_now_ms());
+	sqlite3_bind_int64(st, 4, a->reversal_id);
+	return step_done(st);
+}
+
+/* One attempt's answer, new or started: inside a transaction. */
+static int put_attempt(struct history *h, const struct history_attempt *a)
+{
+	int exists = 0;
+	int rc = attempt_exists(h, a->reversal_id, a->n, &exists);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	return exists ? put_attempt_answer(h, a) : put_attempt_row(h, a);
+}
+
+static int put_finish(struct history *h, enum stmt_id which,
+		      const struct deferred *d)
+{
+	int rc;
+	sqlite3_stmt *st = stmt(h, which, &rc);
+
+	if (!st)
+		return rc;
+	bind_text(st, 1, wx_outcome_name(d->outcome));
+	sqlite3_bind_int(st, 2, d->http_status);
+	bind_text(st, 3, d->code);
+	bind_text(st, 4, d->message);
+	sqlite3_bind_int64(st, 5, d->latency_ms);
+	sqlite3_bind_int64(st, 6, wx_now_ms());
+	sqlite3_bind_int64(st, 7, d->id);
+	rc = step_done(st);
+	if (rc == SQLITE_OK && which == ST_FINISH && sqlite3_changes(h->db) == 0)
+		return W_MISSING;
+	return rc;
+}
+
+/* One write in its own transaction. Returns an SQLite code or W_*; the
+ * transaction is over either way. */
+static int write_one(struct history *h, const struct deferred *d)
+{
+	int rc;
+
+	if (h->readonly)
+		return SQLITE_READONLY;
+	if (h->group) {
+		/* In a group: a savepoint; the claim is dropped once
+		 * history_group_end has committed the outcome. */
+		if (tx_begin(h, NULL) != 0)
+			return h->last_rc ? h->last_rc : SQLITE_ERROR;
+	} else {
+		rc = begin_immediate(h);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	rc = d->is_finish ? put_finish(h, ST_FINISH, d) : put_attempt(h, &d->a);
+	if (rc != SQLITE_OK) {
+		tx_rollback(h);
+		return rc;
+	}
+	rc = run(h, h->group ? ST_RELEASE : ST_COMMIT);
+	if (rc != SQLITE_OK)
+		tx_rollback(h);
+	else if (d->is_finish && h->group && h->ndone < HISTORY_GROUP_MAX)
+		h->group_done[h->ndone++] = d->id;
+	else if (d->is_finish && !h->group)
+		claim_release(h, d->id);
+	return rc;
+}
+
+static int write_error(struct history *h, const struct deferred *d, int rc,
+		       struct wx_err *err)
+{
+	int64_t id = d->is_finish ? d->id : d->a.reversal_id;
+
+	if (rc == W_MISSING)
+		return wx_err_set(err, _("history %s has no reversal #%lld"),
+				  h->path, (long long)id);
+	if (rc == W_DUP)
+		return wx_err_set(err,
+				  _("history %s already has attempt %d of "
+				    "reversal #%lld"),
+				  h->path, d->a.n, (long long)id);
+	return fail(h, rc, err);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? wx_xstrdup(s) : NULL;
+}
+
+static void deferred_free(struct deferred *d)
+{
+	free(d->a.url);
+	free(d->a.request_headers);
+	free(d->a.request_body);
+	free(d->a.response_headers);
+	free(d->a.response_body);
+	free(d->a.verify);
+	free(d->a.transport_error);
+	free(d->a.request_id);
+	free(d->code);
+	free(d->message);
+	free(d);
+}
+
+static void defer(struct history *h, const struct deferred *d)
+{
+	struct deferred *c = wx_xcalloc(1, sizeof(*c));
+	struct deferred **tail = &h->later;
+
+	*c = *d;
+	c->next = NULL;
+	c->a.url = dup_or_null(d->a.url);
+	c->a.request_headers = dup_or_null(d->a.request_headers);
+	c->a.request_body = dup_or_null(d->a.request_body);
+	c->a.response_headers = dup_or_null(d->a.response_headers);
+	c->a.response_body = dup_or_null(d->a.response_body);
+	c->a.verify = dup_or_null(d->a.verify);
+	c->a.transport_error = dup_or_null(d->a.transport_error);
+	c->a.request_id = dup_or_null(d->a.request_id);
+	c->code = dup_or_null(d->code);
+	c->message = dup_or_null(d->message);
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = c;
+}
+
+#define FLUSH_BUSY_MS 100 /* a flush never holds the caller's loop long */
+
+int history_flush(struct history *h)
+{
+	int n = 0;
+
+	int saved_busy = h->busy_ms;
+
+	if (!h->later)
+		return 0;
+	h->busy_ms = FLUSH_BUSY_MS;
+	sqlite3_busy_timeout(h->db, FLUSH_BUSY_MS);
+	while (h->later) {
+		struct deferred *d = h->later;
+		int rc = write_one(h, d);
+
+		if (rc != SQLITE_OK && transient(rc))
+			break;
+		/* Written, or refused for good (no such row): done with it. */
+		h->later = d->next;
+		deferred_free(d);
+	}
+	h->busy_ms = saved_busy;
+	sqlite3_busy_timeout(h->db, h->busy_ms);
+	for (const struct deferred *d = h->later; d; d = d->next)
+		n++;
+	return n;
+}
+
+int history_unsaved(const struct history *h)
+{
+	int n = 0;
+
+	for (const struct deferred *d = h->later; d; d = d->next)
+		n++;
+	return n;
+}
+
+/* Writes now, or keeps the write for later when the failure may pass.
+ * Order is kept: while older writes wait, a new one waits behind them. */
+static int write_or_defer(struct history *h, const struct deferred *d,
+			  struct wx_err *err)
+{
+	int rc;
+
+	if (h->later && !h->group) {
+		defer(h, d);
+		return history_flush(h) ? HISTORY_DEFERRED : 0;
+	}
+	rc = write_one(h, d);
+	if (rc == SQLITE_OK)
+		return 0;
+	write_error(h, d, rc, err);
+	if (rc > 0 && transient(rc) && !h->group) {
+		defer(h, d);
+		return HISTORY_DEFERRED;
+	}
+	return -1;
+}
+
+int history_attempt_start(struct history *h, const struct history_attempt *a,
+			  struct wx_err *err)
+{
+	int rc;
+
+	if (tx_begin(h, err) != 0)
+		return -1;
+	rc = put_attempt_row(h, a);
+	if (rc != SQLITE_OK) {
+		struct deferred d = {.a = *a};
+
+		tx_rollback(h);
+		return write_error(h, &d, rc, err);
+	}
+	return tx_commit(h, err);
 }
 
 int history_add_attempt(struct history *h, const struct history_attempt *a,
 			struct wx_err *err)
 {
-	int rc;
-	sqlite3_stmt *st;
+	struct deferred d = {.a = *a};
 
-	if (tx_begin(h, err) != 0)
-		return -1;
-	st = stmt(h, ST_BUMP, &rc);
-	if (!st)
-		return tx_abort(h, rc, err);
-	sqlite3_bind_int(st, 1, a->status);
-	sqlite3_bind_int64(st, 2, a->latency_ms);
-	sqlite3_bind_int64(st, 3, wx_now_ms());
-	sqlite3_bind_int64(st, 4, a->reversal_id);
-	rc = step_done(h, st);
-	if (rc != SQLITE_OK)
-		return tx_abort(h, rc, err);
-	if (sqlite3_changes(h->db) == 0)
-		return missing_reversal(h, a->reversal_id, err);
-	st = stmt(h, ST_ATTEMPT, &rc);
-	if (!st)
-		return tx_abort(h, rc, err);
-	bind_attempt(st, a);
-	rc = step_done(h, st);
-	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-		tx_rollback(h);
-		return wx_err_set(err,
-				  _("history %s already has attempt %d of "
-				    "reversal #%lld"),
-				  h->path, a->n, (long long)a->reversal_id);
-	}
-	if (rc != SQLITE_OK)
-		return tx_abort(h, rc, err);
-	return tx_commit(h, err);
+	return write_or_defer(h, &d, err);
 }
 
 int history_add_query(struct history *h, const struct history_attempt *a,
@@ -973,9 +1539,12 @@ int history_add_query(struct history *h, const struct history_attempt *a,
 	if (!st)
 		return tx_abort(h, rc, err);
 	bind_attempt(st, a);
-	rc = step_done(h, st);
-	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
-		return missing_reversal(h, a->reversal_id, err);
+	rc = step_done(st);
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+		tx_rollback(h);
+		return wx_err_set(err, _("history %s has no reversal #%lld"),
+				  h->path, (long long)a->reversal_id);
+	}
 	if (rc != SQLITE_OK)
 		return tx_abort(h, rc, err);
 	return tx_commit(h, err);
@@ -1002,7 +1571,7 @@ int history_settle(struct history *h, int64_t id, enum wx_outcome outcome,
 	bind_text(st, 6, after);
 	sqlite3_bind_int64(st, 7, wx_now_ms());
 	sqlite3_bind_int64(st, 8, id);
-	rc = step_done(h, st);
+	rc = step_done(st);
 	if (rc != SQLITE_OK)
 		return tx_abort(h, rc, err);
 	if (sqlite3_changes(h->db) == 0) {
@@ -1019,27 +1588,298 @@ int history_finish(struct history *h, int64_t id, enum wx_outcome outcome,
 		   int http_status, const char *code, const char *message,
 		   int64_t latency_ms, struct wx_err *err)
 {
+	struct deferred d = {
+	    .is_finish = 1,
+	    .id = id,
+	    .outcome = outcome,
+	    .http_status = http_status,
+	    .code = (char *)code,
+	    .message = (char *)message,
+	    .latency_ms = latency_ms,
+	};
+
+	return write_or_defer(h, &d, err);
+}
+
+/* ---- the recovery journal ---- */
+
+static json_t *jstr(const char *s)
+{
+	json_t *j;
+	char *clean;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	clean = wx_text_escape(s, NULL); /* not UTF-8: keep it readable */
+	j = json_string(clean);
+	free(clean);
+	return j ? j : json_null();
+}
+
+static char *journal_line(const struct deferred *d)
+{
+	json_t *o = json_object();
+	char *s;
+
+	json_object_set_new(o, "kind",
+			    json_string(d->is_finish ? "finish" : "attempt"));
+	if (d->is_finish) {
+		json_object_set_new(o, "id", json_integer(d->id));
+		json_object_set_new(o, "outcome",
+				    json_string(wx_outcome_name(d->outcome)));
+		json_object_set_new(o, "http_status",
+				    json_integer(d->http_status));
+		json_object_set_new(o, "code", jstr(d->code));
+		json_object_set_new(o, "message", jstr(d->message));
+		json_object_set_new(o, "latency_ms",
+				    json_integer(d->latency_ms));
+	} else {
+		const struct history_attempt *a = &d->a;
+
+		json_object_set_new(o, "id", json_integer(a->reversal_id));
+		json_object_set_new(o, "n", json_integer(a->n));
+		json_object_set_new(o, "started_ms",
+				    json_integer(a->started_ms));
+		json_object_set_new(o, "url", jstr(a->url));
+		json_object_set_new(o, "request_headers",
+				    jstr(a->request_headers));
+		json_object_set_new(o, "request_body", jstr(a->request_body));
+		json_object_set_new(o, "status", json_integer(a->status));
+		json_object_set_new(o, "response_headers",
+				    jstr(a->response_headers));
+		json_object_set_new(o, "response_body",
+				    jstr(a->response_body));
+		json_object_set_new(o, "verify", jstr(a->verify));
+		json_object_set_new(o, "transport_error",
+				    jstr(a->transport_error));
+		json_object_set_new(o, "latency_ms",
+				    json_integer(a->latency_ms));
+		json_object_set_new(o, "request_id", jstr(a->request_id));
+	}
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The whole journal is locked while written or folded in. */
+static int journal_lock(int fd, short type)
+{
+	struct flock fl = {0};
+
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	return fcntl(fd, F_OFD_SETLKW, &fl);
+}
+
+static void fsync_dir(const char *path)
+{
+	char *dir = wx_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/* Opens the journal for appending with its lock held; retries when a fold
+ * removed the file while we waited, so nothing lands in an unlinked one. */
+static int journal_open_locked(const char *path)
+{
+	for (int tries = 0; tries < 10; tries++) {
+		struct stat a, b;
+		int fd = open(path,
+			      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+				  O_NOFOLLOW,
+			      0600);
+
+		if (fd < 0)
+			return -1;
+		if (journal_lock(fd, F_WRLCK) == 0 && fstat(fd, &a) == 0 &&
+		    stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+int history_journal(struct history *h, struct wx_err *err)
+{
+	struct wx_buf b = {0};
+	int fd, rc = -1;
+
+	if (!h->later)
+		return 0;
+	for (const struct deferred *d = h->later; d; d = d->next) {
+		char *line = journal_line(d);
+
+		if (line) {
+			wx_buf_puts(&b, line);
+			wx_buf_puts(&b, "\n");
+		}
+		free(line);
+	}
+	fd = journal_open_locked(h->journal_path);
+	if (fd < 0 || write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0) {
+		wx_err_set(err, _("cannot write the recovery journal %s (%s)"),
+			   h->journal_path, strerror(errno));
+		goto out;
+	}
+	fsync_dir(h->journal_path);
+	while (h->later) {
+		struct deferred *d = h->later;
+
+		h->later = d->next;
+		deferred_free(d);
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	wx_buf_free(&b);
+	return rc;
+}
+
+static char *jget(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? wx_xstrdup(s) : NULL;
+}
+
+static int64_t jint(json_t *o, const char *k)
+{
+	return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+/* One journal line back into a deferred write; -1 when unreadable. */
+static int journal_parse(const char *line, struct deferred *d)
+{
+	json_t *o = json_loads(line, 0, NULL);
+	const char *kind = json_string_value(json_object_get(o, "kind"));
+	int rc = -1;
+
+	memset(d, 0, sizeof(*d));
+	if (!o || !kind)
+		goto out;
+	if (strcmp(kind, "finish") == 0) {
+		const char *oc = json_string_value(json_object_get(o, "outcome"));
+
+		d->is_finish = 1;
+		d->id = jint(o, "id");
+		if (!oc || wx_outcome_parse(oc, &d->outcome) != 0)
+			goto out;
+		d->http_status = (int)jint(o, "http_status");
+		d->code = jget(o, "code");
+		d->message = jget(o, "message");
+		d->latency_ms = jint(o, "latency_ms");
+		rc = 0;
+	} else if (strcmp(kind, "attempt") == 0) {
+		d->a.reversal_id = jint(o, "id");
+		d->a.n = (int)jint(o, "n");
+		d->a.started_ms = jint(o, "started_ms");
+		d->a.url = jget(o, "url");
+		d->a.request_headers = jget(o, "request_headers");
+		d->a.request_body = jget(o, "request_body");
+		d->a.status = (int)jint(o, "status");
+		d->a.response_headers = jget(o, "response_headers");
+		d->a.response_body = jget(o, "response_body");
+		d->a.verify = jget(o, "verify");
+		d->a.transport_error = jget(o, "transport_error");
+		d->a.latency_ms = jint(o, "latency_ms");
+		d->a.request_id = jget(o, "request_id");
+		rc = 0;
+	}
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* Applies every line in one transaction; idempotent, so a fold cut short
+ * after its COMMIT may run again. */
+static int fold_lines(struct history *h, char *text, struct wx_err *err)
+{
+	char *save = NULL;
 	int rc;
-	sqlite3_stmt *st;
 
 	if (tx_begin(h, err) != 0)
 		return -1;
-	st = stmt(h, ST_FINISH, &rc);
-	if (!st)
-		return tx_abort(h, rc, err);
-	bind_text(st, 1, wx_outcome_name(outcome));
-	sqlite3_bind_int(st, 2, http_status);
-	bind_text(st, 3, code);
-	bind_text(st, 4, message);
-	sqlite3_bind_int64(st, 5, latency_ms);
-	sqlite3_bind_int64(st, 6, wx_now_ms());
-	sqlite3_bind_int64(st, 7, id);
-	rc = step_done(h, st);
-	if (rc != SQLITE_OK)
-		return tx_abort(h, rc, err);
-	if (sqlite3_changes(h->db) == 0)
-		return missing_reversal(h, id, err);
+	for (char *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct deferred d;
+
+		if (journal_parse(line, &d) != 0) {
+			struct deferred *tmp = wx_xcalloc(1, sizeof(*tmp));
+
+			*tmp = d;
+			deferred_free(tmp);
+			continue;
+		}
+		rc = d.is_finish ? put_finish(h, ST_FOLD_FINISH, &d)
+				 : put_attempt(h, &d.a);
+		{
+			struct deferred *tmp = wx_xcalloc(1, sizeof(*tmp));
+
+			*tmp = d;
+			deferred_free(tmp);
+		}
+		if (rc != SQLITE_OK && rc != W_MISSING && rc != W_DUP)
+			return tx_abort(h, rc, err);
+	}
 	return tx_commit(h, err);
+}
+
+static int fold_journal(struct history *h, struct wx_err *err)
+{
+	struct wx_buf b = {0};
+	char chunk[8192];
+	ssize_t n;
+	int rc = -1;
+	int fd = open(h->journal_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (journal_lock(fd, F_WRLCK) != 0)
+		goto out;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		wx_buf_append(&b, chunk, (size_t)n);
+	if (n < 0)
+		goto out;
+	if (b.len > 0 && fold_lines(h, b.data, err) != 0)
+		goto out;
+	/* Folded and committed: the journal is spent. */
+	if (ftruncate(fd, 0) == 0)
+		fsync(fd);
+	unlink(h->journal_path);
+	rc = 0;
+out:
+	close(fd);
+	wx_buf_free(&b);
+	return rc;
 }
 
 /* ---- reads ---- */
@@ -1082,6 +1922,7 @@ static void read_reversal(sqlite3_stmt *st, struct history_reversal *r)
 	r->settled_by = col_text(st, 18);
 	r->trade_state_before = col_text(st, 19);
 	r->trade_state_after = col_text(st, 20);
+	r->host = col_text(st, 21);
 }
 
 static void read_attempt(sqlite3_stmt *st, struct history_attempt *a)
@@ -1119,6 +1960,7 @@ void history_reversal_clear(struct history_reversal *r)
 	free(r->settled_by);
 	free(r->trade_state_before);
 	free(r->trade_state_after);
+	free(r->host);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -4,11 +4,39 @@
  * own committed transaction (or part of a group, committed together by
  * history_group_end), so a reversal's `pending` row exists on disk before
  * the caller sends a byte. Schema versioned with user_version.
- * Files: folder 0700, database 0600.
- * Recovery: history_open() turns `pending` rows whose process (pid + start
- * time) is gone into `unknown`; rows of a live wxrev are left alone.
- * Owns: the sqlite3 handle. Rows returned to the caller are owned by the
- * caller and freed with the matching *_free.
+ * Files: folder 0700; database, "<file>.claims" and "<file>.journal" 0600.
+ *
+ * Claim contract (one order, one request, across processes). Any backend
+ * must keep it:
+ *  - history_begin() looks, inside the write transaction that inserts the
+ *    `pending` row, for a live `pending` row of the same sp_mchid +
+ *    sub_mchid + out_trade_no. Live: nothing is inserted, HISTORY_CLAIMED is
+ *    returned and err names who holds it (operator, host, since when).
+ *  - Liveness is a lock the kernel releases when its process dies, never a
+ *    PID: an open-file-description lock (fcntl F_OFD_SETLK, write) on byte
+ *    <row id> of "<file>.claims", taken before COMMIT and held until the
+ *    row's outcome is committed (or the process ends). Another process
+ *    tests that byte with a second open file description: locked = live,
+ *    free = its owner is gone. Valid across PID namespaces on one host and
+ *    after PID reuse; not across machines (a history on a network share is
+ *    not protected).
+ *  - A `pending` row whose byte is free becomes `unknown`
+ *    (HISTORY_CODE_INTERRUPTED): at history_open() and when history_begin()
+ *    meets it, which may then claim the order again.
+ *
+ * Results that cannot be written at once (locked by another program, disk
+ * full): history_add_attempt() and history_finish() keep the write in
+ * memory, in order, and return HISTORY_DEFERRED; history_flush() retries,
+ * history_unsaved() counts, history_journal() appends what is left to
+ * "<file>.journal" (owner-only, fsync'd, append-only) and history_open()
+ * of any wxrev folds a journal back in before recovering orphans. The claim
+ * stays held while its outcome is unsaved. Inside a group nothing is
+ * deferred: history_group_end reports the group's fate, and a claim taken
+ * or finished in it is kept or dropped once the group is committed.
+ *
+ * Owns: the sqlite3 handle, the claims and journal descriptors. Rows
+ * returned to the caller are owned by the caller and freed with the
+ * matching *_free.
  * Paging: lists are keyset-paged by id (newest first); nothing loads the
  * whole table. Kept behind this interface so a shared server backend can be
  * added later. */
@@ -23,8 +51,14 @@
 
 struct history;
 
-/* Code given to a pending row whose process stopped before it finished. */
+/* Code given to a reversal abandoned or stopped before its answer arrived
+ * (the one spelling: reversal, the UI and recovery use it). */
 #define HISTORY_CODE_INTERRUPTED "INTERRUPTED"
+
+/* history_begin: a live claim elsewhere; nothing was recorded. */
+#define HISTORY_CLAIMED 1
+/* history_add_attempt / history_finish: kept in memory, not yet on disk. */
+#define HISTORY_DEFERRED 2
 
 /* One operator intent. */
 struct history_reversal {
@@ -45,10 +79,11 @@ struct history_reversal {
 	char *message;	 /* message as sent; NULL if none */
 	int attempts;
 	int64_t latency_ms; /* sum over attempts */
-	int64_t pid;	    /* owning process while pending */
+	int64_t pid;	    /* owning process while pending (informative) */
 	char *settled_by;   /* "answer", "query", or NULL while open */
 	char *trade_state_before; /* a query's trade_state before sending */
 	char *trade_state_after;  /* the last query's trade_state after */
+	char *host;	    /* machine of the operator; NULL in old rows */
 };
 
 /* One HTTP exchange. Secrets never appear here: the caller redacts the
@@ -71,7 +106,9 @@ struct history_attempt {
 };
 
 /* Where the history lives: `arg` (--history), else $WXREV_HISTORY, else
- * $XDG_DATA_HOME/wxrev/history.db (~/.local/share/...). */
+ * $XDG_DATA_HOME/wxrev/history.db (~/.local/share/...). Always a file path:
+ * ":memory:", "file:" URIs and anything that is not (or cannot become) a
+ * regular file are refused. */
 int history_locate(const char *arg, char *buf, size_t n, struct wx_err *err);
 
 /* Creates the folder (0700) and file (0600) when missing, tightens a file
@@ -95,11 +132,23 @@ void history_set_busy_timeout(struct history *h, int ms);
 void history_group_begin(struct history *h);
 int history_group_end(struct history *h, struct wx_err *err);
 
-/* Inserts `r` as pending (owned by this process) and commits. Sets r->id and
- * r->created_ms. Nothing may be sent unless this returned 0. */
+/* Claims the order and inserts `r` as pending (see the claim contract) and
+ * commits. Sets r->id and r->created_ms. Returns 0, HISTORY_CLAIMED (held
+ * elsewhere, err says by whom) or -1. Nothing may be sent unless this
+ * returned 0. */
 int history_begin(struct history *h, struct history_reversal *r,
 		  struct wx_err *err);
-/* Appends an attempt and bumps the reversal's attempt count; commits. */
+/* The live claim on an order, if any: 1 and *holder filled (caller clears
+ * it), 0 when none, -1 on error. For the confirmation screen. */
+int history_claim_holder(struct history *h, const char *sp_mchid,
+			 const char *sub_mchid, const char *out_trade_no,
+			 struct history_reversal *holder, struct wx_err *err);
+/* Records attempt a->n (its request side) before it is sent and bumps the
+ * attempt count; commits. Nothing may be sent unless this returned 0. */
+int history_attempt_start(struct history *h, const struct history_attempt *a,
+			  struct wx_err *err);
+/* Records the answer of an attempt (inserting it when it was not started
+ * through history_attempt_start); commits. 0, HISTORY_DEFERRED or -1. */
 int history_add_attempt(struct history *h, const struct history_attempt *a,
 			struct wx_err *err);
 /* Keeps an order query made about reversal a->reversal_id as one of its
@@ -116,10 +165,23 @@ int history_settle(struct history *h, int64_t id, enum wx_outcome outcome,
 		   const char *code, const char *message,
 		   const char *settled_by, const char *before,
 		   const char *after, struct wx_err *err);
-/* Records the final outcome of reversal `id`; commits. */
+/* Records the final outcome of reversal `id`, commits and releases its
+ * claim. 0, HISTORY_DEFERRED or -1. */
 int history_finish(struct history *h, int64_t id, enum wx_outcome outcome,
 		   int http_status, const char *code, const char *message,
 		   int64_t latency_ms, struct wx_err *err);
+/* Retries deferred writes without waiting long; returns how many remain. */
+int history_flush(struct history *h);
+/* Deferred writes not yet on disk. */
+int history_unsaved(const struct history *h);
+/* Appends every deferred write to the recovery journal and fsyncs it; the
+ * next history_open() folds it in. 0 when the journal holds them. */
+int history_journal(struct history *h, struct wx_err *err);
+/* The journal's path, for messages. */
+const char *history_journal_path(const struct history *h);
+/* 0 when the path still names the file opened; else err says what
+ * happened (deleted, replaced) and the fix. Checked before every send. */
+int history_check_file(struct history *h, struct wx_err *err);
 
 struct history_filter {
 	const char *text;  /* substring of order, sub name/mchid, outcome,

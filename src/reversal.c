@@ -259,10 +259,13 @@ static void job_finish(struct reversal_engine *e, struct rv_job *j,
 {
 	struct reversal_result *r = j->res;
 	struct wx_err err = {{0}};
+	int rc = history_finish(e->history, r->history_id, r->outcome,
+			       r->http_status, r->code, r->message,
+			       r->latency_ms, &err);
 
-	if (history_finish(e->history, r->history_id, r->outcome,
-			   r->http_status, r->code, r->message, r->latency_ms,
-			   &err) != 0)
+	if (rc == HISTORY_DEFERRED)
+		r->unsaved = true;
+	else if (rc != 0)
 		note_unrecorded(r, err.msg);
 	if (r->outcome != WX_UNKNOWN && r->outcome != WX_PENDING)
 		r->settled_by = "answer";
@@ -305,6 +308,39 @@ static void strip_trailing_slash(char *s)
 
 	while (n > 0 && s[n - 1] == '/')
 		s[--n] = '\0';
+}
+
+/* The request side of the next attempt, committed before it is sent. */
+static int record_start(struct reversal_engine *e, const struct rv_job *j,
+			struct wx_err *err)
+{
+	struct history_attempt at = {0};
+
+	at.reversal_id = j->res->history_id;
+	at.n = j->res->attempts + 1;
+	at.started_ms = j->attempt_wall_ms;
+	at.url = j->url;
+	at.request_headers = j->req_headers;
+	at.request_body = j->req.body;
+	at.transport_error = (char *)_("no answer recorded: the program "
+				       "stopped while waiting");
+	if (history_attempt_start(e->history, &at, err) != 0)
+		return wx_err_prefix(err, _("nothing was sent because the "
+					    "history cannot be written"));
+	return 0;
+}
+
+/* An attempt recorded but refused by the transport before sending. */
+static void record_not_started(struct reversal_engine *e,
+			       const struct rv_job *j, const char *why)
+{
+	struct history_attempt at = {0};
+
+	at.reversal_id = j->res->history_id;
+	at.n = j->res->attempts;
+	at.started_ms = j->attempt_wall_ms;
+	at.transport_error = (char *)why;
+	history_add_attempt(e->history, &at, NULL);
 }
 
 /* Signs a fresh request (new nonce and timestamp) and starts it. */
@@ -353,11 +389,19 @@ static int job_start_attempt(struct reversal_engine *e, struct rv_job *j,
 	j->attempt_wall_ms = wx_now_ms();
 	j->attempt_mono = wx_monotonic_ms();
 	j->due_mono = 0;
-	j->xfer = http_start(e->http, &hr, err);
-	if (!j->xfer)
+	/* Every reversal request that leaves is an attempt on disk first;
+	 * a query moves no money and is recorded with its answer. */
+	if (!query && (history_check_file(e->history, err) != 0 ||
+		       record_start(e, j, err) != 0))
 		goto out;
 	if (!query)
 		j->res->attempts++;
+	j->xfer = http_start(e->http, &hr, err);
+	if (!j->xfer) {
+		if (!query)
+			record_not_started(e, j, err->msg);
+		goto out;
+	}
 	rc = 0;
 out:
 	if (auth_line)
@@ -485,6 +529,7 @@ static void record_attempt(struct reversal_engine *e, struct rv_job *j,
 	struct history_attempt at = {0};
 	struct wx_err err = {{0}};
 	char *resp_headers = join_response_headers(r);
+	int rc;
 
 	at.reversal_id = j->res->history_id;
 	at.n = j->res->attempts;
@@ -500,7 +545,10 @@ static void record_attempt(struct reversal_engine *e, struct rv_job *j,
 	at.latency_ms = r->latency_ms;
 	at.request_id = (char *)http_response_header(r, "Request-ID");
 	at.kind = (char *)(j->mode == RV_REVERSE ? "reverse" : "query");
-	if (j->mode != RV_QUERY && store_request(e, j, &at, &err) != 0) {
+	rc = j->mode == RV_QUERY ? 0 : store_request(e, j, &at, &err);
+	if (rc == HISTORY_DEFERRED) {
+		j->res->unsaved = true;
+	} else if (rc != 0) {
 		j->failed_store = true;
 		free(j->res->next);
 		j->res->next = wx_xasprintf(
@@ -860,6 +908,7 @@ static int begin_history(struct reversal_engine *e,
 			 struct wx_err *err)
 {
 	struct history_reversal hr = {0};
+	int rc;
 
 	hr.op = (char *)p->op;
 	hr.note = (char *)p->note;
@@ -870,7 +919,10 @@ static int begin_history(struct reversal_engine *e,
 	hr.out_trade_no = (char *)p->out_trade_no;
 	hr.endpoint = p->partner->base_url;
 	hr.outcome = WX_PENDING;
-	if (history_begin(e->history, &hr, err) != 0)
+	rc = history_begin(e->history, &hr, err);
+	if (rc == HISTORY_CLAIMED)
+		return REVERSAL_CLAIMED;
+	if (rc != 0)
 		return wx_err_prefix(err, _("nothing was sent because the "
 					    "history cannot be written"));
 	*id = hr.id;
@@ -929,11 +981,15 @@ int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
 		    int64_t *history_id, struct wx_err *err)
 {
 	int64_t id = 0;
+	int rc;
 
 	if (check_params(e, p, err) != 0)
 		return -1;
-	if (begin_history(e, p, &id, err) != 0)
+	if (history_check_file(e->history, err) != 0)
 		return -1;
+	rc = begin_history(e, p, &id, err);
+	if (rc != 0)
+		return rc;
 	if (history_id)
 		*history_id = id;
 	return job_launch(e, p, id, err);
@@ -962,6 +1018,13 @@ size_t reversal_submit_many(struct reversal_engine *e,
 	struct wx_err gerr = {{0}};
 	size_t started = 0;
 
+	if (history_check_file(e->history, &gerr) != 0) {
+		for (size_t i = 0; i < n; i++) {
+			ids[i] = 0;
+			errs[i] = gerr;
+		}
+		return 0;
+	}
 	history_group_begin(e->history);
 	for (size_t i = 0; i < n; i++) {
 		ids[i] = 0;
@@ -1052,6 +1115,13 @@ static void idle_wait(int extra_fd, int timeout_ms, bool *fd_ready)
 		*fd_ready = n > 0 && (pfd.revents & (POLLIN | POLLHUP));
 }
 
+/* Results handed out while writes still wait are flagged for the caller. */
+static void mark_unsaved(struct rv_done *d)
+{
+	for (; d; d = d->next)
+		d->res->unsaved = true;
+}
+
 int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
 			 int timeout_ms, bool *fd_ready)
 {
@@ -1071,11 +1141,13 @@ int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
 	mark = e->done_tail;
 	history_group_begin(e->history);
 	drain_transfers(e);
-	fire_timers(e);
-	drain_transfers(e);
 	if (history_group_end(e->history, &err) != 0)
 		for (struct rv_done *d = *mark; d; d = d->next)
 			note_unrecorded(d->res, err.msg);
+	/* Retries commit their attempt before sending: outside the group. */
+	fire_timers(e);
+	if (history_flush(e->history) > 0)
+		mark_unsaved(*mark);
 	return reversal_engine_active(e);
 }
 

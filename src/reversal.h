@@ -66,14 +66,18 @@ struct reversal_result {
 	struct apiv3_query_result *query; /* the last query's reading (owned),
 					     NULL when none was made */
 	bool is_query; /* a query (reversal_query_submit), not a reversal */
+	bool unsaved; /* the history has not stored it yet (see
+			 history_unsaved); the caller waits or journals */
 };
 
 /* Local codes for answers that did not come from WeChat Pay. */
 #define REVERSAL_CODE_NOT_SENT	  "NOT_SENT"  /* nothing reached the host */
 #define REVERSAL_CODE_NO_ANSWER	  "NO_ANSWER" /* sent, no complete answer */
 #define REVERSAL_CODE_TOO_LARGE	  "RESPONSE_TOO_LARGE" /* body over the cap */
-#define REVERSAL_CODE_INTERRUPTED "INTERRUPTED" /* abandoned while in flight   \
-						 */
+#define REVERSAL_CODE_INTERRUPTED HISTORY_CODE_INTERRUPTED
+
+/* reversal_submit: the order is claimed by another process or window. */
+#define REVERSAL_CLAIMED HISTORY_CLAIMED
 
 /* Fills the defaults (2 retries, 1000 ms, 60000 ms, no settling query). */
 void reversal_options_default(struct reversal_options *opts);
@@ -84,9 +88,11 @@ struct reversal_engine *reversal_engine_new(struct history *h,
 					    struct wx_err *err);
 void reversal_engine_free(struct reversal_engine *e);
 
-/* Commits the pending row and starts the first attempt. On failure nothing
- * was sent and err says why (history not writable, already in flight,
- * plain http to a non-loopback host, ...). */
+/* Commits the pending row (the claim) and starts the first attempt. On
+ * failure nothing was sent and err says why: REVERSAL_CLAIMED when a live
+ * claim is held elsewhere (err names who), else -1 (history not writable,
+ * deleted or replaced, already in flight here, plain http to a
+ * non-loopback host, ...). */
 int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
 		    int64_t *history_id, struct wx_err *err);
 

@@ -339,8 +339,13 @@ static void test_attempts_and_finish(void **state)
 	a.transport_error = (char *)"Connection reset by peer";
 	a.latency_ms = 12;
 	assert_int_equal(history_add_attempt(h, &a, &err), 0);
-	/* The same attempt number twice is refused, not duplicated. */
-	assert_int_equal(history_add_attempt(h, &a, &err), -1);
+	/* The same attempt number again fills in its answer, never a
+	 * second row (a started attempt is answered this way). */
+	assert_int_equal(history_add_attempt(h, &a, &err), 0);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM attempts"),
+			 2);
+	/* history_attempt_start refuses a number already used. */
+	assert_int_equal(history_attempt_start(h, &a, &err), -1);
 	assert_non_null(strstr(err.msg, "attempt 2"));
 	a.reversal_id = id + 100;
 	assert_int_equal(history_add_attempt(h, &a, &err), -1);
@@ -410,17 +415,6 @@ static void test_latest_for_order(void **state)
 
 /* ---- recovery ---- */
 
-static pid_t dead_pid(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(0);
-	assert_true(pid > 0);
-	waitpid(pid, NULL, 0);
-	return pid;
-}
-
 static char *column_of(const char *path, const char *col, int64_t id)
 {
 	char sql[200];
@@ -440,31 +434,53 @@ static void assert_column(const char *path, const char *col, int64_t id,
 	free(s);
 }
 
+static int in_child(void (*fn)(const char *path, int fd), const char *path,
+		    char *msg, size_t n);
+
+/* A child claims an order and dies without finishing (as kill -9 would). */
+static void claim_and_die(const char *path, int fd)
+{
+	struct history *h = NULL;
+	struct wx_err err = {{0}};
+
+	(void)fd;
+	if (history_open(path, &h, &err) != 0)
+		_exit(1);
+	if (begin(h, "DEAD01", "Coffee Shop", "1900000109", NULL) <= 0)
+		_exit(2);
+	_exit(0); /* no history_close: the kernel drops the claim */
+}
+
 static void test_recovery_of_dead_pending_rows(void **state)
 {
 	struct fx *fx = *state;
 	struct history *h = open_ok(fx->path);
-	int64_t dead = begin(h, "DEAD01", "Coffee Shop", "1900000109", NULL);
 	int64_t live = begin(h, "LIVE01", "Coffee Shop", "1900000109", NULL);
-	int64_t reused = begin(h, "REUSED1", "Coffee Shop", "1900000109", NULL);
 	int64_t done = begin(h, "DONE01", "Coffee Shop", "1900000109", NULL);
+	int64_t dead, reused;
+	char msg[64] = "";
 	struct history *h2;
-	char *msg;
+	char *m;
 
 	finish(h, done, WX_REJECTED, 404, "ORDER_NOT_EXIST");
-	sql_exec(fx->path, "UPDATE reversals SET pid = %d WHERE id = %lld",
-		 (int)dead_pid(), (long long)dead);
-	/* Our pid, another start time: a recycled pid, not this process. */
+	assert_int_equal(in_child(claim_and_die, fx->path, msg, sizeof(msg)),
+			 0);
+	dead = sql_int(fx->path,
+		       "SELECT id FROM reversals WHERE out_trade_no = 'DEAD01'");
+	/* A row naming this very process (a recycled or foreign-namespace
+	 * PID) but holding no claim is not live. */
 	sql_exec(fx->path,
-		 "UPDATE reversals SET pid_start = pid_start + 12345 "
-		 "WHERE id = %lld",
-		 (long long)reused);
+		 "INSERT INTO reversals (created_ms, updated_ms, sub_mchid,"
+		 " out_trade_no, outcome, pid) VALUES (1, 1, '1900000109',"
+		 " 'REUSED1', 'pending', %d)",
+		 (int)getpid());
+	reused = sql_int(fx->path, "SELECT max(id) FROM reversals");
 	h2 = open_ok(fx->path);
 	assert_column(fx->path, "outcome", dead, "unknown");
 	assert_column(fx->path, "code", dead, "INTERRUPTED");
-	msg = column_of(fx->path, "message", dead);
-	assert_non_null(strstr(msg, "stopped before the answer arrived"));
-	free(msg);
+	m = column_of(fx->path, "message", dead);
+	assert_non_null(strstr(m, "stopped before the answer arrived"));
+	free(m);
 	assert_column(fx->path, "outcome", reused, "unknown");
 	assert_column(fx->path, "outcome", live, "pending");
 	assert_column(fx->path, "outcome", done, "rejected");
@@ -474,6 +490,42 @@ static void test_recovery_of_dead_pending_rows(void **state)
 	assert_column(fx->path, "outcome", live, "reversed");
 	history_close(h2);
 	history_close(h);
+}
+
+/* One order, one claim: a second handle (another process, another
+ * window) is refused while the first holds it, told who, and may claim
+ * again once it is finished. */
+static void test_claim_is_exclusive(void **state)
+{
+	struct fx *fx = *state;
+	struct history *a = open_ok(fx->path);
+	struct history *b = open_ok(fx->path);
+	struct history_reversal r = {0}, holder;
+	struct wx_err err = {{0}};
+	int64_t id;
+
+	id = begin(a, "CLAIM01", "Coffee Shop", "1900000109", NULL);
+	r.op = (char *)"bob";
+	r.sp_mchid = (char *)"1230000109";
+	r.sub_mchid = (char *)"1900000109";
+	r.out_trade_no = (char *)"CLAIM01";
+	assert_int_equal(history_begin(b, &r, &err), HISTORY_CLAIMED);
+	assert_non_null(strstr(err.msg, "already being reversed"));
+	assert_non_null(strstr(err.msg, "nothing was sent"));
+	assert_int_equal(history_claim_holder(b, "1230000109", "1900000109", "CLAIM01",
+					      &holder, &err),
+			 1);
+	assert_int_equal(holder.id, id);
+	assert_non_null(holder.host);
+	history_reversal_clear(&holder);
+	/* The same order under another sub-merchant is another order. */
+	r.sub_mchid = (char *)"1900000110";
+	assert_int_equal(history_begin(b, &r, &err), 0);
+	r.sub_mchid = (char *)"1900000109";
+	finish(a, id, WX_REVERSED, 200, NULL);
+	assert_int_equal(history_begin(b, &r, &err), 0);
+	history_close(b);
+	history_close(a);
 }
 
 /* ---- filters and paging ---- */
@@ -1043,8 +1095,11 @@ static void full_disk_child(const char *path, int fd)
 	a.reversal_id = 1;
 	a.n = 1;
 	a.response_body = big;
-	if (history_add_attempt(h, &a, &err) == 0)
+	/* Kept in memory for a later try, never half-written. */
+	if (history_add_attempt(h, &a, &err) != HISTORY_DEFERRED)
 		_exit(3);
+	if (history_unsaved(h) != 1)
+		_exit(4);
 	write_msg(fd, err.msg);
 	free(big);
 	history_close(h);
@@ -1063,7 +1118,10 @@ static void test_full_disk_leaves_database_intact(void **state)
 	size_t n;
 	struct wx_err err = {{0}};
 
-	assert_int_equal(begin(h, "FULL1", "Coffee Shop", "1900000109", NULL),
+	struct history *owner = open_ok(fx->path);
+
+	assert_int_equal(begin(owner, "FULL1", "Coffee Shop", "1900000109",
+			       NULL),
 			 1);
 	history_close(h);
 	status = in_child(full_disk_child, fx->path, msg, sizeof(msg));
@@ -1079,11 +1137,12 @@ static void test_full_disk_leaves_database_intact(void **state)
 	assert_int_equal(history_get(h, 1, &r, &atts, &n, &err), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(r.attempts, 0);
-	/* Its owner (this process) is alive: still pending, not recovered. */
+	/* Its owner still holds the claim: pending, not recovered. */
 	assert_int_equal(r.outcome, WX_PENDING);
 	history_reversal_clear(&r);
 	history_attempts_free(atts, n);
 	history_close(h);
+	history_close(owner);
 }
 
 /* ---- export ---- */
@@ -1406,6 +1465,7 @@ int main(void)
 	    T(test_v1_history_migrates),
 	    T(test_latest_for_order),
 	    T(test_recovery_of_dead_pending_rows),
+	    T(test_claim_is_exclusive),
 	    T(test_filters),
 	    T(test_keyset_paging),
 	    T(test_step_bounds_each_scan),
