@@ -47,6 +47,11 @@ struct http_transfer {
 	size_t header_bytes;	      /* header bytes received, all responses */
 	bool header_overflow;	      /* headers passed HTTP_HEADER_CAP */
 	bool request_written;	      /* libcurl wrote request bytes */
+	int heads_out;		      /* request heads written (1 unless
+					 libcurl tried to send it again) */
+	char *req_body;		      /* owned copy of the request body */
+	size_t req_len;		      /* its length */
+	size_t req_pos;		      /* bytes handed to libcurl so far */
 	bool running;		      /* inside the multi */
 	bool queued;		      /* in client->done */
 	char host[HTTP_HOST_MAX];     /* for messages */
@@ -329,8 +334,10 @@ static int on_debug(CURL *easy, curl_infotype type, char *p, size_t n, void *ud)
 		return 0;
 	/* A proxy's CONNECT is not the request. */
 	if (type == CURLINFO_HEADER_OUT &&
-	    !(n >= 8 && !memcmp(p, "CONNECT ", 8)))
+	    !(n >= 8 && !memcmp(p, "CONNECT ", 8))) {
 		t->request_written = true;
+		t->heads_out++;
+	}
 	if (type == CURLINFO_DATA_OUT)
 		t->request_written = true;
 	return 0;
@@ -404,6 +411,31 @@ out:
 	return rc;
 }
 
+static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
+{
+	struct http_transfer *t = ud;
+	size_t n = size * nitems;
+
+	/* A second request head in one transfer is a resend: never feed it. */
+	if (t->heads_out > 1)
+		return CURL_READFUNC_ABORT;
+	if (n > t->req_len - t->req_pos)
+		n = t->req_len - t->req_pos;
+	memcpy(buf, t->req_body + t->req_pos, n);
+	t->req_pos += n;
+	return n;
+}
+
+/* Rewinding is only allowed before a byte of the body was handed out. */
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+	struct http_transfer *t = ud;
+
+	if (origin == SEEK_SET && offset == 0 && t->req_pos == 0)
+		return CURL_SEEKFUNC_OK;
+	return CURL_SEEKFUNC_CANTSEEK;
+}
+
 static void set_method_and_body(struct http_transfer *t,
 				const struct http_request *req)
 {
@@ -414,10 +446,24 @@ static void set_method_and_body(struct http_transfer *t,
 		curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L);
 		return;
 	}
+	/* The body goes through a read callback whose stream cannot be
+	 * rewound: when a reused keep-alive connection turns out dead after
+	 * the request went out, libcurl would silently send the very same
+	 * signed request again on a new connection (same nonce, one attempt
+	 * in the history). Unable to rewind, it fails the transfer instead
+	 * (CURLE_SEND_FAIL_REWIND) and the caller's retry policy decides,
+	 * with a new signature, recorded as a new attempt. */
+	t->req_len = has_body ? req->body_len : 0;
+	t->req_body = wx_xmalloc(t->req_len + 1);
+	if (t->req_len)
+		memcpy(t->req_body, req->body, t->req_len);
+	curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-			 (curl_off_t)(has_body ? req->body_len : 0));
-	curl_easy_setopt(t->easy, CURLOPT_COPYPOSTFIELDS,
-			 has_body ? req->body : "");
+			 (curl_off_t)t->req_len);
+	curl_easy_setopt(t->easy, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(t->easy, CURLOPT_READDATA, t);
+	curl_easy_setopt(t->easy, CURLOPT_SEEKFUNCTION, on_seek);
+	curl_easy_setopt(t->easy, CURLOPT_SEEKDATA, t);
 	if (strcmp(method, "POST") != 0)
 		curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, method);
 }
@@ -511,6 +557,7 @@ static void transfer_destroy(struct http_transfer *t)
 	headers_reset(t);
 	free(t->hdrs); /* resp.headers points here */
 	free(t->resp.body);
+	free(t->req_body);
 	free(t);
 }
 

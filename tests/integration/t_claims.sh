@@ -95,5 +95,28 @@ t_eq "json: second line is a duplicate" duplicate "$(sed -n 2p <<<"$WX_OUT" | jq
 t_eq "json: it points at the first" "$(sed -n 1p <<<"$WX_OUT" | jq -r .history_id)" "$(sed -n 2p <<<"$WX_OUT" | jq -r .history_id)"
 t_ok
 
+# nonces ORDER: the nonce_str of every request the simulator received.
+nonces() {
+	sim_log "$1" | jq -r '.headers.Authorization' | sed -E 's/.*nonce_str="([^"]*)".*/\1/'
+}
+
+t_begin "a reused keep-alive connection that is dead: no hidden resend, every request an attempt with its own nonce"
+sim_paid C-REUSE-A
+sim_paid C-REUSE-B
+sim_fault C-REUSE-B '{"type":"drop_reused","count":1}'
+wx reverse --sub "Coffee Shop" --yes --json C-REUSE-A C-REUSE-B
+t_eq "exit status" 0 "$WX_RC"
+t_eq "B: outcome" reversed "$(sed -n 2p <<<"$WX_OUT" | jq -r .outcome)"
+t_eq "B arrived on the reused connection and was dropped" dropped "$(sim_log C-REUSE-B | head -1 | jq -r .verdict)"
+t_eq "B: requests the simulator received" 2 "$(sim_count C-REUSE-B)"
+t_eq "B: no nonce received twice" 2 "$(nonces C-REUSE-B | sort -u | wc -l | tr -d ' ')"
+t_eq "B: attempts in the history" 2 "$(hist_sql "SELECT attempts FROM reversals WHERE out_trade_no = 'C-REUSE-B'")"
+missing=0
+for n in $(nonces C-REUSE-B); do
+	[ "$(hist_sql "SELECT count(*) FROM attempts a JOIN reversals r ON r.id = a.reversal_id WHERE r.out_trade_no = 'C-REUSE-B' AND a.request_headers LIKE '%$n%'")" = 1 ] || missing=$((missing + 1))
+done
+t_eq "B: every received request is an attempt in the history" 0 "$missing"
+t_ok
+
 [ -n "${T_KEEP:-}" ] && echo "$WXREV_HISTORY"
 t_done

@@ -25,6 +25,7 @@ static const char *const fault_names[] = {
     [FAULT_RATE_LIMIT] = "rate_limit",
     [FAULT_UNAVAILABLE_503] = "unavailable_503",
     [FAULT_DROP] = "drop",
+    [FAULT_DROP_REUSED] = "drop_reused",
     [FAULT_BAD_SIGNATURE] = "bad_signature",
     [FAULT_NO_SIGNATURE] = "no_signature",
     [FAULT_UNKNOWN_SERIAL] = "unknown_serial",

@@ -51,6 +51,7 @@ enum fault_type {
 	FAULT_ESCAPE_MESSAGE,
 	FAULT_NOT_FOUND, /* 404 ORDER_NOT_EXIST for an order that exists */
 	FAULT_LOST_ANSWER, /* processed, then `ms` of silence and a close */
+	FAULT_DROP_REUSED, /* drop, but only on a reused keep-alive connection */
 };
 
 struct fault {

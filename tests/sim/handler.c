@@ -48,14 +48,41 @@ char *request_decode(const char *s, size_t n)
 	return out;
 }
 
+void handler_connection(void *cls, struct MHD_Connection *c,
+			void **socket_context,
+			enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)c;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(unsigned));
+	} else {
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* 1 for the first request on a connection, 2 on its first reuse, ... */
+static unsigned connection_seq(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    c ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT)
+	      : NULL;
+	unsigned *n = ci ? (unsigned *)ci->socket_context : NULL;
+
+	if (n == NULL)
+		return 1;
+	return ++*n;
+}
+
 void *handler_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct request *req = calloc(1, sizeof(*req));
 
 	(void)cls;
-	(void)c;
 	if (req == NULL)
 		return NULL;
+	req->conn_seq = connection_seq(c);
 	req->target = sim_xstrdup(uri != NULL ? uri : "");
 	req->time_ms = sim_now_ms();
 	memcpy(req->request_id, "08", 2);

@@ -14,6 +14,10 @@ enum MHD_Result handler_access(void *cls, struct MHD_Connection *c,
 			       const char *url, const char *method,
 			       const char *version, const char *upload_data,
 			       size_t *upload_data_size, void **con_cls);
+/* Counts the requests each connection carried (request.conn_seq). */
+void handler_connection(void *cls, struct MHD_Connection *c,
+			void **socket_context,
+			enum MHD_ConnectionNotificationCode toe);
 void handler_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		       enum MHD_RequestTerminationCode toe);
 

@@ -138,13 +138,14 @@ static struct MHD_Daemon *start(struct sim *sim, const struct options *o,
 	    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)handler_uri_log, sim},
 	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)handler_completed, sim},
 	    {MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S, NULL},
+	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)handler_connection, sim},
 	    {MHD_OPTION_HTTPS_MEM_CERT, 0, sim->cfg.tls_cert},
 	    {MHD_OPTION_HTTPS_MEM_KEY, 0, sim->cfg.tls_key},
 	    {MHD_OPTION_END, 0, NULL},
 	};
 
 	if (o->http)
-		opts[4].option = MHD_OPTION_END;
+		opts[5].option = MHD_OPTION_END;
 	else
 		flags |= MHD_USE_TLS;
 	return MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL,

@@ -16,6 +16,7 @@ struct request {
 	int started;	     /* the header-only first call was seen */
 	int answered;	     /* an answer is already queued */
 	int64_t time_ms;     /* arrival, ms since the epoch */
+	unsigned conn_seq;   /* 1: first request on its connection */
 	char request_id[35]; /* Request-ID: "08" + 32 hex digits */
 };
 

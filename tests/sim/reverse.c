@@ -57,7 +57,26 @@ void api_call_free(struct call *k)
 
 static int fault_is_early(enum fault_type t)
 {
-	return t == FAULT_DROP || t == FAULT_DELAY;
+	return t == FAULT_DROP || t == FAULT_DELAY || t == FAULT_DROP_REUSED;
+}
+
+/* drop_reused waits for a request that arrives on a connection which
+ * already carried one: what a client meets when a keep-alive connection it
+ * reuses turns out dead. A first request passes it by untouched. */
+static struct fault take_early_fault(struct sim *sim, const struct call *k)
+{
+	struct fault none = {.type = FAULT_NONE};
+	struct order *o;
+	int waits = 0;
+
+	if (!k->routed)
+		return none;
+	pthread_mutex_lock(&sim->lock);
+	o = config_find_order_any(&sim->cfg, k->order_no);
+	waits = o != NULL && o->fault.type == FAULT_DROP_REUSED &&
+		k->req->conn_seq < 2;
+	pthread_mutex_unlock(&sim->lock);
+	return waits ? none : api_take_fault(sim, k->order_no, 1, 0);
 }
 
 /* Takes one use of the order's fault when it belongs to this phase. */
@@ -594,6 +613,8 @@ void api_log_request(struct sim *sim, struct MHD_Connection *c,
 	char *text;
 
 	json_object_set_new(line, "time_ms", json_integer(k->req->time_ms));
+	json_object_set_new(line, "done_ms", json_integer(sim_now_ms()));
+	json_object_set_new(line, "conn_seq", json_integer(k->req->conn_seq));
 	json_object_set_new(line, "request_id",
 			    json_string(k->req->request_id));
 	json_object_set_new(line, "method", json_string(k->method));
@@ -649,15 +670,14 @@ enum MHD_Result reverse_serve(struct sim *sim, struct MHD_Connection *c,
 	if (query_route_matches(req->target))
 		return query_serve(sim, c, req, method);
 	parse_route(&k);
-	early = k.routed ? api_take_fault(sim, k.order_no, 1, 0)
-			 : (struct fault){.type = FAULT_NONE};
+	early = take_early_fault(sim, &k);
 	if (early.type == FAULT_DELAY)
 		sim_sleep_ms(sim, early.ms);
-	if (early.type == FAULT_DROP) {
+	if (early.type == FAULT_DROP || early.type == FAULT_DROP_REUSED) {
 		/* Read the request, log it, then close without a word. */
 		a.status = 0;
 		a.verdict = "dropped";
-		a.fault = FAULT_DROP;
+		a.fault = early.type;
 		api_log_request(sim, c, &k, &a);
 		api_call_free(&k);
 		return MHD_NO;
