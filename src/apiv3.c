@@ -1008,9 +1008,13 @@ static void classify_2xx(long status, const char *body, size_t body_len,
 		classify_success(body, body_len, order, sp_mchid, sub_mchid,
 				 res);
 	} else if (status == 204 && body_len == 0) {
-		res->outcome = WX_REVERSED;
-		res->message = wx_xstrdup(N_("WeChat Pay reversed the order "
-					     "(HTTP 204)"));
+		/* A 204 names no order: a replayed one would pass for any
+		 * order. Only a verified query can confirm it. */
+		result_set(res, WX_UNKNOWN, APIV3_CODE_UNCONFIRMED,
+			   wx_xstrdup(_("HTTP 204 names no order, so it does "
+					"not prove that this order was "
+					"reversed: query the order to settle "
+					"it")));
 	} else {
 		result_set(res, WX_UNKNOWN,
 			   status == 204 ? APIV3_CODE_MALFORMED

@@ -36,6 +36,7 @@
 #define APIV3_CODE_MISMATCH "RESPONSE_MISMATCH" /* names another order */
 #define APIV3_CODE_MALFORMED "MALFORMED_RESPONSE" /* 2xx body not as sent */
 #define APIV3_CODE_UNEXPECTED "UNEXPECTED_STATUS" /* 1xx, 3xx, odd 2xx, 0 */
+#define APIV3_CODE_UNCONFIRMED "UNCONFIRMED_204" /* verified 204: no order */
 
 /* Order-number input. Trims surrounding white space (ASCII, U+3000, pasted
  * CR/LF; also NBSP, zero-width space and BOM) and accepts 1-32 characters of

@@ -19,6 +19,15 @@
 #define DEFAULT_RETRY_AFTER_CAP_MS 60000
 #define CONNECT_TIMEOUT_MS	   5000
 #define USER_AGENT_MAX		   160
+#define REPLAY_WINDOW_MS	   300000 /* WeChat Pay's timestamp window */
+#define REVERSAL_CODE_REPLAYED	   "REPLAYED_RESPONSE"
+
+/* A Wechatpay-Nonce seen in a verified answer, kept for the window. */
+struct rv_seen {
+	struct rv_seen *next; /* older one */
+	char *nonce;	      /* owned */
+	int64_t at_mono;      /* when it was seen */
+};
 
 /* What a job does: a reversal, the query that settles one, or a query. */
 enum rv_mode {
@@ -79,6 +88,7 @@ struct reversal_engine {
 	char user_agent[USER_AGENT_MAX]; /* "wxrev/x.y.z (Linux x86_64)" */
 	int64_t hold_mono; /* no attempt before this (429/Retry-After) */
 	bool abandoning;   /* stopping: start no settling query */
+	struct rv_seen *seen; /* answer nonces of the last 300 s */
 };
 
 void reversal_options_default(struct reversal_options *opts)
@@ -639,13 +649,15 @@ static int next_delay_ms(struct reversal_engine *e, struct rv_job *j,
 	return (int)d;
 }
 
-/* A failed-class final answer after an unanswered attempt: that earlier
- * request may have been processed, so the truth is not known. */
+/* A failed or rejected final answer after an unanswered attempt: that
+ * earlier request may have been processed (a later refusal may even be
+ * because of it), so the truth is not known. */
 static void settle_ambiguity(struct rv_job *j)
 {
 	struct reversal_result *r = j->res;
 
-	if (r->outcome != WX_FAILED || !j->ambiguous)
+	if ((r->outcome != WX_FAILED && r->outcome != WX_REJECTED) ||
+	    !j->ambiguous)
 		return;
 	r->outcome = WX_UNKNOWN;
 	replace_str(&r->explain,
@@ -654,11 +666,66 @@ static void settle_ambiguity(struct rv_job *j)
 	replace_str(&r->next, wx_outcome_advice(WX_UNKNOWN));
 }
 
+/* Was this answer nonce already seen within the window? Forgets older
+ * ones on the way; remembers this one when `keep`. */
+static bool nonce_replayed(struct reversal_engine *e, const char *nonce,
+			   bool keep)
+{
+	int64_t now = wx_monotonic_ms();
+	struct rv_seen **pp = &e->seen;
+	bool hit = false;
+
+	while (*pp) {
+		struct rv_seen *s = *pp;
+
+		if (now - s->at_mono > REPLAY_WINDOW_MS) {
+			*pp = s->next;
+			free(s->nonce);
+			free(s);
+			continue;
+		}
+		hit = hit || strcmp(s->nonce, nonce) == 0;
+		pp = &s->next;
+	}
+	if (!hit && keep) {
+		struct rv_seen *s = wx_xcalloc(1, sizeof(*s));
+
+		s->nonce = wx_xstrdup(nonce);
+		s->at_mono = now;
+		s->next = e->seen;
+		e->seen = s;
+	}
+	return hit;
+}
+
+/* An answer whose nonce was already seen is not trusted, whatever it
+ * says: it may be a recording of another answer. */
+static void check_replay(struct reversal_engine *e,
+			 const struct http_response *r, struct rv_answer *a)
+{
+	const char *nonce = http_response_header(r, "Wechatpay-Nonce");
+	const char *verify = a->verify;
+	bool verified = a->verified;
+
+	if (!nonce || !*nonce || !nonce_replayed(e, nonce, a->verified))
+		return;
+	answer_clear(a);
+	answer_local(a, REVERSAL_CODE_REPLAYED, WX_UNKNOWN,
+		     _("the answer repeats a Wechatpay-Nonce already seen in "
+		       "the last 300 s (a replay)"),
+		     _("An answer that was already seen cannot be trusted, so "
+		       "the result is not known."));
+	a->verify = verify;
+	a->verified = verified;
+}
+
 /* Reads a query's answer: verified and classified, or why there is none. */
-static struct apiv3_query_result *read_query(const struct rv_job *j,
+static struct apiv3_query_result *read_query(struct reversal_engine *e,
+					     const struct rv_job *j,
 					     const struct http_response *r,
 					     struct rv_answer *a)
 {
+	const char *nonce = http_response_header(r, "Wechatpay-Nonce");
 	struct apiv3_query_result *q = wx_xcalloc(1, sizeof(*q));
 	struct wx_err verr = {{0}};
 	enum apiv3_verdict v = APIV3_NO_SIGNATURE;
@@ -666,6 +733,15 @@ static struct apiv3_query_result *read_query(const struct rv_job *j,
 
 	if (complete) {
 		v = verify_answer(j, r, &verr);
+		/* A replayed answer cannot settle anything either. */
+		if (v == APIV3_VERIFIED && nonce && *nonce &&
+		    nonce_replayed(e, nonce, true)) {
+			v = APIV3_STALE;
+			wx_err_set(&verr, "%s",
+				   _("the answer repeats a Wechatpay-Nonce "
+				     "already seen in the last 300 s (a "
+				     "replay)"));
+		}
 		a->verify = apiv3_verdict_name(v);
 		a->verified = v == APIV3_VERIFIED;
 	} else {
@@ -752,7 +828,7 @@ static void query_completed(struct reversal_engine *e, struct rv_job *j,
 			    const struct http_response *r)
 {
 	struct rv_answer a = {0};
-	struct apiv3_query_result *q = read_query(j, r, &a);
+	struct apiv3_query_result *q = read_query(e, j, r, &a);
 
 	record_attempt(e, j, r, &a);
 	j->res->latency_ms += r->latency_ms;
@@ -791,9 +867,10 @@ static void job_completed(struct reversal_engine *e, struct rv_job *j,
 		query_completed(e, j, r);
 		return;
 	}
-	if (complete)
+	if (complete) {
 		answer_http(j, r, &a);
-	else
+		check_replay(e, r, &a);
+	} else
 		answer_transport(r, &a);
 	record_attempt(e, j, r, &a);
 	if (a.unreachable && !j->on_backup && j->partner->backup_url &&
@@ -1248,5 +1325,12 @@ void reversal_engine_free(struct reversal_engine *e)
 	while (e->done)
 		reversal_result_free(reversal_engine_next_done(e));
 	http_client_free(e->http);
+	while (e->seen) {
+		struct rv_seen *s = e->seen;
+
+		e->seen = s->next;
+		free(s->nonce);
+		free(s);
+	}
 	free(e);
 }

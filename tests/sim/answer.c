@@ -129,6 +129,12 @@ static void add_signature(struct sim *sim, struct MHD_Response *r,
 		now -= SKEW_S;
 	(void)snprintf(ts, sizeof(ts), "%" PRId64, now);
 	sign_random_alnum(nonce, 32);
+	/* replay_nonce: a fresh, valid signature over a nonce already used. */
+	pthread_mutex_lock(&sim->lock);
+	if (a->fault == FAULT_REPLAY_NONCE && sim->last_nonce[0] != '\0')
+		memcpy(nonce, sim->last_nonce, sizeof(nonce));
+	memcpy(sim->last_nonce, nonce, sizeof(nonce));
+	pthread_mutex_unlock(&sim->lock);
 	msg = sign_message(ts, nonce, body, len, &msg_len);
 	sig = signature_for(sim, a->fault, msg, msg_len);
 	MHD_add_response_header(r, "Wechatpay-Timestamp", ts);

@@ -52,6 +52,8 @@ enum fault_type {
 	FAULT_NOT_FOUND, /* 404 ORDER_NOT_EXIST for an order that exists */
 	FAULT_LOST_ANSWER, /* processed, then `ms` of silence and a close */
 	FAULT_DROP_REUSED, /* drop, but only on a reused keep-alive connection */
+	FAULT_NO_CONTENT,  /* a processed success answered 204, empty body */
+	FAULT_REPLAY_NONCE, /* signed over the previous answer's nonce */
 };
 
 struct fault {

@@ -462,6 +462,9 @@ static void apply_body_fault(const struct call *k, struct answer *a)
 		a->status = 200;
 		a->code = NULL;
 		answer_raw(a, raw, strlen(raw));
+	} else if (a->fault == FAULT_NO_CONTENT && a->status == 200) {
+		a->status = 204;
+		answer_raw(a, sim_xstrdup(""), 0);
 	} else if (a->fault == FAULT_OVERSIZED) {
 		raw = oversized_body(k, &len);
 		a->status = 200;

@@ -23,6 +23,8 @@ struct sim {
 	pthread_mutex_t stop_lock; /* guards stopping */
 	pthread_cond_t stop_cond;  /* signalled when stopping is set */
 	int stopping;		   /* 1 once shutdown has begun */
+	char last_nonce[33];	   /* the last answer's Wechatpay-Nonce
+				      (guarded by lock), for replay_nonce */
 };
 
 void sim_init(struct sim *sim);
