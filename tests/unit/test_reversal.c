@@ -53,9 +53,11 @@ struct req_ctx {
 static void add_signed(struct world *w, struct MHD_Response *r,
 		       const char *body)
 {
-	char ts[24], *msg, *sig = NULL;
-	static const char nonce[] = "abcdefghijklmnopqrstuvwxyz012345";
+	char ts[24], nonce[APIV3_NONCE_LEN + 1], *msg, *sig = NULL;
 
+	/* A fresh nonce per answer, as WeChat Pay sends: a repeated one is
+	 * refused as a replay. */
+	assert_int_equal(apiv3_nonce(nonce, NULL), 0);
 	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
 	msg = wx_xasprintf("%s\n%s\n%s\n", ts, nonce, body);
 	assert_int_equal(
