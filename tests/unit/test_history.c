@@ -190,7 +190,7 @@ static void test_create_modes_and_schema(void **state)
 	assert_int_equal(mode_of(side), 0600);
 	snprintf(side, sizeof(side), "%s-shm", path);
 	assert_int_equal(mode_of(side), 0600);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 3);
 	char *jm = sql_text(path, "PRAGMA journal_mode");
 	assert_string_equal(jm, "wal");
 	free(jm);
@@ -1441,10 +1441,11 @@ static void test_v1_history_migrates(void **state)
 			   "ALTER TABLE reversals DROP COLUMN settled_by;"
 			   "ALTER TABLE reversals DROP COLUMN trade_state_before;"
 			   "ALTER TABLE reversals DROP COLUMN trade_state_after;"
+			   "ALTER TABLE reversals DROP COLUMN host;"
 			   "PRAGMA user_version = 1");
 	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 1);
 	h = open_ok(fx->path);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 3);
 	assert_int_equal(history_get(h, id, &r, &atts, &n, &err), 0);
 	assert_string_equal(r.out_trade_no, "ORDERV1");
 	assert_null(r.settled_by);
