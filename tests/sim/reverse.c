@@ -69,7 +69,7 @@ static struct fault take_early_fault(struct sim *sim, const struct call *k)
 	struct order *o;
 	int waits = 0;
 
-	if (!k->routed)
+	if (!k->routed || k->order_no == NULL)
 		return none;
 	pthread_mutex_lock(&sim->lock);
 	o = config_find_order_any(&sim->cfg, k->order_no);
