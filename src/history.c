@@ -1603,20 +1603,10 @@ int history_finish(struct history *h, int64_t id, enum wx_outcome outcome,
 
 /* ---- the recovery journal ---- */
 
+/* Journal text is data: invalid bytes kept as U+FFFD (one JSON writer). */
 static json_t *jstr(const char *s)
 {
-	json_t *j;
-	char *clean;
-
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	if (j)
-		return j;
-	clean = wx_text_escape(s, NULL); /* not UTF-8: keep it readable */
-	j = json_string(clean);
-	free(clean);
-	return j ? j : json_null();
+	return wx_json_text(s, WX_TEXT_REPLACE);
 }
 
 static char *journal_line(const struct deferred *d)
