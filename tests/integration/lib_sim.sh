@@ -166,6 +166,13 @@ sim_count() {
 	sim_log "$@" | wc -l | tr -d ' '
 }
 
+# sim_query_count ORDER [LOG]: order queries of ORDER the simulator received.
+sim_query_count() {
+	jq -c --arg p "/v3/pay/partner/transactions/out-trade-no/$1?" \
+		'select(.method == "GET" and (.target | startswith($p)))' \
+		"${2:-$MAIN_LOG}" | wc -l | tr -d ' '
+}
+
 # wx ARGS...: runs wxrev with a timeout, no terminal on stdin.
 wx() {
 	timeout 60 "$WXREV_BIN" "$@" >"$T_TMP/wx.out" 2>"$T_TMP/wx.err" </dev/null

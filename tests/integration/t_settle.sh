@@ -11,11 +11,7 @@ sim_setup || {
 	t_done
 }
 
-QUERY_PREFIX=/v3/pay/partner/transactions/out-trade-no/
-# qcount ORDER: queries of the order that reached the simulator.
-qcount() {
-	jq -c --arg p "$QUERY_PREFIX$1?" 'select(.method == "GET" and (.target | startswith($p)))' "$MAIN_LOG" | wc -l | tr -d ' '
-}
+qcount() { sim_query_count "$@"; }
 query_fault() {
 	sim_curl -X POST -H 'Content-Type: application/json' \
 		--data "{\"out_trade_no\":\"$1\",\"sub_mchid\":\"$SUB_COFFEE\",\"query_fault\":$2}" \
