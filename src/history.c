@@ -2,6 +2,7 @@
  * a history row is written and read here; history_export.c prints rows. */
 #define _GNU_SOURCE /* F_OFD_SETLK */
 #include "history.h"
+#include "i18n.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -1049,14 +1050,9 @@ static void read_reversal(sqlite3_stmt *st, struct history_reversal *r);
 static int claimed_message(const struct history_reversal *r,
 			   struct wx_err *err)
 {
-	char when[32];
-	time_t t = (time_t)(r->created_ms / 1000);
-	struct tm tm;
+	char when[64];
 
-	if (localtime_r(&t, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	else
-		snprintf(when, sizeof(when), "?");
+	wx_i18n_when(r->created_ms, WX_WHEN_SECOND, when, sizeof(when));
 	return wx_err_set(err,
 			  _("order %s of sub-merchant %s is already being "
 			    "reversed by %s on %s since %s (history #%lld): "
@@ -1112,7 +1108,11 @@ int history_claim_holder(struct history *h, const char *sp_mchid,
 	memset(holder, 0, sizeof(*holder));
 	rc = scan_claims(h, sp_mchid, sub_mchid, out_trade_no, holder, NULL,
 			 NULL);
-	return rc < 0 ? fail(h, -rc, err) : rc;
+	if (rc < 0)
+		return fail(h, -rc, err);
+	if (rc == 1)
+		claimed_message(holder, err);
+	return rc;
 }
 
 static int insert_pending(struct history *h, const struct history_reversal *r,

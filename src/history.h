@@ -138,8 +138,9 @@ int history_group_end(struct history *h, struct wx_err *err);
  * returned 0. */
 int history_begin(struct history *h, struct history_reversal *r,
 		  struct wx_err *err);
-/* The live claim on an order, if any: 1 and *holder filled (caller clears
- * it), 0 when none, -1 on error. For the confirmation screen. */
+/* The live claim on an order, if any: 1 with *holder filled (caller clears
+ * it) and err naming who holds it since when, as history_begin says it;
+ * 0 when none; -1 on error. For the confirmation screen. */
 int history_claim_holder(struct history *h, const char *sp_mchid,
 			 const char *sub_mchid, const char *out_trade_no,
 			 struct history_reversal *holder, struct wx_err *err);

@@ -22,6 +22,8 @@ struct confirm {
 	int nknown;
 	int known_total;                 /* matching rows seen */
 	int64_t armed_ms;                /* `y` counts from this time on */
+	char claim[512];                 /* who holds the order elsewhere;
+					    "" when nobody does */
 };
 
 /* "2 min ago", "3 h ago", "5 days ago": how fresh a known row is. */
@@ -88,16 +90,16 @@ void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 {
 	struct confirm *C = tui_state(t, TUI_SCR_CONFIRM);
 
-	if (tui_flight_busy(t, sub->sub_mchid, order)) {
-		tui_refuse(t,
-			    _("Order %s for %s is already in flight; wait for its result before sending it again."),
-			    order, sub->sub_mchid);
+	if (tui_refuse_in_flight(t, sub, order))
 		return;
-	}
 	C->sub = sub;
 	snprintf(C->order, sizeof(C->order), "%s", order);
 	snprintf(C->note, sizeof(C->note), "%s", note ? note : "");
 	look_up(C, t);
+	/* Another process sending it now: say who; `y` will not send. */
+	if (tui_claim_elsewhere(t, sub, order, C->claim, sizeof(C->claim)) !=
+	    1)
+		C->claim[0] = '\0';
 	tui_open_modal(t, &tui_confirm_screen);
 	tui_arm(t, &C->armed_ms);
 }
@@ -173,8 +175,12 @@ static void confirm_draw(struct tui *t, void *state,
 		 official && !plain ? A_NORMAL : tui_attr(t, TUI_C_WARN));
 	y += row(y, x, w, _("Note"), C->note[0] ? C->note : "-", A_NORMAL);
 	y++;
-	y += tui_put_wrapped(y, x, _("A paid order will be refunded to the payer; an unpaid one will be closed."),
-			     w, 2, tui_attr(t, TUI_C_WARN));
+	if (C->claim[0])
+		y += tui_put_wrapped(y, x, C->claim, w, 3,
+				     tui_attr(t, TUI_C_BAD) | A_BOLD);
+	else
+		y += tui_put_wrapped(y, x, _("A paid order will be refunded to the payer; an unpaid one will be closed."),
+				     w, 2, tui_attr(t, TUI_C_WARN));
 	y++;
 	if (C->nknown == 0)
 		y += row(y, x, w, _("History"),
@@ -191,7 +197,10 @@ static void confirm_draw(struct tui *t, void *state,
 	y = r.y + r.h - 2;
 	tui_put(y, x, _("[ Cancel ]"), 10, A_REVERSE | A_BOLD, false);
 	/* `y` shows once it counts, so a key typed before cannot send. */
-	if (tui_armed(C->armed_ms))
+	if (C->claim[0])
+		tui_put(y, x + 12, _("held elsewhere: n/Esc: cancel"), w - 12,
+			A_NORMAL, false);
+	else if (tui_armed(C->armed_ms))
 		tui_put(y, x + 12, _("y: reverse   n/Esc: cancel"), w - 12,
 			A_NORMAL, false);
 	else {
@@ -212,6 +221,13 @@ static int confirm_key(struct tui *t, void *state, enum tui_action a,
 	case TUI_ACT_YES:
 		if (!tui_armed(C->armed_ms))
 			return TUI_NONE; /* typed before the question was seen */
+		/* Asked again: the claim may have come or gone since. */
+		if (tui_claim_elsewhere(t, C->sub, C->order, C->claim,
+					sizeof(C->claim)) == 1) {
+			tui_refuse(t, "%s", C->claim);
+			return TUI_REDRAW;
+		}
+		C->claim[0] = '\0';
 		tui_close_modal(t);
 		if (tui_submit(t, C->sub, C->order, C->note) == 0)
 			tui_form_sent(t, C->sub, C->order);

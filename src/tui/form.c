@@ -256,12 +256,6 @@ static int review(struct form *F, struct tui *t)
 		tui_message(t, TUI_C_BAD, "%s", F->check);
 		return TUI_REDRAW;
 	}
-	if (tui_flight_busy(t, t->sub->sub_mchid, F->order)) {
-		tui_refuse(t,
-			    _("Order %s for %s is already in flight; wait for its result before sending it again."),
-			    F->order, t->sub->sub_mchid);
-		return TUI_REDRAW;
-	}
 	field_get(&F->field[F_NOTE], note, sizeof(note));
 	tui_confirm_open(t, t->sub, F->order, note);
 	return TUI_REDRAW;

@@ -226,10 +226,21 @@ static void draw_status(struct tui *t)
 	int help_w = (int)strlen(help);
 
 	tui_put(y, 0, "", t->cols, st, true);
+	/* A result the history refused so far comes first, until the retry
+	 * writes it (or the exit journals it). */
+	if (t->hist && history_unsaved(t->hist) > 0) {
+		snprintf(buf, sizeof(buf), " %s ",
+			 _("result not yet saved: retrying"));
+		x += tui_put(y, x, buf, t->cols - help_w,
+			     tui_attr(t, TUI_C_BAD) | A_BOLD |
+				 (t->color ? 0 : st),
+			     false);
+		x += tui_put(y, x, "|", 1, st, false);
+	}
 	if (s) {
 		snprintf(buf, sizeof(buf), " %s > %s (%s) ", s->partner->name,
 			 s->name, s->sub_mchid);
-		x += tui_put(y, x, buf, t->cols / 2, st, false);
+		x += tui_put(y, x, buf, t->cols / 2 - x / 2, st, false);
 		profile_endpoint(s->partner, host, sizeof(host), &official,
 				 &plain);
 		if (plain)

@@ -1,14 +1,16 @@
 /* send: the reversals this UI sends. Submits through the engine after the
  * confirmation, knows what is in flight, hands finished results to the
  * result panel and the history pane, and at exit leaves no row pending. */
+#include <poll.h>
 #include <string.h>
 
 #include "tui/ui.h"
 
 #define POLL_MS 100 /* wait per engine poll while draining at exit */
+#define SAVE_WAIT_MS 5000 /* retrying refused results at exit */
 
-bool tui_flight_busy(const struct tui *t, const char *sub_mchid,
-		     const char *order)
+static bool flight_here(const struct tui *t, const char *sub_mchid,
+			const char *order)
 {
 	if (reversal_in_flight(t->engine, sub_mchid, order))
 		return true;
@@ -19,6 +21,31 @@ bool tui_flight_busy(const struct tui *t, const char *sub_mchid,
 	return false;
 }
 
+bool tui_refuse_in_flight(struct tui *t, const struct wx_sub *sub,
+			  const char *order)
+{
+	if (!flight_here(t, sub->sub_mchid, order))
+		return false;
+	tui_refuse(t,
+		   _("Order %s for %s is already in flight; wait for its result before sending it again."),
+		   order, sub->sub_mchid);
+	return true;
+}
+
+int tui_claim_elsewhere(struct tui *t, const struct wx_sub *sub,
+			const char *order, char *why, size_t n)
+{
+	struct history_reversal holder;
+	struct wx_err err = {{0}};
+	int rc = history_claim_holder(t->hist, sub->partner->sp_mchid,
+				      sub->sub_mchid, order, &holder, &err);
+
+	history_reversal_clear(&holder);
+	if (rc != 0)
+		snprintf(why, n, "%s", err.msg);
+	return rc;
+}
+
 int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
 	       const char *note)
 {
@@ -27,20 +54,22 @@ int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
 	struct tui_flight *f;
 	struct wx_err err = {{0}};
 	int64_t id = 0;
+	int rc;
 
-	if (tui_flight_busy(t, sub->sub_mchid, order)) {
-		tui_message(t, TUI_C_WARN,
-			    _("Order %s for %s is already in flight; wait for its result before sending it again."),
-			    order, sub->sub_mchid);
+	if (tui_refuse_in_flight(t, sub, order))
 		return -1;
-	}
 	if (t->nflights >= TUI_MAX_FLIGHTS) {
 		tui_message(t, TUI_C_WARN,
 			    _("%d reversals are in flight; wait for one to finish."),
 			    t->nflights);
 		return -1;
 	}
-	if (reversal_submit(t->engine, &p, &id, &err) != 0) {
+	rc = reversal_submit(t->engine, &p, &id, &err);
+	if (rc == REVERSAL_CLAIMED) {
+		tui_refuse(t, "%s", err.msg);
+		return -1;
+	}
+	if (rc != 0) {
 		tui_message(t, TUI_C_BAD, "%s", err.msg);
 		return -1;
 	}
@@ -70,36 +99,44 @@ void tui_collect_results(struct tui *t)
 
 	while ((r = reversal_engine_next_done(t->engine)) != NULL) {
 		flight_remove(t, r->history_id);
-		tui_message(t, tui_outcome_color(r->outcome),
-			    _("%s: %s (F2 shows the result; the history has it)"),
-			    r->out_trade_no, wx_outcome_label(r->outcome));
+		if (r->unsaved)
+			tui_message(t, tui_outcome_color(r->outcome),
+				    _("%s: %s (F2 shows the result; not yet saved: the history is busy, retrying)"),
+				    r->out_trade_no,
+				    wx_outcome_label(r->outcome));
+		else
+			tui_message(t, tui_outcome_color(r->outcome),
+				    _("%s: %s (F2 shows the result; the history has it)"),
+				    r->out_trade_no,
+				    wx_outcome_label(r->outcome));
 		tui_result_push(t, r);
 		t->history_changed = true;
 		t->dirty = true;
 	}
 }
 
-/* Marks reversals abandoned in flight as unknown, so no record is left
- * pending; the next start would do the same for a crashed process. */
-void tui_mark_abandoned(struct tui *t)
+/* At exit: results the history refused so far are retried for a while,
+ * then kept in the recovery journal that the next start folds in. What
+ * happened is said in diags, printed once the terminal is back. */
+void tui_save_results(struct tui *t, struct wx_diags *diags)
 {
-	for (int i = 0; i < t->nflights; i++) {
-		struct history_reversal r;
-		struct history_attempt *atts = NULL;
-		size_t n = 0;
+	int64_t deadline = wx_monotonic_ms() + SAVE_WAIT_MS;
+	struct wx_err err = {{0}};
 
-		memset(&r, 0, sizeof(r));
-		if (history_get(t->hist, t->flights[i].id, &r, &atts, &n, NULL) ==
-			    0 &&
-		    r.outcome == WX_PENDING)
-			history_finish(t->hist, t->flights[i].id, WX_UNKNOWN, 0,
-				       "INTERRUPTED",
-				       _("wxrev stopped before the answer arrived; query the order or re-run the reversal."),
-				       r.latency_ms, NULL);
-		history_reversal_clear(&r);
-		history_attempts_free(atts, n);
-	}
 	t->nflights = 0;
+	while (history_flush(t->hist) > 0 && wx_monotonic_ms() < deadline)
+		poll(NULL, 0, POLL_MS);
+	if (history_unsaved(t->hist) == 0)
+		return;
+	if (history_journal(t->hist, &err) == 0)
+		wx_diags_add(diags,
+			     _("history %s could not be written; the results are kept in the recovery journal %s, which the next start of wxrev folds into the history."),
+			     history_path(t->hist),
+			     history_journal_path(t->hist));
+	else
+		wx_diags_add(diags,
+			     _("results could NOT be saved (%s): the result card showed them; note them by hand."),
+			     err.msg);
 }
 
 void tui_drain_flights(struct tui *t, int ms)

@@ -433,7 +433,10 @@ static void run_loop(struct tui *t)
 	while (!t->quit) {
 		bool ready = false;
 		bool searching = tui_history_searching(t);
-		int wait = searching ? 0 : t->nflights ? TICK_MS : IDLE_MS;
+		int unsaved = history_unsaved(t->hist);
+		int wait = searching		   ? 0
+			   : t->nflights || unsaved ? TICK_MS
+						    : IDLE_MS;
 		int64_t now = wx_monotonic_ms();
 
 		handle_signals(t);
@@ -463,6 +466,11 @@ static void run_loop(struct tui *t)
 			t->dirty = true;
 		}
 		tui_collect_results(t);
+		/* The status bar says "not yet saved" until the retry wins. */
+		if (history_unsaved(t->hist) != unsaved) {
+			t->dirty = true;
+			t->history_changed = true;
+		}
 		drain_keys(t, &paste, &pasting);
 		if (searching)
 			tui_history_continue(t);
@@ -485,6 +493,8 @@ static int load_profiles(const char *arg, struct wx_profiles **out,
 	return profile_load(path, out, diags);
 }
 
+#define TUI_HISTORY_BUSY_MS 1000
+
 static int open_history(struct tui *t, const char *arg, struct wx_err *err)
 {
 	char path[PATH_MAX];
@@ -492,6 +502,9 @@ static int open_history(struct tui *t, const char *arg, struct wx_err *err)
 	if (history_locate(arg, path, sizeof(path), err) != 0 ||
 	    history_open(path, &t->hist, err) != 0)
 		return -1;
+	/* A locked history must not freeze the screen for long: a result it
+	 * refuses is kept, retried and shown as "not yet saved". */
+	history_set_busy_timeout(t->hist, TUI_HISTORY_BUSY_MS);
 	t->engine = reversal_engine_new(t->hist, NULL, err);
 	return t->engine ? 0 : -1;
 }
@@ -517,13 +530,13 @@ static void first_sub(struct tui *t)
 	tui_profiles_init(t);
 }
 
-static void teardown(struct tui *t)
+static void teardown(struct tui *t, struct wx_diags *diags)
 {
 	tui_screens_close(t);
 	reversal_engine_free(t->engine);
 	t->engine = NULL;
 	if (t->hist)
-		tui_mark_abandoned(t);
+		tui_save_results(t, diags);
 	history_close(t->hist);
 	profile_free(t->profiles);
 }
@@ -557,7 +570,7 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 		tui_drain_flights(t, DRAIN_MS);
 out:
 	restore_terminal(); /* after SIGHUP its writes fail harmlessly */
-	teardown(t);
+	teardown(t, &diags);
 	reset_signals();
 	for (size_t i = 0; i < diags.n; i++)
 		fprintf(stderr, "wxrev: %s\n", diags.msgs[i]);

@@ -210,14 +210,22 @@ void tui_request_quit(struct tui *t);
 /* Sends after the confirmation's `y`; messages on refusal. */
 int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
 	       const char *note);
-bool tui_flight_busy(const struct tui *t, const char *sub_mchid,
-		     const char *order);
+/* True, with the refusal on the message line, when this window already
+ * has the order in flight. */
+bool tui_refuse_in_flight(struct tui *t, const struct wx_sub *sub,
+			  const char *order);
+/* 1 when another process (or window) on this history holds the order's
+ * claim, with `why` naming who, where and since when; 0 when free; -1
+ * when the history cannot say (why has the error). */
+int tui_claim_elsewhere(struct tui *t, const struct wx_sub *sub,
+			const char *order, char *why, size_t n);
 /* Hands finished reversals to the result panel and the history pane. */
 void tui_collect_results(struct tui *t);
 /* SIGTERM/SIGHUP: lets calls in flight finish for at most `ms`. */
 void tui_drain_flights(struct tui *t, int ms);
-/* At exit: marks reversals still in flight unknown in the history. */
-void tui_mark_abandoned(struct tui *t);
+/* At exit, after the engine has recorded what it abandoned: retries the
+ * results the history refused, then journals them; says so in diags. */
+void tui_save_results(struct tui *t, struct wx_diags *diags);
 
 /* Screen entry points that other screens call. */
 /* Fills the pane and selects the sub-merchant the state file remembers. */

@@ -94,6 +94,63 @@ row=$(hist_row UI-SLOW-3)
 t_eq "history outcome" unknown "$(jfield "$row" outcome)"
 t_ok
 
+t_begin "an order another process is sending: the confirmation names it and y sends nothing"
+sim_fault UI-HELD-1 '{"type":"delay","ms":4000}'
+ui_start_ok
+WXREV_OPERATOR=cli-op timeout 60 "$WXREV_BIN" reverse --sub 1900000109 --yes UI-HELD-1 \
+	>"$T_TMP/held.out" 2>&1 </dev/null &
+cli=$!
+held=no
+for _ in $(seq 1 $((100 * T_SLOW))); do
+	if [ "$(hist_sql "SELECT count(*) FROM reversals WHERE out_trade_no = 'UI-HELD-1' AND outcome = 'pending'" 2>/dev/null)" = 1 ]; then
+		held=yes
+		break
+	fi
+	sleep 0.1
+done
+t_eq "the command line claimed the order" yes "$held"
+ui_focus Order
+ui_keys C-u
+ui_type UI-HELD-1
+ui_wait_for "Enter to review" 5
+ui_keys Enter
+ui_wait_for "Reverse this order?" 5
+ui_wait_for "is already being reversed" 5
+t_contains "names the holder and machine" "$(ui_screen)" "by cli-op on $(hostname)"
+t_contains "y is not offered" "$(ui_screen)" "held elsewhere"
+sleep 1 # past the arming delay: y would count if it could send
+ui_keys y
+sleep 0.3
+t_contains "y left the question open" "$(ui_screen)" "Reverse this order?"
+ui_keys Escape
+ui_wait_for "Cancelled: nothing was sent for UI-HELD-1" 5
+wait "$cli"
+t_eq "the command line's reversal: exit status" 0 "$?"
+t_eq "requests the simulator received" 1 "$(sim_count UI-HELD-1)"
+t_eq "history rows for the order" 1 "$(hist_sql "SELECT count(*) FROM reversals WHERE out_trade_no = 'UI-HELD-1'")"
+ui_keys Escape
+t_ok
+
+t_begin "history locked when the answer arrives: the status bar says not yet saved until it is"
+sim_fault UI-LOCK-1 '{"type":"delay","ms":1500}'
+ui_start_ok
+send UI-LOCK-1
+ui_wait_for "sending UI-LOCK-1" 5
+{
+	echo "BEGIN IMMEDIATE;"
+	sleep $((5 * T_SLOW))
+	echo "COMMIT;"
+} | sqlite3 "$WXREV_HISTORY" >/dev/null 2>&1 &
+lock=$!
+ui_wait_for "result not yet saved" $((10 * T_SLOW))
+t_contains "the result card still shows it" "$(ui_screen)" "UI-LOCK-1"
+wait "$lock"
+ui_wait_gone "result not yet saved" $((10 * T_SLOW))
+t_eq "history outcome once saved" reversed "$(jfield "$(hist_row UI-LOCK-1)" outcome)"
+t_eq "requests the simulator received" 1 "$(sim_count UI-LOCK-1)"
+ui_keys Escape
+t_ok
+
 t_begin "SIGTERM while in flight lets the call finish and records it"
 sim_fault UI-SLOW-4 '{"type":"delay","ms":1000}'
 ui_start_ok
