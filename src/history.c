@@ -1071,11 +1071,15 @@ static int scan_claims(struct history *h, const char *sp, const char *sub,
 		       int64_t *dead, size_t *ndead)
 {
 	size_t cap = ndead ? *ndead : 0, n = 0;
-	int rc, found = 0;
+	int rc = SQLITE_ERROR, found = 0;
 	sqlite3_stmt *st = stmt(h, ST_CLAIMS, &rc);
 
+	if (ndead)
+		*ndead = 0;
+	if (holder)
+		memset(holder, 0, sizeof(*holder));
 	if (!st)
-		return -rc;
+		return rc == SQLITE_OK ? -SQLITE_ERROR : -rc;
 	bind_text(st, 1, sub ? sub : "");
 	bind_text(st, 2, order ? order : "");
 	bind_text(st, 3, sp ? sp : "");
