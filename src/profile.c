@@ -132,36 +132,17 @@ static int get_timeout(struct fctx *c, size_t val, long *out)
 /* ---- URLs ------------------------------------------------------------------
  */
 
-/* 127.0.0.0/8 written as four decimal parts. */
-static int is_loopback_v4(const char *h, size_t n)
-{
-	unsigned long part[4];
-	const char *p = h, *end = h + n;
-	char *stop;
-
-	for (int i = 0; i < 4; i++) {
-		if (p >= end || *p < '0' || *p > '9')
-			return 0;
-		part[i] = strtoul(p, &stop, 10);
-		if (stop > end || stop - p > 3 || part[i] > 255)
-			return 0;
-		p = stop;
-		if (i < 3) {
-			if (p >= end || *p != '.')
-				return 0;
-			p++;
-		}
-	}
-	return p == end && part[0] == 127;
-}
-
+/* The one loopback rule (http.c): localhost, 127.0.0.0/8, ::1 and
+ * ::ffff:127.x.y.z, brackets or not. */
 static int is_loopback(const char *h, size_t n)
 {
-	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
-		return 1;
-	if (n == 5 && memcmp(h, "[::1]", 5) == 0)
-		return 1;
-	return is_loopback_v4(h, n);
+	char host[256];
+
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return http_host_is_loopback(host);
 }
 
 /* Splits scheme://host[:port][/path]: 0 if well formed, with *https and

@@ -810,7 +810,9 @@ static void test_plain_http_only_on_loopback(void **state)
 {
 	static const char *const ok[] = {
 	    "http://127.0.0.1:8080", "http://127.9.8.7", "http://[::1]:80/",
-	    "http://localhost:18080", "https://api.example.com/prefix"};
+	    "http://localhost:18080", "https://api.example.com/prefix",
+	    /* the same loopback rule as the transport (http.c) */
+	    "http://[::ffff:127.0.0.1]:8080/"};
 	struct wx_profiles *ps;
 
 	(void)state;
