@@ -397,14 +397,6 @@ static bool url_is_plain_http(const char *url, char *host, size_t n)
 	return wx_strcaseeq(scheme, "http");
 }
 
-static void endpoint_host(const char *url, char *host, size_t n)
-{
-	char scheme[16];
-
-	if (!url || http_url_split(url, scheme, sizeof(scheme), host, n) != 0)
-		snprintf(host, n, "%s", url ? url : "?");
-}
-
 static void warn_plain_http(const struct wx_partner *p)
 {
 	char host[256];
@@ -421,9 +413,10 @@ static void warn_plain_http(const struct wx_partner *p)
 static bool confirm(struct history *h, const struct wx_sub *s,
 		    struct reverse_args *a)
 {
-	char host[256], line[64];
+	char host[300], backup[400], line[64];
 
-	endpoint_host(s->partner->base_url, host, sizeof(host));
+	profile_host_label(s->partner->base_url, host, sizeof(host));
+	profile_backup_label(s->partner, backup, sizeof(backup));
 	printf(_("Partner:       %s (%s)\n"), s->partner->name,
 	       s->partner->sp_mchid);
 	printf(_("Sub-merchant:  %s (%s)\n"), s->name, s->sub_mchid);
@@ -443,6 +436,7 @@ static bool confirm(struct history *h, const struct wx_sub *s,
 	if (a->note)
 		printf(_("Note:          %s\n"), a->note);
 	printf(_("Endpoint:      %s\n"), host);
+	printf(_("Backup:        %s\n"), backup);
 	printf(_("A paid order will be refunded to the payer.\n"));
 	printf(_("Reverse %zu order(s)? [y/N] "), a->norders);
 	fflush(stdout);
@@ -962,6 +956,23 @@ static void list_profiles(const struct wx_profiles *p)
 	}
 }
 
+/* Where each partner's requests go, a retry's backup included. */
+static void check_endpoints(const struct wx_profiles *p)
+{
+	char host[300], backup[400];
+
+	for (size_t i = 0; i < p->npartners; i++) {
+		const struct wx_partner *pa = &p->partners[i];
+
+		profile_host_label(pa->base_url, host, sizeof(host));
+		profile_backup_label(pa, backup, sizeof(backup));
+		fputs("  ", stdout);
+		put_safe(stdout, pa->name);
+		printf(_(" (%s): endpoint %s; backup %s\n"), pa->sp_mchid, host,
+		       backup);
+	}
+}
+
 static int cmd_profiles(int argc, char **argv, struct cli_common *c)
 {
 	static const struct option opts[] = {
@@ -996,11 +1007,12 @@ static int cmd_profiles(int argc, char **argv, struct cli_common *c)
 		return CLI_EXIT_USAGE;
 	for (size_t i = 0; i < p->npartners; i++)
 		nsubs += p->partners[i].nsubs;
-	if (check)
+	if (check) {
 		printf(_("%s: %zu partner(s), %zu sub-merchant(s), no "
 			 "problems found.\n"),
 		       p->source, p->npartners, nsubs);
-	else
+		check_endpoints(p);
+	} else
 		list_profiles(p);
 	profile_free(p);
 	return CLI_EXIT_OK;
@@ -1036,11 +1048,6 @@ void cli_engine_options(struct reversal_options *o)
 void cli_warn_plain_http(const struct wx_partner *p)
 {
 	warn_plain_http(p);
-}
-
-void cli_endpoint_host(const char *url, char *host, size_t n)
-{
-	endpoint_host(url, host, n);
 }
 
 void cli_put_safe(FILE *f, const char *s)

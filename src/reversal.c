@@ -748,8 +748,7 @@ static void job_completed(struct reversal_engine *e, struct rv_job *j,
 	else
 		answer_transport(r, &a);
 	record_attempt(e, j, r, &a);
-	if (a.unreachable && !j->on_backup && j->partner->backup_url &&
-	    strcmp(j->partner->backup_url, j->partner->base_url) != 0) {
+	if (a.unreachable && !j->on_backup && profile_retry_url(j->partner)) {
 		j->on_backup = true;
 		backup_now = true;
 	}

@@ -33,6 +33,7 @@ t_contains "confirmation names the partner" "$screen" "Test Provider (1230000109
 t_contains "confirmation names the sub-merchant" "$screen" "北京烤鸭店 (1900000110)"
 t_contains "confirmation warns about the refund" "$screen" "A paid order will be refunded to the payer"
 t_contains "confirmation names the endpoint host" "$screen" "127.0.0.1"
+t_contains "confirmation says a retry has no backup host" "$screen" "Backup        none: retries go only to 127.0.0.1"
 t_contains "focus starts on Cancel" "$screen" "[ Cancel ]"
 ui_keys Enter # the focused button is Cancel
 ui_wait_gone "Reverse this order?" 5
