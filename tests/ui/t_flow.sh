@@ -22,6 +22,19 @@ ui_wait_for "Sub-merchant  北京烤鸭店 (1900000110)" 5
 t_contains "status bar names the sub-merchant" "$(ui_screen | tail -n 1)" "北京烤鸭店 (1900000110)"
 t_ok
 
+t_begin "an order number under 6 characters shows the rule and never reaches the confirmation"
+ui_keys C-u
+ui_type A1234
+ui_wait_for "6 to 32 characters" 5
+ui_keys Enter
+sleep 0.5
+t_contains "the rule stays on screen" "$(ui_screen)" "fewer than the 6 WeChat Pay requires"
+if ui_screen | grep -qF "Reverse this order?"; then
+	t_fail "the confirmation opened for a 5-character order number"
+fi
+t_eq "the simulator received nothing" 0 "$(jq -c 'select(.target | contains("/A1234/"))' "$SIM_LOG" | wc -l | tr -d ' ')"
+t_ok
+
 t_begin "cancelling the confirmation sends nothing"
 ui_keys C-u
 ui_type UI-CANCEL-1
