@@ -299,6 +299,17 @@ static void reverse_args_free(struct reverse_args *a)
 	free(a->before);
 }
 
+/* The note's rule, before anything is sent. */
+static bool note_refused(const char *note)
+{
+	struct wx_err err = {{0}};
+
+	if (wx_note_check(note, &err) == 0)
+		return false;
+	fprintf(stderr, _("wxrev: --note: %s; nothing was sent.\n"), err.msg);
+	return true;
+}
+
 static int parse_reverse(int argc, char **argv, struct cli_common *c,
 			 struct reverse_args *a, int *exit_now)
 {
@@ -355,6 +366,8 @@ static int parse_reverse(int argc, char **argv, struct cli_common *c,
 		usage_error(_("reverse: give at least one order number"));
 		return -1;
 	}
+	if (a->note && note_refused(a->note))
+		return -1;
 	return optind;
 }
 
@@ -433,8 +446,11 @@ static bool confirm(struct history *h, const struct wx_sub *s,
 		fputc('\n', stdout);
 		free(words);
 	}
-	if (a->note)
-		printf(_("Note:          %s\n"), a->note);
+	if (a->note) {
+		fputs(_("Note:          "), stdout);
+		put_safe(stdout, a->note);
+		fputc('\n', stdout);
+	}
 	printf(_("Endpoint:      %s\n"), host);
 	printf(_("Backup:        %s\n"), backup);
 	printf(_("A paid order will be refunded to the payer.\n"));
@@ -1096,7 +1112,33 @@ static int parse_common(int argc, char **argv, struct cli_common *c,
 	return optind;
 }
 
-int cli_main(int argc, char **argv)
+/* Every command's output ends here, in one place: a write or flush to
+ * stdout that failed (a full disk, a closed pipe) is never success. The
+ * history already holds every result, so the operator can read it there. */
+static int stdout_finish(int rc)
+{
+	bool failed = ferror(stdout) != 0;
+	int saved = 0;
+
+	if (fflush(stdout) != 0) {
+		failed = true;
+		saved = errno;
+	}
+	if (fclose(stdout) != 0 && !saved) {
+		failed = true;
+		saved = errno;
+	}
+	if (!failed)
+		return rc;
+	fprintf(stderr,
+		_("wxrev: cannot write the output (%s): check where standard "
+		  "output goes (a full disk, a closed pipe); the history holds "
+		  "every result (wxrev history).\n"),
+		saved ? strerror(saved) : _("a write failed"));
+	return CLI_EXIT_UNKNOWN;
+}
+
+static int run_command(int argc, char **argv)
 {
 	struct cli_common c = {0};
 	int exit_now = -1;
@@ -1128,4 +1170,9 @@ int cli_main(int argc, char **argv)
 		      "history or profiles"),
 		    name);
 	return CLI_EXIT_USAGE;
+}
+
+int cli_main(int argc, char **argv)
+{
+	return stdout_finish(run_command(argc, argv));
 }

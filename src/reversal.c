@@ -13,6 +13,7 @@
 
 #include "apiv3.h"
 #include "http.h"
+#include "utf8.h"
 
 #define DEFAULT_MAX_RETRIES	   2
 #define DEFAULT_BACKOFF_MS	   1000
@@ -832,6 +833,8 @@ static int check_params(const struct reversal_engine *e,
 				    "already being reversed: wait for its "
 				    "result."),
 				  p->out_trade_no, p->sub->sub_mchid);
+	if (p->note && wx_note_check(p->note, err) != 0)
+		return -1;
 	if (check_endpoint(p->partner->base_url, "base_url", err) != 0)
 		return -1;
 	if (p->partner->backup_url &&
