@@ -338,18 +338,21 @@ static void test_good_profile_loads(void **state)
 	profile_free(ps);
 }
 
+/* A partner with nothing optional: no api, no sp_appid, a PKCS#1 key. */
+#define MINIMAL_HEAD                                                           \
+	"name: Minimal\n"                                                      \
+	"sp_mchid: 1230000109\n"                                               \
+	"merchant:\n"                                                          \
+	"  serial_no: 3775B6A45ACD588826D15E583A95F5DD2CE6A3E1\n"              \
+	"  private_key: keys/pkcs1_key.pem\n"                                  \
+	"wechatpay:\n"                                                         \
+	"  certificates:\n"                                                    \
+	"    - keys/wechatpay_cert.pem\n"
+
 static void test_defaults_and_plain_numbers(void **state)
 {
 	/* No api, no sp_appid, mchids unquoted, PKCS#1 key, serial only. */
-	static const char text[] =
-	    "name: Minimal\n"
-	    "sp_mchid: 1230000109\n"
-	    "merchant:\n"
-	    "  serial_no: 3775B6A45ACD588826D15E583A95F5DD2CE6A3E1\n"
-	    "  private_key: keys/pkcs1_key.pem\n"
-	    "wechatpay:\n"
-	    "  certificates:\n"
-	    "    - keys/wechatpay_cert.pem\n"
+	static const char text[] = MINIMAL_HEAD
 	    "sub_merchants:\n"
 	    "  - {name: Tea, sub_mchid: 1900000200}\n";
 	struct wx_profiles *ps = load_text_ok(text);
@@ -370,15 +373,7 @@ static void test_defaults_and_plain_numbers(void **state)
  * endpoint must not fall back to production. */
 static void test_no_default_backup_behind_a_test_endpoint(void **state)
 {
-	static const char text[] =
-	    "name: Minimal\n"
-	    "sp_mchid: 1230000109\n"
-	    "merchant:\n"
-	    "  serial_no: 3775B6A45ACD588826D15E583A95F5DD2CE6A3E1\n"
-	    "  private_key: keys/pkcs1_key.pem\n"
-	    "wechatpay:\n"
-	    "  certificates:\n"
-	    "    - keys/wechatpay_cert.pem\n"
+	static const char text[] = MINIMAL_HEAD
 	    "api:\n"
 	    "  base_url: https://127.0.0.1:18999\n"
 	    "sub_merchants:\n"
