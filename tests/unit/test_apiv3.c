@@ -551,16 +551,14 @@ static void test_order_length_limit(void **state)
 static void test_order_length_minimum(void **state)
 {
 	(void)state;
-	check_order_bad("A", "the order number is 1 characters long, fewer "
-			     "than the 6 WeChat Pay requires (an out_trade_no "
-			     "is 6 to 32 characters of 0-9 A-Z a-z _ * | -): "
-			     "check that the whole number was typed or "
-			     "pasted");
+	check_order_bad("A", "the order number is 1 characters long; WeChat "
+			     "Pay requires 6 to 32 characters of 0-9 A-Z a-z "
+			     "_ * | -: check that the whole number was typed "
+			     "or pasted");
 	check_order_bad(" 12345\r\n",
-			"the order number is 5 characters long, fewer than "
-			"the 6 WeChat Pay requires (an out_trade_no is 6 to "
-			"32 characters of 0-9 A-Z a-z _ * | -): check that "
-			"the whole number was typed or pasted");
+			"the order number is 5 characters long; WeChat Pay "
+			"requires 6 to 32 characters of 0-9 A-Z a-z _ * | -: "
+			"check that the whole number was typed or pasted");
 	check_order_ok("123456", "123456");
 	/* A bad character is named first, whatever the length. */
 	check_order_bad("***.", "character 4 ('.') is not allowed: " HINT);
