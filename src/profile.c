@@ -715,15 +715,16 @@ bool profile_url_is_official_base(const char *url)
 {
 	char scheme[16], host[256];
 
-	return url && http_url_split(url, scheme, sizeof(scheme), host,
-				     sizeof(host)) == 0 &&
+	return url &&
+	       http_url_split(url, scheme, sizeof(scheme), host,
+			      sizeof(host)) == 0 &&
 	       is_default_host(scheme, host, default_base_url);
 }
 
 /* The host of url, whether it is WeChat Pay's own and whether it is plain
  * http; a URL that does not parse is copied whole and is not official. */
-static void url_endpoint(const char *url, char *host, size_t n,
-			 bool *official, bool *plain_http)
+static void url_endpoint(const char *url, char *host, size_t n, bool *official,
+			 bool *plain_http)
 {
 	char scheme[16];
 
@@ -746,8 +747,8 @@ void profile_endpoint(const struct wx_partner *p, char *host, size_t n,
 
 const char *profile_retry_url(const struct wx_partner *p)
 {
-	if (!p->backup_url || (p->base_url && strcmp(p->backup_url,
-						     p->base_url) == 0))
+	if (!p->backup_url ||
+	    (p->base_url && strcmp(p->backup_url, p->base_url) == 0))
 		return NULL;
 	return p->backup_url;
 }
@@ -780,8 +781,7 @@ bool profile_backup_label(const struct wx_partner *p, char *buf, size_t n)
 		return true;
 	}
 	official = profile_host_label(backup, label, sizeof(label));
-	snprintf(buf, n, _("%s, when the main host cannot be reached"),
-		 label);
+	snprintf(buf, n, _("%s, when the main host cannot be reached"), label);
 	return official;
 }
 

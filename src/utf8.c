@@ -134,9 +134,8 @@ static int escaped_cp(uint32_t c, enum wx_text_bad bad,
 	if (bad == WX_TEXT_ESCAPE)
 		return control_cp(c) || (unsafe && unsafe(c));
 	if (bad == WX_TEXT_EXPORT)
-		return wx_cp_invisible(c) ||
-		       (wx_cp_control(c) && c != '\t' && c != '\r' &&
-			c != '\n');
+		return wx_cp_invisible(c) || (wx_cp_control(c) && c != '\t' &&
+					      c != '\r' && c != '\n');
 	return 0;
 }
 
@@ -218,8 +217,8 @@ void wx_buf_put_json_safe(struct wx_buf *b, const char *s)
 		uint32_t c = 0;
 		size_t n = wx_utf8_decode(s, strnlen(s, 4), &c);
 
-		if (n == 0) {
-			wx_buf_append(b, s++, 1); /* jansson writes valid UTF-8 */
+		if (n == 0) { /* not from jansson, which writes UTF-8 */
+			wx_buf_append(b, s++, 1);
 			continue;
 		}
 		/* Outside strings JSON is ASCII without these, so every one

@@ -72,8 +72,9 @@ void wx_buf_put_json_safe(struct wx_buf *b, const char *json);
 
 /* The rule for a note kept with a reversal (CLI --note, a list's note
  * column, the form): at most WX_NOTE_MAX characters of valid UTF-8 without
- * control characters (invisible ones are kept, and shown escaped). -1 with a message naming the problem,
- * its position (1-based, in characters) and the fix. */
+ * control characters (invisible ones are kept, and shown escaped). -1 with a
+ * message naming the problem, its position (1-based, in characters) and the
+ * fix. */
 #define WX_NOTE_MAX 256
 int wx_note_check(const char *note, struct wx_err *err);
 

@@ -161,8 +161,8 @@ static void confirm_draw(struct tui *t, void *state,
 	y += row(y, x, w, _("Sub-merchant"), buf, A_NORMAL);
 	y += row(y, x, w, _("Order number"), grouped, A_BOLD);
 	free(grouped);
-	official = profile_host_label(C->sub->partner->base_url, buf,
-				      sizeof(buf));
+	official =
+	    profile_host_label(C->sub->partner->base_url, buf, sizeof(buf));
 	y += row(y, x, w, _("Endpoint"), buf,
 		 official ? A_NORMAL : tui_attr(t, TUI_C_WARN));
 	official = profile_backup_label(C->sub->partner, buf, sizeof(buf));

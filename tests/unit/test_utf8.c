@@ -126,8 +126,8 @@ static void test_invisible_characters_escaped_everywhere(void **state)
  * bad bytes are U+FFFD. */
 static void test_export_escapes_cannot_be_faked(void **state)
 {
-	char *got = wx_text_clean("\\u202e is not \xe2\x80\xae\t\r\n\x1b[2J\xff",
-				  WX_TEXT_EXPORT);
+	char *got = wx_text_clean(
+	    "\\u202e is not \xe2\x80\xae\t\r\n\x1b[2J\xff", WX_TEXT_EXPORT);
 
 	(void)state;
 	assert_string_equal(got, "\\\\u202e is not \\u202e\t\r\n\\x1b[2J"
