@@ -509,6 +509,20 @@ clean_text "reverse --json" "$WX_OUT$WX_ERR"
 hostile_stop
 t_ok
 
+t_begin "network: invisible and direction-changing characters in message, in --json"
+printf '{"code":"PARAM_ERROR","message":"\\u8ba2\\u5355 \\u202eRORRE\\u200b\\ufeff \\udb40\\udc41 \\\\u202e"}' >"$T_TMP/bidi"
+hostile_start bidi --status 400 --body "$T_TMP/bidi"
+prof=$(net_profile bidi "$H_URL")
+reverse_via "$prof" BIDI-0001
+t_eq "exit status" 1 "$WX_RC"
+if LC_ALL=C grep -qP '\xe2\x80[\x8b-\x8f\xa8-\xae]|\xef\xbb\xbf|\xf3\xa0[\x80\x81]' "$T_TMP/wx.out"; then
+	t_fail "--json holds an invisible character raw"
+fi
+t_contains "written as JSON escapes" "$WX_OUT" '\u202eRORRE\u200b\ufeff \udb40\udc41 \\u202e'
+t_eq "the message parses back unchanged" "$(jq -r .message "$T_TMP/bidi")" "$WX_MSG"
+hostile_stop
+t_ok
+
 t_begin "network: invalid UTF-8 in message"
 printf '{"code":"PARAM_ERROR","message":"bad \xff\xfe\xc3( bytes"}' >"$T_TMP/utf8"
 hostile_start utf8 --status 400 --body "$T_TMP/utf8"
