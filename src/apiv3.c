@@ -191,6 +191,14 @@ int apiv3_order_check(const char *input, char *out, size_t outsz,
 				    "more than the %d allowed: check that only "
 				    "the order number was pasted"),
 				  len, APIV3_ORDER_MAX);
+	if (len < APIV3_ORDER_MIN)
+		return wx_err_set(
+		    err,
+		    _("the order number is %zu characters long; "
+		      "WeChat Pay requires %d to %d characters of "
+		      "0-9 A-Z a-z _ * | -: check that the whole "
+		      "number was typed or pasted"),
+		    len, APIV3_ORDER_MIN, APIV3_ORDER_MAX);
 	memcpy(out, start, len);
 	out[len] = '\0';
 	return 0;

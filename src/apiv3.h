@@ -20,6 +20,7 @@
 #include "profile.h"
 #include "util.h"
 
+#define APIV3_ORDER_MIN 6      /* out_trade_no: 6 to 32 characters */
 #define APIV3_ORDER_MAX 32     /* out_trade_no length limit */
 #define APIV3_NONCE_LEN 32     /* [0-9A-Za-z] */
 #define APIV3_MAX_SKEW_S 300   /* response timestamp window */
@@ -39,10 +40,10 @@
 #define APIV3_CODE_UNCONFIRMED "UNCONFIRMED_204" /* verified 204: no order */
 
 /* Order-number input. Trims surrounding white space (ASCII, U+3000, pasted
- * CR/LF; also NBSP, zero-width space and BOM) and accepts 1-32 characters of
- * [0-9A-Za-z_*|-]. On failure says which character at which (1-based,
- * counted after trimming) position is wrong, or that the input is empty or
- * too long. `out` receives the trimmed order ("" on failure); it must hold
+ * CR/LF; also NBSP, zero-width space and BOM) and accepts 6-32 characters of
+ * [0-9A-Za-z_*|-] (WeChat Pay's rule). On failure says which character at
+ * which (1-based, counted after trimming) position is wrong, or that the
+ * input is empty, too short or too long. `out` receives the trimmed order ("" on failure); it must hold
  * APIV3_ORDER_MAX + 1 bytes. */
 int apiv3_order_check(const char *input, char *out, size_t outsz,
 		      struct wx_err *err);

@@ -302,6 +302,17 @@ static void reverse_args_free(struct reverse_args *a)
 	free(a->dup_of);
 }
 
+/* The note's rule, before anything is sent. */
+static bool note_refused(const char *note)
+{
+	struct wx_err err = {{0}};
+
+	if (wx_note_check(note, &err) == 0)
+		return false;
+	fprintf(stderr, _("wxrev: --note: %s; nothing was sent.\n"), err.msg);
+	return true;
+}
+
 static int parse_reverse(int argc, char **argv, struct cli_common *c,
 			 struct reverse_args *a, int *exit_now)
 {
@@ -358,6 +369,8 @@ static int parse_reverse(int argc, char **argv, struct cli_common *c,
 		usage_error(_("reverse: give at least one order number"));
 		return -1;
 	}
+	if (a->note && note_refused(a->note))
+		return -1;
 	return optind;
 }
 
@@ -419,14 +432,6 @@ static bool url_is_plain_http(const char *url, char *host, size_t n)
 	return wx_strcaseeq(scheme, "http");
 }
 
-static void endpoint_host(const char *url, char *host, size_t n)
-{
-	char scheme[16];
-
-	if (!url || http_url_split(url, scheme, sizeof(scheme), host, n) != 0)
-		snprintf(host, n, "%s", url ? url : "?");
-}
-
 static void warn_plain_http(const struct wx_partner *p)
 {
 	char host[256];
@@ -443,9 +448,10 @@ static void warn_plain_http(const struct wx_partner *p)
 static bool confirm(struct history *h, const struct wx_sub *s,
 		    struct reverse_args *a)
 {
-	char host[256], line[64];
+	char host[300], backup[400], line[64];
 
-	endpoint_host(s->partner->base_url, host, sizeof(host));
+	profile_host_label(s->partner->base_url, host, sizeof(host));
+	profile_backup_label(s->partner, backup, sizeof(backup));
 	printf(_("Partner:       %s (%s)\n"), s->partner->name,
 	       s->partner->sp_mchid);
 	printf(_("Sub-merchant:  %s (%s)\n"), s->name, s->sub_mchid);
@@ -462,9 +468,13 @@ static bool confirm(struct history *h, const struct wx_sub *s,
 		fputc('\n', stdout);
 		free(words);
 	}
-	if (a->note)
-		printf(_("Note:          %s\n"), a->note);
+	if (a->note) {
+		fputs(_("Note:          "), stdout);
+		put_safe(stdout, a->note);
+		fputc('\n', stdout);
+	}
 	printf(_("Endpoint:      %s\n"), host);
+	printf(_("Backup:        %s\n"), backup);
 	printf(_("A paid order will be refunded to the payer.\n"));
 	printf(_("Reverse %zu order(s)? [y/N] "), a->norders);
 	fflush(stdout);
@@ -1109,6 +1119,23 @@ static void list_profiles(const struct wx_profiles *p)
 	}
 }
 
+/* Where each partner's requests go, a retry's backup included. */
+static void check_endpoints(const struct wx_profiles *p)
+{
+	char host[300], backup[400];
+
+	for (size_t i = 0; i < p->npartners; i++) {
+		const struct wx_partner *pa = &p->partners[i];
+
+		profile_host_label(pa->base_url, host, sizeof(host));
+		profile_backup_label(pa, backup, sizeof(backup));
+		fputs("  ", stdout);
+		put_safe(stdout, pa->name);
+		printf(_(" (%s): endpoint %s; backup %s\n"), pa->sp_mchid, host,
+		       backup);
+	}
+}
+
 static int cmd_profiles(int argc, char **argv, struct cli_common *c)
 {
 	static const struct option opts[] = {
@@ -1143,11 +1170,12 @@ static int cmd_profiles(int argc, char **argv, struct cli_common *c)
 		return CLI_EXIT_USAGE;
 	for (size_t i = 0; i < p->npartners; i++)
 		nsubs += p->partners[i].nsubs;
-	if (check)
+	if (check) {
 		printf(_("%s: %zu partner(s), %zu sub-merchant(s), no "
 			 "problems found.\n"),
 		       p->source, p->npartners, nsubs);
-	else
+		check_endpoints(p);
+	} else
 		list_profiles(p);
 	profile_free(p);
 	return CLI_EXIT_OK;
@@ -1183,11 +1211,6 @@ void cli_engine_options(struct reversal_options *o)
 void cli_warn_plain_http(const struct wx_partner *p)
 {
 	warn_plain_http(p);
-}
-
-void cli_endpoint_host(const char *url, char *host, size_t n)
-{
-	endpoint_host(url, host, n);
 }
 
 void cli_put_safe(FILE *f, const char *s)
@@ -1236,21 +1259,33 @@ static int parse_common(int argc, char **argv, struct cli_common *c,
 	return optind;
 }
 
-/* Output that could not be written (a full disk, a closed pipe) is an
- * error of its own: the reader did not get the results. */
-static int stdout_checked(int rc)
+/* Every command's output ends here, in one place: a write or flush to
+ * stdout that failed (a full disk, a closed pipe) is never success. The
+ * history already holds every result, so the operator can read it there. */
+static int stdout_finish(int rc)
 {
-	if (fflush(stdout) == 0 && !ferror(stdout))
+	bool failed = ferror(stdout) != 0;
+	int saved = 0;
+
+	if (fflush(stdout) != 0) {
+		failed = true;
+		saved = errno;
+	}
+	if (fclose(stdout) != 0 && !saved) {
+		failed = true;
+		saved = errno;
+	}
+	if (!failed)
 		return rc;
 	fprintf(stderr,
-		_("wxrev: cannot write to standard output (%s): the results "
-		  "were not all printed; the history holds them (wxrev "
-		  "history).\n"),
-		strerror(errno ? errno : EIO));
-	return rc == CLI_EXIT_USAGE ? rc : CLI_EXIT_UNKNOWN;
+		_("wxrev: cannot write the output (%s): check where standard "
+		  "output goes (a full disk, a closed pipe); the history holds "
+		  "every result (wxrev history).\n"),
+		saved ? strerror(saved) : _("a write failed"));
+	return CLI_EXIT_UNKNOWN;
 }
 
-int cli_main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
 	struct cli_common c = {0};
 	int exit_now = -1;
@@ -1265,15 +1300,15 @@ int cli_main(int argc, char **argv)
 	argc -= cmd;
 	argv += cmd;
 	if (strcmp(name, "reverse") == 0)
-		return stdout_checked(cmd_reverse(argc, argv, &c));
+		return cmd_reverse(argc, argv, &c);
 	if (strcmp(name, "history") == 0)
-		return stdout_checked(cmd_history(argc, argv, &c));
+		return cmd_history(argc, argv, &c);
 	if (strcmp(name, "profiles") == 0)
-		return stdout_checked(cmd_profiles(argc, argv, &c));
+		return cmd_profiles(argc, argv, &c);
 	if (strcmp(name, "query") == 0)
-		return stdout_checked(cli_query(argc, argv, &c));
+		return cli_query(argc, argv, &c);
 	if (strcmp(name, "settle") == 0)
-		return stdout_checked(cli_settle(argc, argv, &c));
+		return cli_settle(argc, argv, &c);
 	if (strcmp(name, "help") == 0) {
 		print_usage();
 		return CLI_EXIT_OK;
@@ -1282,4 +1317,9 @@ int cli_main(int argc, char **argv)
 		      "history or profiles"),
 		    name);
 	return CLI_EXIT_USAGE;
+}
+
+int cli_main(int argc, char **argv)
+{
+	return stdout_finish(run_command(argc, argv));
 }

@@ -513,12 +513,14 @@ static void progress(struct batch *b, bool force)
 
 static void print_plan(const struct batch *b)
 {
-	char host[256];
+	char host[300], backup[400];
 	const struct wx_partner *p = b->partner;
 
-	cli_endpoint_host(p->base_url, host, sizeof(host));
+	profile_host_label(p->base_url, host, sizeof(host));
+	profile_backup_label(p, backup, sizeof(backup));
 	fprintf(stderr, _("Partner:   %s (%s)\n"), p->name, p->sp_mchid);
 	fprintf(stderr, _("Endpoint:  %s\n"), host);
+	fprintf(stderr, _("Backup:    %s\n"), backup);
 	fprintf(stderr, _("List:      %s: %zu order(s)"), b->list.name, b->n);
 	if (b->list.nrepeats)
 		fprintf(stderr, _(", %zu repeat(s) sent once"),

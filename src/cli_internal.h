@@ -38,8 +38,6 @@ const char *cli_operator_name(void);
 void cli_engine_options(struct reversal_options *o);
 /* Warns on stderr when the partner's endpoints are plain HTTP. */
 void cli_warn_plain_http(const struct wx_partner *p);
-/* The host of a URL, for showing. */
-void cli_endpoint_host(const char *url, char *host, size_t n);
 /* Network text written safely (never raw to a terminal). */
 void cli_put_safe(FILE *f, const char *s);
 

@@ -15,12 +15,9 @@
 /* Rows fetched per history_list call. */
 #define EXPORT_PAGE 256
 
-/* `flat` for CSV: controls become U+FFFD except line breaks and tabs,
- * which CSV keeps (quoted). */
-#define CLEAN_CSV 2
-
 /* The code point to show for the sequence at p: invalid bytes are U+FFFD,
- * and control characters are spaces when `flat` is 1 (one line per row). */
+ * and control and invisible characters are spaces when `flat` (one line
+ * per row, and nothing hidden or reordered). */
 static uint32_t clean_cp(const unsigned char *p, size_t *len, int flat)
 {
 	uint32_t c;
@@ -28,11 +25,8 @@ static uint32_t clean_cp(const unsigned char *p, size_t *len, int flat)
 	*len = wx_utf8_decode((const char *)p, strnlen((const char *)p, 4), &c);
 	if (*len == 0)
 		*len = 1;
-	if (wx_cp_control(c) && flat == 1)
+	if (flat && (wx_cp_control(c) || wx_cp_invisible(c)))
 		c = ' ';
-	else if (wx_cp_control(c) && flat == CLEAN_CSV && c != '\n' &&
-		 c != '\r' && c != '\t')
-		c = 0xfffd;
 	return c;
 }
 
@@ -223,6 +217,7 @@ static int formula_like(const char *s)
 static void csv_field(struct wx_buf *b, const char *s, int first)
 {
 	struct wx_buf clean = {0};
+	char *escaped;
 	const char *v;
 
 	if (!first)
@@ -231,8 +226,10 @@ static void csv_field(struct wx_buf *b, const char *s, int first)
 		return;
 	if (formula_like(s))
 		wx_buf_puts(&clean, "'");
-	put_clean(&clean, s, -1, CLEAN_CSV);
-	v = clean.data ? clean.data : "";
+	escaped = wx_text_clean(s, WX_TEXT_EXPORT);
+	wx_buf_puts(&clean, escaped);
+	free(escaped);
+	v = clean.data;
 	if (!strpbrk(v, ",\"\r\n")) {
 		wx_buf_puts(b, v);
 		goto out;

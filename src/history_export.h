@@ -13,7 +13,12 @@
  *   ISO 8601 UTC with milliseconds plus the raw *_ms values.
  * HISTORY_CSV: RFC 4180 (header row, CRLF, quoted when needed), UTF-8 with
  *   a byte-order mark so spreadsheets read Chinese; a cell a spreadsheet
- *   would run as a formula (leading = + - @) gets a leading apostrophe.
+ *   would run as a formula (leading = + - @) gets a leading apostrophe;
+ *   text as WX_TEXT_EXPORT writes it: a backslash is \\, controls other
+ *   than tab and line breaks and the invisible or direction-changing
+ *   characters are the escapes the terminal shows (\x1b, \u202e).
+ * JSON lines write those characters as JSON \u escapes (the values parse
+ *   back unchanged).
  * Invalid UTF-8 in stored text is written as U+FFFD. */
 enum history_format { HISTORY_TABLE, HISTORY_JSONL, HISTORY_CSV };
 /* Streams matching rows, newest first, a page at a time; limit <= 0: all.

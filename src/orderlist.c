@@ -233,14 +233,8 @@ static void take_line(struct orderlist *l, int line, const char *order,
 		free(e);
 		return;
 	}
-	if (note && !clean_text(note)) {
-		char *e = shown(note);
-
-		problem(l, line,
-			_("the note \"%s\" holds a control character or "
-			  "bytes that are not UTF-8: remove them"),
-			e);
-		free(e);
+	if (note && wx_note_check(note, &err) != 0) {
+		problem(l, line, "%s", err.msg);
 		return;
 	}
 	add_entry(l, line, buf, sub, note);

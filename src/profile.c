@@ -132,36 +132,17 @@ static int get_timeout(struct fctx *c, size_t val, long *out)
 /* ---- URLs ------------------------------------------------------------------
  */
 
-/* 127.0.0.0/8 written as four decimal parts. */
-static int is_loopback_v4(const char *h, size_t n)
-{
-	unsigned long part[4];
-	const char *p = h, *end = h + n;
-	char *stop;
-
-	for (int i = 0; i < 4; i++) {
-		if (p >= end || *p < '0' || *p > '9')
-			return 0;
-		part[i] = strtoul(p, &stop, 10);
-		if (stop > end || stop - p > 3 || part[i] > 255)
-			return 0;
-		p = stop;
-		if (i < 3) {
-			if (p >= end || *p != '.')
-				return 0;
-			p++;
-		}
-	}
-	return p == end && part[0] == 127;
-}
-
+/* The one loopback rule (http.c): localhost, 127.0.0.0/8, ::1 and
+ * ::ffff:127.x.y.z, brackets or not. */
 static int is_loopback(const char *h, size_t n)
 {
-	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
-		return 1;
-	if (n == 5 && memcmp(h, "[::1]", 5) == 0)
-		return 1;
-	return is_loopback_v4(h, n);
+	char host[256];
+
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return http_host_is_loopback(host);
 }
 
 /* Splits scheme://host[:port][/path]: 0 if well formed, with *https and
@@ -540,8 +521,11 @@ static void load_api(struct fctx *c, struct wx_partner *p,
 		WX_ARRAY_LEN(api_keys), &a);
 	p->base_url =
 	    get_url(c, a.val[A_BASE], "api.base_url", default_base_url);
-	p->backup_url =
-	    get_url(c, a.val[A_BACKUP], "api.backup_url", default_backup_url);
+	/* The default backup is WeChat Pay's second host: it belongs only to
+	 * WeChat Pay's own base_url, never behind a test endpoint. */
+	if (a.val[A_BACKUP] || profile_url_is_official_base(p->base_url))
+		p->backup_url = get_url(c, a.val[A_BACKUP], "api.backup_url",
+					default_backup_url);
 	if (a.val[A_CA])
 		load_ca_file(c, p, a.val[A_CA]);
 	get_timeout(c, a.val[A_TIMEOUT], &p->timeout_s);
@@ -727,11 +711,22 @@ static bool is_default_host(const char *scheme, const char *host,
 	       strcmp(scheme, dscheme) == 0 && strcmp(host, dhost) == 0;
 }
 
-void profile_endpoint(const struct wx_partner *p, char *host, size_t n,
-		      bool *official, bool *plain_http)
+bool profile_url_is_official_base(const char *url)
+{
+	char scheme[16], host[256];
+
+	return url &&
+	       http_url_split(url, scheme, sizeof(scheme), host,
+			      sizeof(host)) == 0 &&
+	       is_default_host(scheme, host, default_base_url);
+}
+
+/* The host of url, whether it is WeChat Pay's own and whether it is plain
+ * http; a URL that does not parse is copied whole and is not official. */
+static void url_endpoint(const char *url, char *host, size_t n, bool *official,
+			 bool *plain_http)
 {
 	char scheme[16];
-	const char *url = p->base_url ? p->base_url : default_base_url;
 
 	if (http_url_split(url, scheme, sizeof(scheme), host, n) != 0) {
 		snprintf(host, n, "%s", url);
@@ -741,6 +736,53 @@ void profile_endpoint(const struct wx_partner *p, char *host, size_t n,
 	*plain_http = strcmp(scheme, "http") == 0;
 	*official = is_default_host(scheme, host, default_base_url) ||
 		    is_default_host(scheme, host, default_backup_url);
+}
+
+void profile_endpoint(const struct wx_partner *p, char *host, size_t n,
+		      bool *official, bool *plain_http)
+{
+	url_endpoint(p->base_url ? p->base_url : default_base_url, host, n,
+		     official, plain_http);
+}
+
+const char *profile_retry_url(const struct wx_partner *p)
+{
+	if (!p->backup_url ||
+	    (p->base_url && strcmp(p->backup_url, p->base_url) == 0))
+		return NULL;
+	return p->backup_url;
+}
+
+bool profile_host_label(const char *url, char *buf, size_t n)
+{
+	char host[256];
+	bool official, plain;
+
+	url_endpoint(url, host, sizeof(host), &official, &plain);
+	if (plain)
+		snprintf(buf, n, "%s (%s)", host, _("plain HTTP (loopback)"));
+	else if (!official)
+		snprintf(buf, n, "%s (%s)", host, _("not WeChat Pay"));
+	else
+		snprintf(buf, n, "%s", host);
+	return official && !plain;
+}
+
+bool profile_backup_label(const struct wx_partner *p, char *buf, size_t n)
+{
+	const char *backup = profile_retry_url(p);
+	char main_host[256], label[300];
+	bool official, plain;
+
+	if (!backup) {
+		profile_endpoint(p, main_host, sizeof(main_host), &official,
+				 &plain);
+		snprintf(buf, n, _("none: retries go only to %s"), main_host);
+		return true;
+	}
+	official = profile_host_label(backup, label, sizeof(label));
+	snprintf(buf, n, _("%s, when the main host cannot be reached"), label);
+	return official;
 }
 
 /* Lower-cases A-Z only: other bytes, UTF-8 included, stay as they are. */

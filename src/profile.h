@@ -46,7 +46,9 @@ struct wx_partner {
 	struct wx_platform_key *platform; /* public key and/or certificates */
 	size_t nplatform;
 	char *base_url;	  /* default https://api.mch.weixin.qq.com */
-	char *backup_url; /* default https://api2.mch.weixin.qq.com */
+	char *backup_url; /* NULL when none; defaults to
+			     https://api2.mch.weixin.qq.com only when
+			     base_url is WeChat Pay's own */
 	char *ca_file;	  /* extra trust; NULL when not set */
 	long timeout_s;	  /* total per attempt; default 10 */
 	struct wx_sub *subs;
@@ -67,6 +69,24 @@ struct wx_profiles {
  * does not parse is copied whole and is not official. */
 void profile_endpoint(const struct wx_partner *p, char *host, size_t n,
 		      bool *official, bool *plain_http);
+
+/* The backup_url a retry may move to, or NULL when every attempt goes to
+ * base_url (no backup, or the same URL). */
+const char *profile_retry_url(const struct wx_partner *p);
+
+/* url's host for a person, marked "(not WeChat Pay)" or "(plain HTTP
+ * (loopback))" when it is not https to WeChat Pay's own hosts; returns
+ * true for WeChat Pay's own. Translated; bounded by n. */
+bool profile_host_label(const char *url, char *buf, size_t n);
+
+/* Where a retry may go besides base_url, for a confirmation: the backup
+ * host with its mark, or "none: retries go only to HOST". Returns false
+ * when the backup is not WeChat Pay's own. */
+bool profile_backup_label(const struct wx_partner *p, char *buf, size_t n);
+
+/* True when url is https to WeChat Pay's main host (the default base_url):
+ * the only base_url that gets the default backup_url. */
+bool profile_url_is_official_base(const char *url);
 
 /* Resolves where profiles live: `arg` (--profiles) if non-NULL, else
  * $WXREV_PROFILES, else $XDG_CONFIG_HOME/wxrev/profiles (~/.config/...).

@@ -13,6 +13,7 @@
 
 #include "apiv3.h"
 #include "http.h"
+#include "utf8.h"
 
 #define DEFAULT_MAX_RETRIES	   2
 #define DEFAULT_BACKOFF_MS	   1000
@@ -873,8 +874,7 @@ static void job_completed(struct reversal_engine *e, struct rv_job *j,
 	} else
 		answer_transport(r, &a);
 	record_attempt(e, j, r, &a);
-	if (a.unreachable && !j->on_backup && j->partner->backup_url &&
-	    strcmp(j->partner->backup_url, j->partner->base_url) != 0) {
+	if (a.unreachable && !j->on_backup && profile_retry_url(j->partner)) {
 		j->on_backup = true;
 		backup_now = true;
 	}
@@ -958,6 +958,8 @@ static int check_params(const struct reversal_engine *e,
 				    "already being reversed: wait for its "
 				    "result."),
 				  p->out_trade_no, p->sub->sub_mchid);
+	if (p->note && wx_note_check(p->note, err) != 0)
+		return -1;
 	if (check_endpoint(p->partner->base_url, "base_url", err) != 0)
 		return -1;
 	if (p->partner->backup_url &&

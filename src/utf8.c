@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
+
 size_t wx_utf8_decode(const char *str, size_t n, uint32_t *cp)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -101,18 +103,45 @@ int wx_cp_control(uint32_t c)
 	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f);
 }
 
-/* Code points that can move the cursor, recolour, reorder or clear what a
- * terminal shows. */
-static int control_cp(uint32_t c)
+int wx_cp_invisible(uint32_t c)
 {
-	return wx_cp_control(c) || c == 0x200e || c == 0x200f || c == 0x2028 ||
-	       c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
-	       (c >= 0x2066 && c <= 0x2069);
+	return (c >= 0x200b && c <= 0x200f) || c == 0x2028 || c == 0x2029 ||
+	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	       c == 0xfeff || (c >= 0xe0000 && c <= 0xe007f);
 }
 
-/* A valid copy of s. Bad bytes become \xNN (escape) or U+FFFD (replace);
- * when escaping, so do controls and the code points `unsafe` marks, as
- * \xNN or \uNNNN. */
+/* Code points that can move the cursor, recolour, reorder, hide or clear
+ * what a terminal shows. */
+static int control_cp(uint32_t c)
+{
+	return wx_cp_control(c) || wx_cp_invisible(c);
+}
+
+/* The visible escape for c: \xNN below U+0100, \uNNNN (or more digits)
+ * above; the same in every output that shows one. */
+static void put_escape(struct wx_buf *b, uint32_t c)
+{
+	if (c < 0x100)
+		wx_buf_printf(b, "\\x%02x", (unsigned)c);
+	else
+		wx_buf_printf(b, "\\u%04x", (unsigned)c);
+}
+
+/* Whether clean() writes c as an escape in mode `bad`. */
+static int escaped_cp(uint32_t c, enum wx_text_bad bad,
+		      int (*unsafe)(uint32_t cp))
+{
+	if (bad == WX_TEXT_ESCAPE)
+		return control_cp(c) || (unsafe && unsafe(c));
+	if (bad == WX_TEXT_EXPORT)
+		return wx_cp_invisible(c) || (wx_cp_control(c) && c != '\t' &&
+					      c != '\r' && c != '\n');
+	return 0;
+}
+
+/* A valid copy of s. Bad bytes become \xNN (escape) or U+FFFD (replace,
+ * export); the code points escaped_cp names become \xNN or \uNNNN, and
+ * for an export a backslash is doubled so no escape can be faked. */
 static char *clean(const char *s, enum wx_text_bad bad,
 		   int (*unsafe)(uint32_t cp))
 {
@@ -133,15 +162,12 @@ static char *clean(const char *s, enum wx_text_bad bad,
 			p++;
 			continue;
 		}
-		if (bad == WX_TEXT_ESCAPE &&
-		    (control_cp(c) || (unsafe && unsafe(c)))) {
-			if (c < 0x100)
-				wx_buf_printf(&b, "\\x%02x", (unsigned)c);
-			else
-				wx_buf_printf(&b, "\\u%04x", (unsigned)c);
-		} else {
+		if (escaped_cp(c, bad, unsafe))
+			put_escape(&b, c);
+		else if (c == '\\' && bad == WX_TEXT_EXPORT)
+			wx_buf_puts(&b, "\\\\");
+		else
 			wx_buf_append(&b, p, n);
-		}
 		p += n;
 	}
 	return wx_buf_take(&b);
@@ -173,19 +199,68 @@ json_t *wx_json_text(const char *s, enum wx_text_bad bad)
 	return j ? j : json_null();
 }
 
+/* c as JSON \u escapes: a surrogate pair above U+FFFF. */
+static void put_json_escape(struct wx_buf *b, uint32_t c)
+{
+	if (c <= 0xffff) {
+		wx_buf_printf(b, "\\u%04x", (unsigned)c);
+		return;
+	}
+	c -= 0x10000;
+	wx_buf_printf(b, "\\u%04x\\u%04x", (unsigned)(0xd800 + (c >> 10)),
+		      (unsigned)(0xdc00 + (c & 0x3ff)));
+}
+
 void wx_buf_put_json_safe(struct wx_buf *b, const char *s)
 {
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		unsigned char n = (unsigned char)s[1];
+	while (s && *s) {
+		uint32_t c = 0;
+		size_t n = wx_utf8_decode(s, strnlen(s, 4), &c);
 
-		if (c == 0x7f) {
-			wx_buf_puts(b, "\\u007f");
-		} else if (c == 0xc2 && n >= 0x80 && n <= 0x9f) {
-			wx_buf_printf(b, "\\u%04x", n);
-			s++;
-		} else {
-			wx_buf_append(b, s, 1);
+		if (n == 0) { /* not from jansson, which writes UTF-8 */
+			wx_buf_append(b, s++, 1);
+			continue;
 		}
+		/* Outside strings JSON is ASCII without these, so every one
+		 * met is inside a string, where the escape means the same. */
+		if (c == 0x7f || (c >= 0x80 && c <= 0x9f) || wx_cp_invisible(c))
+			put_json_escape(b, c);
+		else
+			wx_buf_append(b, s, n);
+		s += n;
 	}
+}
+
+int wx_note_check(const char *note, struct wx_err *err)
+{
+	const char *p = note ? note : "";
+	size_t chars = 0;
+
+	while (*p) {
+		uint32_t c = 0;
+		size_t n = wx_utf8_decode(p, strnlen(p, 4), &c);
+
+		chars++;
+		if (n == 0)
+			return wx_err_set(err,
+					  _("the note is not valid UTF-8 at "
+					    "character %zu (byte 0x%02X): "
+					    "retype it"),
+					  chars, (unsigned)(unsigned char)*p);
+		if (wx_cp_control(c))
+			return wx_err_set(err,
+					  _("the note has a control character "
+					    "(U+%04X) at character %zu: a note "
+					    "is one line of plain text; remove "
+					    "it"),
+					  (unsigned)c, chars);
+		p += n;
+	}
+	if (chars > WX_NOTE_MAX)
+		return wx_err_set(err,
+				  _("the note is %zu characters long, more "
+				    "than the %d allowed: shorten it (a "
+				    "ticket number or a short reason)"),
+				  chars, WX_NOTE_MAX);
+	return 0;
 }

@@ -23,6 +23,11 @@ size_t wx_utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* C0 and C1 controls and DEL: written raw they drive a terminal. */
 int wx_cp_control(uint32_t cp);
 
+/* Invisible and direction-changing code points: U+200B-U+200F,
+ * U+202A-U+202E, U+2028/2029, U+2066-U+2069, U+FEFF and the tag characters
+ * U+E0000-U+E007F. Written raw they hide text or reorder what is shown. */
+int wx_cp_invisible(uint32_t cp);
+
 /* Columns one code point takes: 2 for CJK, full-width forms and emoji, 0
  * for combining marks and zero-width characters, 1 otherwise. */
 int wx_cp_width(uint32_t cp);
@@ -37,6 +42,11 @@ enum wx_text_bad {
 	WX_TEXT_ESCAPE,
 	/* Kept as data: each invalid byte becomes U+FFFD, the rest stays. */
 	WX_TEXT_REPLACE,
+	/* A text export (CSV): invalid bytes become U+FFFD; controls other
+	 * than tab and line breaks and the invisible characters become the
+	 * escapes the terminal shows (\x1b, \u202e), and a backslash is
+	 * written \\ so text cannot fake an escape. */
+	WX_TEXT_EXPORT,
 };
 
 /* Text from the network made safe for a terminal: control characters (C0,
@@ -54,8 +64,18 @@ char *wx_text_clean(const char *s, enum wx_text_bad bad);
  * the history export writes U+FFFD so the value stays data. New ref. */
 json_t *wx_json_text(const char *s, enum wx_text_bad bad);
 
-/* Appends JSON text with DEL and the C1 controls (U+0080-U+009F) written
- * as \u escapes: jansson leaves them raw, and a terminal may obey C1 CSI. */
+/* Appends JSON text with DEL, the C1 controls (U+0080-U+009F) and the
+ * invisible characters (wx_cp_invisible) written as \u escapes: jansson
+ * leaves them raw, a terminal may obey C1 CSI, and a bidi override would
+ * reorder the line. A parser reads the same values back. */
 void wx_buf_put_json_safe(struct wx_buf *b, const char *json);
+
+/* The rule for a note kept with a reversal (CLI --note, a list's note
+ * column, the form): at most WX_NOTE_MAX characters of valid UTF-8 without
+ * control characters (invisible ones are kept, and shown escaped). -1 with a
+ * message naming the problem, its position (1-based, in characters) and the
+ * fix. */
+#define WX_NOTE_MAX 256
+int wx_note_check(const char *note, struct wx_err *err);
 
 #endif

@@ -144,15 +144,15 @@ static void confirm_draw(struct tui *t, void *state,
 			 const struct tui_rect *unused, bool focused)
 {
 	struct confirm *C = state;
-	struct tui_rect r = tui_center(t, 19, 74);
+	struct tui_rect r = tui_center(t, 20, 74);
 	int x = r.x + 2, w = r.w - 4, y = r.y + 2;
-	char buf[512], host[256];
+	char buf[512];
 	/* Digits are read aloud in groups; other numbers as they are. */
 	char *grouped = text_group(C->order,
 				   strspn(C->order, "0123456789") == strlen(C->order)
 					   ? 4
 					   : 0);
-	bool official, plain;
+	bool official;
 
 	(void)unused;
 	tui_box(t, &r, _("Reverse this order?"), focused);
@@ -163,16 +163,13 @@ static void confirm_draw(struct tui *t, void *state,
 	y += row(y, x, w, _("Sub-merchant"), buf, A_NORMAL);
 	y += row(y, x, w, _("Order number"), grouped, A_BOLD);
 	free(grouped);
-	profile_endpoint(C->sub->partner, host, sizeof(host), &official,
-			 &plain);
-	if (plain)
-		snprintf(buf, sizeof(buf), "%s (%s)", host, _("plain HTTP (loopback)"));
-	else if (!official)
-		snprintf(buf, sizeof(buf), "%s (%s)", host, _("not WeChat Pay"));
-	else
-		snprintf(buf, sizeof(buf), "%s", host);
+	official =
+	    profile_host_label(C->sub->partner->base_url, buf, sizeof(buf));
 	y += row(y, x, w, _("Endpoint"), buf,
-		 official && !plain ? A_NORMAL : tui_attr(t, TUI_C_WARN));
+		 official ? A_NORMAL : tui_attr(t, TUI_C_WARN));
+	official = profile_backup_label(C->sub->partner, buf, sizeof(buf));
+	y += row(y, x, w, _("Backup"), buf,
+		 official ? A_NORMAL : tui_attr(t, TUI_C_WARN));
 	y += row(y, x, w, _("Note"), C->note[0] ? C->note : "-", A_NORMAL);
 	y++;
 	if (C->claim[0])

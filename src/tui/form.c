@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include "apiv3.h"
+#include "utf8.h"
 #include "tui/text.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
 
 #define LABEL_W 14
-#define NOTE_MAX 200
+#define NOTE_MAX WX_NOTE_MAX
 #define RECALL_ROWS 200 /* history rows looked at for recall */
 
 enum { F_ORDER = 0, F_NOTE = 1, F_COUNT };
@@ -246,6 +247,7 @@ static void form_draw(struct tui *t, void *state, const struct tui_rect *r,
 static int review(struct form *F, struct tui *t)
 {
 	char note[NOTE_MAX * 4 + 1];
+	struct wx_err err = {{0}};
 
 	if (!t->sub) {
 		tui_message(t, TUI_C_WARN,
@@ -257,6 +259,10 @@ static int review(struct form *F, struct tui *t)
 		return TUI_REDRAW;
 	}
 	field_get(&F->field[F_NOTE], note, sizeof(note));
+	if (wx_note_check(note, &err) != 0) {
+		tui_message(t, TUI_C_BAD, "%s", err.msg);
+		return TUI_REDRAW;
+	}
 	tui_confirm_open(t, t->sub, F->order, note);
 	return TUI_REDRAW;
 }

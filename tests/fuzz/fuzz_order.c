@@ -1,7 +1,7 @@
 /* libFuzzer harness: the order-number input (apiv3_order_check) and the
  * request target built from an accepted order.
  *
- * Properties checked beyond "no crash": an accepted order is 1-32 characters
+ * Properties checked beyond "no crash": an accepted order is 6-32 characters
  * of [0-9A-Za-z_*|-], and its request target decodes back to it. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err.msg[0] = '\0';
 	if (apiv3_order_check(input, out, sizeof(out), &err) == 0) {
 		len = strnlen(out, sizeof(out));
-		if (len == 0 || len > APIV3_ORDER_MAX)
+		if (len < APIV3_ORDER_MIN || len > APIV3_ORDER_MAX)
 			abort();
 		if (strspn(out, "0123456789abcdefghijklmnopqrstuvwxyz"
 				"ABCDEFGHIJKLMNOPQRSTUVWXYZ_*|-") != len)

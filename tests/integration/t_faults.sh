@@ -188,16 +188,16 @@ expect_nothing_sent() {
 }
 
 t_begin "history: read-only file"
-sim_paid RO-1
-sim_paid RO-2
+sim_paid RO-0001
+sim_paid RO-0002
 if have_tmpfs; then
 	H="$TMPFS/ro/history.db"
-	WXREV_HISTORY=$H wx reverse --sub "Coffee Shop" --yes RO-1
+	WXREV_HISTORY=$H wx reverse --sub "Coffee Shop" --yes RO-0001
 	t_eq "first reversal" 0 "$WX_RC"
 	before=$(sqlite3 -readonly "$H" 'SELECT count(*) FROM reversals' 2>&1)
 	mount -o remount,ro "$TMPFS"
-	WXREV_HISTORY=$H wx reverse --sub "Coffee Shop" --yes RO-2
-	expect_nothing_sent RO-2
+	WXREV_HISTORY=$H wx reverse --sub "Coffee Shop" --yes RO-0002
+	expect_nothing_sent RO-0002
 	t_contains "says read-only" "$WX_ERR" "read-only"
 	mount -o remount,rw "$TMPFS"
 	t_eq "integrity" ok "$(sqlite3 "$H" 'PRAGMA integrity_check')"
@@ -206,11 +206,11 @@ if have_tmpfs; then
 elif [ "$(id -u)" -ne 0 ]; then
 	H="$T_TMP/ro/history.db"
 	mkdir -p "$T_TMP/ro"
-	WXREV_HISTORY=$H wx reverse --sub "Coffee Shop" --yes RO-1
+	WXREV_HISTORY=$H wx reverse --sub "Coffee Shop" --yes RO-0001
 	chmod 0400 "$H"
 	chmod 0500 "$T_TMP/ro"
-	WXREV_HISTORY=$H wx reverse --sub "Coffee Shop" --yes RO-2
-	expect_nothing_sent RO-2
+	WXREV_HISTORY=$H wx reverse --sub "Coffee Shop" --yes RO-0002
+	expect_nothing_sent RO-0002
 	chmod 0700 "$T_TMP/ro"
 else
 	t_fail "root without mount(8): cannot make a read-only history here"
@@ -332,7 +332,7 @@ lower() { tr 'A-Z' 'a-z' <<<"$1"; }
 
 t_begin "network: DNS failure"
 prof=$(net_profile dns https://wxrev-test.invalid)
-reverse_via "$prof" DNS-1
+reverse_via "$prof" DNS-0001
 t_eq "outcome (nothing reached WeChat Pay)" failed "$WX_OUTCOME"
 t_eq "exit status" 1 "$WX_RC"
 t_contains "names the host" "$WX_MSG$WX_ERR" "wxrev-test.invalid"
@@ -449,8 +449,8 @@ t_eq "4xx exit status" 1 "$WX_RC"
 t_ok
 
 t_begin "network: duplicate keys"
-printf '{"sp_mchid":"%s","sub_mchid":"%s","out_trade_no":"DUP-1","out_trade_no":"OTHER"}' "$SP_MCHID" "$SUB_COFFEE" >"$T_TMP/dup"
-hostile_answer dup 200 "$T_TMP/dup" DUP-1
+printf '{"sp_mchid":"%s","sub_mchid":"%s","out_trade_no":"DUP-0001","out_trade_no":"OTHER"}' "$SP_MCHID" "$SUB_COFFEE" >"$T_TMP/dup"
+hostile_answer dup 200 "$T_TMP/dup" DUP-0001
 t_eq "outcome (never reversed on an ambiguous body)" unknown "$WX_OUTCOME"
 t_eq "exit status" 3 "$WX_RC"
 t_ok
@@ -491,21 +491,35 @@ t_begin "network: terminal escape sequences in message"
 printf '{"code":"PARAM_ERROR","message":"\\u001b]52;c;ZXZpbA==\\u0007\\u001b[2J\\u001b[31mred\\r\\noverwrite \\u009b1m 参数错误","detail":{"field":"\\u001b[5mx","issue":"\\u0008\\u007f"}}' >"$T_TMP/esc"
 hostile_start esc --status 400 --body "$T_TMP/esc"
 prof=$(net_profile esc "$H_URL")
-WXREV_HISTORY="$T_TMP/net.db" wx reverse --profiles "$prof" --sub "Coffee Shop" --yes ESC-1
+WXREV_HISTORY="$T_TMP/net.db" wx reverse --profiles "$prof" --sub "Coffee Shop" --yes ESC-0001
 t_eq "exit status" 1 "$WX_RC"
 clean_text "reverse output" "$WX_OUT$WX_ERR"
 t_contains "Chinese kept" "$WX_OUT$WX_ERR" "参数错误"
 t_contains "escape shown, not obeyed" "$WX_OUT$WX_ERR" "[2J"
-WXREV_HISTORY="$T_TMP/net.db" wx history --order ESC-1
+WXREV_HISTORY="$T_TMP/net.db" wx history --order ESC-0001
 clean_text "history table" "$WX_OUT$WX_ERR"
-WXREV_HISTORY="$T_TMP/net.db" wx history --order ESC-1 --format csv
+WXREV_HISTORY="$T_TMP/net.db" wx history --order ESC-0001 --format csv
 clean_text "history csv" "$(tr -d '\r' <<<"$WX_OUT$WX_ERR")"
-WXREV_HISTORY="$T_TMP/net.db" wx history --order ESC-1 --format jsonl
+WXREV_HISTORY="$T_TMP/net.db" wx history --order ESC-0001 --format jsonl
 clean_text "history jsonl" "$WX_OUT$WX_ERR"
 t_contains "jsonl keeps the message faithfully, escaped" "$(tr 'A-F' 'a-f' <<<"$WX_OUT")" '\u001b[2J'
 
-WXREV_HISTORY="$T_TMP/net.db" wx reverse --profiles "$prof" --sub "Coffee Shop" --yes --json ESC-2
+WXREV_HISTORY="$T_TMP/net.db" wx reverse --profiles "$prof" --sub "Coffee Shop" --yes --json ESC-0002
 clean_text "reverse --json" "$WX_OUT$WX_ERR"
+hostile_stop
+t_ok
+
+t_begin "network: invisible and direction-changing characters in message, in --json"
+printf '{"code":"PARAM_ERROR","message":"\\u8ba2\\u5355 \\u202eRORRE\\u200b\\ufeff \\udb40\\udc41 \\\\u202e"}' >"$T_TMP/bidi"
+hostile_start bidi --status 400 --body "$T_TMP/bidi"
+prof=$(net_profile bidi "$H_URL")
+reverse_via "$prof" BIDI-0001
+t_eq "exit status" 1 "$WX_RC"
+if LC_ALL=C grep -qP '\xe2\x80[\x8b-\x8f\xa8-\xae]|\xef\xbb\xbf|\xf3\xa0[\x80\x81]' "$T_TMP/wx.out"; then
+	t_fail "--json holds an invisible character raw"
+fi
+t_contains "written as JSON escapes" "$WX_OUT" '\u202eRORRE\u200b\ufeff \udb40\udc41 \\u202e'
+t_eq "the message parses back unchanged" "$(jq -r .message "$T_TMP/bidi")" "$WX_MSG"
 hostile_stop
 t_ok
 

@@ -74,7 +74,7 @@ t_contains "fix" "$ERR" "chmod 600"
 t_ok
 
 t_begin "reverse with broken profiles exits 2 and sends nothing"
-run reverse --profiles "$T_TMP/bad.yaml" --sub "Coffee Shop" --yes X-1
+run reverse --profiles "$T_TMP/bad.yaml" --sub "Coffee Shop" --yes X-00001
 t_eq "exit" 2 "$RC"
 t_contains "the problem is printed" "$ERR" "bad.yaml:3:1"
 t_ok

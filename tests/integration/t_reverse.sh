@@ -301,13 +301,13 @@ t_eq "order" R-TRIM-1 "$(jfield "$WX_OUT" out_trade_no)"
 t_ok
 
 t_begin "an unknown sub-merchant is a usage error (exit 2)"
-wx reverse --sub "No Such Shop" --yes R-X-1
+wx reverse --sub "No Such Shop" --yes R-X-0001
 t_eq "exit status" 2 "$WX_RC"
 t_contains "names it" "$WX_ERR" "No Such Shop"
 t_ok
 
 t_begin "--sub is required"
-wx reverse --yes R-X-1
+wx reverse --yes R-X-0001
 t_eq "exit status" 2 "$WX_RC"
 t_contains "says so" "$WX_ERR" "--sub"
 t_ok

@@ -61,21 +61,21 @@ t_eq "trade_state" ORDER_NOT_EXIST "$(jfield "$WX_OUT" trade_state)"
 t_ok
 
 t_begin "query: a bad signature or a 5xx is exit 3 or 1, never a state"
-amount_order Q-BAD PAID 500
-query_fault Q-BAD '{"type":"bad_signature","count":1}'
-wx query --sub "Coffee Shop" --json Q-BAD
+amount_order Q-BAD-1 PAID 500
+query_fault Q-BAD-1 '{"type":"bad_signature","count":1}'
+wx query --sub "Coffee Shop" --json Q-BAD-1
 t_eq "bad signature: exit 3" 3 "$WX_RC"
 t_eq "no state from an unverified answer" null "$(jfield "$WX_OUT" trade_state)"
 t_eq "code" SIGNATURE_NOT_VERIFIED "$(jfield "$WX_OUT" code)"
-query_fault Q-BAD '{"type":"fail_500","count":1}'
-wx query --sub "Coffee Shop" --json Q-BAD
+query_fault Q-BAD-1 '{"type":"fail_500","count":1}'
+wx query --sub "Coffee Shop" --json Q-BAD-1
 t_eq "5xx: exit 1" 1 "$WX_RC"
 t_eq "code" SYSTEM_ERROR "$(jfield "$WX_OUT" code)"
-query_fault Q-BAD '{"type":"drop","count":1}'
-wx query --sub "Coffee Shop" --json Q-BAD
+query_fault Q-BAD-1 '{"type":"drop","count":1}'
+wx query --sub "Coffee Shop" --json Q-BAD-1
 t_eq "no answer: exit 3" 3 "$WX_RC"
 t_eq "code" NO_ANSWER "$(jfield "$WX_OUT" code)"
-wx query --sub "Coffee Shop" --json Q-BAD Q-PAID
+wx query --sub "Coffee Shop" --json Q-BAD-1 Q-PAID
 t_eq "two orders, two lines" 2 "$(wc -l <<<"$WX_OUT")"
 t_eq "all answered: exit 0" 0 "$WX_RC"
 t_ok
@@ -178,14 +178,14 @@ t_eq "recorded" "unknown|REFUND" "$(hist_sql "SELECT outcome, trade_state_after 
 t_ok
 
 t_begin "reverse on a terminal shows the query in its confirmation; JSON keeps the state before"
-amount_order S-TTY PAID 12800
+amount_order S-TTY-1 PAID 12800
 command -v script >/dev/null || t_fail "script(1) is required"
-printf 'n\n' | timeout 30 script -qfec "$WXREV_BIN reverse --sub 'Coffee Shop' S-TTY" /dev/null >"$T_TMP/tty.out" 2>&1
+printf 'n\n' | timeout 30 script -qfec "$WXREV_BIN reverse --sub 'Coffee Shop' S-TTY-1" /dev/null >"$T_TMP/tty.out" 2>&1
 t_contains "the state in words, amount with two decimals and currency" "$(cat "$T_TMP/tty.out")" "Paid ¥128.00 (CNY) on "
 t_contains "what reversing does" "$(cat "$T_TMP/tty.out")" "reversing refunds ¥128.00 to the payer"
-t_eq "answering n sends no reversal" 0 "$(sim_count S-TTY)"
-t_eq "but the query was made" 1 "$(qcount S-TTY)"
-printf 'y\n' | timeout 30 script -qfec "$WXREV_BIN reverse --sub 'Coffee Shop' --json S-TTY" /dev/null >"$T_TMP/tty.out" 2>&1
+t_eq "answering n sends no reversal" 0 "$(sim_count S-TTY-1)"
+t_eq "but the query was made" 1 "$(qcount S-TTY-1)"
+printf 'y\n' | timeout 30 script -qfec "$WXREV_BIN reverse --sub 'Coffee Shop' --json S-TTY-1" /dev/null >"$T_TMP/tty.out" 2>&1
 line=$(grep -ao '{"out_trade_no.*}' "$T_TMP/tty.out")
 t_eq "reversed, with the state before and after" "reversed SUCCESS answer" "$(jq -r '"\(.outcome) \(.trade_state_before) \(.settled_by)"' <<<"$line")"
 amount_order S-TTY-GONE PAID 100

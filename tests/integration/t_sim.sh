@@ -32,9 +32,9 @@ cat >"$T_TMP/sim.json" <<EOC
     {"sub_mchid": "$SUB", "out_trade_no": "T-PAID", "state": "PAID"},
     {"sub_mchid": "$SUB", "out_trade_no": "T-NOTPAY", "state": "NOTPAY"},
     {"sub_mchid": "$SUB", "out_trade_no": "T-USERPAYING", "state": "USERPAYING"},
-    {"sub_mchid": "$SUB", "out_trade_no": "T-OLD", "state": "PAID", "age_s": 605000},
+    {"sub_mchid": "$SUB", "out_trade_no": "T-OLD-1", "state": "PAID", "age_s": 605000},
     {"sub_mchid": "$SUB", "out_trade_no": "T-REFUND", "state": "REFUND"},
-    {"sub_mchid": "$SUB", "out_trade_no": "A|B", "state": "PAID"},
+    {"sub_mchid": "$SUB", "out_trade_no": "AB|CD1", "state": "PAID"},
     {"sub_mchid": "1900000110", "out_trade_no": "T-OTHER-SUB", "state": "PAID"},
     {"sub_mchid": "$SUB", "out_trade_no": "T-FLAKY", "state": "PAID",
      "fault": {"type": "fail_500", "count": 2}}
@@ -198,20 +198,20 @@ t_eq "no appids" "sp_mchid sub_mchid out_trade_no" "$(jq -r 'keys_unsorted|join(
 t_ok
 
 t_begin "missing User-Agent: 400 INVALID_REQUEST, order untouched"
-arm T-UA null
-UA="User-Agent:" reverse T-UA
+arm T-UA-1 null
+UA="User-Agent:" reverse T-UA-1
 expect_error 400 INVALID_REQUEST missing_user_agent
 t_contains "message" "$(field .message)" "User-Agent"
-t_eq "state" PAID "$(state_of T-UA)"
+t_eq "state" PAID "$(state_of T-UA-1)"
 t_ok
 
 t_begin "missing Accept: 400 INVALID_REQUEST"
-ACCEPT="Accept:" reverse T-UA
+ACCEPT="Accept:" reverse T-UA-1
 expect_error 400 INVALID_REQUEST missing_accept
 t_ok
 
 t_begin "malformed Authorization: 401 SIGN_ERROR"
-target="$ROUTE/T-UA/reverse"
+target="$ROUTE/T-UA-1/reverse"
 send "$target" "$(body_for)" "Bearer abc"
 expect_error 401 SIGN_ERROR bad_authorization
 good=$(auth POST "$target" "$(body_for)")
@@ -250,25 +250,25 @@ t_eq "240 s old is accepted" 200 "$STATUS"
 t_ok
 
 t_begin "bad signature: 401 SIGN_ERROR and nothing changes"
-arm T-SIG null
-target="$ROUTE/T-SIG/reverse"
+arm T-SIG-1 null
+target="$ROUTE/T-SIG-1/reverse"
 send "$target" "$(body_for)" "$(auth POST "$target" "$(body_for 1900000110)")"
 expect_error 401 SIGN_ERROR bad_signature
-A_KEY=$KEYS/wechatpay_key.pem reverse T-SIG
+A_KEY=$KEYS/wechatpay_key.pem reverse T-SIG-1
 expect_error 401 SIGN_ERROR bad_signature
 send "$target" "$(body_for)" "$(auth POST "$target" "$(body_for)" | sed 's/signature="[^"]*"/signature="@@not base64@@"/')"
 expect_error 401 SIGN_ERROR bad_signature
-t_eq "state" PAID "$(state_of T-SIG)"
+t_eq "state" PAID "$(state_of T-SIG-1)"
 t_ok
 
 t_begin "the signature covers the raw, percent-encoded target"
-target="$ROUTE/A%7CB/reverse"
-send "$target" "$(body_for)" "$(auth POST "$ROUTE/A|B/reverse" "$(body_for)")"
+target="$ROUTE/AB%7CCD1/reverse"
+send "$target" "$(body_for)" "$(auth POST "$ROUTE/AB|CD1/reverse" "$(body_for)")"
 expect_error 401 SIGN_ERROR bad_signature
-reverse 'A%7CB'
+reverse 'AB%7CCD1'
 t_eq "status" 200 "$STATUS"
-t_eq "decoded order" "A|B" "$(field .out_trade_no)"
-t_eq "state" REVERSED "$(state_of 'A%7CB')"
+t_eq "decoded order" "AB|CD1" "$(field .out_trade_no)"
+t_eq "state" REVERSED "$(state_of 'AB%7CCD1')"
 t_ok
 
 t_begin "body checks: 400 PARAM_ERROR with a JSON-pointer field"
@@ -293,6 +293,18 @@ expect_error 400 PARAM_ERROR bad_body
 t_eq "path field" /out_trade_no "$(field .detail.field)"
 t_eq "path location" path "$(field .detail.location)"
 t_eq "nothing reversed" PAID "$(state_of T-BODY)"
+t_ok
+
+t_begin "an order number under 6 characters: 400 PARAM_ERROR, as WeChat Pay answers"
+reverse 'A1234'
+expect_error 400 PARAM_ERROR bad_body
+t_eq "path field" /out_trade_no "$(field .detail.field)"
+t_eq "value" A1234 "$(field .detail.value)"
+t_eq "issue names the rule" "商户订单号须为6-32位数字、大小写字母或_-|*" "$(field .detail.issue)"
+t_eq "path location" path "$(field .detail.location)"
+query 'A1234'
+expect_error 400 PARAM_ERROR bad_query
+t_eq "query: path field" /out_trade_no "$(field .detail.field)"
 t_ok
 
 t_begin "sp_mchid other than the signer: 400 INVALID_REQUEST"
@@ -327,9 +339,9 @@ t_begin "USERPAYING, REVERSE_EXPIRE and TRADE_ERROR leave the order as it was"
 reverse T-USERPAYING
 expect_error 400 USERPAYING userpaying
 t_eq "state" USERPAYING "$(state_of T-USERPAYING)"
-reverse T-OLD
+reverse T-OLD-1
 expect_error 400 REVERSE_EXPIRE reverse_expire
-t_eq "state" PAID "$(state_of T-OLD)"
+t_eq "state" PAID "$(state_of T-OLD-1)"
 reverse T-REFUND
 expect_error 400 TRADE_ERROR trade_error
 t_eq "state" REFUND "$(state_of T-REFUND)"
@@ -392,14 +404,14 @@ t_eq "then it is spent" 200 "$STATUS"
 t_ok
 
 t_begin "rate_limit: 429 RATELIMIT_EXCEEDED with Retry-After; 503"
-arm T-RL '{"type":"rate_limit","count":1,"retry_after":7}'
-reverse T-RL
+arm T-RL-1 '{"type":"rate_limit","count":1,"retry_after":7}'
+reverse T-RL-1
 expect_error 429 RATELIMIT_EXCEEDED ok
 t_eq "Retry-After" 7 "$(hdr Retry-After)"
 t_eq "fault logged" rate_limit "$(last_log .fault)"
-t_eq "not processed" PAID "$(state_of T-RL)"
-arm T-RL '{"type":"unavailable_503","count":1}'
-reverse T-RL
+t_eq "not processed" PAID "$(state_of T-RL-1)"
+arm T-RL-1 '{"type":"unavailable_503","count":1}'
+reverse T-RL-1
 t_eq "503" 503 "$STATUS"
 t_check "503 is signed" verified
 t_ok
@@ -458,8 +470,8 @@ reverse T-WRONG
 t_eq "status" 200 "$STATUS"
 t_check "names another order" test "$(field .out_trade_no)" != T-WRONG
 t_check "wrong order is signed" verified
-arm T-ESC '{"type":"escape_message","count":1}'
-reverse T-ESC
+arm T-ESC-1 '{"type":"escape_message","count":1}'
+reverse T-ESC-1
 t_eq "status" 400 "$STATUS"
 t_check "escape in the message" grep -qi '\\u001b\[' "$RESP.body"
 t_check "BEL in the message" grep -q '\\u0007' "$RESP.body"
@@ -496,7 +508,7 @@ out=$("${CURL[@]}" -X POST -d "{\"sub_mchid\":\"1900000110\",\"out_trade_no\":\"
 t_eq "added" NOTPAY "$(jq -r .state <<<"$out")"
 out=$("${CURL[@]}" -X POST -d '{"out_trade_no":"T-NEWFAULT","fault":{"type":"fail_500","count":3}}' "$BASE/_sim/faults")
 t_eq "fault creates a PAID order" "PAID $SUB 3" "$(jq -r '"\(.state) \(.sub_mchid) \(.fault.count)"' <<<"$out")"
-out=$("${CURL[@]}" -X POST -d '{"out_trade_no":"T-X","fault":{"type":"nope"}}' "$BASE/_sim/faults")
+out=$("${CURL[@]}" -X POST -d '{"out_trade_no":"T-X-01","fault":{"type":"nope"}}' "$BASE/_sim/faults")
 t_contains "unknown fault type refused" "$(jq -r .message <<<"$out")" "nope"
 t_eq "missing order is 404" 404 "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$BASE/_sim/orders/T-NONE")"
 t_eq "not logged" "$before" "$(log_lines)"
@@ -636,43 +648,43 @@ expect_error 400 INVALID_REQUEST mchid_mismatch
 t_ok
 
 t_begin "query faults: fail_500, not_found, bad_signature, delay, drop; count is kept"
-put_order Q-F PAID
-arm_query Q-F '{"type":"fail_500","count":1}'
-query Q-F
+put_order Q-F-01 PAID
+arm_query Q-F-01 '{"type":"fail_500","count":1}'
+query Q-F-01
 expect_error 500 SYSTEM_ERROR ok
 t_eq "fault logged" fail_500 "$(last_log .fault)"
-query Q-F
+query Q-F-01
 t_eq "then answered" "200 SUCCESS" "$STATUS $(field .trade_state)"
-arm_query Q-F '{"type":"not_found","count":1}'
-query Q-F
+arm_query Q-F-01 '{"type":"not_found","count":1}'
+query Q-F-01
 expect_error 404 ORDER_NOT_EXIST ok
-arm_query Q-F '{"type":"bad_signature","count":1}'
-query Q-F
+arm_query Q-F-01 '{"type":"bad_signature","count":1}'
+query Q-F-01
 t_eq "bad signature: still 200" 200 "$STATUS"
 verified && t_fail "a bad_signature query answer verified"
-arm_query Q-F '{"type":"delay","ms":1500,"count":1}'
+arm_query Q-F-01 '{"type":"delay","ms":1500,"count":1}'
 start=$(date +%s%N)
-query Q-F
+query Q-F-01
 t_check "delayed at least 1.4 s" test $((($(date +%s%N) - start) / 1000000)) -ge 1400
 t_eq "delay logged" delay "$(last_log .fault)"
-arm_query Q-F '{"type":"drop","count":1}'
-query Q-F
+arm_query Q-F-01 '{"type":"drop","count":1}'
+query Q-F-01
 t_check "dropped: no answer" test "$CURL_RC" -ne 0
 t_eq "drop logged" dropped "$(last_log .verdict)"
 t_ok
 
 t_begin "query and reverse faults are separate: a dropped reversal, a clean query"
-put_order Q-SEP PAID
-arm Q-SEP '{"type":"drop","count":1}'
-arm_query Q-SEP '{"type":"fail_500"}'
-t_eq "control shows both" "drop fail_500 12800" "$("${CURL[@]}" "$BASE/_sim/orders/Q-SEP" | jq -r '"\(.fault.type) \(.query_fault.type) \(.amount)"')"
-arm_query Q-SEP null
-t_eq "disarming the query fault keeps the reverse one" "drop null" "$("${CURL[@]}" "$BASE/_sim/orders/Q-SEP" | jq -r '"\(.fault.type) \(.query_fault)"')"
-query Q-SEP
+put_order Q-SEP-1 PAID
+arm Q-SEP-1 '{"type":"drop","count":1}'
+arm_query Q-SEP-1 '{"type":"fail_500"}'
+t_eq "control shows both" "drop fail_500 12800" "$("${CURL[@]}" "$BASE/_sim/orders/Q-SEP-1" | jq -r '"\(.fault.type) \(.query_fault.type) \(.amount)"')"
+arm_query Q-SEP-1 null
+t_eq "disarming the query fault keeps the reverse one" "drop null" "$("${CURL[@]}" "$BASE/_sim/orders/Q-SEP-1" | jq -r '"\(.fault.type) \(.query_fault)"')"
+query Q-SEP-1
 t_eq "query unaffected by the reverse fault" "200 SUCCESS" "$STATUS $(field .trade_state)"
-reverse Q-SEP
+reverse Q-SEP-1
 t_check "reversal dropped" test "$CURL_RC" -ne 0
-query Q-SEP
+query Q-SEP-1
 t_eq "the dropped reversal did nothing" SUCCESS "$(field .trade_state)"
 t_ok
 

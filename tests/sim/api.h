@@ -48,8 +48,10 @@ int api_check_headers(struct MHD_Connection *c, struct answer *a);
 int api_check_authorization(struct sim *sim, struct MHD_Connection *c,
 			    struct call *k, struct answer *a);
 int api_check_signature(struct call *k, struct answer *a);
-/* 1-32 of [0-9A-Za-z_-|*]. */
+/* 6-32 of [0-9A-Za-z_-|*], as WeChat Pay requires; anything else is a
+ * PARAM_ERROR whose detail.issue is API_ORDER_NO_ISSUE. */
 int api_valid_order_no(const char *s);
+#define API_ORDER_NO_ISSUE "商户订单号须为6-32位数字、大小写字母或_-|*"
 void api_log_request(struct sim *sim, struct MHD_Connection *c,
 		     const struct call *k, const struct answer *a);
 

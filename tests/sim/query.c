@@ -86,7 +86,7 @@ static int check_params(struct call *k, struct answer *a)
 				   "查询参数缺失或重复，此参数为必填项");
 	if (!api_valid_order_no(k->order_no))
 		return param_error(a, "/out_trade_no", k->order_no,
-				   "商户订单号须为1-32位数字、大小写字母或_-|*");
+				   API_ORDER_NO_ISSUE);
 	return 0;
 }
 

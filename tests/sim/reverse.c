@@ -19,6 +19,7 @@
 #define AUTH_SCHEME	"WECHATPAY2-SHA256-RSA2048"
 #define TIME_WINDOW_S	300
 #define OVERSIZED_BYTES ((size_t)5 * 1024 * 1024)
+#define MIN_ORDER_NO	6
 #define MAX_ORDER_NO	32
 
 static const char *const auth_names[N_AUTH] = {
@@ -338,7 +339,7 @@ int api_valid_order_no(const char *s)
 {
 	size_t len = s != NULL ? strlen(s) : 0;
 
-	return len > 0 && len <= MAX_ORDER_NO &&
+	return len >= MIN_ORDER_NO && len <= MAX_ORDER_NO &&
 	       strspn(s, "0123456789abcdefghijklmnopqrstuvwxyz"
 			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ_-|*") == len;
 }
@@ -351,7 +352,7 @@ static int check_order_no(struct call *k, struct answer *a)
 		return 0;
 	v = k->order_no != NULL ? json_string(k->order_no) : NULL;
 	param_error(a, "/out_trade_no", v,
-		    "商户订单号须为1-32位数字、大小写字母或_-|*", "path");
+		    API_ORDER_NO_ISSUE, "path");
 	json_decref(v);
 	return -1;
 }

@@ -22,6 +22,19 @@ ui_wait_for "Sub-merchant  北京烤鸭店 (1900000110)" 5
 t_contains "status bar names the sub-merchant" "$(ui_screen | tail -n 1)" "北京烤鸭店 (1900000110)"
 t_ok
 
+t_begin "an order number under 6 characters shows the rule and never reaches the confirmation"
+ui_keys C-u
+ui_type A1234
+ui_wait_for "requires 6 to 32" 5
+ui_keys Enter
+sleep 0.5
+t_contains "the rule stays on screen" "$(ui_screen)" "WeChat Pay requires 6 to 32"
+if ui_screen | grep -qF "Reverse this order?"; then
+	t_fail "the confirmation opened for a 5-character order number"
+fi
+t_eq "the simulator received nothing" 0 "$(jq -c 'select(.target | contains("/A1234/"))' "$SIM_LOG" | wc -l | tr -d ' ')"
+t_ok
+
 t_begin "cancelling the confirmation sends nothing"
 ui_keys C-u
 ui_type UI-CANCEL-1
@@ -33,6 +46,7 @@ t_contains "confirmation names the partner" "$screen" "Test Provider (1230000109
 t_contains "confirmation names the sub-merchant" "$screen" "北京烤鸭店 (1900000110)"
 t_contains "confirmation warns about the refund" "$screen" "A paid order will be refunded to the payer"
 t_contains "confirmation names the endpoint host" "$screen" "127.0.0.1"
+t_contains "confirmation says a retry has no backup host" "$screen" "Backup        none: retries go only to 127.0.0.1"
 t_contains "focus starts on Cancel" "$screen" "[ Cancel ]"
 ui_keys Enter # the focused button is Cancel
 ui_wait_gone "Reverse this order?" 5

@@ -380,11 +380,11 @@ static void test_request_build_refuses_bad_input(void **state)
 	assert_string_equal(err.msg, "character 3 ('#') is not allowed: " HINT);
 	assert_null(req.target);
 	assert_null(req.authorization);
-	assert_int_equal(apiv3_request_build(&p, &s, " 1234", 1, &req, &err),
+	assert_int_equal(apiv3_request_build(&p, &s, " 123456", 1, &req, &err),
 			 -1);
 	assert_non_null(strstr(err.msg, "white space"));
 	p.key = NULL;
-	assert_int_equal(apiv3_request_build(&p, &s, "1234", 1, &req, &err),
+	assert_int_equal(apiv3_request_build(&p, &s, "123456", 1, &req, &err),
 			 -1);
 	assert_non_null(strstr(err.msg, "private key"));
 	assert_null(req.body);
@@ -499,23 +499,23 @@ static void test_order_accepts_allowed_characters(void **state)
 	(void)state;
 	check_order_ok(ORDER, ORDER);
 	check_order_ok("A-b_c*d|9", "A-b_c*d|9");
-	check_order_ok("x", "x");
+	check_order_ok("x12345", "x12345");
 }
 
 static void test_order_trims_pasted_white_space(void **state)
 {
 	(void)state;
-	check_order_ok("  1234  ", "1234");
-	check_order_ok("\t1234\t", "1234");
-	check_order_ok("1234\r\n", "1234");
-	check_order_ok("\n\n1234\n", "1234");
+	check_order_ok("  123456  ", "123456");
+	check_order_ok("\t123456\t", "123456");
+	check_order_ok("123456\r\n", "123456");
+	check_order_ok("\n\n123456\n", "123456");
 	check_order_ok("\xE3\x80\x80"
-		       "1234\xE3\x80\x80",
-		       "1234");
-	check_order_ok(" \xE3\x80\x80\t\r\n1234\r\n\xE3\x80\x80 ", "1234");
+		       "123456\xE3\x80\x80",
+		       "123456");
+	check_order_ok(" \xE3\x80\x80\t\r\n123456\r\n\xE3\x80\x80 ", "123456");
 	check_order_ok("\xC2\xA0"
-		       "1234\xEF\xBB\xBF",
-		       "1234");
+		       "123456\xEF\xBB\xBF",
+		       "123456");
 }
 
 static void test_order_empty(void **state)
@@ -544,6 +544,24 @@ static void test_order_length_limit(void **state)
 	snprintf(in, sizeof(in), "\xE3\x80\x80%.32s\r\n",
 		 "12345678901234567890123456789012");
 	check_order_ok(in, "12345678901234567890123456789012");
+}
+
+/* WeChat Pay refuses fewer than 6 characters: so does wxrev, before sending,
+ * with the rule in the message. */
+static void test_order_length_minimum(void **state)
+{
+	(void)state;
+	check_order_bad("A", "the order number is 1 characters long; WeChat "
+			     "Pay requires 6 to 32 characters of 0-9 A-Z a-z "
+			     "_ * | -: check that the whole number was typed "
+			     "or pasted");
+	check_order_bad(" 12345\r\n",
+			"the order number is 5 characters long; WeChat Pay "
+			"requires 6 to 32 characters of 0-9 A-Z a-z _ * | -: "
+			"check that the whole number was typed or pasted");
+	check_order_ok("123456", "123456");
+	/* A bad character is named first, whatever the length. */
+	check_order_bad("***.", "character 4 ('.') is not allowed: " HINT);
 }
 
 static void test_order_names_each_bad_position(void **state)
@@ -1400,6 +1418,7 @@ int main(void)
 	    cmocka_unit_test(test_order_trims_pasted_white_space),
 	    cmocka_unit_test(test_order_empty),
 	    cmocka_unit_test(test_order_length_limit),
+	    cmocka_unit_test(test_order_length_minimum),
 	    cmocka_unit_test(test_order_names_each_bad_position),
 	    cmocka_unit_test(test_order_explains_non_ascii),
 	    cmocka_unit_test(test_order_small_buffer),

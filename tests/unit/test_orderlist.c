@@ -72,10 +72,11 @@ static void test_every_bad_line_is_named(void **state)
 	      "GOOD-0002\n"
 	      "ORDER-0123456789-0123456789-0123456789\n"
 	      "ORDER\x1b[2J\n"
-	      "\xff\xfe\n",
+	      "\xff\xfe\n"
+	      "ABC12\n",
 	      &l, -1);
 	assert_int_equal(l.n, 2);
-	assert_int_equal(l.nproblems, 4);
+	assert_int_equal(l.nproblems, 5);
 	assert_int_equal(l.problems[0].line, 2);
 	assert_non_null(strstr(l.problems[0].text, "t.txt:2: "));
 	assert_non_null(strstr(l.problems[0].text, "space"));
@@ -86,6 +87,9 @@ static void test_every_bad_line_is_named(void **state)
 	assert_non_null(strstr(l.problems[2].text, "\\x1b"));
 	assert_non_null(strstr(l.problems[3].text, "t.txt:6: "));
 	assert_non_null(strstr(l.problems[3].text, "UTF-8"));
+	/* Too short for WeChat Pay: refused with the rule. */
+	assert_non_null(strstr(l.problems[4].text, "t.txt:7: "));
+	assert_non_null(strstr(l.problems[4].text, "6 to 32 characters"));
 	orderlist_free(&l);
 }
 

@@ -338,18 +338,21 @@ static void test_good_profile_loads(void **state)
 	profile_free(ps);
 }
 
+/* A partner with nothing optional: no api, no sp_appid, a PKCS#1 key. */
+#define MINIMAL_HEAD                                                           \
+	"name: Minimal\n"                                                      \
+	"sp_mchid: 1230000109\n"                                               \
+	"merchant:\n"                                                          \
+	"  serial_no: 3775B6A45ACD588826D15E583A95F5DD2CE6A3E1\n"              \
+	"  private_key: keys/pkcs1_key.pem\n"                                  \
+	"wechatpay:\n"                                                         \
+	"  certificates:\n"                                                    \
+	"    - keys/wechatpay_cert.pem\n"
+
 static void test_defaults_and_plain_numbers(void **state)
 {
 	/* No api, no sp_appid, mchids unquoted, PKCS#1 key, serial only. */
-	static const char text[] =
-	    "name: Minimal\n"
-	    "sp_mchid: 1230000109\n"
-	    "merchant:\n"
-	    "  serial_no: 3775B6A45ACD588826D15E583A95F5DD2CE6A3E1\n"
-	    "  private_key: keys/pkcs1_key.pem\n"
-	    "wechatpay:\n"
-	    "  certificates:\n"
-	    "    - keys/wechatpay_cert.pem\n"
+	static const char text[] = MINIMAL_HEAD
 	    "sub_merchants:\n"
 	    "  - {name: Tea, sub_mchid: 1900000200}\n";
 	struct wx_profiles *ps = load_text_ok(text);
@@ -363,6 +366,25 @@ static void test_defaults_and_plain_numbers(void **state)
 	assert_int_equal(p->timeout_s, 10);
 	assert_int_equal(p->nplatform, 1);
 	assert_string_equal(p->subs[0].sub_mchid, "1900000200");
+	profile_free(ps);
+}
+
+/* The default backup belongs to WeChat Pay's own base_url only: a test
+ * endpoint must not fall back to production. */
+static void test_no_default_backup_behind_a_test_endpoint(void **state)
+{
+	static const char text[] = MINIMAL_HEAD
+	    "api:\n"
+	    "  base_url: https://127.0.0.1:18999\n"
+	    "sub_merchants:\n"
+	    "  - {name: Tea, sub_mchid: 1900000200}\n";
+	struct wx_profiles *ps = load_text_ok(text);
+	const struct wx_partner *p = &ps->partners[0];
+
+	(void)state;
+	assert_string_equal(p->base_url, "https://127.0.0.1:18999");
+	assert_null(p->backup_url);
+	assert_null(profile_retry_url(p));
 	profile_free(ps);
 }
 
@@ -810,7 +832,9 @@ static void test_plain_http_only_on_loopback(void **state)
 {
 	static const char *const ok[] = {
 	    "http://127.0.0.1:8080", "http://127.9.8.7", "http://[::1]:80/",
-	    "http://localhost:18080", "https://api.example.com/prefix"};
+	    "http://localhost:18080", "https://api.example.com/prefix",
+	    /* the same loopback rule as the transport (http.c) */
+	    "http://[::ffff:127.0.0.1]:8080/"};
 	struct wx_profiles *ps;
 
 	(void)state;
@@ -1196,6 +1220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_good_profile_loads),
 	    cmocka_unit_test(test_defaults_and_plain_numbers),
+	    cmocka_unit_test(test_no_default_backup_behind_a_test_endpoint),
 	    cmocka_unit_test(test_serial_from_certificate),
 	    cmocka_unit_test(test_folder_of_two_files),
 	    cmocka_unit_test(test_missing_required_keys),

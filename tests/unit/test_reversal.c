@@ -250,13 +250,13 @@ static void test_reversed(void **state)
 {
 	struct world *w = *state;
 	struct reversal_engine *e = reversal_engine_new(w->h, NULL, NULL);
-	struct reversal_params p = params(w, "OK-1");
+	struct reversal_params p = params(w, "OK-0001");
 	struct reversal_result *r;
 	int64_t id = 0;
 
 	assert_int_equal(reversal_submit(e, &p, &id, NULL), 0);
 	assert_true(id > 0);
-	assert_true(reversal_in_flight(e, SUB_MCHID, "OK-1"));
+	assert_true(reversal_in_flight(e, SUB_MCHID, "OK-0001"));
 	run_until_idle(e, 1000);
 	r = reversal_engine_next_done(e);
 	assert_non_null(r);
@@ -406,7 +406,7 @@ static void test_plain_http_elsewhere_refused_unrecorded(void **state)
 {
 	struct world *w = *state;
 	struct reversal_engine *e = reversal_engine_new(w->h, NULL, NULL);
-	struct reversal_params p = params(w, "OK-2");
+	struct reversal_params p = params(w, "OK-0002");
 	struct wx_err err = {{0}};
 	char plain[] = "http://api.mch.weixin.qq.com";
 

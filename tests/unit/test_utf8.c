@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,63 @@ static void test_json_keeps_c1_out(void **state)
 	wx_buf_put_json_safe(&b, "{\"m\":\"a\x7f\xc2\x9b" "1m\xc2\xa9\"}");
 	assert_string_equal(b.data, "{\"m\":\"a\\u007f\\u009b1m\xc2\xa9\"}");
 	wx_buf_free(&b);
+}
+
+/* Every invisible or direction-changing character, in every output: the
+ * terminal escape, the CSV export and JSON (where it stays the same value
+ * once parsed). */
+static void test_invisible_characters_escaped_everywhere(void **state)
+{
+	static const struct {
+		const char *raw, *shown, *json;
+	} cases[] = {
+	    {"\xe2\x80\x8b", "\\u200b", "\\u200b"}, /* zero-width space */
+	    {"\xe2\x80\x8d", "\\u200d", "\\u200d"}, /* zero-width joiner */
+	    {"\xe2\x80\x8f", "\\u200f", "\\u200f"}, /* right-to-left mark */
+	    {"\xe2\x80\xaa", "\\u202a", "\\u202a"}, /* LR embedding */
+	    {"\xe2\x80\xae", "\\u202e", "\\u202e"}, /* RL override */
+	    {"\xe2\x80\xa9", "\\u2029", "\\u2029"}, /* paragraph separator */
+	    {"\xe2\x81\xa6", "\\u2066", "\\u2066"}, /* LR isolate */
+	    {"\xe2\x81\xa9", "\\u2069", "\\u2069"}, /* pop isolate */
+	    {"\xef\xbb\xbf", "\\ufeff", "\\ufeff"}, /* BOM */
+	    {"\xf3\xa0\x80\x81", "\\ue0001", "\\udb40\\udc01"}, /* tag */
+	    {"\xf3\xa0\x81\xbf", "\\ue007f", "\\udb40\\udc7f"}, /* cancel tag */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char in[32], want[64], *got;
+		struct wx_buf b = {0};
+
+		snprintf(in, sizeof(in), "A%sB", cases[i].raw);
+		snprintf(want, sizeof(want), "A%sB", cases[i].shown);
+		expect_escape(in, want);
+		got = wx_text_clean(in, WX_TEXT_EXPORT);
+		assert_string_equal(got, want);
+		free(got);
+		snprintf(in, sizeof(in), "\"A%sB\"", cases[i].raw);
+		snprintf(want, sizeof(want), "\"A%sB\"", cases[i].json);
+		wx_buf_put_json_safe(&b, in);
+		assert_string_equal(b.data, want);
+		wx_buf_free(&b);
+	}
+	/* Neighbours are text: U+200A hair space, U+2030 per mille, U+E0080. */
+	expect_escape("\xe2\x80\x8a\xe2\x80\xb0\xf3\xa0\x82\x80",
+		      "\xe2\x80\x8a\xe2\x80\xb0\xf3\xa0\x82\x80");
+}
+
+/* An export escapes a backslash, so text cannot pass for an escape; tab
+ * and line breaks stay (CSV quotes them), other controls are escaped and
+ * bad bytes are U+FFFD. */
+static void test_export_escapes_cannot_be_faked(void **state)
+{
+	char *got = wx_text_clean(
+	    "\\u202e is not \xe2\x80\xae\t\r\n\x1b[2J\xff", WX_TEXT_EXPORT);
+
+	(void)state;
+	assert_string_equal(got, "\\\\u202e is not \\u202e\t\r\n\\x1b[2J"
+				 "\xef\xbf\xbd");
+	free(got);
 }
 
 static void expect_decode(const char *s, size_t n, size_t len, uint32_t cp)
@@ -163,6 +221,8 @@ int main(void)
 	    cmocka_unit_test(test_text_is_kept),
 	    cmocka_unit_test(test_caller_can_escape_more),
 	    cmocka_unit_test(test_json_keeps_c1_out),
+	    cmocka_unit_test(test_invisible_characters_escaped_everywhere),
+	    cmocka_unit_test(test_export_escapes_cannot_be_faked),
 	    cmocka_unit_test(test_decoder_is_strict),
 	    cmocka_unit_test(test_width_counts_columns),
 	    cmocka_unit_test(test_bad_bytes_escaped_or_replaced),
