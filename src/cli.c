@@ -1012,6 +1012,67 @@ static int history_option(int ch, struct history_filter *f, int *limit,
 	}
 }
 
+/* --sub for the history, by the rule every command uses: when the profiles
+ * name exactly one sub-merchant, the history is filtered by its sub_mchid;
+ * several candidates are a usage error (-1, listed on stderr). A name the
+ * profiles do not know (a sub-merchant since removed, or no profiles at
+ * all) is looked up in the history as it was typed. *mchid is owned. */
+static int history_sub(const struct cli_common *c, struct history_filter *f,
+		       char **mchid)
+{
+	char path[PATH_BUF];
+	struct wx_err err = {{0}};
+	struct wx_diags d = {0};
+	struct wx_profiles *p = NULL;
+	const struct wx_sub *s;
+	bool ambiguous = false;
+	int rc = 0;
+
+	if (!f->sub || !*f->sub ||
+	    profile_locate(c->profiles, path, sizeof(path), &err) != 0)
+		return 0;
+	if (profile_load(path, &p, &d) == 0) {
+		s = profile_match_sub(p, NULL, f->sub, &ambiguous, &err);
+		if (s) {
+			*mchid = wx_xstrdup(s->sub_mchid);
+			f->sub = *mchid;
+		} else if (ambiguous) {
+			usage_error(_("history: --sub: %s"), err.msg);
+			rc = -1;
+		}
+	}
+	wx_diags_free(&d);
+	profile_free(p);
+	return rc;
+}
+
+/* 1 when a row matches; 0 when none does, said on stderr naming the
+ * filters (the table is then not printed: an empty table says nothing);
+ * -1 with err on a failure. */
+static int history_any(struct history *h, const struct history_filter *f,
+		       enum history_format fmt, const char *filters,
+		       struct wx_err *err)
+{
+	struct history_reversal *rows = NULL;
+	size_t n = 0;
+
+	if (history_list(h, f, 0, 1, &rows, &n, err) != 0)
+		return -1;
+	history_rows_free(rows, n);
+	if (n)
+		return 1;
+	if (filters)
+		fprintf(stderr, _("wxrev: nothing matched%s in the history.\n"),
+			filters);
+	else
+		fputs(_("wxrev: nothing matched: the history has no reversals "
+			"yet.\n"),
+		      stderr);
+	if (fmt != HISTORY_TABLE) /* tools still get their empty export */
+		return 1;
+	return 0;
+}
+
 static int cmd_history(int argc, char **argv, struct cli_common *c)
 {
 	static const struct option opts[] = {
@@ -1029,35 +1090,48 @@ static int cmd_history(int argc, char **argv, struct cli_common *c)
 	};
 	struct history_filter f = HISTORY_FILTER_ANY;
 	enum history_format fmt = HISTORY_TABLE;
-	int limit = -1, ch, exit_now = -1;
+	int limit = -1, ch, idx = 0, exit_now = -1;
 	struct history *h = NULL;
 	struct wx_err err = {{0}};
+	struct wx_buf filters = {0};
+	char *sub_mchid = NULL;
 	int rc = CLI_EXIT_USAGE;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hV", opts, &idx)) != -1) {
 		if (common_option(ch, c, &exit_now)) {
 			if (exit_now >= 0)
-				return exit_now;
+				goto out;
 			continue;
 		}
 		if (history_option(ch, &f, &limit, &fmt) != 0)
-			return CLI_EXIT_USAGE;
+			goto out;
+		if (ch != OPT_LIMIT && ch != OPT_FORMAT)
+			wx_buf_printf(&filters, " --%s \"%s\"", opts[idx].name,
+				      optarg);
 	}
 	if (optind < argc) {
 		usage_error(_("history: unexpected argument \"%s\""),
 			    argv[optind]);
-		return CLI_EXIT_USAGE;
+		goto out;
 	}
 	if (limit < 0) /* a screenful for people, everything for exports */
 		limit = fmt == HISTORY_TABLE ? HISTORY_DEFAULT_LIMIT : 0;
-	if (open_history(c, &h) != 0)
-		return CLI_EXIT_USAGE;
-	if (history_export(h, &f, limit, fmt, stdout, &err) != 0)
+	if (history_sub(c, &f, &sub_mchid) != 0 || open_history(c, &h) != 0)
+		goto out;
+	rc = history_any(h, &f, fmt, filters.data, &err);
+	if (rc == 1 &&
+	    history_export(h, &f, limit, fmt, stdout, &err) == 0)
+		rc = 0;
+	if (rc != 0 && err.msg[0])
 		fprintf(stderr, "wxrev: %s\n", err.msg);
-	else
-		rc = CLI_EXIT_OK;
+	rc = rc == 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	history_close(h);
+out:
+	if (exit_now >= 0)
+		rc = exit_now;
+	free(sub_mchid);
+	wx_buf_free(&filters);
 	return rc;
 }
 

@@ -99,6 +99,7 @@ struct batch {
 	struct orderlist list;	       /* owned */
 	const struct wx_sub *dflt;     /* the --sub sub-merchant */
 	const struct wx_partner *partner; /* everyone's partner */
+	const struct wx_profiles *profiles; /* borrowed: to resolve lines */
 	struct batch_item *items;      /* owned: unique orders in file order */
 	size_t n;		       /* entries in items */
 	size_t next;		       /* next item to consider sending */
@@ -233,7 +234,8 @@ static int parse_batch(int argc, char **argv, struct cli_common *c,
 
 /* ---- reading and checking the list ---- */
 
-/* orderlist_resolve_fn: a line's sub-merchant, within --sub's partner. */
+/* orderlist_resolve_fn: a line's sub-merchant, within --sub's partner,
+ * by the same rule as --sub (profile_find_sub). */
 static const void *resolve_sub(void *ctx, const char *sub, const char **key,
 			       struct wx_err *err)
 {
@@ -244,18 +246,10 @@ static const void *resolve_sub(void *ctx, const char *sub, const char **key,
 		*key = b->dflt->sub_mchid;
 		return b->dflt;
 	}
-	for (size_t i = 0; i < b->partner->nsubs; i++) {
-		s = &b->partner->subs[i];
-		if (strcmp(s->sub_mchid, sub) == 0 || strcmp(s->name, sub) == 0) {
-			*key = s->sub_mchid;
-			return s;
-		}
-	}
-	wx_err_set(err,
-		   _("%s has no sub-merchant named or numbered \"%s\": fix "
-		     "the line or add the sub-merchant to the profile"),
-		   b->partner->name, sub);
-	return NULL;
+	s = profile_find_sub(b->profiles, b->partner->sp_mchid, sub, err);
+	if (s)
+		*key = s->sub_mchid;
+	return s;
 }
 
 static void print_msgs(const struct orderlist_msg *m, size_t n)
@@ -915,6 +909,7 @@ int cli_batch_reverse(int argc, char **argv, struct cli_common *c)
 	if (!b.dflt)
 		goto out;
 	b.partner = b.dflt->partner;
+	b.profiles = profiles;
 	if (load_list(&b) != 0)
 		goto out;
 	if (cli_open_history(c, &h) != 0) {

@@ -1160,12 +1160,13 @@ int profile_locate(const char *arg, char *buf, size_t n, struct wx_err *err)
 	return 0;
 }
 
-/* 3: id matches, 2: name matches, 1: name matches ignoring case, 0: no. */
+/* The one rule for naming a partner or sub-merchant on the command line:
+ * 2: its mchid (digits, exactly), 1: its name ignoring ASCII case, 0: no.
+ * Names that differ only in case are equal here, so "coffee shop" next to
+ * "Coffee Shop" is ambiguous rather than a silent pick. */
 static int match_level(const char *name, const char *id, const char *q)
 {
 	if (strcmp(id, q) == 0)
-		return 3;
-	if (strcmp(name, q) == 0)
 		return 2;
 	return wx_strcaseeq(name, q) ? 1 : 0;
 }
@@ -1273,15 +1274,40 @@ static void list_subs(struct wx_buf *b, const struct sub_search *s,
 		wx_buf_puts(b, _("none"));
 }
 
+/* Whether every candidate at s->best is in the first one's partner. */
+static bool one_partner(const struct sub_search *s,
+			const struct wx_profiles *p)
+{
+	for (size_t i = 0; i < p->npartners; i++) {
+		const struct wx_partner *pt = &p->partners[i];
+
+		for (size_t j = 0; i != s->hit_partner && j < pt->nsubs; j++)
+			if (match_level(pt->subs[j].name,
+					pt->subs[j].sub_mchid,
+					s->q) == s->best)
+				return false;
+	}
+	return true;
+}
+
 const struct wx_sub *profile_find_sub(const struct wx_profiles *p,
 				      const char *partner, const char *sub,
 				      struct wx_err *err)
+{
+	return profile_match_sub(p, partner, sub, NULL, err);
+}
+
+const struct wx_sub *profile_match_sub(const struct wx_profiles *p,
+				       const char *partner, const char *sub,
+				       bool *ambiguous, struct wx_err *err)
 {
 	struct sub_search s = {.q = sub};
 	const struct wx_partner *pt = NULL;
 	struct wx_buf list = {0};
 	size_t from = 0, to;
 
+	if (ambiguous)
+		*ambiguous = false;
 	if (!p || !sub || !*sub) {
 		wx_err_set(err, _("no sub-merchant given; name one by its name "
 				  "or sub_mchid"));
@@ -1299,12 +1325,19 @@ const struct wx_sub *profile_find_sub(const struct wx_profiles *p,
 		search_partner(&s, &p->partners[i], i);
 	if (s.count == 1)
 		return s.hit;
+	if (ambiguous)
+		*ambiguous = s.count > 1;
 	list_subs(&list, &s, p, from, to);
 	if (s.count && pt)
 		wx_err_set(err,
 			   _("sub-merchant \"%s\" is ambiguous in %s: %s; name "
 			     "it by its sub_mchid"),
 			   sub, pt->name, list.data);
+	else if (s.count && one_partner(&s, p))
+		wx_err_set(err,
+			   _("sub-merchant \"%s\" is ambiguous in %s: %s; name "
+			     "it by its sub_mchid"),
+			   sub, s.hit->partner->name, list.data);
 	else if (s.count)
 		wx_err_set(err,
 			   _("sub-merchant \"%s\" is ambiguous: %s; add "

@@ -123,10 +123,20 @@ bool profile_sub_matches(const struct wx_sub *s, const char *query);
 void profile_summary(const struct wx_partner *p, char *buf, size_t n);
 
 /* Finds a partner by name or sp_mchid (NULL `partner` means any), and in it a
- * sub-merchant by name or sub_mchid. Ambiguity and absence are errors that
- * list the candidates. */
+ * sub-merchant by name or sub_mchid: the one rule behind every command's
+ * --partner and --sub and a list's sub_mchid column. An mchid matches
+ * exactly and wins over names; a name matches ignoring ASCII case, so two
+ * names differing only in case are ambiguous. Ambiguity and absence are
+ * errors that list the candidates (name, mchid, and the partner when more
+ * than one partner is searched). */
 const struct wx_sub *profile_find_sub(const struct wx_profiles *p,
 				      const char *partner, const char *sub,
 				      struct wx_err *err);
+
+/* profile_find_sub() that also says whether a NULL answer means several
+ * candidates (*ambiguous true) rather than none; `ambiguous` may be NULL. */
+const struct wx_sub *profile_match_sub(const struct wx_profiles *p,
+				       const char *partner, const char *sub,
+				       bool *ambiguous, struct wx_err *err);
 
 #endif
