@@ -70,59 +70,173 @@ enum opt_id {
 	{"version", no_argument, NULL, 'V'}
 /* clang-format on */
 
-/* One entry per command or section, each translated on its own, so a
- * change to one leaves the others' translations standing. */
-static const char *const usage_text[] = {
-    N_("Usage:\n"),
-    N_("  wxrev [--profiles DIR|FILE] [--history FILE]\n"
-       "        the terminal UI\n"),
-    N_("  wxrev reverse --sub SUB [--partner P] [--note TEXT] [--yes] [--json] "
-       "ORDER...\n"
-       "        reverse orders (a paid order is refunded to the payer)\n"),
-    N_("  wxrev reverse --sub SUB [--partner P] --from FILE|- [--rate N]\n"
-       "                [--resend-unknown] [--yes] [--json]\n"
-       "        reverse a list of orders (one a line, or CSV with a header\n"
-       "        naming out_trade_no, sub_mchid, note); running it again\n"
-       "        resumes (see \"A list of orders\" in the README)\n"),
-    N_("  wxrev reverse ... [--no-settle]\n"
-       "        an outcome left unknown is settled by an order query before\n"
-       "        wxrev exits, unless --no-settle\n"),
-    N_("  wxrev query --sub SUB [--partner P] [--json] ORDER...\n"
-       "        what WeChat Pay says about orders: state, amount, time; exit\n"
-       "        0 all answered and verified, 1 some refused (no such order),\n"
-       "        3 some not verified or not answered\n"),
-    N_("  wxrev settle [--all | --id N...] [--json]\n"
-       "        query every open unknown reversal (or those named) and settle\n"
-       "        it: REVOKED (or CLOSED, not paid) reversed, SUCCESS/NOTPAY/\n"
-       "        USERPAYING failed (safe to re-run); exit 3 if some stay unknown\n"),
-    N_("  wxrev history [--order NO] [--sub SUB] [--outcome O] [--code CODE]\n"
-       "                [--text TEXT] [--since TIME] [--until TIME] [--limit N]\n"
-       "                [--format table|jsonl|csv]\n"
-       "        list past reversals, newest first (table: the last 50 unless\n"
-       "        --limit says otherwise; jsonl and csv: all)\n"),
-    N_("  wxrev profiles [--check]\n"
-       "        list partners and sub-merchants; --check reports every problem\n"),
-    N_("\n"
-       "Common options:\n"
-       "  --profiles DIR|FILE  partner profiles (else $WXREV_PROFILES, else\n"
-       "                       $XDG_CONFIG_HOME/wxrev/profiles)\n"
-       "  --history FILE       history database (else $WXREV_HISTORY, else\n"
-       "                       $XDG_DATA_HOME/wxrev/history.db)\n"
-       "  -h, --help           this help\n"
-       "  -V, --version        the version\n"),
-    N_("\n"
-       "Environment: WXREV_OPERATOR names the operator in the history (else the\n"
-       "login name); WXREV_KEY_PASSPHRASE unlocks an encrypted private key;\n"
-       "WXREV_BACKOFF_MS sets the first retry back-off in ms (for testing).\n"),
-    N_("\n"
-       "Exit status: 0 all reversed; 1 some rejected or failed, none unknown;\n"
-       "2 usage or profile error, nothing sent; 3 some outcome unknown.\n"),
+/* The usage, one entry per command or section, each translated on its
+ * own, so a change to one leaves the others' translations standing. `cmd`
+ * names the command an entry belongs to ("" the UI, NULL every help):
+ * `wxrev --help` prints every entry, `wxrev CMD --help` those of CMD and
+ * the shared ones, with CMD's options from command_options before the
+ * common options. query and settle state their own exit status. */
+struct usage_entry {
+	const char *cmd;  /* the command, "" the UI, NULL: in every help */
+	const char *text; /* N_() text */
 };
 
-static void print_usage(void)
+static const struct usage_entry usage_text[] = {
+    {NULL, N_("Usage:\n")},
+    {"", N_("  wxrev [--profiles DIR|FILE] [--history FILE]\n"
+	    "        the terminal UI\n")},
+    {"reverse",
+     N_("  wxrev reverse --sub SUB [--partner P] [--note TEXT] [--yes] [--json] "
+	"ORDER...\n"
+	"        reverse orders (a paid order is refunded to the payer)\n")},
+    {"reverse",
+     N_("  wxrev reverse --sub SUB [--partner P] --from FILE|- [--rate N]\n"
+	"                [--resend-unknown] [--yes] [--json]\n"
+	"        reverse a list of orders (one a line, or CSV with a header\n"
+	"        naming out_trade_no, sub_mchid, note); running it again\n"
+	"        resumes (see \"A list of orders\" in the README)\n")},
+    {"reverse",
+     N_("  wxrev reverse ... [--no-settle]\n"
+	"        an outcome left unknown is settled by an order query before\n"
+	"        wxrev exits, unless --no-settle\n")},
+    {"query",
+     N_("  wxrev query --sub SUB [--partner P] [--json] ORDER...\n"
+	"        what WeChat Pay says about orders: state, amount, time; exit\n"
+	"        0 all answered and verified, 1 some refused (no such order),\n"
+	"        3 some not verified or not answered\n")},
+    {"settle",
+     N_("  wxrev settle [--all | --id N...] [--json]\n"
+	"        query every open unknown reversal (or those named) and settle\n"
+	"        it: REVOKED (or CLOSED, not paid) reversed, SUCCESS/NOTPAY/\n"
+	"        USERPAYING failed (safe to re-run); exit 3 if some stay "
+	"unknown\n")},
+    {"history",
+     N_("  wxrev history [--order NO] [--sub SUB] [--outcome O] [--code CODE]\n"
+	"                [--text TEXT] [--since TIME] [--until TIME] [--limit "
+	"N]\n"
+	"                [--format table|jsonl|csv]\n"
+	"        list past reversals, newest first (table: the last 50 unless\n"
+	"        --limit says otherwise; jsonl and csv: all)\n")},
+    {"profiles",
+     N_("  wxrev profiles [--check]\n"
+	"        list partners and sub-merchants; --check reports every "
+	"problem\n")},
+    {NULL,
+     N_("\n"
+	"Common options:\n"
+	"  --profiles DIR|FILE  partner profiles (else $WXREV_PROFILES, else\n"
+	"                       $XDG_CONFIG_HOME/wxrev/profiles)\n"
+	"  --history FILE       history database (else $WXREV_HISTORY, else\n"
+	"                       $XDG_DATA_HOME/wxrev/history.db)\n"
+	"  -h, --help           this help\n"
+	"  -V, --version        the version\n")},
+    {"reverse",
+     N_("\n"
+	"Environment: WXREV_OPERATOR names the operator in the history (else the\n"
+	"login name); WXREV_KEY_PASSPHRASE unlocks an encrypted private key;\n"
+	"WXREV_BACKOFF_MS sets the first retry back-off in ms (for testing).\n")},
+    {"reverse",
+     N_("\n"
+	"Exit status: 0 all reversed; 1 some rejected or failed, none unknown;\n"
+	"2 usage or profile error, nothing sent; 3 some outcome unknown.\n")},
+};
+
+/* Each command's own options, for `wxrev CMD --help`. */
+static const struct usage_entry command_options[] = {
+    {"reverse",
+     N_("\n"
+	"Options:\n"
+	"  --sub SUB            the sub-merchant: its sub_mchid, or its name in\n"
+	"                       any case (several matches are listed, exit 2)\n"
+	"  --partner P          the partner (name or sp_mchid), when the name\n"
+	"                       is not unique across partners\n"
+	"  --note TEXT          a ticket number or reason, kept in the history\n"
+	"  --yes, -y            no confirmation (needed without a terminal)\n"
+	"  --json               one JSON object per order per line\n"
+	"  --no-settle          leave unknown outcomes to wxrev settle\n"
+	"  --from FILE|-        the orders of a list (one a line, or CSV)\n"
+	"  --rate N             a list's orders sent per second\n"
+	"  --resend-unknown     resend a list's orders whose outcome is "
+	"unknown\n")},
+    {"query", N_("\n"
+		 "Options:\n"
+		 "  --sub SUB            the sub-merchant: its sub_mchid, or its "
+		 "name in\n"
+		 "                       any case\n"
+		 "  --partner P          the partner (name or sp_mchid)\n"
+		 "  --json               one JSON object per order per line\n")},
+    {"settle", N_("\n"
+		  "Options:\n"
+		  "  --all                every open unknown reversal\n"
+		  "  --id N               the reversal with history number N "
+		  "(repeatable)\n"
+		  "  --json               one JSON object per reversal per "
+		  "line\n")},
+    {"history",
+     N_("\n"
+	"Options:\n"
+	"  --order NO           order numbers containing NO\n"
+	"  --sub SUB            one sub-merchant (sub_mchid, or name in any "
+	"case)\n"
+	"  --outcome O          pending, reversed, rejected, failed or unknown\n"
+	"  --code CODE          WeChat Pay's error code\n"
+	"  --text TEXT          TEXT anywhere: order, sub-merchant, note, "
+	"message\n"
+	"  --since TIME         from TIME: YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] "
+	"or\n"
+	"                       @SECONDS\n"
+	"  --until TIME         until TIME (the same forms)\n"
+	"  --limit N            at most N rows\n"
+	"  --format F           table (for people), jsonl or csv (for tools)\n")},
+    {"profiles", N_("\n"
+		    "Options:\n"
+		    "  --check              validate every file and print every\n"
+		    "                       problem as file:line:column: "
+		    "message\n")},
+};
+
+/* Whether `cmd` has a usage of its own. */
+static bool usage_known(const char *cmd)
 {
 	for (size_t i = 0; i < WX_ARRAY_LEN(usage_text); i++)
-		fputs(_(usage_text[i]), stdout);
+		if (usage_text[i].cmd && strcmp(usage_text[i].cmd, cmd) == 0)
+			return true;
+	return false;
+}
+
+/* Every command's usage (cmd NULL or unknown), or one command's. */
+static void print_usage(const char *cmd)
+{
+	if (cmd && !usage_known(cmd))
+		cmd = NULL;
+	for (size_t i = 0; i < WX_ARRAY_LEN(usage_text); i++) {
+		const struct usage_entry *e = &usage_text[i];
+
+		if (cmd && e->cmd && strcmp(e->cmd, cmd) != 0)
+			continue;
+		if (cmd && !e->cmd && i > 0 && usage_text[i - 1].cmd) {
+			for (size_t j = 0; j < WX_ARRAY_LEN(command_options);
+			     j++)
+				if (strcmp(command_options[j].cmd, cmd) == 0)
+					fputs(_(command_options[j].text),
+					      stdout);
+		}
+		fputs(_(e->text), stdout);
+	}
+}
+
+void cli_print_usage(const char *cmd)
+{
+	print_usage(cmd);
+}
+
+bool cli_help_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			return true;
+	return false;
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -262,7 +376,7 @@ static int common_option(int ch, struct cli_common *c, int *exit_now)
 		c->history = optarg;
 		return 1;
 	case 'h':
-		print_usage();
+		print_usage(c->command);
 		*exit_now = CLI_EXIT_OK;
 		return 1;
 	case 'V':
@@ -888,6 +1002,10 @@ static int cmd_reverse(int argc, char **argv, struct cli_common *c)
 	struct wx_err err = {{0}};
 	int exit_now = -1, first, rc = CLI_EXIT_USAGE;
 
+	if (cli_help_asked(argc, argv)) { /* before any other option */
+		print_usage("reverse");
+		return CLI_EXIT_OK;
+	}
 	if (cli_batch_wanted(argc, argv))
 		return cli_batch_reverse(argc, argv, c);
 	first = parse_reverse(argc, argv, c, &a, &exit_now);
@@ -1373,6 +1491,7 @@ static int run_command(int argc, char **argv)
 	name = argv[cmd];
 	argc -= cmd;
 	argv += cmd;
+	c.command = name;
 	if (strcmp(name, "reverse") == 0)
 		return cmd_reverse(argc, argv, &c);
 	if (strcmp(name, "history") == 0)
@@ -1384,7 +1503,7 @@ static int run_command(int argc, char **argv)
 	if (strcmp(name, "settle") == 0)
 		return cli_settle(argc, argv, &c);
 	if (strcmp(name, "help") == 0) {
-		print_usage();
+		print_usage(argc > 1 ? argv[1] : NULL);
 		return CLI_EXIT_OK;
 	}
 	usage_error(_("unknown command \"%s\": use reverse, query, settle, "

@@ -120,17 +120,19 @@ struct batch {
 
 bool cli_batch_wanted(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0 || strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-V") == 0 ||
+	bool from = false;
+
+	if (cli_help_asked(argc, argv))
+		return false; /* cli.c answers it, wherever it is */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "-V") == 0 ||
 		    strcmp(argv[i], "--version") == 0)
-			return false; /* cli.c answers these */
+			return false; /* cli.c answers it */
 		if (strcmp(argv[i], "--from") == 0 ||
 		    strncmp(argv[i], "--from=", 7) == 0)
-			return true;
+			from = true;
 	}
-	return false;
+	return from;
 }
 
 /* Consumes the message. */

@@ -18,6 +18,7 @@
 struct cli_common {
 	const char *profiles; /* --profiles DIR|FILE, NULL: default lookup */
 	const char *history;  /* --history FILE, NULL: default lookup */
+	const char *command;  /* the command's name (for --help), NULL: none */
 };
 
 /* What the signals received so far ask for. */
@@ -30,6 +31,10 @@ struct cli_stop {
 /* "wxrev: MSG (see wxrev --help)" on stderr. */
 void cli_usage_message(const char *msg);
 /* Prints the diagnostics; -1 when the profiles cannot be used. */
+/* `wxrev CMD --help`: CMD's usage and options (NULL: every command's). */
+void cli_print_usage(const char *cmd);
+/* Whether -h or --help is among the arguments (before a "--"). */
+bool cli_help_asked(int argc, char **argv);
 int cli_load_profiles(const struct cli_common *c, struct wx_profiles **out);
 int cli_open_history(const struct cli_common *c, struct history **out);
 /* $WXREV_OPERATOR, else the login name. */

@@ -242,10 +242,7 @@ static int parse_args(int argc, char **argv, struct cli_common *c,
 			a->ids[a->nids++] = (int64_t)id;
 			break;
 		case 'h':
-			cli_usage_message(settle ? _("settle [--all | --id N...] "
-						     "[--json]")
-						 : _("query --sub SUB [--partner "
-						     "P] [--json] ORDER..."));
+			cli_print_usage(cmd);
 			*exit_now = CLI_EXIT_OK;
 			return 0;
 		default:
