@@ -158,8 +158,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK_TO] = "ROLLBACK TO one_write",
     [ST_INSERT] = "INSERT INTO reversals (created_ms, updated_ms, operator,"
 		  " note, partner_name, sp_mchid, sub_name, sub_mchid,"
-		  " out_trade_no, endpoint, outcome, pid, host)"
-		  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+		  " out_trade_no, endpoint, outcome, pid, host,"
+		  " trade_state_before)"
+		  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
     [ST_ATTEMPT] = "INSERT INTO attempts (reversal_id, n, started_ms, url,"
 		   " request_headers, request_body, status,"
 		   " response_headers, response_body, verify,"
@@ -1139,6 +1140,7 @@ static int insert_pending(struct history *h, const struct history_reversal *r,
 	bind_text(st, 10, r->endpoint);
 	sqlite3_bind_int64(st, 11, h->pid);
 	bind_text(st, 12, h->host);
+	bind_text(st, 13, r->trade_state_before);
 	rc = sqlite3_step(st);
 	sqlite3_clear_bindings(st);
 	sqlite3_reset(st);

@@ -129,6 +129,29 @@ static int get_timeout(struct fctx *c, size_t val, long *out)
 	return 0;
 }
 
+static int get_query_before_confirm(struct fctx *c, size_t val, bool *out)
+{
+	struct shown s;
+	const char *t;
+
+	*out = true;
+	if (!val)
+		return 0;
+	t = py_want_text(c, val, "api.query_before_confirm");
+	if (!t)
+		return -1;
+	if (strcmp(t, "true") == 0 || strcmp(t, "false") == 0) {
+		*out = t[0] == 't';
+		return 0;
+	}
+	FAIL(c, val,
+	     _("api.query_before_confirm must be true or false (got %s); "
+	       "false turns off the order query in the confirmation for a "
+	       "partner without the query API"),
+	     py_show(&s, t));
+	return -1;
+}
+
 /* ---- URLs ------------------------------------------------------------------
  */
 
@@ -258,7 +281,7 @@ static const struct keyspec wechatpay_keys[] = {
     [W_CERTS] = {"certificates", 0, N_("a list of certificate paths")},
 };
 
-enum { A_BASE, A_BACKUP, A_CA, A_TIMEOUT };
+enum { A_BASE, A_BACKUP, A_CA, A_TIMEOUT, A_QUERY };
 static const struct keyspec api_keys[] = {
     [A_BASE] = {"base_url", 0, N_("the main endpoint")},
     [A_BACKUP] = {"backup_url", 0,
@@ -266,6 +289,8 @@ static const struct keyspec api_keys[] = {
 		    "cannot be reached")},
     [A_CA] = {"ca_file", 0, N_("a PEM file of extra trusted CAs")},
     [A_TIMEOUT] = {"timeout_s", 0, N_("seconds per attempt")},
+    [A_QUERY] = {"query_before_confirm", 0,
+		 N_("read the order before the confirmation (true or false)")},
 };
 
 enum { S_NAME, S_MCHID, S_APPID };
@@ -529,6 +554,7 @@ static void load_api(struct fctx *c, struct wx_partner *p,
 	if (a.val[A_CA])
 		load_ca_file(c, p, a.val[A_CA]);
 	get_timeout(c, a.val[A_TIMEOUT], &p->timeout_s);
+	get_query_before_confirm(c, a.val[A_QUERY], &p->query_before_confirm);
 }
 
 static int mchid_at_cmp(const void *a, const void *b)

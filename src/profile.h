@@ -51,6 +51,10 @@ struct wx_partner {
 			     base_url is WeChat Pay's own */
 	char *ca_file;	  /* extra trust; NULL when not set */
 	long timeout_s;	  /* total per attempt; default 10 */
+	bool query_before_confirm; /* the confirmation reads the order first
+				      (api.query_before_confirm, default
+				      true; false for a partner without the
+				      query API) */
 	struct wx_sub *subs;
 	size_t nsubs;
 	char *strings; /* owned block the subs' strings point into when the

@@ -423,6 +423,7 @@ void pc_save_partner(const struct fctx *c, const struct wx_partner *p,
 	pc_put_str(&b, p->backup_url);
 	pc_put_str(&b, p->ca_file);
 	pc_put_u64(&b, (uint64_t)p->timeout_s);
+	pc_put_u32(&b, p->query_before_confirm ? 1 : 0);
 	pc_put_u32(&b, at->line);
 	pc_put_u32(&b, at->col);
 	pc_put_u32(&b, (uint32_t)p->nplatform);
@@ -506,6 +507,7 @@ int pc_cached_partner(struct pc_reader *r, struct wx_partner *p,
 	p->backup_url = dup_str(r);
 	p->ca_file = dup_str(r);
 	p->timeout_s = (long)pc_get_u64(r);
+	p->query_before_confirm = pc_get_u32(r) != 0;
 	at->mchid = p->sp_mchid;
 	at->line = pc_get_u32(r);
 	at->col = pc_get_u32(r);

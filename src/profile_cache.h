@@ -28,7 +28,7 @@
 
 /* Bump when the payload layout, or what loading derives (a default
  * backup_url), changes: old files are then ignored. */
-#define PC_VERSION 2
+#define PC_VERSION 3
 /* A file changed less than this long ago may change again unseen. */
 #define PC_SETTLE_NS 1000000000LL
 

@@ -924,6 +924,19 @@ bool reversal_in_flight(const struct reversal_engine *e, const char *sub_mchid,
 	return find_job(e, sub_mchid, out_trade_no) != NULL;
 }
 
+bool reversal_query_cancel(struct reversal_engine *e, const char *sub_mchid,
+			   const char *out_trade_no)
+{
+	struct rv_job *j = find_job(e, sub_mchid, out_trade_no);
+
+	/* Only a plain query: it records nothing, so dropping it loses
+	 * nothing; a reversal or a settling query is never cancelled. */
+	if (!j || j->mode != RV_QUERY)
+		return false;
+	job_deliver(e, j, false);
+	return true;
+}
+
 /* Refuses, before anything is recorded, what http_start would refuse. */
 static int check_endpoint(const char *url, const char *what, struct wx_err *err)
 {
@@ -997,6 +1010,7 @@ static int begin_history(struct reversal_engine *e,
 	hr.sub_mchid = p->sub->sub_mchid;
 	hr.out_trade_no = (char *)p->out_trade_no;
 	hr.endpoint = p->partner->base_url;
+	hr.trade_state_before = (char *)p->trade_state_before;
 	hr.outcome = WX_PENDING;
 	rc = history_begin(e->history, &hr, err);
 	if (rc == HISTORY_CLAIMED)

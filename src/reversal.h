@@ -115,6 +115,11 @@ size_t reversal_submit_many(struct reversal_engine *e,
 int reversal_query_submit(struct reversal_engine *e,
 			  const struct reversal_params *p, int64_t history_id,
 			  struct wx_err *err);
+/* Drops a plain query (reversal_query_submit with history_id 0) of the
+ * order that is still in flight: nothing was recorded for it and no result
+ * will come. False when there is none (a reversal is never dropped). */
+bool reversal_query_cancel(struct reversal_engine *e, const char *sub_mchid,
+			   const char *out_trade_no);
 
 /* Drives transfers and timers for at most timeout_ms; *fd_ready tells
  * whether extra_fd (-1: none) became readable. Returns the number of

@@ -1,12 +1,18 @@
 /* Confirmation modal: repeats partner, sub-merchant, order number (grouped
  * for reading aloud), endpoint host and note, says that a paid order is
  * refunded, and shows what the history already holds for this order and
- * sub-merchant. Focus starts on Cancel; only `y` sends. */
+ * sub-merchant. It opens at once and reads the order from WeChat Pay in
+ * the background (the order query): the answer fills in as words ("Paid
+ * ¥128.00 … — reversing refunds ¥128.00 to the payer"). Focus starts on
+ * Cancel; only `y` sends, and when the query says there is nothing to
+ * reverse only the override key (F8) does. A query that fails never
+ * blocks `y`. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "apiv3.h"
+#include "apiv3_query.h"
 #include "tui/text.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
@@ -24,6 +30,17 @@ struct confirm {
 	int64_t armed_ms;                /* `y` counts from this time on */
 	char claim[512];                 /* who holds the order elsewhere;
 					    "" when nobody does */
+	bool open;                       /* on screen (a query answer is
+					    for it) */
+	bool asking;                     /* the order query is in flight */
+	int64_t asked_ms;                /* when it was sent (monotonic) */
+	char *words;                     /* the order in words; NULL until
+					    the answer (or the failure) */
+	char state[32];                  /* trade_state read; "" if none */
+	bool nothing;                    /* nothing to reverse: only the
+					    override sends */
+	bool unread;                     /* the query failed: y still sends */
+	char amount[48];                 /* "¥128.00" when it was paid */
 };
 
 /* "2 min ago", "3 h ago", "5 days ago": how fresh a known row is. */
@@ -85,11 +102,56 @@ static void look_up(struct confirm *C, struct tui *t)
 	history_rows_free(rows, n);
 }
 
+/* What the answer means for the buttons. */
+static void read_answer(struct confirm *C, const struct apiv3_query_result *q)
+{
+	bool read = q && (q->kind == APIV3_Q_ANSWERED ||
+			  q->kind == APIV3_Q_NOT_FOUND);
+
+	C->unread = !read;
+	C->nothing =
+	    read && apiv3_trade_state_info(q->order.state)->nothing_to_reverse;
+	snprintf(C->state, sizeof(C->state), "%s",
+		 read ? apiv3_trade_state_name(q->order.state) : "");
+	C->amount[0] = '\0';
+	if (read && q->order.amount_total >= 0)
+		apiv3_amount_text(q->order.amount_total, q->order.currency,
+				  C->amount, sizeof(C->amount));
+}
+
+/* Starts the order query in the background, unless the partner turned it
+ * off; a query that cannot start says why and leaves `y` as it is. */
+static void ask_order(struct confirm *C, struct tui *t)
+{
+	struct reversal_params p = {.partner = C->sub->partner,
+				    .sub = C->sub,
+				    .out_trade_no = C->order,
+				    .op = t->op};
+	struct wx_err err = {{0}};
+
+	free(C->words);
+	C->words = NULL;
+	C->state[0] = C->amount[0] = '\0';
+	C->nothing = C->unread = C->asking = false;
+	if (!C->sub->partner->query_before_confirm)
+		return;
+	if (reversal_query_submit(t->engine, &p, 0, &err) != 0) {
+		C->words =
+		    wx_xasprintf(_("Could not read the order: %s"), err.msg);
+		C->unread = true;
+		return;
+	}
+	C->asking = true;
+	C->asked_ms = wx_monotonic_ms();
+}
+
 void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 		      const char *order, const char *note)
 {
 	struct confirm *C = tui_state(t, TUI_SCR_CONFIRM);
 
+	/* An F5 query of this order is superseded by the one asked below. */
+	reversal_query_cancel(t->engine, sub->sub_mchid, order);
 	if (tui_refuse_in_flight(t, sub, order))
 		return;
 	C->sub = sub;
@@ -100,8 +162,36 @@ void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 	if (tui_claim_elsewhere(t, sub, order, C->claim, sizeof(C->claim)) !=
 	    1)
 		C->claim[0] = '\0';
+	ask_order(C, t);
+	C->open = true;
 	tui_open_modal(t, &tui_confirm_screen);
 	tui_arm(t, &C->armed_ms);
+}
+
+static void close_confirm(struct confirm *C, struct tui *t)
+{
+	if (C->asking)
+		reversal_query_cancel(t->engine, C->sub->sub_mchid, C->order);
+	C->asking = false;
+	C->open = false;
+	tui_close_modal(t);
+}
+
+bool tui_confirm_query_done(struct tui *t, const struct reversal_result *r)
+{
+	struct confirm *C = tui_state(t, TUI_SCR_CONFIRM);
+	const struct apiv3_query_result *q = r->query;
+
+	if (!C->open || !C->asking ||
+	    strcmp(r->sub_mchid, C->sub->sub_mchid) != 0 ||
+	    strcmp(r->out_trade_no, C->order) != 0)
+		return false;
+	C->asking = false;
+	free(C->words);
+	C->words = apiv3_order_words(q, wx_now_ms() / 1000);
+	read_answer(C, q);
+	t->dirty = true;
+	return true;
 }
 
 static const struct wx_sub *find_sub(const struct tui *t,
@@ -117,6 +207,20 @@ static const struct wx_sub *find_sub(const struct tui *t,
 				return &p->subs[j];
 	}
 	return NULL;
+}
+
+/* F5 on a stored reversal: reads its order now. */
+void tui_query_row(struct tui *t, const struct history_reversal *r)
+{
+	const struct wx_sub *sub = find_sub(t, r);
+
+	if (!sub) {
+		tui_message(t, TUI_C_WARN,
+			    _("Sub-merchant %s of partner %s is not in the loaded profiles; add it to query this order."),
+			    r->sub_mchid, r->sp_mchid);
+		return;
+	}
+	tui_query_now(t, sub, r->out_trade_no);
 }
 
 /* Re-runs a stored reversal (the same parameters are safe to send again). */
@@ -144,7 +248,7 @@ static void confirm_draw(struct tui *t, void *state,
 			 const struct tui_rect *unused, bool focused)
 {
 	struct confirm *C = state;
-	struct tui_rect r = tui_center(t, 20, 74);
+	struct tui_rect r = tui_center(t, 22, 74);
 	int x = r.x + 2, w = r.w - 4, y = r.y + 2;
 	char buf[512];
 	/* Digits are read aloud in groups; other numbers as they are. */
@@ -172,12 +276,28 @@ static void confirm_draw(struct tui *t, void *state,
 		 official ? A_NORMAL : tui_attr(t, TUI_C_WARN));
 	y += row(y, x, w, _("Note"), C->note[0] ? C->note : "-", A_NORMAL);
 	y++;
-	if (C->claim[0])
+	if (C->claim[0]) {
 		y += tui_put_wrapped(y, x, C->claim, w, 3,
 				     tui_attr(t, TUI_C_BAD) | A_BOLD);
-	else
+	} else if (C->asking) {
+		static const char spin[] = "|/-\\";
+		int64_t ms = wx_monotonic_ms() - C->asked_ms;
+
+		snprintf(buf, sizeof(buf), "%c %s %.1fs", spin[(ms / 150) % 4],
+			 _("reading the order from WeChat Pay ..."),
+			 (double)ms / 1000.0);
+		y += row(y, x, w, _("The order"), buf, tui_attr(t, TUI_C_DIM));
+		y++;
+		tui_wake_at(t, wx_monotonic_ms() + 150);
+	} else if (C->words) {
+		y += row(y, x, w, _("The order"), C->words,
+			 C->nothing   ? tui_attr(t, TUI_C_BAD) | A_BOLD
+			 : C->unread ? tui_attr(t, TUI_C_WARN)
+				     : A_BOLD);
+	} else {
 		y += tui_put_wrapped(y, x, _("A paid order will be refunded to the payer; an unpaid one will be closed."),
 				     w, 2, tui_attr(t, TUI_C_WARN));
+	}
 	y++;
 	if (C->nknown == 0)
 		y += row(y, x, w, _("History"),
@@ -197,6 +317,10 @@ static void confirm_draw(struct tui *t, void *state,
 	if (C->claim[0])
 		tui_put(y, x + 12, _("held elsewhere: n/Esc: cancel"), w - 12,
 			A_NORMAL, false);
+	else if (C->nothing && tui_armed(C->armed_ms))
+		tui_put(y, x + 12,
+			_("nothing to reverse: F8 sends anyway   n/Esc: cancel"),
+			w - 12, tui_attr(t, TUI_C_WARN), false);
 	else if (tui_armed(C->armed_ms))
 		tui_put(y, x + 12, _("y: reverse   n/Esc: cancel"), w - 12,
 			A_NORMAL, false);
@@ -216,8 +340,17 @@ static int confirm_key(struct tui *t, void *state, enum tui_action a,
 	(void)k;
 	switch (a) {
 	case TUI_ACT_YES:
+	case TUI_ACT_OVERRIDE:
 		if (!tui_armed(C->armed_ms))
 			return TUI_NONE; /* typed before the question was seen */
+		if (C->nothing && a == TUI_ACT_YES) {
+			tui_refuse(t,
+				   _("The query reads %s: there is nothing to reverse. F8 sends anyway; n or Esc cancels."),
+				   C->state);
+			return TUI_REDRAW;
+		}
+		if (!C->nothing && a == TUI_ACT_OVERRIDE)
+			return TUI_NONE;
 		/* Asked again: the claim may have come or gone since. */
 		if (tui_claim_elsewhere(t, C->sub, C->order, C->claim,
 					sizeof(C->claim)) == 1) {
@@ -225,12 +358,13 @@ static int confirm_key(struct tui *t, void *state, enum tui_action a,
 			return TUI_REDRAW;
 		}
 		C->claim[0] = '\0';
-		tui_close_modal(t);
-		if (tui_submit(t, C->sub, C->order, C->note) == 0)
+		close_confirm(C, t);
+		if (tui_submit(t, C->sub, C->order, C->note,
+			       C->state[0] ? C->state : NULL, C->amount) == 0)
 			tui_form_sent(t, C->sub, C->order);
 		return TUI_REDRAW;
 	case TUI_ACT_NO:
-		tui_close_modal(t);
+		close_confirm(C, t);
 		tui_message(t, TUI_C_NORMAL,
 			    _("Cancelled: nothing was sent for %s."), C->order);
 		return TUI_REDRAW;

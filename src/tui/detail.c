@@ -344,6 +344,9 @@ static int detail_key(struct tui *t, void *state, enum tui_action a,
 	case TUI_ACT_RERUN:
 		tui_confirm_rerun(t, &D->rev);
 		return TUI_REDRAW;
+	case TUI_ACT_QUERY:
+		tui_query_row(t, &D->rev);
+		return TUI_REDRAW;
 	case TUI_ACT_COPY:
 		tui_copy(t, D->rev.out_trade_no, _("the order number"));
 		return TUI_REDRAW;

@@ -322,6 +322,8 @@ static int row_action(struct history_pane *H, struct tui *t,
 		tui_detail_open(t, r->id);
 	else if (a == TUI_ACT_RERUN)
 		tui_confirm_rerun(t, r);
+	else if (a == TUI_ACT_QUERY)
+		tui_query_row(t, r);
 	else if (a == TUI_ACT_COPY)
 		tui_copy(t, r->out_trade_no, _("the order number"));
 	else if (a == TUI_ACT_COPY_SUMMARY) {
@@ -355,6 +357,7 @@ static int history_key(struct tui *t, void *state, enum tui_action a,
 		}
 		return row_action(H, t, a);
 	case TUI_ACT_RERUN:
+	case TUI_ACT_QUERY:
 	case TUI_ACT_COPY:
 	case TUI_ACT_COPY_SUMMARY:
 		return row_action(H, t, a);

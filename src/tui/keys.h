@@ -62,6 +62,8 @@ enum tui_action {
 	TUI_ACT_PASTE,
 	TUI_ACT_RESIZE,
 	TUI_ACT_RESULT,
+	TUI_ACT_OVERRIDE, /* send although the query says nothing to reverse */
+	TUI_ACT_QUERY,    /* read the selected order from WeChat Pay now */
 };
 
 struct tui_keydef {

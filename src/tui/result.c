@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiv3_query.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
 
@@ -18,6 +19,8 @@ struct result {
 	struct reversal_result *r; /* owned */
 	char who[256];             /* "partner (sp) > sub (sub_mchid)" */
 	int64_t total_ms;          /* first attempt's start to last's end */
+	char money[200];           /* "refunded ¥128.00 to the payer", "closed
+				      (it was not paid)"; "" unknown */
 };
 
 struct results {
@@ -63,13 +66,34 @@ static void describe(struct tui *t, struct result *e)
 	history_attempts_free(atts, n);
 }
 
-void tui_result_push(struct tui *t, struct reversal_result *r)
+/* What happened to the money, from the query made before the reversal
+ * (and the settling one after, when there was one). */
+static void money_words(const struct reversal_result *r, const char *amount,
+			char *buf, size_t n)
+{
+	enum apiv3_trade_state before =
+	    apiv3_trade_state_parse(r->trade_state_before);
+
+	buf[0] = '\0';
+	if (r->outcome != WX_REVERSED)
+		return;
+	if (before == APIV3_TS_SUCCESS && amount && *amount)
+		snprintf(buf, n, _("refunded %s to the payer"), amount);
+	else if (before == APIV3_TS_SUCCESS)
+		snprintf(buf, n, "%s", _("refunded to the payer (it was paid)"));
+	else if (before == APIV3_TS_NOTPAY || before == APIV3_TS_USERPAYING)
+		snprintf(buf, n, "%s", _("closed (it was not paid)"));
+}
+
+void tui_result_push(struct tui *t, struct reversal_result *r,
+		     const char *amount)
 {
 	struct results *R = tui_state(t, TUI_SCR_RESULT);
 
 	if (R->n == QUEUE_MAX) /* the oldest waiting is in the history */
 		drop(R, R->shown ? 1 : 0);
 	R->q[R->n].r = r;
+	money_words(r, amount, R->q[R->n].money, sizeof(R->q[R->n].money));
 	describe(t, &R->q[R->n++]);
 }
 
@@ -144,7 +168,7 @@ static void result_draw(struct tui *t, void *state,
 	const struct results *R = state;
 	const struct result *e = &R->q[0];
 	const struct reversal_result *r = e->r;
-	struct tui_rect box = tui_center(t, 20, 74);
+	struct tui_rect box = tui_center(t, 21, 74);
 	int x = box.x + 2, w = box.w - 4, y = box.y + 2;
 	char buf[512], title[96], rid[160];
 
@@ -154,6 +178,9 @@ static void result_draw(struct tui *t, void *state,
 	y += row(y, x, w, _("For"), e->who, A_NORMAL, 2);
 	y += row(y, x, w, _("Outcome"), outcome_words(r->outcome),
 		 tui_outcome_attr(t, r->outcome) | A_BOLD, 2);
+	if (e->money[0])
+		y += row(y, x, w, _("Money"), e->money,
+			 tui_outcome_attr(t, r->outcome) | A_BOLD, 1);
 	snprintf(buf, sizeof(buf), "%s  (HTTP %d)", r->code ? r->code : "-",
 		 r->http_status);
 	y += row(y, x, w, _("Code"), buf, A_NORMAL, 1);

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <string.h>
 
+#include "apiv3_query.h"
 #include "tui/ui.h"
 
 #define POLL_MS 100 /* wait per engine poll while draining at exit */
@@ -47,10 +48,13 @@ int tui_claim_elsewhere(struct tui *t, const struct wx_sub *sub,
 }
 
 int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
-	       const char *note)
+	       const char *note, const char *state_before,
+	       const char *amount)
 {
-	struct reversal_params p = {sub->partner, sub, order,
-				    note && *note ? note : NULL, t->op, NULL};
+	struct reversal_params p = {sub->partner,	       sub,
+				    order,		       note && *note ? note
+							    : NULL,
+				    t->op,		       state_before};
 	struct tui_flight *f;
 	struct wx_err err = {{0}};
 	int64_t id = 0;
@@ -78,6 +82,7 @@ int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
 	snprintf(f->order, sizeof(f->order), "%s", order);
 	snprintf(f->sub_mchid, sizeof(f->sub_mchid), "%s", sub->sub_mchid);
 	f->started_ms = wx_monotonic_ms();
+	snprintf(f->amount, sizeof(f->amount), "%s", amount ? amount : "");
 	tui_message(t, TUI_C_NORMAL, _("Sending the reversal of %s ..."), order);
 	t->history_changed = true;
 	return 0;
@@ -93,11 +98,63 @@ static void flight_remove(struct tui *t, int64_t id)
 	}
 }
 
+/* A query's answer: the confirmation's when it asked, else (F5) the
+ * message line's. */
+static void query_done(struct tui *t, const struct reversal_result *r)
+{
+	char *words;
+
+	if (tui_confirm_query_done(t, r))
+		return;
+	words = apiv3_order_words(r->query, wx_now_ms() / 1000);
+	tui_message(t,
+		    r->query && (r->query->kind == APIV3_Q_ANSWERED ||
+				 r->query->kind == APIV3_Q_NOT_FOUND)
+			? TUI_C_NORMAL
+			: TUI_C_WARN,
+		    "%s: %s", r->out_trade_no, words);
+	free(words);
+}
+
+int tui_query_now(struct tui *t, const struct wx_sub *sub, const char *order)
+{
+	struct reversal_params p = {.partner = sub->partner,
+				    .sub = sub,
+				    .out_trade_no = order,
+				    .op = t->op};
+	struct wx_err err = {{0}};
+
+	if (reversal_query_submit(t->engine, &p, 0, &err) != 0) {
+		tui_message(t, TUI_C_WARN, "%s: %s", order, err.msg);
+		return -1;
+	}
+	tui_message(t, TUI_C_NORMAL,
+		    _("Reading %s from WeChat Pay (the order query) ..."),
+		    order);
+	return 0;
+}
+
+static void flight_amount(const struct tui *t, int64_t id, char *buf,
+			  size_t n)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < t->nflights; i++)
+		if (t->flights[i].id == id)
+			snprintf(buf, n, "%s", t->flights[i].amount);
+}
+
 void tui_collect_results(struct tui *t)
 {
 	struct reversal_result *r;
+	char amount[48];
 
 	while ((r = reversal_engine_next_done(t->engine)) != NULL) {
+		if (r->is_query) {
+			query_done(t, r);
+			reversal_result_free(r);
+			continue;
+		}
+		flight_amount(t, r->history_id, amount, sizeof(amount));
 		flight_remove(t, r->history_id);
 		if (r->unsaved)
 			tui_message(t, tui_outcome_color(r->outcome),
@@ -109,7 +166,7 @@ void tui_collect_results(struct tui *t)
 				    _("%s: %s (F2 shows the result; the history has it)"),
 				    r->out_trade_no,
 				    wx_outcome_label(r->outcome));
-		tui_result_push(t, r);
+		tui_result_push(t, r, amount);
 		t->history_changed = true;
 		t->dirty = true;
 	}

@@ -109,6 +109,8 @@ struct tui_flight {
 	char order[40];          /* out_trade_no */
 	char sub_mchid[40];
 	int64_t started_ms;      /* monotonic */
+	char amount[48];         /* what the query before read ("¥128.00"),
+				    "" when none */
 };
 
 struct tui {
@@ -209,7 +211,14 @@ void tui_request_quit(struct tui *t);
 /* Sending (send.c). */
 /* Sends after the confirmation's `y`; messages on refusal. */
 int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
-	       const char *note);
+	       const char *note, const char *state_before,
+	       const char *amount);
+/* F5: reads the order from WeChat Pay in the background; the answer comes
+ * to the message line in words. */
+int tui_query_now(struct tui *t, const struct wx_sub *sub, const char *order);
+/* The confirmation takes a query's answer when it is for the order on it
+ * (true); any other answer is the caller's. */
+bool tui_confirm_query_done(struct tui *t, const struct reversal_result *r);
 /* True, with the refusal on the message line, when this window already
  * has the order in flight. */
 bool tui_refuse_in_flight(struct tui *t, const struct wx_sub *sub,
@@ -254,9 +263,12 @@ void tui_detail_summary(const struct history_reversal *r, char *buf,
 void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 		      const char *order, const char *note);
 /* Re-runs a stored reversal through the confirmation. */
+/* F5 in the history or detail view: queries that row's order. */
+void tui_query_row(struct tui *t, const struct history_reversal *r);
 void tui_confirm_rerun(struct tui *t, const struct history_reversal *r);
 /* Queues a finished reversal for the result panel; takes ownership. */
-void tui_result_push(struct tui *t, struct reversal_result *r);
+void tui_result_push(struct tui *t, struct reversal_result *r,
+		     const char *amount);
 /* Opens the result panel for the next queued result; says so if none. */
 void tui_result_show_next(struct tui *t);
 /* Opens it only when the operator is not busy: no dialog open, the order

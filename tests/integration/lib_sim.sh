@@ -147,6 +147,18 @@ sim_paid() {
 	sim_order "{\"out_trade_no\":\"$1\",\"sub_mchid\":\"${2:-$SUB_COFFEE}\",\"state\":\"${3:-PAID}\"}"
 }
 
+# sim_amount_order ORDER STATE FEN: an order of Coffee Shop with an amount.
+sim_amount_order() {
+	sim_order "{\"out_trade_no\":\"$1\",\"sub_mchid\":\"$SUB_COFFEE\",\"state\":\"$2\",\"amount\":$3}"
+}
+
+# sim_query_fault ORDER FAULT: arms a fault on the order query of ORDER.
+sim_query_fault() {
+	sim_curl -X POST -H 'Content-Type: application/json' \
+		--data "{\"out_trade_no\":\"$1\",\"sub_mchid\":\"$SUB_COFFEE\",\"query_fault\":$2}" \
+		"$MAIN_URL/_sim/faults" >/dev/null
+}
+
 sim_fault() {
 	sim_curl -X POST -H 'Content-Type: application/json' \
 		--data "{\"out_trade_no\":\"$1\",\"sub_mchid\":\"$SUB_COFFEE\",\"fault\":$2}" \

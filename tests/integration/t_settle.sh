@@ -12,14 +12,8 @@ sim_setup || {
 }
 
 qcount() { sim_query_count "$@"; }
-query_fault() {
-	sim_curl -X POST -H 'Content-Type: application/json' \
-		--data "{\"out_trade_no\":\"$1\",\"sub_mchid\":\"$SUB_COFFEE\",\"query_fault\":$2}" \
-		"$MAIN_URL/_sim/faults" >/dev/null
-}
-amount_order() { # amount_order ORDER STATE AMOUNT
-	sim_order "{\"out_trade_no\":\"$1\",\"sub_mchid\":\"$SUB_COFFEE\",\"state\":\"$2\",\"amount\":$3}"
-}
+query_fault() { sim_query_fault "$@"; }
+amount_order() { sim_amount_order "$@"; }
 # wait_row ORDER OUTCOME: until the order's newest row has that outcome.
 wait_row() {
 	for _ in $(seq 1 $((100 * T_SLOW))); do

@@ -46,6 +46,9 @@ tmux_() { tmux -S "$UI_SOCK" -f /dev/null "$@"; }
 t_cleanup_add "tmux -S '$UI_SOCK' kill-server"
 
 # ui_write_profile FILE BASE_URL: the partner with a Chinese sub-merchant.
+# The flow tests type orders the simulator has never seen (a reversal of
+# those is refused); the confirmation's order query is tested on its own in
+# t_query.sh, which sets UI_QUERY=true.
 ui_write_profile() {
 	cat >"$1" <<EOP
 name: Test Provider
@@ -61,6 +64,7 @@ api:
   backup_url: $2
   ca_file: $KEYS/test-ca.pem
   timeout_s: 5
+  query_before_confirm: ${UI_QUERY:-false}
 sub_merchants:
   - name: Coffee Shop
     sub_mchid: "$SUB_COFFEE"

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The confirmation reads the order first (the order query, in the
+# background): the order in words, Cancel-first with an override when there
+# is nothing to reverse, a failed query never blocking y, the result card
+# saying what happened to the money, and F5 in the history. Requests are
+# counted in the simulator's log.
+. "$(dirname "$0")/lib_ui.sh"
+
+export UI_QUERY=true
+if ! ui_setup '[]'; then
+	echo "FAIL: setup: the simulator did not start"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# review ORDER: types the order and opens the confirmation.
+review() {
+	ui_focus Order
+	ui_keys C-u
+	ui_type "$1"
+	ui_wait_for "Enter to review" 5 || return 1
+	ui_keys Enter
+	ui_wait_for "Reverse this order?" 5
+}
+
+t_begin "a paid order: the confirmation says how much, y reverses, the card says refunded"
+sim_amount_order UIQ-PAID-1 PAID 12800
+sim_query_fault UIQ-PAID-1 '{"type":"delay","ms":1500}'
+ui_start_ok
+review UIQ-PAID-1
+t_contains "opens at once, reading in the background" "$(ui_screen)" "reading the order from WeChat Pay"
+ui_wait_for "Paid ¥128.00" $((5 * T_SLOW))
+t_contains "what reversing does" "$(ui_screen)" "refunds ¥128.00 to the payer"
+ui_yes
+ui_wait_for "Result: UIQ-PAID-1" $((10 * T_SLOW))
+t_contains "the card says what happened to the money" "$(ui_screen)" "refunded ¥128.00 to the payer"
+t_eq "queries the simulator received" 1 "$(sim_query_count UIQ-PAID-1)"
+t_eq "reversals the simulator received" 1 "$(sim_count UIQ-PAID-1)"
+t_eq "the history keeps the state before" SUCCESS "$(hist_sql "SELECT trade_state_before FROM reversals WHERE out_trade_no = 'UIQ-PAID-1'")"
+ui_keys Escape
+t_ok
+
+t_begin "already reversed: starts on Cancel, y does not send, F8 does"
+sim_amount_order UIQ-DONE-1 REVERSED 500
+review UIQ-DONE-1
+ui_wait_for "Already reversed" $((5 * T_SLOW))
+ui_wait_for "F8 sends anyway" 5
+ui_keys y
+ui_wait_for "nothing to reverse" 5
+t_contains "y left the question open" "$(ui_screen)" "Reverse this order?"
+t_eq "y sent nothing" 0 "$(sim_count UIQ-DONE-1)"
+ui_keys F8
+ui_wait_for "Result: UIQ-DONE-1" $((10 * T_SLOW))
+t_eq "the override sent one reversal" 1 "$(sim_count UIQ-DONE-1)"
+ui_keys Escape
+t_ok
+
+t_begin "no such order: said plainly, and Esc sends nothing"
+review UIQ-NONE-1
+ui_wait_for "No such order" $((5 * T_SLOW))
+ui_keys Escape
+ui_wait_for "Cancelled: nothing was sent for UIQ-NONE-1" 5
+t_eq "reversals the simulator received" 0 "$(sim_count UIQ-NONE-1)"
+t_ok
+
+t_begin "a query that fails never blocks the reversal"
+sim_amount_order UIQ-FAIL-1 PAID 300
+sim_query_fault UIQ-FAIL-1 '{"type":"fail_500","count":5}'
+review UIQ-FAIL-1
+ui_wait_for "Could not read the order" $((10 * T_SLOW))
+ui_yes
+ui_wait_for "Result: UIQ-FAIL-1" $((10 * T_SLOW))
+t_eq "the reversal went out" 1 "$(sim_count UIQ-FAIL-1)"
+ui_keys Escape
+t_ok
+
+t_begin "y while the query is still reading: the query is dropped and the reversal sent"
+sim_amount_order UIQ-SLOW-1 PAID 700
+sim_query_fault UIQ-SLOW-1 '{"type":"delay","ms":4000}'
+review UIQ-SLOW-1
+ui_yes
+ui_wait_for "Result: UIQ-SLOW-1" $((10 * T_SLOW))
+t_eq "the reversal went out" 1 "$(sim_count UIQ-SLOW-1)"
+ui_keys Escape
+t_ok
+
+t_begin "F5 in the history reads the selected order now"
+ui_focus History
+ui_keys Home
+ui_keys F5
+ui_wait_for "UIQ-SLOW-1: Already reversed" $((10 * T_SLOW))
+t_ok
+
+ui_stop
+t_done
