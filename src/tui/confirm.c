@@ -194,8 +194,8 @@ bool tui_confirm_query_done(struct tui *t, const struct reversal_result *r)
 	return true;
 }
 
-static const struct wx_sub *find_sub(const struct tui *t,
-				     const struct history_reversal *r)
+const struct wx_sub *tui_sub_of(const struct tui *t,
+				const struct history_reversal *r)
 {
 	for (size_t i = 0; t->profiles && i < t->profiles->npartners; i++) {
 		const struct wx_partner *p = &t->profiles->partners[i];
@@ -212,7 +212,7 @@ static const struct wx_sub *find_sub(const struct tui *t,
 /* F5 on a stored reversal: reads its order now. */
 void tui_query_row(struct tui *t, const struct history_reversal *r)
 {
-	const struct wx_sub *sub = find_sub(t, r);
+	const struct wx_sub *sub = tui_sub_of(t, r);
 
 	if (!sub) {
 		tui_message(t, TUI_C_WARN,
@@ -226,7 +226,7 @@ void tui_query_row(struct tui *t, const struct history_reversal *r)
 /* Re-runs a stored reversal (the same parameters are safe to send again). */
 void tui_confirm_rerun(struct tui *t, const struct history_reversal *r)
 {
-	const struct wx_sub *sub = find_sub(t, r);
+	const struct wx_sub *sub = tui_sub_of(t, r);
 
 	if (!sub) {
 		tui_message(t, TUI_C_WARN,

@@ -9,6 +9,7 @@
 
 #define POLL_MS 100 /* wait per engine poll while draining at exit */
 #define SAVE_WAIT_MS 5000 /* retrying refused results at exit */
+#define SETTLE_AT_START 20 /* unknown rows a start settles by query */
 
 static bool flight_here(const struct tui *t, const char *sub_mchid,
 			const char *order)
@@ -98,12 +99,25 @@ static void flight_remove(struct tui *t, int64_t id)
 	}
 }
 
-/* A query's answer: the confirmation's when it asked, else (F5) the
- * message line's. */
+/* A query's answer: a settled reversal, the confirmation's when it asked,
+ * else (F5) the message line's. */
 static void query_done(struct tui *t, const struct reversal_result *r)
 {
 	char *words;
 
+	if (r->history_id > 0) {
+		tui_message(t, tui_outcome_color(r->outcome),
+			    r->outcome == WX_UNKNOWN
+				? _("%s: still unknown after the order query (%s)")
+				: _("%s: settled by the order query: %s"),
+			    r->out_trade_no,
+			    r->outcome == WX_UNKNOWN
+				? (r->trade_state_after ? r->trade_state_after
+							: "-")
+				: wx_outcome_label(r->outcome));
+		t->history_changed = true;
+		return;
+	}
 	if (tui_confirm_query_done(t, r))
 		return;
 	words = apiv3_order_words(r->query, wx_now_ms() / 1000);
@@ -114,6 +128,40 @@ static void query_done(struct tui *t, const struct reversal_result *r)
 			: TUI_C_WARN,
 		    "%s: %s", r->out_trade_no, words);
 	free(words);
+}
+
+void tui_settle_open(struct tui *t)
+{
+	struct history_filter f = HISTORY_FILTER_ANY;
+	struct history_reversal *rows = NULL;
+	size_t n = 0;
+	int started = 0;
+
+	f.outcome = WX_UNKNOWN;
+	if (history_list(t->hist, &f, 0, SETTLE_AT_START, &rows, &n, NULL) !=
+	    0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct wx_sub *sub = tui_sub_of(t, &rows[i]);
+		struct wx_err err = {{0}};
+		struct reversal_params p = {
+		    .partner = sub ? sub->partner : NULL,
+		    .sub = sub,
+		    .out_trade_no = rows[i].out_trade_no,
+		    .op = t->op,
+		    .trade_state_before = rows[i].trade_state_before};
+
+		if (!sub || !sub->partner->query_before_confirm)
+			continue;
+		if (reversal_query_submit(t->engine, &p, rows[i].id, &err) ==
+		    0)
+			started++;
+	}
+	history_rows_free(rows, n);
+	if (started)
+		tui_message(t, TUI_C_NORMAL,
+			    _("Settling %d unknown reversal(s) by the order query ..."),
+			    started);
 }
 
 int tui_query_now(struct tui *t, const struct wx_sub *sub, const char *order)

@@ -565,6 +565,7 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 	}
 	first_sub(t);
 	tui_history_reload(t);
+	tui_settle_open(t);
 	run_loop(t);
 	if (sig_term && t->nflights)
 		tui_drain_flights(t, DRAIN_MS);

@@ -263,6 +263,12 @@ void tui_detail_summary(const struct history_reversal *r, char *buf,
 void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 		      const char *order, const char *note);
 /* Re-runs a stored reversal through the confirmation. */
+/* The loaded sub-merchant a stored reversal was made for, or NULL. */
+const struct wx_sub *tui_sub_of(const struct tui *t,
+				const struct history_reversal *r);
+/* At start: settles the newest `unknown` reversals by order queries in
+ * the background (only for partners with the query API). */
+void tui_settle_open(struct tui *t);
 /* F5 in the history or detail view: queries that row's order. */
 void tui_query_row(struct tui *t, const struct history_reversal *r);
 void tui_confirm_rerun(struct tui *t, const struct history_reversal *r);

@@ -23,10 +23,21 @@ review() {
 	ui_wait_for "Reverse this order?" 5
 }
 
+t_begin "a start settles an old unknown by the order query"
+sim_amount_order UIQ-OPEN-1 PAID 900
+sim_fault UIQ-OPEN-1 '{"type":"no_content"}'
+timeout 60 "$WXREV_BIN" reverse --sub 1900000109 --yes --no-settle UIQ-OPEN-1 >/dev/null 2>&1 </dev/null
+t_eq "the command line left it unknown" unknown "$(hist_sql "SELECT outcome FROM reversals WHERE out_trade_no = 'UIQ-OPEN-1'")"
+ui_start_ok
+ui_wait_for "UIQ-OPEN-1: settled by the order query" $((10 * T_SLOW))
+t_eq "history: reversed" reversed "$(hist_sql "SELECT outcome FROM reversals WHERE out_trade_no = 'UIQ-OPEN-1'")"
+t_eq "history: settled by" query "$(hist_sql "SELECT settled_by FROM reversals WHERE out_trade_no = 'UIQ-OPEN-1'")"
+t_eq "one query reached the simulator" 1 "$(sim_query_count UIQ-OPEN-1)"
+t_ok
+
 t_begin "a paid order: the confirmation says how much, y reverses, the card says refunded"
 sim_amount_order UIQ-PAID-1 PAID 12800
 sim_query_fault UIQ-PAID-1 '{"type":"delay","ms":1500}'
-ui_start_ok
 review UIQ-PAID-1
 t_contains "opens at once, reading in the background" "$(ui_screen)" "reading the order from WeChat Pay"
 ui_wait_for "Paid ¥128.00" $((5 * T_SLOW))
