@@ -555,21 +555,22 @@ char *apiv3_redact_authorization(const char *authorization)
 
 const char *apiv3_verdict_name(enum apiv3_verdict v)
 {
+	/* Stored as is; N_ so a person reads them translated. */
 	switch (v) {
 	case APIV3_VERIFIED:
-		return "verified";
+		return N_("verified");
 	case APIV3_NO_SIGNATURE:
-		return "no signature";
+		return N_("no signature");
 	case APIV3_STALE:
-		return "stale timestamp";
+		return N_("stale timestamp");
 	case APIV3_UNKNOWN_SERIAL:
-		return "unknown serial";
+		return N_("unknown serial");
 	case APIV3_PROBE:
-		return "probe signature";
+		return N_("probe signature");
 	case APIV3_BAD_SIGNATURE:
-		return "bad signature";
+		return N_("bad signature");
 	}
-	return "bad signature";
+	return N_("bad signature");
 }
 
 static enum apiv3_verdict verify_present(const struct apiv3_resp_headers *h,

@@ -191,7 +191,7 @@ static void attempt_lines(struct detail *D, const struct history_attempt *a, siz
 	linef(D, a->verify && strcmp(a->verify, "verified") == 0 ? TUI_C_GOOD
 							      : TUI_C_WARN,
 	      A_BOLD, _("Signature: %s"),
-	      a->verify ? a->verify : _("not checked"));
+	      a->verify ? wx_i18n_stored(a->verify) : _("not checked"));
 }
 
 static void free_lines(struct dline *l, size_t n)

@@ -222,8 +222,8 @@ static void draw_status(struct tui *t)
 	char host[256], buf[512], path[PATH_BUF];
 	bool official = true, plain = false;
 	const struct wx_sub *s = t->sub;
-	const char *help = " ?:help ";
-	int help_w = (int)strlen(help);
+	const char *help = _(" ?:help ");
+	int help_w = text_width(help);
 
 	tui_put(y, 0, "", t->cols, st, true);
 	/* A result the history refused so far comes first, until the retry

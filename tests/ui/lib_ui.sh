@@ -19,6 +19,8 @@
 #   ui_resize COLS ROWS         resizes the window
 #   ui_wait_exit [SECONDS]      waits until wxrev has exited; sets UI_RC
 #   ui_stop                     ends the tmux session
+#   L ENGLISH CHINESE           the text a screen shows in the language the
+#                               test runs in (UI_LANG=zh_CN: Chinese)
 # shellcheck shell=bash
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib_sim.sh"
 
@@ -28,6 +30,9 @@ UI_TIMEOUT=${UI_TIMEOUT:-300}
 UI_SOCK="$T_TMP/tmux.sock"
 UI_SESSION=wx
 SUB_DUCK=$SUB_TEA
+# The language ui_start runs wxrev in: "" (English) or zh_CN (through
+# LANGUAGE, as a desk on a fresh machine would choose it).
+UI_LANG=${UI_LANG:-}
 DUCK_NAME=北京烤鸭店
 
 command -v tmux >/dev/null || {
@@ -75,6 +80,26 @@ sub_merchants:
 EOP
 }
 
+# L ENGLISH CHINESE: what the screen says in the test's language. Both
+# texts are written out, so a missing translation fails the Chinese run.
+L() {
+	if [ "$UI_LANG" = zh_CN ]; then
+		printf '%s' "$2"
+	else
+		printf '%s' "$1"
+	fi
+}
+
+# ui_title NAME: a pane's title (Profiles, Order or History) on the screen.
+ui_title() {
+	case "$1" in
+	Profiles) L Profiles 服务商 ;;
+	Order) L Order 商户订单号 ;;
+	History) L History 历史记录 ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
+
 ui_setup() {
 	sim_keys || return 1
 	sim_write_config "$SIM_DIR/main.json" "${1:-[]}"
@@ -103,7 +128,8 @@ ui_start() {
 			printf 'export %s=%q\n' "$v" "${!v}"
 		done
 		echo 'export TERM=xterm-256color'
-		echo 'unset NO_COLOR WXREV_KEY_PASSPHRASE'
+		echo 'unset NO_COLOR WXREV_KEY_PASSPHRASE LANGUAGE'
+		[ -z "$UI_LANG" ] || printf 'export LANGUAGE=%q\n' "$UI_LANG"
 		for v in "$@"; do printf 'export %q\n' "$v"; done
 		echo "stty -g >'$UI_STATE/stty.before'"
 		# Job control, as in an interactive shell: wxrev gets its own
@@ -147,7 +173,7 @@ ui_paste() {
 ui_yes() {
 	local end=$((SECONDS + 5))
 	while [ "$SECONDS" -le "$end" ]; do
-		if ui_screen | grep -qE 'y: (reverse|yes)'; then
+		if ui_screen | grep -qE "$(L 'y: (reverse|yes)' 'y：(撤销|是)')"; then
 			ui_keys y
 			return 0
 		fi
@@ -222,17 +248,19 @@ ui_choose_sub() {
 	ui_keys Enter
 }
 
-# ui_focus TITLE: Tab until the pane titled TITLE has the focus ("> TITLE").
+# ui_focus TITLE: Tab until the pane titled TITLE has the focus ("> TITLE");
+# TITLE is Profiles, Order or History, in any language.
 ui_focus() {
-	local i
+	local i title
+	title=$(ui_title "$1")
 	for i in 1 2 3 4; do
-		if ui_screen | grep -qF -- "> $1"; then
+		if ui_screen | grep -qF -- "> $title"; then
 			return 0
 		fi
 		ui_keys Tab
 		sleep 0.1
 	done
-	ui_wait_for "> $1" 2
+	ui_wait_for "> $title" 2
 }
 
 # ui_bars LINE: display columns (1-based) of every vertical border on LINE.
@@ -250,19 +278,19 @@ print(" ".join(out))' "$1"
 # ui_start_ok [COLS ROWS] [VAR=VALUE...]: ui_start and wait for the screen.
 ui_start_ok() {
 	ui_start "$@" || return 1
-	ui_wait_for "Profiles" 10
+	ui_wait_for "$(ui_title Profiles)" 10
 }
 
 # ui_reverse FILTER ORDER: chooses the sub-merchant, types the order and
 # opens the confirmation.
 ui_review() {
 	ui_choose_sub "$1" || return 1
-	ui_wait_for "> Order" 5 || return 1
+	ui_wait_for "> $(ui_title Order)" 5 || return 1
 	ui_keys C-u
 	ui_type "$2"
-	ui_wait_for "Enter to review" 5 || return 1
+	ui_wait_for "$(L "Enter to review" "按 Enter 核对")" 5 || return 1
 	ui_keys Enter
-	ui_wait_for "Reverse this order?" 5
+	ui_wait_for "$(L "Reverse this order?" "撤销这笔订单？")" 5
 }
 
 # sim_requests: requests the simulator logged for any order.
