@@ -13,6 +13,7 @@
 #include "tui/text.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
+#include "utf8.h"
 
 #define PATH_BUF (PATH_MAX + 8)
 
@@ -102,6 +103,9 @@ void tui_close_modal(struct tui *t)
 {
 	if (t->nmodal > 0)
 		t->nmodal--;
+	/* The next refresh sends every cell again: what the modal covered
+	 * (half of a wide character included) cannot stay on the terminal. */
+	redrawwin(stdscr);
 	t->dirty = true;
 }
 
@@ -122,12 +126,41 @@ struct tui_rect tui_center(const struct tui *t, int h, int w)
 	return r;
 }
 
+/* Blanks every wide character with a cell in columns [x0, x1) of row y:
+ * a box drawn over one half of it would leave the other half to the
+ * terminal (ncurses keeps it, or blanks it together with the border drawn
+ * there), which shows as a border out of its column or a stray glyph. */
+static void clear_wide(int y, int x0, int x1)
+{
+	int col = 0;
+
+	while (col < x1 && col < COLS) {
+		cchar_t cc;
+		wchar_t wch[CCHARW_MAX + 1] = {0};
+		attr_t a;
+		short pair;
+		int w = 1;
+
+		if (mvin_wch(y, col, &cc) == OK &&
+		    getcchar(&cc, wch, &a, &pair, NULL) != ERR && wch[0])
+			w = wx_cp_width((uint32_t)wch[0]) > 1 ? 2 : 1;
+		if (w == 2 && col + 2 > x0) {
+			mvaddch(y, col, ' ');
+			if (col + 1 < COLS)
+				mvaddch(y, col + 1, ' ');
+		}
+		col += w;
+	}
+}
+
 void tui_box(struct tui *t, const struct tui_rect *r, const char *title,
 	     bool focused)
 {
 	attr_t a = focused ? tui_attr(t, TUI_C_FOCUS) | A_BOLD : A_NORMAL;
 	int tw;
 
+	for (int y = r->y; y < r->y + r->h; y++)
+		clear_wide(y, r->x, r->x + r->w);
 	/* Wide-character line drawing: Unicode box characters in a UTF-8
 	 * locale, so borders survive copy, capture and screenshots. */
 	attron(a);
