@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include "i18n.h"
 #include "utf8.h"
 
 static const char order_alphabet_hint[] = N_("use digits, letters, _ - * |");
@@ -990,9 +991,7 @@ static void classify_success(const char *body, size_t body_len,
 		echo_copy(o, sizeof(o), member_str(root, "out_trade_no"));
 		echo_copy(s, sizeof(s), member_str(root, "sub_mchid"));
 		result_set(res, WX_UNKNOWN, APIV3_CODE_MISMATCH,
-			   wx_xasprintf(_("HTTP 200 names order %s of "
-					  "sub-merchant %s, not the one sent"),
-					o, s));
+			   wx_stored_printf(WX_MSG_NAMES_OTHER, o, s));
 	} else {
 		res->outcome = WX_REVERSED;
 		/* Stored and printed by --json as is: N_, not _. */
@@ -1009,10 +1008,8 @@ static void classify_2xx(long status, const char *body, size_t body_len,
 	if (verdict != APIV3_VERIFIED) {
 		result_set(
 		    res, WX_UNKNOWN, APIV3_CODE_UNVERIFIED,
-		    wx_xasprintf(_("HTTP %ld, but the answer is not "
-				   "verified (%s), so it is not taken as "
-				   "a success"),
-				 status, apiv3_verdict_name(verdict)));
+		    wx_stored_printf(WX_MSG_UNVERIFIED_2XX, status,
+				     apiv3_verdict_name(verdict)));
 	} else if (status == 200) {
 		classify_success(body, body_len, order, sp_mchid, sub_mchid,
 				 res);
@@ -1028,9 +1025,7 @@ static void classify_2xx(long status, const char *body, size_t body_len,
 		result_set(res, WX_UNKNOWN,
 			   status == 204 ? APIV3_CODE_MALFORMED
 					 : APIV3_CODE_UNEXPECTED,
-			   wx_xasprintf(_("HTTP %ld is not an answer this call "
-					  "gives on success"),
-					status));
+			   wx_stored_printf(WX_MSG_NOT_SUCCESS, status));
 	}
 	if (res->outcome == WX_REVERSED) {
 		res->explain = wx_xstrdup(_("The order is reversed: a paid "
@@ -1152,9 +1147,7 @@ static void classify_error(long status, const char *body, size_t body_len,
 	if (message && *message)
 		res->message = wx_xstrdup(message);
 	else
-		res->message = wx_xasprintf(_("HTTP %ld without a readable "
-					      "WeChat Pay error message"),
-					    status);
+		res->message = wx_stored_printf(WX_MSG_NO_ERROR_TEXT, status);
 	res->detail = error_detail(json_object_get(root, "detail"));
 	error_texts(status, ci, have_code, res);
 	if (verdict != APIV3_VERIFIED)
@@ -1181,9 +1174,7 @@ int apiv3_classify(long status, const char *body, size_t body_len,
 		/* 1xx/3xx (redirects are not followed) or no status at all:
 		 * nothing says whether the reversal happened. */
 		result_set(res, WX_UNKNOWN, APIV3_CODE_UNEXPECTED,
-			   wx_xasprintf(_("HTTP %ld is not an answer this call "
-					  "gives"),
-					status));
+			   wx_stored_printf(WX_MSG_NOT_ANSWER, status));
 	}
 	return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,10 +91,160 @@ void wx_i18n_init(void)
 	textdomain(DOMAIN);
 }
 
+/* Indexed by enum wx_stored. */
+static const char *const stored_templates[WX_MSG_COUNT] = {
+    [WX_MSG_NAMES_OTHER] = N_("HTTP 200 names order %s of sub-merchant %s, "
+			      "not the one sent"),
+    [WX_MSG_UNVERIFIED_2XX] = N_("HTTP %ld, but the answer is not verified "
+				 "(%s), so it is not taken as a success"),
+    [WX_MSG_NOT_SUCCESS] = N_("HTTP %ld is not an answer this call gives "
+			      "on success"),
+    [WX_MSG_NOT_ANSWER] = N_("HTTP %ld is not an answer this call gives"),
+    [WX_MSG_NO_ERROR_TEXT] = N_("HTTP %ld without a readable WeChat Pay "
+				"error message"),
+};
+
+const char *wx_stored_template(enum wx_stored id)
+{
+	return (unsigned)id < WX_MSG_COUNT ? stored_templates[id] : "";
+}
+
+char *wx_stored_printf(enum wx_stored id, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, id);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	out = wx_xvasprintf(wx_stored_template(id), ap);
+#pragma GCC diagnostic pop
+	va_end(ap);
+	return out;
+}
+
+#define STORED_VALUES 4
+#define STORED_VALUE_MAX 256
+
+/* Length of the conversion at p ("%s", "%ld", "%2$s"), 0 if none. */
+static size_t conversion_len(const char *p)
+{
+	size_t n = 1;
+
+	if (p[0] != '%' || p[1] == '%' || !p[1])
+		return 0;
+	while (p[n] && strchr("0123456789$lzh", p[n]))
+		n++;
+	return p[n] ? n + 1 : 0;
+}
+
+/* Matches stored text s against an English template; fills values[] with
+ * what each conversion stood for. Returns how many, or -1. */
+static int match_template(const char *tpl, const char *s,
+			  char values[][STORED_VALUE_MAX], int max)
+{
+	int nv = 0;
+
+	while (*tpl) {
+		size_t c = conversion_len(tpl);
+		const char *lit, *end;
+		size_t litlen;
+
+		if (c == 0) {
+			if (*tpl == '%' && tpl[1] == '%')
+				tpl++;
+			if (*s != *tpl)
+				return -1;
+			s++, tpl++;
+			continue;
+		}
+		if (nv == max)
+			return -1;
+		tpl += c;
+		lit = tpl;
+		litlen = strcspn(lit, "%");
+		if (litlen == 0) {
+			end = s + strlen(s);
+		} else {
+			char want[128];
+
+			snprintf(want, sizeof(want), "%.*s", (int)litlen, lit);
+			end = strstr(s, want);
+			if (!end)
+				return -1;
+		}
+		if (end == s || (size_t)(end - s) >= STORED_VALUE_MAX)
+			return -1;
+		snprintf(values[nv++], STORED_VALUE_MAX, "%.*s", (int)(end - s), s);
+		s = end;
+	}
+	return *s ? -1 : nv;
+}
+
+/* The translated template with the values in (positions "%2$s" honoured). */
+static void fill_template(const char *tr, char values[][STORED_VALUE_MAX],
+			  int nv, char *out, size_t n)
+{
+	size_t o = 0;
+	int next = 0;
+
+	while (*tr && o + 1 < n) {
+		size_t c = conversion_len(tr);
+		const char *v;
+		int k = next;
+
+		if (c == 0) {
+			if (*tr == '%' && tr[1] == '%')
+				tr++;
+			out[o++] = *tr++;
+			continue;
+		}
+		if (tr[1] >= '1' && tr[1] <= '9' && strchr(tr, '$') &&
+		    strchr(tr, '$') < tr + c)
+			k = tr[1] - '1';
+		else
+			next++;
+		v = k < nv ? values[k] : "";
+		o += (size_t)snprintf(out + o, n - o, "%s", v);
+		if (o >= n)
+			o = n - 1;
+		tr += c;
+	}
+	out[o] = '\0';
+}
+
 const char *wx_i18n_stored(const char *s)
 {
+	static char ring[STORED_VALUES][1024];
+	static unsigned next;
+	char values[4][STORED_VALUE_MAX];
+
 	/* gettext("") is the catalogue header, never a message. */
-	return s && *s ? gettext(s) : s;
+	if (!s || !*s)
+		return s;
+	if (gettext(s) != s)
+		return gettext(s);
+	for (int i = 0; i < WX_MSG_COUNT; i++) {
+		const char *tpl = stored_templates[i];
+		const char *tr = gettext(tpl);
+		int nv;
+
+		if (tr == tpl)
+			continue;
+		nv = match_template(tpl, s, values, 4);
+		if (nv < 0)
+			continue;
+		/* A value that is itself a stored word ("bad signature")
+		 * is read translated too. */
+		for (int v = 0; v < nv; v++)
+			if (gettext(values[v]) != values[v])
+				snprintf(values[v], STORED_VALUE_MAX, "%s",
+					 gettext(values[v]));
+		next = (next + 1) % STORED_VALUES;
+		fill_template(tr, values, nv, ring[next], sizeof(ring[next]));
+		return ring[next];
+	}
+	return s;
 }
 
 void wx_i18n_when(int64_t ms, enum wx_when style, char *buf, size_t n)

@@ -19,11 +19,30 @@
  * working and the messages stay in the language asked for. Call first. */
 void wx_i18n_init(void);
 
-/* A text kept in English in the history and --json (a constant message of
- * wxrev's own, marked N_()), translated for a person to read. NULL and ""
- * pass through, and so does text without a translation (WeChat Pay's own
- * message, a formatted message), shown as stored. */
+/* A text kept in English in the history and --json, translated for a
+ * person to read: a constant message of wxrev's own (marked N_()), or one
+ * of the wx_stored templates below with its values filled in (the
+ * translated template gets the same values). NULL and "" pass through, and
+ * so does text without a translation (WeChat Pay's own message), shown as
+ * stored. The result is the catalogue's, the input, or one of a few
+ * buffers reused on later calls: use it before the next call but three. */
 const char *wx_i18n_stored(const char *s);
+
+/* Messages wxrev stores with values filled in (the history, --json): made
+ * in English by wx_stored_printf, shown translated by wx_i18n_stored. */
+enum wx_stored {
+	WX_MSG_NAMES_OTHER,     /* %s order, %s sub-merchant */
+	WX_MSG_UNVERIFIED_2XX,  /* %ld status, %s verdict */
+	WX_MSG_NOT_SUCCESS,     /* %ld status */
+	WX_MSG_NOT_ANSWER,      /* %ld status */
+	WX_MSG_NO_ERROR_TEXT,   /* %ld status */
+	WX_MSG_COUNT
+};
+/* The English message `id` with its values (the conversions the template's
+ * comment names, in order). malloc'd. */
+char *wx_stored_printf(enum wx_stored id, ...);
+/* The English template of `id`, for tests. */
+const char *wx_stored_template(enum wx_stored id);
 
 /* C_("context", "text"): a translation that depends on where the text is
  * shown (the same English in two places, two Chinese texts). */

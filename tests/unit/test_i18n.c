@@ -140,6 +140,52 @@ static void test_chinese_dates(void **state)
 	set_language("zh_CN");
 }
 
+/* A message stored with values stays English in the history; a person
+ * reads it translated, with the same values. */
+static void test_stored_messages(void **state)
+{
+	struct apiv3_result res;
+	const char *body = "{\"sp_mchid\":\"1230000109\",\"sub_mchid\":"
+			   "\"1900000999\",\"out_trade_no\":\"OTHER-0001\"}";
+	char *m;
+
+	(void)state;
+	for (int i = 0; i < WX_MSG_COUNT; i++)
+		assert_translated("a stored message", wx_stored_template(i));
+	apiv3_classify(200, body, strlen(body), APIV3_VERIFIED, "ORDER-0001",
+		       "1230000109", "1900000110", &res);
+	assert_string_equal(res.message, "HTTP 200 names order OTHER-0001 of "
+					 "sub-merchant 1900000999, not the one "
+					 "sent");
+	/* Positions swapped by the translation keep their values. */
+	assert_string_equal(wx_i18n_stored(res.message),
+			    "HTTP 200 指向子商户 1900000999 的订单 OTHER-0001，"
+			    "不是发送的那一笔");
+	apiv3_result_free(&res);
+	apiv3_classify(200, body, strlen(body), APIV3_BAD_SIGNATURE,
+		       "ORDER-0001", "1230000109", "1900000110", &res);
+	assert_string_equal(res.message, "HTTP 200, but the answer is not "
+					 "verified (bad signature), so it is "
+					 "not taken as a success");
+	assert_string_equal(wx_i18n_stored(res.message),
+			    "HTTP 200，但应答未通过验签（签名错误），因此不算成功");
+	apiv3_result_free(&res);
+	m = wx_stored_printf(WX_MSG_NO_ERROR_TEXT, 502L);
+	assert_string_equal(wx_i18n_stored(m),
+			    "HTTP 502，没有可读的微信支付错误消息");
+	free(m);
+	/* WeChat Pay's own message, and text that only looks alike, pass. */
+	assert_string_equal(wx_i18n_stored("订单不存在"), "订单不存在");
+	assert_string_equal(wx_i18n_stored("HTTP 200 names order X"),
+			    "HTTP 200 names order X");
+	set_language(NULL);
+	m = wx_stored_printf(WX_MSG_NOT_ANSWER, 302L);
+	assert_string_equal(wx_i18n_stored(m),
+			    "HTTP 302 is not an answer this call gives");
+	free(m);
+	set_language("zh_CN");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +194,7 @@ int main(void)
 	    cmocka_unit_test(test_outcomes),
 	    cmocka_unit_test(test_code_table),
 	    cmocka_unit_test(test_chinese_dates),
+	    cmocka_unit_test(test_stored_messages),
 	};
 
 	/* A UTF-8 locale (LANGUAGE is ignored in "C") and the build tree's
