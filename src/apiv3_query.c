@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "i18n.h"
+
 #define MASK_KEEP 4 /* characters of an openid shown at each end */
 #define REVERSE_WINDOW_S ((int64_t)7 * 24 * 3600) /* REVERSE_EXPIRE after */
 
@@ -168,22 +170,6 @@ int apiv3_parse_rfc3339(const char *s, int64_t *epoch, int *offset_min)
 		 (int64_t)off * 60;
 	*offset_min = off;
 	return 0;
-}
-
-void apiv3_amount_text(int64_t fen, const char *currency, char *buf, size_t n)
-{
-	if (!buf || n == 0)
-		return;
-	if (fen < 0) {
-		snprintf(buf, n, "?");
-		return;
-	}
-	if (!currency || strcmp(currency, "CNY") == 0)
-		snprintf(buf, n, "\xC2\xA5%" PRId64 ".%02" PRId64, fen / 100,
-			 fen % 100);
-	else
-		snprintf(buf, n, "%.8s %" PRId64 ".%02" PRId64, currency,
-			 fen / 100, fen % 100);
 }
 
 char *apiv3_mask_openid(const char *openid)
@@ -422,14 +408,14 @@ static char *paid_words(const struct apiv3_order_info *o, int64_t now)
 	time_t t = (time_t)(o->success_epoch + o->success_offset_min * 60);
 	struct tm tm;
 
-	apiv3_amount_text(o->amount_total, o->currency, total, sizeof(total));
-	apiv3_amount_text(refund, o->currency, back, sizeof(back));
+	wx_i18n_amount(o->amount_total, o->currency, total, sizeof(total));
+	wx_i18n_amount(refund, o->currency, back, sizeof(back));
 	if (!o->success_time)
 		return wx_xasprintf(_("Paid %s (%s) — reversing refunds "
 				      "%s to the payer"),
 				    total, cur, back);
 	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	wx_i18n_when_tm(&tm, WX_WHEN_MINUTE, when, sizeof(when));
 	age_text(now - o->success_epoch, age, sizeof(age));
 	if (now - o->success_epoch > REVERSE_WINDOW_S)
 		return wx_xasprintf(_("Paid %s (%s) on %s, %s — older "

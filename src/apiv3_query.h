@@ -115,12 +115,6 @@ void apiv3_query_result_free(struct apiv3_query_result *res);
  * -1 when it is not one. */
 int apiv3_parse_rfc3339(const char *s, int64_t *epoch, int *offset_min);
 
-/* "¥128.00" (CNY) or "HKD 12.50": always two decimals, always the currency;
- * a NULL currency is taken as CNY, a negative amount gives "?". Writes at
- * most n bytes. */
-void apiv3_amount_text(int64_t fen, const char *currency, char *buf,
-		       size_t n);
-
 /* The order in words for a confirmation, from a query made at `now`
  * (seconds): "Paid ¥128.00 (CNY) on 2026-11-30 14:02, 3 h ago — reversing
  * refunds ¥128.00 to the payer", "Not paid — reversing closes it", "No such

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "cli_internal.h"
 #include "history.h"
+#include "i18n.h"
 #include "outcome.h"
 #include "profile.h"
 #include "reversal.h"
@@ -133,8 +134,8 @@ static void query_human(const struct reversal_result *r)
 			fputs("  ", stdout);
 			cli_put_safe(stdout, o->trade_state_desc);
 		}
-		apiv3_amount_text(o->amount_total, o->currency, money,
-				  sizeof(money));
+		wx_i18n_amount(o->amount_total, o->currency, money,
+			       sizeof(money));
 		printf(_("\n  amount %s (%s)"), money,
 		       o->currency ? o->currency : "CNY");
 		if (o->success_time) {

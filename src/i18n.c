@@ -3,6 +3,7 @@
 
 #include "i18n.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
@@ -247,34 +248,73 @@ const char *wx_i18n_stored(const char *s)
 	return s;
 }
 
-void wx_i18n_when(int64_t ms, enum wx_when style, char *buf, size_t n)
+/* TRANSLATORS: strftime patterns for a local date and time; the digits
+ * stay, the separators are yours. */
+static const char *const when_patterns[] = {
+    /* xgettext:no-c-format */
+    [WX_WHEN_MINUTE] = N_("%Y-%m-%d %H:%M"),
+    /* xgettext:no-c-format */
+    [WX_WHEN_SECOND] = N_("%Y-%m-%d %H:%M:%S"),
+    /* xgettext:no-c-format */
+    [WX_WHEN_SHORT] = N_("%m-%d %H:%M"),
+};
+
+void wx_i18n_when_tm(const struct tm *tm, enum wx_when style, char *buf,
+		     size_t n)
 {
-	/* TRANSLATORS: strftime patterns for a local date and time; the
-	 * digits stay, the separators are yours. */
-	static const char *const patterns[] = {
-	    /* xgettext:no-c-format */
-	    [WX_WHEN_MINUTE] = N_("%Y-%m-%d %H:%M"),
-	    /* xgettext:no-c-format */
-	    [WX_WHEN_SECOND] = N_("%Y-%m-%d %H:%M:%S"),
-	    /* xgettext:no-c-format */
-	    [WX_WHEN_SHORT] = N_("%m-%d %H:%M"),
-	};
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	size_t len = 0;
+	size_t len;
 
 	if (n == 0)
 		return;
-	if ((unsigned)style >= WX_ARRAY_LEN(patterns))
+	if ((unsigned)style >= WX_ARRAY_LEN(when_patterns))
 		style = WX_WHEN_SECOND;
-	if (localtime_r(&t, &tm)) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-		len = strftime(buf, n, _(patterns[style]), &tm);
+	len = strftime(buf, n, _(when_patterns[style]), tm);
 #pragma GCC diagnostic pop
-	}
 	if (len == 0)
+		buf[0] = '\0';
+}
+
+void wx_i18n_when(int64_t ms, enum wx_when style, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (n == 0)
+		return;
+	buf[0] = '\0';
+	if (localtime_r(&t, &tm))
+		wx_i18n_when_tm(&tm, style, buf, n);
+	if (!buf[0])
 		snprintf(buf, n, "%lld", (long long)ms);
+}
+
+void wx_i18n_amount(int64_t fen, const char *currency, char *buf, size_t n)
+{
+	char digits[32], grouped[48];
+	size_t len, o = 0;
+
+	if (!buf || n == 0)
+		return;
+	if (fen < 0) {
+		snprintf(buf, n, "?");
+		return;
+	}
+	len = (size_t)snprintf(digits, sizeof(digits), "%" PRId64, fen / 100);
+	for (size_t i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			grouped[o++] = ',';
+		grouped[o++] = digits[i];
+	}
+	grouped[o] = '\0';
+	if (!currency || strcmp(currency, "CNY") == 0)
+		/* TRANSLATORS: an amount in yuan; %s is "12,800.00". */
+		snprintf(buf, n, _("\xC2\xA5%s.%02d"), grouped,
+			 (int)(fen % 100));
+	else
+		snprintf(buf, n, "%.8s %s.%02d", currency, grouped,
+			 (int)(fen % 100));
 }
 
 const char *wx_pgettext(const char *ctx_and_msgid, const char *msgid)

@@ -61,5 +61,16 @@ enum wx_when {
 /* Formats ms since the epoch as local time in the UI language's way (the
  * pattern is the catalogue's). Machine output keeps ISO 8601 instead. */
 void wx_i18n_when(int64_t ms, enum wx_when style, char *buf, size_t n);
+/* The same for a broken-down time already in the zone to show (a payment
+ * time in the payer's own offset). */
+struct tm;
+void wx_i18n_when_tm(const struct tm *tm, enum wx_when style, char *buf,
+		     size_t n);
+
+/* An amount in fen as a person reads it in the UI language: "¥12,800.00"
+ * (CNY, or a NULL currency), "HKD 12.50" (the currency code otherwise);
+ * always two decimals, thousands grouped; a negative amount (unknown)
+ * gives "?". Machine output keeps the integer fen. Writes at most n bytes. */
+void wx_i18n_amount(int64_t fen, const char *currency, char *buf, size_t n);
 
 #endif

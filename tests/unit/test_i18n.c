@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "apiv3.h"
+#include "apiv3_query.h"
 #include "i18n.h"
 #include "outcome.h"
 #include "tui/ui.h"
@@ -140,6 +141,35 @@ static void test_chinese_dates(void **state)
 	set_language("zh_CN");
 }
 
+/* Amounts in fen as a Chinese desk reads them, and the order in words that
+ * the confirmation shows: the amount and the payment time in that way. */
+static void test_chinese_amounts(void **state)
+{
+	struct apiv3_query_result q = {0};
+	struct apiv3_order_info *o = &q.order;
+	char buf[64];
+	char *words;
+
+	(void)state;
+	wx_i18n_amount(12800, "CNY", buf, sizeof(buf));
+	assert_string_equal(buf, "¥128.00");
+	wx_i18n_amount(1280000, NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "¥12,800.00");
+	q.kind = APIV3_Q_ANSWERED;
+	o->state = APIV3_TS_SUCCESS;
+	o->amount_total = o->payer_total = 12800;
+	o->currency = (char *)"CNY";
+	o->success_time = (char *)"2026-11-30T14:02:09+08:00";
+	o->success_epoch = 1796047329 - 8 * 3600;
+	o->success_offset_min = 480;
+	words = apiv3_order_words(&q, o->success_epoch + 600);
+	assert_non_null(words);
+	if (!strstr(words, "¥128.00") || !strstr(words, "2026年11月30日 14:02"))
+		fail_msg("the order in words is not in the Chinese way: %s",
+			 words);
+	free(words);
+}
+
 /* A message stored with values stays English in the history; a person
  * reads it translated, with the same values. */
 static void test_stored_messages(void **state)
@@ -195,6 +225,7 @@ int main(void)
 	    cmocka_unit_test(test_code_table),
 	    cmocka_unit_test(test_chinese_dates),
 	    cmocka_unit_test(test_stored_messages),
+	    cmocka_unit_test(test_chinese_amounts),
 	};
 
 	/* A UTF-8 locale (LANGUAGE is ignored in "C") and the build tree's

@@ -13,6 +13,7 @@
 
 #include "apiv3.h"
 #include "apiv3_query.h"
+#include "i18n.h"
 #include "vectors.h"
 
 #define ORDER	   "1217752501201407033233368018"
@@ -273,7 +274,7 @@ static void test_signed_answer_verifies_and_reads(void **state)
 	/* The payer's openids are never kept whole. */
 	assert_string_equal(q.order.sp_openid, "oUpF\xE2\x80\xA6" "eS6o");
 	assert_null(strstr(q.order.sub_openid, "MuAJO"));
-	apiv3_amount_text(q.order.amount_total, q.order.currency, money,
+	wx_i18n_amount(q.order.amount_total, q.order.currency, money,
 			  sizeof(money));
 	assert_string_equal(money, "\xC2\xA5" "128.00");
 	apiv3_query_result_free(&q);
@@ -518,15 +519,19 @@ static void test_amounts_and_masks(void **state)
 	char *m;
 
 	(void)state;
-	apiv3_amount_text(12800, "CNY", b, sizeof(b));
+	wx_i18n_amount(12800, "CNY", b, sizeof(b));
 	assert_string_equal(b, "\xC2\xA5" "128.00");
-	apiv3_amount_text(5, NULL, b, sizeof(b));
+	wx_i18n_amount(5, NULL, b, sizeof(b));
 	assert_string_equal(b, "\xC2\xA5" "0.05");
-	apiv3_amount_text(0, "CNY", b, sizeof(b));
+	wx_i18n_amount(0, "CNY", b, sizeof(b));
 	assert_string_equal(b, "\xC2\xA5" "0.00");
-	apiv3_amount_text(1250, "HKD", b, sizeof(b));
+	wx_i18n_amount(123456789, "CNY", b, sizeof(b));
+	assert_string_equal(b, "\xC2\xA5" "1,234,567.89");
+	wx_i18n_amount(100000, "CNY", b, sizeof(b));
+	assert_string_equal(b, "\xC2\xA5" "1,000.00");
+	wx_i18n_amount(1250, "HKD", b, sizeof(b));
 	assert_string_equal(b, "HKD 12.50");
-	apiv3_amount_text(-1, "CNY", b, sizeof(b));
+	wx_i18n_amount(-1, "CNY", b, sizeof(b));
 	assert_string_equal(b, "?");
 	m = apiv3_mask_openid("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o");
 	assert_string_equal(m, "oUpF\xE2\x80\xA6" "eS6o");
