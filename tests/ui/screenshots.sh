@@ -5,6 +5,9 @@
 # Chromium with a CJK font to PNG. Used by `make screenshots`; not a test.
 # Installs aha, chromium and fonts-noto-cjk with apt-get when missing.
 set -uo pipefail
+# Eight browser renders and two flows: more than a test's watchdog allows
+# on a busy machine; each step still has its own bound.
+UI_TIMEOUT=${UI_TIMEOUT:-900}
 . "$(dirname "$0")/lib_ui.sh"
 
 OUT="$T_ROOT/screenshots"
@@ -33,7 +36,8 @@ shot() {
 		s|</head>|<style>body{margin:8px;font-family:"Noto Sans Mono CJK SC","Noto Sans Mono",monospace;font-size:15px;line-height:1.15;}pre{margin:0}.w{display:inline-block;width:2ch;text-align:center}</style></head>|' \
 		"$html.raw" >"$html"
 	mkdir -p "$profile"
-	chromium --headless --no-sandbox --disable-gpu \
+	# A browser that hangs must not stall `make screenshots`.
+	timeout 90 chromium --headless --no-sandbox --disable-gpu \
 		--disable-background-networking --disable-component-update \
 		--disable-sync --no-first-run --user-data-dir="$profile" \
 		--hide-scrollbars --window-size=940,540 \
@@ -103,7 +107,8 @@ mkdir -p "$OUT"
 export WXREV_HISTORY="$HOME/.local/share/wxrev/history-zh.db"
 sim_order '{"sub_mchid":"1900000110","out_trade_no":"4200001234202611270","state":"PAID"}'
 sim_order '{"sub_mchid":"1900000109","out_trade_no":"4200009876202611271","state":"PAID"}'
-ui_start "$COLS" "$ROWS" LANGUAGE=zh_CN || exit 1
+UI_LANG=zh_CN
+ui_start "$COLS" "$ROWS" || exit 1
 ui_wait_for "服务商 3" 10
 ui_focus "服务商"
 ui_keys /
@@ -113,14 +118,14 @@ ui_wait_for "> 商户订单号" 5
 ui_type 4200009876202611271
 ui_keys Enter
 ui_wait_for "撤销这笔订单？" 5
-ui_keys y
+ui_yes
 ui_wait_for "结果：" 10
 ui_keys Escape
 ui_keys C-u
 ui_type UI-MISSING-8
 ui_keys Enter
 ui_wait_for "撤销这笔订单？" 5
-ui_keys y
+ui_yes
 ui_wait_for "结果：" 10
 ui_keys Escape
 ui_focus "服务商"
@@ -135,7 +140,7 @@ shot main
 ui_keys Enter
 ui_wait_for "撤销这笔订单？" 5
 shot confirm
-ui_keys y
+ui_yes
 ui_wait_for "结果：4200001234202611270" 10
 ui_keys Escape
 ui_focus "商户订单号"
@@ -143,7 +148,7 @@ ui_keys C-u
 ui_type UI-MISSING-9
 ui_keys Enter
 ui_wait_for "撤销这笔订单？" 5
-ui_keys y
+ui_yes
 ui_wait_for "订单不存在" 10
 shot result
 ui_keys Escape
