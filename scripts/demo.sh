@@ -3,12 +3,14 @@
 # opens wxrev on profiles/demo.yaml with a demo history, and stops the
 # simulator when wxrev exits.
 #   scripts/demo.sh [BUILD]
+# WXREV_DEMO_PORT picks the simulator's port (0: any free one; the demo
+# profile expects 18443), WXREV_DEMO_STATE the folder of the demo history.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 sim="$build/bin/wxpay-sim"
 wxrev="$build/bin/wxrev"
-state="$build/demo"
+state=${WXREV_DEMO_STATE:-$build/demo}
 port=${WXREV_DEMO_PORT:-18443}
 
 if [ ! -t 0 ] || [ ! -t 1 ]; then
@@ -36,6 +38,6 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
-echo "demo: simulator on https://127.0.0.1:$port (log: $state/requests.jsonl)"
+echo "demo: simulator on https://127.0.0.1:$(cat "$state/port") (log: $state/requests.jsonl)"
 WXREV_OPERATOR=${WXREV_OPERATOR:-demo} \
 	"$wxrev" --profiles profiles/demo.yaml --history "$state/history.db"
