@@ -176,7 +176,8 @@ static int match_template(const char *tpl, const char *s,
 		}
 		if (end == s || (size_t)(end - s) >= STORED_VALUE_MAX)
 			return -1;
-		snprintf(values[nv++], STORED_VALUE_MAX, "%.*s", (int)(end - s), s);
+		snprintf(values[nv++], STORED_VALUE_MAX, "%.*s", (int)(end - s),
+			 s);
 		s = end;
 	}
 	return *s ? -1 : nv;
