@@ -115,7 +115,7 @@ static void read_answer(struct confirm *C, const struct apiv3_query_result *q)
 		 read ? apiv3_trade_state_name(q->order.state) : "");
 	C->amount[0] = '\0';
 	if (read && q->order.amount_total >= 0)
-		apiv3_amount_text(q->order.amount_total, q->order.currency,
+		wx_i18n_amount(q->order.amount_total, q->order.currency,
 				  C->amount, sizeof(C->amount));
 }
 
