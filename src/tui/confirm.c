@@ -116,7 +116,7 @@ static void read_answer(struct confirm *C, const struct apiv3_query_result *q)
 	C->amount[0] = '\0';
 	if (read && q->order.amount_total >= 0)
 		wx_i18n_amount(q->order.amount_total, q->order.currency,
-				  C->amount, sizeof(C->amount));
+			       C->amount, sizeof(C->amount));
 }
 
 /* Starts the order query in the background, unless the partner turned it
