@@ -1,9 +1,10 @@
 /* cli_batch: `wxrev reverse --from FILE|-`, a ticket's list of orders.
  *
  * One run is: read and check the whole list (nothing is sent while a line
- * is bad), look each order up in the history (resume: `reversed` ones are
- * skipped, `unknown` ones too unless --resend-unknown, `failed` and
- * `rejected` ones are sent again), show the plan, confirm, then send at
+ * is bad), look each order up in the history (resume: `unknown` ones are
+ * settled by the order query first where the partner has it; then
+ * `reversed` ones are skipped, `unknown` ones too unless --resend-unknown,
+ * `failed` and `rejected` ones are sent again), show the plan, confirm, then send at
  * most --rate per second with a few in flight, each through the same
  * reversal engine as a single order. Ctrl-C stops new sends; what is in
  * flight finishes and is recorded. A summary table ends every run. */
@@ -318,6 +319,63 @@ static void classify_item(struct batch *b, struct batch_item *it,
 	default: /* failed and rejected are sent again */
 		break;
 	}
+}
+
+#define SETTLE_IN_FLIGHT 4 /* settling queries at once on a resume */
+#define SETTLE_POLL_MS 100
+
+/* A resume first settles the unknown outcomes an earlier run left (a kill,
+ * a lost answer) by the order query, so that only what is truly still
+ * unknown is skipped; a partner without the query API is left as it is. */
+static void settle_priors(struct batch *b, struct history *h)
+{
+	struct reversal_engine *e = NULL;
+	struct reversal_result *r;
+	struct wx_err err = {{0}};
+	int asked = 0, settled = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct batch_item *it = &b->items[i];
+		struct history_reversal prior;
+		int64_t count = 0;
+
+		if (!it->sub->partner->query_before_confirm ||
+		    history_latest_for_order(h, it->sub->sub_mchid,
+					     it->e->out_trade_no, &prior,
+					     &count, &err) != 0)
+			continue;
+		if (count > 0 && prior.outcome == WX_UNKNOWN) {
+			struct reversal_params p = {
+			    .partner = it->sub->partner,
+			    .sub = it->sub,
+			    .out_trade_no = it->e->out_trade_no,
+			    .op = cli_operator_name(),
+			    .trade_state_before = prior.trade_state_before};
+
+			if (!e)
+				e = reversal_engine_new(h, NULL, &err);
+			while (e && reversal_engine_active(e) >=
+					SETTLE_IN_FLIGHT)
+				reversal_engine_poll(e, -1, SETTLE_POLL_MS,
+						     NULL);
+			if (e && reversal_query_submit(e, &p, prior.id,
+						       &err) == 0)
+				asked++;
+		}
+		history_reversal_clear(&prior);
+	}
+	while (e && reversal_engine_active(e) > 0)
+		reversal_engine_poll(e, -1, SETTLE_POLL_MS, NULL);
+	while (e && (r = reversal_engine_next_done(e)) != NULL) {
+		settled += r->outcome != WX_UNKNOWN;
+		reversal_result_free(r);
+	}
+	reversal_engine_free(e);
+	if (asked)
+		fprintf(stderr,
+			_("wxrev: %d unknown outcome(s) of an earlier run "
+			  "asked with the order query first: %d settled.\n"),
+			asked, settled);
 }
 
 static int look_up_history(struct batch *b, struct history *h)
@@ -918,6 +976,7 @@ int cli_batch_reverse(int argc, char **argv, struct cli_common *c)
 		fputs(_("wxrev: nothing was sent.\n"), stderr);
 		goto out;
 	}
+	settle_priors(&b, h);
 	if (look_up_history(&b, h) != 0)
 		goto out;
 	cli_warn_plain_http(b.partner);
