@@ -752,12 +752,15 @@ static void print_human(const struct reversal_result *r)
 	fflush(stdout);
 }
 
-/* Tally of outcomes, for the exit status. */
+/* Tally of outcomes, for the exit status and the summary line. */
 struct tally {
-	int reversed; /* outcome reversed */
-	int bad;      /* rejected or failed, or claimed elsewhere */
-	int unknown;  /* unknown (or still pending) */
-	int sent;     /* orders submitted */
+	int reversed;		     /* outcome reversed */
+	int bad;		     /* rejected or failed, or claimed elsewhere */
+	int unknown;		     /* unknown (or still pending) */
+	int sent;		     /* orders submitted */
+	int by[WX_UNKNOWN + 1];	     /* results by outcome (pending: unknown) */
+	int claimed;		     /* held by another wxrev: not sent */
+	int duplicates;		     /* listed again: sent once */
 	bool unsaved; /* a result is only in the recovery journal */
 };
 
@@ -770,6 +773,7 @@ static void drain_results(struct reversal_engine *e, bool json, struct tally *t)
 			print_json(r);
 		else
 			print_human(r);
+		t->by[r->outcome == WX_PENDING ? WX_UNKNOWN : r->outcome]++;
 		if (r->outcome == WX_REVERSED)
 			t->reversed++;
 		else if (r->outcome == WX_REJECTED || r->outcome == WX_FAILED)
@@ -931,6 +935,45 @@ static void report_duplicate(const struct wx_sub *s, const char *order,
 	fflush(stdout);
 }
 
+/* After several orders, one line on stderr for the person at the
+ * terminal ("3 orders: 2 reversed, 1 unknown (exit 3)"); standard output,
+ * --json's included, keeps one line per order. */
+static void print_tally(const struct tally *t, size_t norders, int rc)
+{
+	static const enum wx_outcome order[] = {WX_REVERSED, WX_REJECTED,
+						WX_FAILED, WX_UNKNOWN};
+	int not_sent = (int)norders - t->sent - t->claimed - t->duplicates;
+	struct wx_buf b = {0};
+	const char *sep = "";
+
+	if (norders < 2)
+		return;
+	wx_buf_printf(&b, ngettext("wxrev: %zu order: ", "wxrev: %zu orders: ",
+				   norders),
+		      norders);
+	for (size_t i = 0; i < WX_ARRAY_LEN(order); i++) {
+		if (!t->by[order[i]])
+			continue;
+		wx_buf_printf(&b, "%s%d %s", sep, t->by[order[i]],
+			      wx_outcome_label(order[i]));
+		sep = ", ";
+	}
+	if (t->claimed) {
+		wx_buf_printf(&b, _("%s%d in flight in another wxrev"), sep,
+			      t->claimed);
+		sep = ", ";
+	}
+	if (t->duplicates) {
+		wx_buf_printf(&b, _("%s%d listed twice"), sep, t->duplicates);
+		sep = ", ";
+	}
+	if (not_sent > 0)
+		wx_buf_printf(&b, _("%s%d not sent"), sep, not_sent);
+	wx_buf_printf(&b, _(" (exit %d)\n"), rc);
+	fputs(b.data, stderr);
+	wx_buf_free(&b);
+}
+
 /* Sends the orders one after the other on one connection. */
 static int run_reversals(struct history *h, const struct wx_sub *s,
 			 const struct reverse_args *a)
@@ -965,12 +1008,14 @@ static int run_reversals(struct history *h, const struct wx_sub *s,
 		if (a->dup_of[done] != done) {
 			report_duplicate(s, a->orders[done],
 					 ids[a->dup_of[done]], a->json);
+			t.duplicates++;
 			continue;
 		}
 		rc = reversal_submit(e, &p, &ids[done], &err);
 		if (rc == REVERSAL_CLAIMED) {
 			report_claimed(s, a->orders[done], err.msg, a->json);
 			t.bad++;
+			t.claimed++;
 			continue;
 		}
 		if (rc != 0) {
@@ -990,7 +1035,9 @@ static int run_reversals(struct history *h, const struct wx_sub *s,
 	/* Whatever the engine finished while stopping is saved too. */
 	save_results(h, &st, &t);
 	free(ids);
-	return t.sent == 0 ? CLI_EXIT_USAGE : tally_status(&t);
+	rc = t.sent == 0 ? CLI_EXIT_USAGE : tally_status(&t);
+	print_tally(&t, a->norders, rc);
+	return rc;
 }
 
 static int cmd_reverse(int argc, char **argv, struct cli_common *c)

@@ -87,6 +87,79 @@ static void fmt_iso(int64_t ms, char *buf, size_t n)
 	snprintf(buf, n, "%s.%03dZ", base, (int)(ms % 1000));
 }
 
+/* RFC 3339 in local time with its offset: 2026-12-01T12:34:56.789+08:00
+ * (what a ticket needs: the operator's wall clock and which one). */
+static void fmt_rfc3339_local(int64_t ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char base[32], off[8];
+
+	if (!localtime_r(&t, &tm) ||
+	    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+	    strftime(off, sizeof(off), "%z", &tm) != 5) {
+		snprintf(buf, n, "%lld", (long long)ms);
+		return;
+	}
+	snprintf(buf, n, "%.19s.%03d%.3s:%.2s", base, (int)(ms % 1000), off,
+		 off + 3);
+}
+
+/* What the rows do not hold but a ticket needs, from the attempts: the
+ * last Request-ID WeChat Pay gave the reversal, and whether the last
+ * answer to it was verified (-1: no answer was checked). */
+struct row_extra {
+	char *request_id; /* owned, NULL: none */
+	int verified;	  /* 1, 0, or -1: not checked */
+};
+
+static void row_extra_get(struct history *h, int64_t id, struct row_extra *x)
+{
+	struct history_reversal rev;
+	struct history_attempt *atts = NULL;
+	size_t n = 0;
+
+	memset(&rev, 0, sizeof(rev));
+	x->request_id = NULL;
+	x->verified = -1;
+	if (history_get(h, id, &rev, &atts, &n, NULL) != 0)
+		return;
+	for (size_t i = n; i-- > 0;) {
+		const struct history_attempt *a = &atts[i];
+
+		if (a->kind && strcmp(a->kind, "reverse") != 0)
+			continue;
+		if (!x->request_id && a->request_id && *a->request_id)
+			x->request_id = wx_xstrdup(a->request_id);
+		if (x->verified < 0 && a->verify)
+			x->verified = strcmp(a->verify, "verified") == 0;
+	}
+	history_reversal_clear(&rev);
+	history_attempts_free(atts, n);
+}
+
+void history_ticket_line(struct history *h, const struct history_reversal *r,
+			 char *buf, size_t n)
+{
+	struct row_extra x = {NULL, -1};
+	char when[40];
+
+	if (h)
+		row_extra_get(h, r->id, &x);
+	fmt_rfc3339_local(r->created_ms, when, sizeof(when));
+	snprintf(buf, n,
+		 "%s %s (%s) > %s (%s) out_trade_no=%s outcome=%s%s%s "
+		 "request_id=%s%s%s",
+		 when, r->partner_name ? r->partner_name : "",
+		 r->sp_mchid ? r->sp_mchid : "",
+		 r->sub_name ? r->sub_name : "",
+		 r->sub_mchid ? r->sub_mchid : "", r->out_trade_no,
+		 wx_outcome_name(r->outcome), r->code ? " code=" : "",
+		 r->code ? r->code : "", x.request_id ? x.request_id : "-",
+		 r->note ? " note=" : "", r->note ? r->note : "");
+	free(x.request_id);
+}
+
 /* Table columns; widths come from the header and the first page. */
 enum tcol {
 	TC_TIME,
@@ -253,11 +326,12 @@ static void csv_int(struct wx_buf *b, int64_t v)
 static const char csv_header[] =
     "id,time,created_ms,updated_ms,operator,note,partner_name,sp_mchid,"
     "sub_name,sub_mchid,out_trade_no,endpoint,outcome,http_status,code,"
-    "message,attempts,latency_ms\r\n";
+    "message,attempts,latency_ms,request_id,verified,created\r\n";
 
-static void csv_row(struct wx_buf *b, const struct history_reversal *r)
+static void csv_row(struct wx_buf *b, const struct history_reversal *r,
+		    const struct row_extra *x)
 {
-	char when[32];
+	char when[32], created[40];
 
 	fmt_local(r->created_ms, when, sizeof(when));
 	wx_buf_printf(b, "%lld", (long long)r->id);
@@ -278,6 +352,11 @@ static void csv_row(struct wx_buf *b, const struct history_reversal *r)
 	csv_field(b, r->message, 0);
 	csv_int(b, r->attempts);
 	csv_int(b, r->latency_ms);
+	csv_field(b, x->request_id, 0);
+	csv_field(b, x->verified < 0 ? NULL : x->verified ? "true" : "false",
+		  0);
+	fmt_rfc3339_local(r->created_ms, created, sizeof(created));
+	csv_field(b, created, 0);
 	wx_buf_puts(b, "\r\n");
 }
 
@@ -287,9 +366,10 @@ static json_t *stored_text(const char *s)
 	return wx_json_text(s, WX_TEXT_REPLACE);
 }
 
-static void jsonl_row(struct wx_buf *b, const struct history_reversal *r)
+static void jsonl_row(struct wx_buf *b, const struct history_reversal *r,
+		      const struct row_extra *x)
 {
-	char created[40];
+	char created[40], local[40];
 	char updated[40];
 	json_t *o = json_object();
 	char *line;
@@ -317,6 +397,12 @@ static void jsonl_row(struct wx_buf *b, const struct history_reversal *r)
 	json_object_set_new(o, "attempts", json_integer(r->attempts));
 	json_object_set_new(o, "latency_ms", json_integer(r->latency_ms));
 	json_object_set_new(o, "pid", json_integer(r->pid));
+	json_object_set_new(o, "request_id", stored_text(x->request_id));
+	json_object_set_new(o, "verified", x->verified < 0
+					       ? json_null()
+					       : json_boolean(x->verified));
+	fmt_rfc3339_local(r->created_ms, local, sizeof(local));
+	json_object_set_new(o, "created_local", json_string(local));
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!line)
@@ -326,19 +412,23 @@ static void jsonl_row(struct wx_buf *b, const struct history_reversal *r)
 	free(line);
 }
 
-static void export_rows(struct wx_buf *b, enum history_format fmt,
-			struct table *t, const struct history_reversal *rows,
-			size_t n)
+static void export_rows(struct history *h, struct wx_buf *b,
+			enum history_format fmt, struct table *t,
+			const struct history_reversal *rows, size_t n)
 {
 	if (fmt == HISTORY_TABLE) {
 		table_rows(b, t, rows, n);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
+		struct row_extra x;
+
+		row_extra_get(h, rows[i].id, &x);
 		if (fmt == HISTORY_CSV)
-			csv_row(b, &rows[i]);
+			csv_row(b, &rows[i], &x);
 		else
-			jsonl_row(b, &rows[i]);
+			jsonl_row(b, &rows[i], &x);
+		free(x.request_id);
 	}
 }
 
@@ -379,7 +469,7 @@ int history_export(struct history *h, const struct history_filter *f, int limit,
 			break;
 		if (n == 0 && fmt == HISTORY_TABLE && !t.ready)
 			table_rows(&b, &t, rows, 0);
-		export_rows(&b, fmt, &t, rows, n);
+		export_rows(h, &b, fmt, &t, rows, n);
 		if (n)
 			before = rows[n - 1].id;
 		left -= (int64_t)n;

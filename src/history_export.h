@@ -10,7 +10,12 @@
 
 /* HISTORY_TABLE: aligned columns for a terminal, local times.
  * HISTORY_JSONL: one object per reversal with every column; times as
- *   ISO 8601 UTC with milliseconds plus the raw *_ms values.
+ *   ISO 8601 UTC with milliseconds plus the raw *_ms values, and
+ *   created_local (RFC 3339 with the local offset); request_id (the last
+ *   one WeChat Pay gave the reversal) and verified (the last checked
+ *   answer's signature; null when none was checked) come from the attempts.
+ * HISTORY_CSV: the same, the columns of the header below, new ones added at
+ *   the end (request_id, verified, created in RFC 3339 with its offset).
  * HISTORY_CSV: RFC 4180 (header row, CRLF, quoted when needed), UTF-8 with
  *   a byte-order mark so spreadsheets read Chinese; a cell a spreadsheet
  *   would run as a formula (leading = + - @) gets a leading apostrophe;
@@ -26,5 +31,12 @@ enum history_format { HISTORY_TABLE, HISTORY_JSONL, HISTORY_CSV };
  * shorter substrings scan newest first until `limit` rows match. */
 int history_export(struct history *h, const struct history_filter *f, int limit,
 		   enum history_format fmt, FILE *out, struct wx_err *err);
+
+/* The one line a ticket quotes (the TUI's copy summary): local time in
+ * RFC 3339 with its offset, partner and sub-merchant with their mchids,
+ * order, outcome, code, the Request-ID (from the attempts; "-" when none;
+ * h may be NULL) and the note. Truncated to fit n bytes. */
+void history_ticket_line(struct history *h, const struct history_reversal *r,
+			 char *buf, size_t n);
 
 #endif

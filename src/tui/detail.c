@@ -10,6 +10,7 @@
 
 #include "apiv3.h"
 #include "tui/text.h"
+#include "history_export.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
 
@@ -115,21 +116,6 @@ static void body_lines(struct detail *D, const char *prefix, const char *body)
 static void fmt_time(int64_t ms, char *buf, size_t n)
 {
 	wx_i18n_when(ms, WX_WHEN_SECOND, buf, n);
-}
-
-void tui_detail_summary(const struct history_reversal *r, char *buf,
-			 size_t n)
-{
-	time_t s = (time_t)(r->created_ms / 1000);
-	struct tm tm;
-	char when[32];
-
-	localtime_r(&s, &tm);
-	strftime(when, sizeof(when), "%m-%d %H:%M", &tm);
-	snprintf(buf, n, "%s %s sub_mchid=%s out_trade_no=%s%s%s%s%s", when,
-		 wx_outcome_name(r->outcome), r->sub_mchid, r->out_trade_no,
-		 r->code ? " code=" : "", r->code ? r->code : "",
-		 r->message ? " message=" : "", r->message ? r->message : "");
 }
 
 static void summary_lines(struct detail *D, const struct tui *t, const struct history_reversal *r)
@@ -351,7 +337,7 @@ static int detail_key(struct tui *t, void *state, enum tui_action a,
 		tui_copy(t, D->rev.out_trade_no, _("the order number"));
 		return TUI_REDRAW;
 	case TUI_ACT_COPY_SUMMARY:
-		tui_detail_summary(&D->rev, buf, sizeof(buf));
+		history_ticket_line(t->hist, &D->rev, buf, sizeof(buf));
 		tui_copy(t, buf, _("the result"));
 		return TUI_REDRAW;
 	default:

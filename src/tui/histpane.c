@@ -7,6 +7,7 @@
 
 #include "apiv3.h"
 #include "tui/text.h"
+#include "history_export.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
 
@@ -327,7 +328,7 @@ static int row_action(struct history_pane *H, struct tui *t,
 	else if (a == TUI_ACT_COPY)
 		tui_copy(t, r->out_trade_no, _("the order number"));
 	else if (a == TUI_ACT_COPY_SUMMARY) {
-		tui_detail_summary(r, buf, sizeof(buf));
+		history_ticket_line(t->hist, r, buf, sizeof(buf));
 		tui_copy(t, buf, _("the result"));
 	}
 	return TUI_REDRAW;

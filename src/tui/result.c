@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "apiv3_query.h"
+#include "history_export.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
 
@@ -209,14 +210,20 @@ static void result_draw(struct tui *t, void *state,
 	tui_put(box.y + box.h - 2, x, buf, w, tui_attr(t, TUI_C_DIM), false);
 }
 
-static void summary(const struct reversal_result *r, char *buf, size_t n)
+/* The ticket line of the result's history row (history_ticket_line, the
+ * same as the history's and the detail view's copy). */
+static void summary(struct tui *t, const struct reversal_result *r, char *buf,
+		    size_t n)
 {
-	snprintf(buf, n, "%s sub_mchid=%s out_trade_no=%s%s%s%s%s%s%s",
-		 wx_outcome_name(r->outcome), r->sub_mchid, r->out_trade_no,
-		 r->code ? " code=" : "", r->code ? r->code : "",
-		 r->message ? " message=" : "", r->message ? r->message : "",
-		 r->request_id ? " request_id=" : "",
-		 r->request_id ? r->request_id : "");
+	struct history_reversal rev;
+
+	memset(&rev, 0, sizeof(rev));
+	if (history_get(t->hist, r->history_id, &rev, NULL, NULL, NULL) == 0)
+		history_ticket_line(t->hist, &rev, buf, n);
+	else
+		snprintf(buf, n, "out_trade_no=%s outcome=%s", r->out_trade_no,
+			 wx_outcome_name(r->outcome));
+	history_reversal_clear(&rev);
 }
 
 static int result_key(struct tui *t, void *state, enum tui_action a,
@@ -237,7 +244,7 @@ static int result_key(struct tui *t, void *state, enum tui_action a,
 		tui_copy(t, R->q[0].r->out_trade_no, _("the order number"));
 		return TUI_REDRAW;
 	case TUI_ACT_COPY_SUMMARY:
-		summary(R->q[0].r, buf, sizeof(buf));
+		summary(t, R->q[0].r, buf, sizeof(buf));
 		tui_copy(t, buf, _("the result"));
 		return TUI_REDRAW;
 	default:

@@ -256,9 +256,6 @@ bool tui_history_searching(const struct tui *t);
 /* Runs one more bounded step of that scan. */
 void tui_history_continue(struct tui *t);
 void tui_detail_open(struct tui *t, int64_t id);
-/* One line: time, outcome, sub_mchid, order, code and message. */
-void tui_detail_summary(const struct history_reversal *r, char *buf,
-			size_t n);
 /* Opens the confirmation for order + sub (order already checked). */
 void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 		      const char *order, const char *note);
