@@ -5,6 +5,7 @@
 #include "apiv3.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,6 +575,14 @@ const char *apiv3_verdict_name(enum apiv3_verdict v)
 	return N_("bad signature");
 }
 
+/* Why an answer is not trusted is stored with the result (the history,
+ * --json), so it is made in English and read translated (i18n.h). */
+static void err_stored(struct wx_err *err, char *msg)
+{
+	wx_err_set(err, "%s", msg);
+	free(msg);
+}
+
 static enum apiv3_verdict verify_present(const struct apiv3_resp_headers *h,
 					 struct wx_err *err)
 {
@@ -589,10 +598,7 @@ static enum apiv3_verdict verify_present(const struct apiv3_resp_headers *h,
 		missing = "Wechatpay-Signature";
 	if (!missing)
 		return APIV3_VERIFIED;
-	wx_err_set(err,
-		   _("the answer has no %s header, so it is not signed by "
-		     "WeChat Pay: check that base_url points at WeChat Pay"),
-		   missing);
+	err_stored(err, wx_stored_printf(WX_MSG_NO_HEADER, missing));
 	return APIV3_NO_SIGNATURE;
 }
 
@@ -623,11 +629,8 @@ static enum apiv3_verdict verify_time(const char *timestamp, int64_t now,
 
 	if (parse_timestamp(timestamp, &ts) < 0) {
 		echo_copy(echo, sizeof(echo), timestamp);
-		wx_err_set(err,
-			   _("the answer's Wechatpay-Timestamp '%s' is not a "
-			     "number of seconds: the answer cannot be "
-			     "trusted"),
-			   echo);
+		err_stored(err,
+			      wx_stored_printf(WX_MSG_TS_NOT_NUMBER, echo));
 		return APIV3_STALE;
 	}
 	/* Unsigned arithmetic: no overflow whatever `now` the caller gives. */
@@ -636,10 +639,11 @@ static enum apiv3_verdict verify_time(const char *timestamp, int64_t now,
 	    ahead ? (uint64_t)ts - (uint64_t)now : (uint64_t)now - (uint64_t)ts;
 	if (skew <= APIV3_MAX_SKEW_S)
 		return APIV3_VERIFIED;
-	wx_err_set(err,
-		   _("the answer's timestamp is %" PRIu64 " s %s the local "
-		     "clock (the limit is %d s): check the computer clock"),
-		   skew, ahead ? _("ahead of") : _("behind"), APIV3_MAX_SKEW_S);
+	err_stored(err, wx_stored_printf(ahead ? WX_MSG_TS_AHEAD
+						  : WX_MSG_TS_BEHIND,
+					    (long)(skew > LONG_MAX ? LONG_MAX
+								   : skew),
+					    APIV3_MAX_SKEW_S));
 	return APIV3_STALE;
 }
 
@@ -674,11 +678,9 @@ static void unknown_serial(const struct wx_platform_key *keys, size_t nkeys,
 			      keys[i].id);
 	}
 	echo_copy(echo, sizeof(echo), serial);
-	wx_err_set(err,
-		   _("the answer is signed with key '%s', which the profile "
-		     "does not know (known: %s): add that WeChat Pay public "
-		     "key or platform certificate to the profile"),
-		   echo, known.len ? known.data : _("none"));
+	err_stored(err, wx_stored_printf(WX_MSG_UNKNOWN_KEY, echo,
+					    known.len ? known.data
+						      : N_("none")));
 	wx_buf_free(&known);
 }
 
@@ -779,11 +781,12 @@ static enum apiv3_verdict verify_sig(const struct apiv3_resp_headers *h,
 	wx_buf_free(&msg);
 	if (ok)
 		return APIV3_VERIFIED;
-	wx_err_set(err, sig ? _("the answer's signature does not match its "
-				"body: it may have been altered on the way; "
-				"query the order before acting on it")
-			    : _("the answer's Wechatpay-Signature is not "
-				"valid base64: the answer cannot be trusted"));
+	wx_err_set(err, "%s",
+		   sig ? N_("the answer's signature does not match its "
+			    "body: it may have been altered on the way; "
+			    "query the order before acting on it")
+		       : N_("the answer's Wechatpay-Signature is not "
+			    "valid base64: the answer cannot be trusted"));
 	return APIV3_BAD_SIGNATURE;
 }
 
@@ -799,9 +802,10 @@ enum apiv3_verdict apiv3_verify(const struct apiv3_resp_headers *h,
 	if (v != APIV3_VERIFIED)
 		return v;
 	if (strncmp(h->signature, PROBE_PREFIX, strlen(PROBE_PREFIX)) == 0) {
-		wx_err_set(err, _("the answer carries a WECHATPAY/SIGNTEST/ "
-				  "probe signature, which never counts as "
-				  "verified: query the order"));
+		wx_err_set(err, "%s",
+			   N_("the answer carries a WECHATPAY/SIGNTEST/ "
+			      "probe signature, which never counts as "
+			      "verified: query the order"));
 		return APIV3_PROBE;
 	}
 	v = verify_time(h->timestamp, now, err);
@@ -981,9 +985,9 @@ static void classify_success(const char *body, size_t body_len,
 
 	if (names == APIV3_NAMES_MISSING) {
 		result_set(res, WX_UNKNOWN, APIV3_CODE_MALFORMED,
-			   wx_xstrdup(_("HTTP 200 without the out_trade_no, "
-					"sp_mchid and sub_mchid strings WeChat "
-					"Pay sends on success")));
+			   wx_xstrdup(N_("HTTP 200 without the out_trade_no, "
+					 "sp_mchid and sub_mchid strings WeChat "
+					 "Pay sends on success")));
 	} else if (names == APIV3_NAMES_OTHER) {
 		char o[ECHO_MAX + 8];
 		char s[ECHO_MAX + 8];
@@ -1017,10 +1021,10 @@ static void classify_2xx(long status, const char *body, size_t body_len,
 		/* A 204 names no order: a replayed one would pass for any
 		 * order. Only a verified query can confirm it. */
 		result_set(res, WX_UNKNOWN, APIV3_CODE_UNCONFIRMED,
-			   wx_xstrdup(_("HTTP 204 names no order, so it does "
-					"not prove that this order was "
-					"reversed: query the order to settle "
-					"it")));
+			   wx_xstrdup(N_("HTTP 204 names no order, so it does "
+					 "not prove that this order was "
+					 "reversed: query the order to settle "
+					 "it")));
 	} else {
 		result_set(res, WX_UNKNOWN,
 			   status == 204 ? APIV3_CODE_MALFORMED

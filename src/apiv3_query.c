@@ -281,17 +281,17 @@ static void classify_200(const char *body, size_t body_len, const char *order,
 
 	if (names == APIV3_NAMES_MISSING) {
 		set_untrusted(res, APIV3_CODE_MALFORMED,
-			      wx_xstrdup(_("HTTP 200 without the out_trade_no, "
+			      wx_xstrdup(N_("HTTP 200 without the out_trade_no, "
 					   "sp_mchid and sub_mchid strings of "
 					   "an order query answer")));
 	} else if (names == APIV3_NAMES_OTHER) {
 		set_untrusted(res, APIV3_CODE_MISMATCH,
-			      wx_xstrdup(_("the query answer names another "
+			      wx_xstrdup(N_("the query answer names another "
 					   "order, partner or sub-merchant "
 					   "than the one asked for")));
 	} else if (read_order(root, &res->order) < 0) {
 		set_untrusted(res, APIV3_CODE_MALFORMED,
-			      wx_xstrdup(_("the query answer's trade_state, "
+			      wx_xstrdup(N_("the query answer's trade_state, "
 					   "amount or success_time is not as "
 					   "WeChat Pay documents it")));
 	} else {
@@ -364,9 +364,8 @@ int apiv3_query_classify(long status, const char *body, size_t body_len,
 			     expected_sub_mchid, res);
 	else if (status > 200 && status <= 299)
 		set_untrusted(res, APIV3_CODE_UNEXPECTED,
-			      wx_xasprintf(_("HTTP %ld is not an answer the "
-					     "order query gives"),
-					   status));
+			      wx_stored_printf(WX_MSG_QUERY_NOT_ANSWER,
+					       status));
 	else
 		classify_other(status, body, body_len, verdict, expected_order,
 			       expected_sp_mchid, expected_sub_mchid, res);
@@ -400,13 +399,20 @@ static void age_text(int64_t secs, char *buf, size_t n)
 		snprintf(buf, n, _("%lld d ago"), (long long)(secs / 86400));
 }
 
+void apiv3_paid_when(const struct apiv3_order_info *o, char *buf, size_t n)
+{
+	time_t t = (time_t)(o->success_epoch + o->success_offset_min * 60);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	wx_i18n_when_tm(&tm, WX_WHEN_MINUTE, buf, n);
+}
+
 static char *paid_words(const struct apiv3_order_info *o, int64_t now)
 {
 	char total[48], back[48], when[32] = "", age[32] = "";
 	const char *cur = o->currency ? o->currency : "CNY";
 	int64_t refund = o->payer_total >= 0 ? o->payer_total : o->amount_total;
-	time_t t = (time_t)(o->success_epoch + o->success_offset_min * 60);
-	struct tm tm;
 
 	wx_i18n_amount(o->amount_total, o->currency, total, sizeof(total));
 	wx_i18n_amount(refund, o->currency, back, sizeof(back));
@@ -414,8 +420,7 @@ static char *paid_words(const struct apiv3_order_info *o, int64_t now)
 		return wx_xasprintf(_("Paid %s (%s) — reversing refunds "
 				      "%s to the payer"),
 				    total, cur, back);
-	gmtime_r(&t, &tm);
-	wx_i18n_when_tm(&tm, WX_WHEN_MINUTE, when, sizeof(when));
+	apiv3_paid_when(o, when, sizeof(when));
 	age_text(now - o->success_epoch, age, sizeof(age));
 	if (now - o->success_epoch > REVERSE_WINDOW_S)
 		return wx_xasprintf(_("Paid %s (%s) on %s, %s — older "
@@ -439,5 +444,5 @@ char *apiv3_order_words(const struct apiv3_query_result *q, int64_t now)
 		    _(apiv3_trade_state_info(q->order.state)->words));
 	return wx_xasprintf(_("Could not read the order: %s %s"),
 			    q->code ? q->code : "",
-			    q->message ? q->message : "");
+			    q->message ? wx_i18n_stored(q->message) : "");
 }

@@ -125,6 +125,10 @@ int apiv3_parse_rfc3339(const char *s, int64_t *epoch, int *offset_min);
  * Translated; malloc'd. */
 char *apiv3_order_words(const struct apiv3_query_result *q, int64_t now);
 
+/* When the order was paid ("2026-11-30 14:02"), in the answer's own UTC
+ * offset, the way the reader's language writes dates. */
+void apiv3_paid_when(const struct apiv3_order_info *o, char *buf, size_t n);
+
 /* First four and last four characters with "…" between; "***" for short
  * or absent ids. malloc'd. */
 char *apiv3_mask_openid(const char *openid);

@@ -109,16 +109,6 @@ static json_t *query_json(const struct reversal_result *r)
 	return j;
 }
 
-/* "2026-11-30 14:02" in the answer's own offset. */
-static void local_time(const struct apiv3_order_info *o, char *buf, size_t n)
-{
-	time_t t = (time_t)(o->success_epoch + o->success_offset_min * 60);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%d %H:%M", &tm);
-}
-
 static void query_human(const struct reversal_result *r)
 {
 	const struct apiv3_query_result *q = r->query;
@@ -139,11 +129,11 @@ static void query_human(const struct reversal_result *r)
 		printf(_("\n  amount %s (%s)"), money,
 		       o->currency ? o->currency : "CNY");
 		if (o->success_time) {
-			local_time(o, paid, sizeof(paid));
+			apiv3_paid_when(o, paid, sizeof(paid));
 			printf(_(", paid %s"), paid);
 		}
 		if (o->transaction_id) {
-			fputs(", transaction ", stdout);
+			fputs(_(", transaction "), stdout);
 			cli_put_safe(stdout, o->transaction_id);
 		}
 		if (o->sub_openid) {
@@ -153,7 +143,8 @@ static void query_human(const struct reversal_result *r)
 	} else {
 		cli_put_safe(stdout, r->code ? r->code : "?");
 		fputs("  ", stdout);
-		cli_put_safe(stdout, r->message ? r->message : "");
+		cli_put_safe(stdout,
+			     r->message ? wx_i18n_stored(r->message) : "");
 		if (r->next) {
 			fputs(_("\n  next: "), stdout);
 			cli_put_safe(stdout, r->next);

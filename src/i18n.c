@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,30 @@ static const char *const stored_templates[WX_MSG_COUNT] = {
     [WX_MSG_NOT_ANSWER] = N_("HTTP %ld is not an answer this call gives"),
     [WX_MSG_NO_ERROR_TEXT] = N_("HTTP %ld without a readable WeChat Pay "
 				"error message"),
+    [WX_MSG_QUERY_NOT_ANSWER] = N_("HTTP %ld is not an answer the order "
+				   "query gives"),
+    [WX_MSG_SETTLED] = N_("settled by query: WeChat Pay reports %s"),
+    [WX_MSG_SAFE_TO_RERUN] = N_("not processed: safe to re-run (the query "
+				"reads %s)"),
+    [WX_MSG_NO_HEADER] = N_("the answer has no %s header, so it is not "
+			    "signed by WeChat Pay: check that base_url points "
+			    "at WeChat Pay"),
+    [WX_MSG_TS_NOT_NUMBER] = N_("the answer's Wechatpay-Timestamp '%s' is "
+				"not a number of seconds: the answer cannot "
+				"be trusted"),
+    [WX_MSG_TS_AHEAD] = N_("the answer's timestamp is %ld s ahead of the "
+			   "local clock (the limit is %d s): check the "
+			   "computer clock"),
+    [WX_MSG_TS_BEHIND] = N_("the answer's timestamp is %ld s behind the "
+			    "local clock (the limit is %d s): check the "
+			    "computer clock"),
+    [WX_MSG_UNKNOWN_KEY] = N_("the answer is signed with key '%s', which "
+			      "the profile does not know (known: %s): add "
+			      "that WeChat Pay public key or platform "
+			      "certificate to the profile"),
+    /* Last: it matches any text with a colon in it. */
+    /* TRANSLATORS: a stored message, then why the answer is not trusted. */
+    [WX_MSG_BECAUSE] = N_("%s: %s"),
 };
 
 const char *wx_stored_template(enum wx_stored id)
@@ -125,7 +150,7 @@ char *wx_stored_printf(enum wx_stored id, ...)
 }
 
 #define STORED_VALUES 4
-#define STORED_VALUE_MAX 256
+#define STORED_VALUE_MAX 512
 
 /* Length of the conversion at p ("%s", "%ld", "%2$s"), 0 if none. */
 static size_t conversion_len(const char *p)
@@ -215,20 +240,23 @@ static void fill_template(const char *tr, char values[][STORED_VALUE_MAX],
 	out[o] = '\0';
 }
 
-const char *wx_i18n_stored(const char *s)
+/* s in the reader's language into out: the catalogue's text, or a stored
+ * template's translation with its values in, each value read the same way
+ * `depth` levels down ("HTTP 200, ... : the answer is signed with key 'X'
+ * ..." holds a stored message in a stored message). False when nothing of
+ * s has a translation. */
+static bool translate_stored(const char *s, char *out, size_t n, int depth)
 {
-	static char ring[STORED_VALUES][1024];
-	static unsigned next;
 	char values[4][STORED_VALUE_MAX];
 
-	/* gettext("") is the catalogue header, never a message. */
-	if (!s || !*s)
-		return s;
-	if (gettext(s) != s)
-		return gettext(s);
+	if (gettext(s) != s) {
+		snprintf(out, n, "%s", gettext(s));
+		return true;
+	}
 	for (int i = 0; i < WX_MSG_COUNT; i++) {
 		const char *tpl = stored_templates[i];
 		const char *tr = gettext(tpl);
+		bool any = false;
 		int nv;
 
 		if (tr == tpl)
@@ -236,16 +264,39 @@ const char *wx_i18n_stored(const char *s)
 		nv = match_template(tpl, s, values, 4);
 		if (nv < 0)
 			continue;
-		/* A value that is itself a stored word ("bad signature")
-		 * is read translated too. */
-		for (int v = 0; v < nv; v++)
-			if (gettext(values[v]) != values[v])
+		for (int v = 0; v < nv && depth > 0; v++) {
+			char inner[STORED_VALUE_MAX];
+
+			if (translate_stored(values[v], inner, sizeof(inner),
+					     depth - 1)) {
 				snprintf(values[v], STORED_VALUE_MAX, "%s",
-					 gettext(values[v]));
-		next = (next + 1) % STORED_VALUES;
-		fill_template(tr, values, nv, ring[next], sizeof(ring[next]));
-		return ring[next];
+					 inner);
+				any = true;
+			}
+		}
+		/* "%s: %s" alone would only change WeChat Pay's own
+		 * punctuation: it needs one of its parts to be wxrev's. */
+		if (i == WX_MSG_BECAUSE && !any)
+			continue;
+		fill_template(tr, values, nv, out, n);
+		return true;
 	}
+	return false;
+}
+
+const char *wx_i18n_stored(const char *s)
+{
+	static char ring[STORED_VALUES][2048];
+	static unsigned next;
+
+	/* gettext("") is the catalogue header, never a message. */
+	if (!s || !*s)
+		return s;
+	if (gettext(s) != s)
+		return gettext(s);
+	next = (next + 1) % STORED_VALUES;
+	if (translate_stored(s, ring[next], sizeof(ring[next]), 2))
+		return ring[next];
 	return s;
 }
 

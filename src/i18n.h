@@ -36,6 +36,15 @@ enum wx_stored {
 	WX_MSG_NOT_SUCCESS,     /* %ld status */
 	WX_MSG_NOT_ANSWER,      /* %ld status */
 	WX_MSG_NO_ERROR_TEXT,   /* %ld status */
+	WX_MSG_QUERY_NOT_ANSWER, /* %ld status */
+	WX_MSG_SETTLED,		/* %s trade state */
+	WX_MSG_SAFE_TO_RERUN,	/* %s trade state */
+	WX_MSG_NO_HEADER,	/* %s header name */
+	WX_MSG_TS_NOT_NUMBER,	/* %s timestamp as sent */
+	WX_MSG_TS_AHEAD,	/* %ld seconds, %d limit */
+	WX_MSG_TS_BEHIND,	/* %ld seconds, %d limit */
+	WX_MSG_UNKNOWN_KEY,	/* %s serial, %s known ones (or "none") */
+	WX_MSG_BECAUSE,		/* %s message, %s why it is not trusted */
 	WX_MSG_COUNT
 };
 /* The English message `id` with its values (the conversions the template's
@@ -54,9 +63,9 @@ const char *wx_pgettext(const char *ctx_and_msgid, const char *msgid);
 
 /* How much of a local date and time a person is shown. */
 enum wx_when {
-	WX_WHEN_MINUTE, /* 2026-11-30 14:02 / 2026年11月30日 14:02 */
+	WX_WHEN_MINUTE, /* 2026-11-30 14:02 (both languages) */
 	WX_WHEN_SECOND, /* 2026-11-30 14:02:09 */
-	WX_WHEN_SHORT,	/* 11-30 14:02 / 11月30日 14:02 (a list column) */
+	WX_WHEN_SHORT,	/* 11-30 14:02 (a list column) */
 };
 /* Formats ms since the epoch as local time in the UI language's way (the
  * pattern is the catalogue's). Machine output keeps ISO 8601 instead. */

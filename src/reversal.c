@@ -13,6 +13,7 @@
 
 #include "apiv3.h"
 #include "http.h"
+#include "i18n.h"
 #include "utf8.h"
 
 #define DEFAULT_MAX_RETRIES	   2
@@ -442,7 +443,8 @@ static void answer_local(struct rv_answer *a, const char *code,
 /* No complete answer: decide from what the transport knows. */
 static void answer_transport(const struct http_response *r, struct rv_answer *a)
 {
-	const char *msg = r->error[0] ? r->error : _("no answer");
+	/* Stored (the attempt's transport_error, the result's message). */
+	const char *msg = r->error[0] ? r->error : N_("no answer");
 
 	a->retryable = true;
 	a->transport_error = wx_xstrdup(msg);
@@ -497,7 +499,7 @@ static void answer_http(const struct rv_job *j, const struct http_response *r,
 			   j->res->out_trade_no, j->partner->sp_mchid,
 			   j->sub->sub_mchid, &res) != 0) {
 		answer_local(a, "CLASSIFY_ERROR", WX_UNKNOWN,
-			     _("the answer could not be classified"),
+			     N_("the answer could not be classified"),
 			     _("The answer could not be understood."));
 		return;
 	}
@@ -515,8 +517,9 @@ static void answer_http(const struct rv_job *j, const struct http_response *r,
 	if (!a->verified && verr.msg[0] && a->outcome == WX_UNKNOWN) {
 		/* Say why the answer is not trusted, not only that it is not.
 		 */
-		char *m = wx_xasprintf("%s: %s", res.message ? res.message : "",
-				       verr.msg);
+		char *m = wx_stored_printf(WX_MSG_BECAUSE,
+					   res.message ? res.message : "",
+					   verr.msg);
 
 		free(a->message);
 		a->message = m;
@@ -712,8 +715,8 @@ static void check_replay(struct reversal_engine *e,
 		return;
 	answer_clear(a);
 	answer_local(a, REVERSAL_CODE_REPLAYED, WX_UNKNOWN,
-		     _("the answer repeats a Wechatpay-Nonce already seen in "
-		       "the last 300 s (a replay)"),
+		     N_("the answer repeats a Wechatpay-Nonce already seen in "
+			"the last 300 s (a replay)"),
 		     _("An answer that was already seen cannot be trusted, so "
 		       "the result is not known."));
 	a->verify = verify;
@@ -739,15 +742,15 @@ static struct apiv3_query_result *read_query(struct reversal_engine *e,
 		    nonce_replayed(e, nonce, true)) {
 			v = APIV3_STALE;
 			wx_err_set(&verr, "%s",
-				   _("the answer repeats a Wechatpay-Nonce "
-				     "already seen in the last 300 s (a "
-				     "replay)"));
+				   N_("the answer repeats a Wechatpay-Nonce "
+				      "already seen in the last 300 s (a "
+				      "replay)"));
 		}
 		a->verify = apiv3_verdict_name(v);
 		a->verified = v == APIV3_VERIFIED;
 	} else {
 		a->transport_error =
-		    wx_xstrdup(r->error[0] ? r->error : _("no answer"));
+		    wx_xstrdup(r->error[0] ? r->error : N_("no answer"));
 	}
 	apiv3_query_classify(complete ? r->status : 0, r->body, r->body_len, v,
 			     j->res->out_trade_no, j->partner->sp_mchid,
@@ -758,8 +761,9 @@ static struct apiv3_query_result *read_query(struct reversal_engine *e,
 		q->code = wx_xstrdup(REVERSAL_CODE_NO_ANSWER);
 		q->message = wx_xstrdup(a->transport_error);
 	} else if (!a->verified && verr.msg[0]) {
-		char *m = wx_xasprintf("%s: %s", q->message ? q->message : "",
-				       verr.msg);
+		char *m = wx_stored_printf(WX_MSG_BECAUSE,
+					   q->message ? q->message : "",
+					   verr.msg);
 
 		free(q->message);
 		q->message = m;
@@ -784,13 +788,10 @@ static void settle_from_query(struct reversal_engine *e, struct rv_job *j,
 	if (read)
 		replace_str(&res->trade_state_after, state);
 	if (o == WX_REVERSED)
-		/* Stored, so never translated (README, "Languages"). */
-		msg = wx_xasprintf("settled by query: WeChat Pay reports %s",
-				   state);
+		/* Stored in English, read translated (i18n.h). */
+		msg = wx_stored_printf(WX_MSG_SETTLED, state);
 	else if (o == WX_FAILED)
-		msg = wx_xasprintf("not processed: safe to re-run (the "
-				   "query reads %s)",
-				   state);
+		msg = wx_stored_printf(WX_MSG_SAFE_TO_RERUN, state);
 	if (history_settle(e->history, res->history_id, o,
 			   o == WX_UNKNOWN ? NULL : state, msg,
 			   o == WX_UNKNOWN ? NULL : "query",
@@ -1316,7 +1317,7 @@ static void job_abandon(struct reversal_engine *e, struct rv_job *j)
 		r->outcome = WX_UNKNOWN;
 		replace_str(&r->code, REVERSAL_CODE_INTERRUPTED);
 		replace_str(&r->message,
-			    _("wxrev stopped waiting for WeChat Pay's answer"));
+			    N_("wxrev stopped waiting for WeChat Pay's answer"));
 		replace_str(&r->explain,
 			    _("The request may have reached WeChat Pay; its "
 			      "answer was not seen."));

@@ -166,7 +166,7 @@ static void attempt_lines(struct detail *D, const struct history_attempt *a, siz
 	body_lines(D, "  ", a->request_body);
 	if (a->transport_error)
 		linef(D, TUI_C_WARN, A_BOLD, _("Transport error: %s"),
-		      a->transport_error);
+		      wx_i18n_stored(a->transport_error));
 	if (a->status)
 		linef(D, TUI_C_NORMAL, A_BOLD, "< HTTP %d", a->status);
 	else

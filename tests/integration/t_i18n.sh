@@ -134,12 +134,12 @@ t_contains "meaning" "$(cat "$T_TMP/out")" "微信支付在该子商户下没有
 t_contains "next step" "$(cat "$T_TMP/out")" "请检查商户订单号"
 t_ok
 
-t_begin "the history table is for people: Chinese headings, outcomes and dates"
+t_begin "the history table is for people: Chinese headings and outcomes, dates as WeChat Pay writes them"
 "${ZH[@]}" "$WXREV_BIN" history --order I18N-ZH-1 >"$T_TMP/out" 2>&1
 t_eq "exit" 0 "$?"
 t_contains "headings" "$(head -n 1 "$T_TMP/out")" "结果"
-t_check "outcome and a Chinese date: $(cat "$T_TMP/out")" \
-	grep -Eq '^[0-9]{4}年[0-9]{2}月[0-9]{2}日 [0-9:]{8}  已撤销  I18N-ZH-1' "$T_TMP/out"
+t_check "outcome and a 2026-11-30 14:02:09 date: $(cat "$T_TMP/out")" \
+	grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}  已撤销  I18N-ZH-1' "$T_TMP/out"
 "${EN[@]}" "$WXREV_BIN" history --order I18N-ZH-1 >"$T_TMP/out" 2>&1
 t_check "English stays: $(cat "$T_TMP/out")" \
 	grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}  reversed  I18N-ZH-1' "$T_TMP/out"
@@ -157,6 +157,22 @@ t_eq "stored outcomes" "failed failed rejected rejected rejected reversed revers
 	"$(hist_sql "SELECT outcome FROM reversals ORDER BY outcome" | tr '\n' ' ' | sed 's/ $//')"
 t_eq "a reversal made in Chinese stores the English message" "WeChat Pay reversed the order" \
 	"$(hist_sql "SELECT message FROM reversals WHERE out_trade_no = 'I18N-ZH-1'")"
+t_ok
+
+t_begin "why an answer is not trusted: stored in English, read in Chinese"
+sim_paid I18N-ZH-SERIAL
+sim_fault I18N-ZH-SERIAL '{"type":"unknown_serial"}'
+sim_query_fault I18N-ZH-SERIAL '{"type":"unknown_serial","count":10}'
+"${ZH[@]}" "$WXREV_BIN" reverse --sub "Coffee Shop" --yes I18N-ZH-SERIAL \
+	</dev/null >"$T_TMP/out" 2>"$T_TMP/err"
+t_eq "exit: not known" 3 "$?"
+t_contains "the message, in Chinese" "$(cat "$T_TMP/out")" "HTTP 200，但应答未通过验签"
+t_contains "why, in Chinese" "$(cat "$T_TMP/out")" "配置文件中没有该密钥"
+t_check "no English sentence left: $(cat "$T_TMP/out")" \
+	bash -c '! grep -q "the profile does not know\|not verified" "$1"' _ "$T_TMP/out"
+t_contains "stored in English" \
+	"$(hist_sql "SELECT message FROM reversals WHERE out_trade_no = 'I18N-ZH-SERIAL'")" \
+	"which the profile does not know"
 t_ok
 
 t_done

@@ -132,9 +132,12 @@ static void test_chinese_dates(void **state)
 	setenv("TZ", "UTC", 1);
 	/* 2026-11-30 14:02:09 UTC */
 	wx_i18n_when(1796047329000LL, WX_WHEN_MINUTE, buf, sizeof(buf));
-	assert_string_equal(buf, "2026年11月30日 14:02");
+	/* The form WeChat Pay's own Chinese pages use. */
+	assert_string_equal(buf, "2026-11-30 14:02");
 	wx_i18n_when(1796047329000LL, WX_WHEN_SECOND, buf, sizeof(buf));
-	assert_string_equal(buf, "2026年11月30日 14:02:09");
+	assert_string_equal(buf, "2026-11-30 14:02:09");
+	wx_i18n_when(1796047329000LL, WX_WHEN_SHORT, buf, sizeof(buf));
+	assert_string_equal(buf, "11-30 14:02");
 	set_language(NULL);
 	wx_i18n_when(1796047329000LL, WX_WHEN_MINUTE, buf, sizeof(buf));
 	assert_string_equal(buf, "2026-11-30 14:02");
@@ -164,7 +167,8 @@ static void test_chinese_amounts(void **state)
 	o->success_offset_min = 480;
 	words = apiv3_order_words(&q, o->success_epoch + 600);
 	assert_non_null(words);
-	if (!strstr(words, "¥128.00") || !strstr(words, "2026年11月30日 14:02"))
+	if (!strstr(words, "¥128.00") || !strstr(words, "2026-11-30 14:02") ||
+	    !strstr(words, "退回"))
 		fail_msg("the order in words is not in the Chinese way: %s",
 			 words);
 	free(words);
@@ -208,12 +212,59 @@ static void test_stored_messages(void **state)
 	assert_string_equal(wx_i18n_stored("订单不存在"), "订单不存在");
 	assert_string_equal(wx_i18n_stored("HTTP 200 names order X"),
 			    "HTTP 200 names order X");
+	/* WeChat Pay's own text with a colon keeps its punctuation. */
+	assert_string_equal(wx_i18n_stored("参数错误: out_trade_no"),
+			    "参数错误: out_trade_no");
 	set_language(NULL);
 	m = wx_stored_printf(WX_MSG_NOT_ANSWER, 302L);
 	assert_string_equal(wx_i18n_stored(m),
 			    "HTTP 302 is not an answer this call gives");
 	free(m);
 	set_language("zh_CN");
+}
+
+/* Why an answer is not trusted is stored inside the message, in English;
+ * read in Chinese, both parts are Chinese and the values stay. */
+static void test_untrusted_messages(void **state)
+{
+	struct apiv3_resp_headers h = {.timestamp = "1796047329",
+				       .nonce = "n",
+				       .serial = "PUB_KEY_ID_0000000000000000000",
+				       .signature = "c2ln"};
+	struct apiv3_result res;
+	struct wx_err err = {{0}};
+	const char *body = "{}";
+	char *m;
+
+	(void)state;
+	assert_int_equal(apiv3_verify(&h, body, 2, NULL, 0, 1796047329, &err),
+			 APIV3_UNKNOWN_SERIAL);
+	apiv3_classify(200, body, 2, APIV3_UNKNOWN_SERIAL, "ORDER-0001",
+		       "1230000109", "1900000110", &res);
+	m = wx_stored_printf(WX_MSG_BECAUSE, res.message, err.msg);
+	apiv3_result_free(&res);
+	assert_non_null(strstr(m, "which the profile does not know (known: "
+				  "none)"));
+	if (!strstr(wx_i18n_stored(m), "HTTP 200，但应答未通过验签") ||
+	    !strstr(wx_i18n_stored(m), "PUB_KEY_ID_0000000000000000000") ||
+	    !strstr(wx_i18n_stored(m), "（已知：无）") ||
+	    strstr(wx_i18n_stored(m), "profile"))
+		fail_msg("not read in Chinese: %s", wx_i18n_stored(m));
+	free(m);
+	h.timestamp = "1796047028";
+	assert_int_equal(apiv3_verify(&h, body, 2, NULL, 0, 1796047329, &err),
+			 APIV3_STALE);
+	assert_string_equal(err.msg, "the answer's timestamp is 301 s behind "
+				     "the local clock (the limit is 300 s): "
+				     "check the computer clock");
+	assert_string_equal(wx_i18n_stored(err.msg),
+			    "应答的时间戳比本机时钟慢 301 秒（上限 300 秒）："
+			    "请检查本机时钟");
+	m = wx_stored_printf(WX_MSG_SETTLED, "REVOKED");
+	assert_string_equal(m, "settled by query: WeChat Pay reports REVOKED");
+	assert_string_equal(wx_i18n_stored(m),
+			    "已通过查询核实：微信支付返回 REVOKED");
+	free(m);
 }
 
 int main(void)
@@ -225,6 +276,7 @@ int main(void)
 	    cmocka_unit_test(test_code_table),
 	    cmocka_unit_test(test_chinese_dates),
 	    cmocka_unit_test(test_stored_messages),
+	    cmocka_unit_test(test_untrusted_messages),
 	    cmocka_unit_test(test_chinese_amounts),
 	};
 
