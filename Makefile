@@ -8,7 +8,7 @@ CFLAGS ?= -O2 -g
 LDFLAGS ?=
 BUILD ?= build
 
-PKGS := ncursesw libcurl libcrypto libssl jansson yaml-0.1 sqlite3
+PKGS := ncursesw libcurl libcrypto libssl jansson yaml-0.1 sqlite3 libpq
 SIM_PKGS := libmicrohttpd
 TEST_PKGS := cmocka libmicrohttpd
 
@@ -70,7 +70,7 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 VALGRIND := valgrind --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --quiet
 
-.PHONY: all build deps demo test test-run check-asan lint fmt bench docs \
+.PHONY: all build deps demo demo-desk test test-run check-asan lint fmt bench docs \
 	screenshots install clean demo-keys fuzz fuzz-build check-valgrind \
 	helpers pot mo FORCE
 
@@ -111,6 +111,14 @@ $(BUILD)/src/i18n.o: $(BUILD)/gen/localedir.h
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# docs/postgres.sql is the one home of the desk schema; wxrev carries it.
+$(BUILD)/gen/postgres_sql.h: docs/postgres.sql
+	@mkdir -p $(@D)
+	@{ echo 'static const char wxrev_postgres_sql[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/src/history_pg.o: $(BUILD)/gen/postgres_sql.h
 
 $(WXREV): $(LIB_OBJ) $(MAIN_OBJ)
 	@mkdir -p $(@D)
@@ -162,6 +170,11 @@ demo: deps-quiet
 	@$(MAKE) --no-print-directory build
 	@scripts/demo.sh $(BUILD)
 
+# Two operators, one desk history on a local PostgreSQL, side by side in tmux.
+demo-desk: deps-quiet
+	@$(MAKE) --no-print-directory build
+	@scripts/demo-desk.sh $(BUILD)
+
 # The whole suite, UI tests included, under AddressSanitizer and UBSan.
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
@@ -184,7 +197,7 @@ fuzz: deps-quiet
 fuzz-build: $(FUZZ_BIN)
 .SECONDARY: $(FUZZ_LIB_SRC:%.c=$(BUILD)/%.o)
 
-lint: $(BUILD)/gen/localedir.h
+lint: $(BUILD)/gen/localedir.h $(BUILD)/gen/postgres_sql.h
 	clang-tidy --quiet $(SRC) -- $(WARN) $(PKG_CFLAGS) -Isrc -I$(BUILD)/gen
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --std=c11 -Isrc -I$(BUILD)/gen $(SRC) $(SIM_SRC)

@@ -26,12 +26,15 @@
 --   * Its owner's liveness is a session advisory lock on the row id, taken
 --     by wxrev.claim() in the same transaction as the insert. The server
 --     releases it the moment the owner's connection ends (client killed,
---     machine gone once TCP keepalives give up), so a colleague does not
---     wait for a dead desk. After a server restart no session holds any lock
---     yet: for restart_grace_s (wxrev.meta, 30 s) after the server started, every pending row
---     counts as live, so a desk still waiting for WeChat Pay's answer can
---     reconnect and take its lock back (wxrev.relock) before anyone judges
---     its row abandoned.
+--     machine gone once TCP keepalives give up); the claim then lingers
+--     claim_linger_s (wxrev.meta, 30 s, version 2) after the row last
+--     changed, since the dead desk's last request may still be at WeChat
+--     Pay, and no longer: a colleague does not wait for a dead desk.
+--     After a server restart no session holds any lock yet: for
+--     restart_grace_s (wxrev.meta, 30 s) after the server started, every
+--     pending row counts as live, so a desk still waiting for WeChat Pay's
+--     answer can reconnect and take its lock back (wxrev.relock) before
+--     anyone judges its row abandoned.
 -- A pending row that is not live is abandoned: the next claim of that order,
 -- or the next start of any wxrev (wxrev.recover), turns it into `unknown`
 -- (INTERRUPTED) for settling by query, exactly as on SQLite.
@@ -289,3 +292,195 @@ REVOKE ALL ON FUNCTION wxrev.claim, wxrev.relock, wxrev.attempt, wxrev.finish,
 GRANT EXECUTE ON FUNCTION wxrev.claim, wxrev.relock, wxrev.attempt,
 	wxrev.finish, wxrev.recover, wxrev.owner_alive TO wxrev_operator;
 INSERT INTO wxrev.meta (version) VALUES (1);
+
+-- wxrev schema version 2
+-- The order query: kept as requests of the reversal it settles (kind
+-- 'query'); a reversal says how it was settled and the trade states seen.
+ALTER TABLE wxrev.attempts ADD COLUMN kind text NOT NULL DEFAULT 'reverse';
+ALTER TABLE wxrev.reversals ADD COLUMN settled_by text,
+	ADD COLUMN trade_state_before text, ADD COLUMN trade_state_after text;
+
+-- Keeps an order query about one's own reversal, numbered after the others,
+-- without counting it as a reversal attempt.
+CREATE FUNCTION wxrev.add_query(p_reversal_id bigint, p_started_ms bigint,
+	p_url text, p_request_headers text, p_request_body text,
+	p_status integer, p_response_headers text, p_response_body text,
+	p_verify text, p_transport_error text, p_latency_ms bigint,
+	p_request_id text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = wxrev, pg_temp AS
+$$
+BEGIN
+	PERFORM FROM wxrev.reversals r WHERE r.id = p_reversal_id
+	AND r.operator = session_user FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'reversal #% is not a reversal of %',
+			p_reversal_id, session_user USING ERRCODE = '42501';
+	END IF;
+	INSERT INTO wxrev.attempts (reversal_id, n, started_ms, url,
+		request_headers, request_body, status, response_headers,
+		response_body, verify, transport_error, latency_ms, request_id,
+		kind)
+	VALUES (p_reversal_id, (SELECT coalesce(max(n), 0) + 1
+		FROM wxrev.attempts WHERE reversal_id = p_reversal_id),
+		p_started_ms, p_url, p_request_headers, p_request_body,
+		p_status, p_response_headers, p_response_body, p_verify,
+		p_transport_error, p_latency_ms, p_request_id, 'query');
+END
+$$;
+
+-- Settles one's own `unknown` reversal from a query; NULL keeps what is
+-- stored. False when the row is not one's own open reversal.
+CREATE FUNCTION wxrev.settle(p_id bigint, p_outcome text, p_code text,
+	p_message text, p_settled_by text, p_before text, p_after text)
+	RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = wxrev, pg_temp AS
+$$
+BEGIN
+	UPDATE wxrev.reversals r SET outcome = p_outcome,
+		code = coalesce(p_code, r.code),
+		message = coalesce(p_message, r.message),
+		settled_by = p_settled_by,
+		trade_state_before = coalesce(p_before, r.trade_state_before),
+		trade_state_after = coalesce(p_after, r.trade_state_after),
+		updated_ms = wxrev.now_ms()
+	WHERE r.id = p_id AND r.operator = session_user
+	AND r.outcome = 'unknown';
+	RETURN FOUND;
+END
+$$;
+-- A killed desk's last request may still be at WeChat Pay: its claim
+-- lingers claim_linger_s after the row last changed (each attempt changes
+-- it), longer than a request's timeout and back-off, so no second request
+-- for the order can overlap it.
+ALTER TABLE wxrev.meta ADD COLUMN claim_linger_s integer NOT NULL DEFAULT 30;
+CREATE OR REPLACE FUNCTION wxrev.owner_alive(r_id bigint) RETURNS boolean
+LANGUAGE sql STABLE AS
+$$ SELECT EXISTS (SELECT FROM pg_locks
+		  WHERE locktype = 'advisory' AND granted
+		  AND classid = 2004382326 AND objid = (r_id % 2147483648)
+		  AND objsubid = 2)
+	OR pg_postmaster_start_time() > clock_timestamp() -
+		make_interval(secs => (SELECT restart_grace_s FROM wxrev.meta))
+	OR EXISTS (SELECT FROM wxrev.reversals r WHERE r.id = r_id
+		   AND r.updated_ms > wxrev.now_ms() -
+			1000 * (SELECT claim_linger_s FROM wxrev.meta)) $$;
+
+REVOKE ALL ON FUNCTION wxrev.add_query, wxrev.settle FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wxrev.add_query, wxrev.settle TO wxrev_operator;
+
+-- `wxrev history import FILE.db`: a personal SQLite history moves into the
+-- desk once. Rows land in the importer's name with the original operator in
+-- imported_from; import_key (the row's identity in its file) makes running
+-- the import again harmless.
+CREATE FUNCTION wxrev.import_reversal(p_key text, p_from text,
+	p_created_ms bigint, p_updated_ms bigint, p_note text,
+	p_partner_name text, p_sp_mchid text, p_sub_name text,
+	p_sub_mchid text, p_out_trade_no text, p_endpoint text,
+	p_outcome text, p_http_status integer, p_code text, p_message text,
+	p_attempts integer, p_latency_ms bigint, p_settled_by text,
+	p_before text, p_after text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = wxrev, pg_temp AS
+$$
+DECLARE
+	new_id bigint;
+BEGIN
+	IF p_outcome = 'pending' THEN
+		RAISE EXCEPTION 'a pending reversal cannot be imported'
+			USING ERRCODE = '22023';
+	END IF;
+	INSERT INTO wxrev.reversals AS r (created_ms, updated_ms, operator,
+		desk, note, partner_name, sp_mchid, sub_name, sub_mchid,
+		out_trade_no, endpoint, outcome, http_status, code, message,
+		attempts, latency_ms, imported_from, import_key, settled_by,
+		trade_state_before, trade_state_after)
+	VALUES (p_created_ms, p_updated_ms, session_user, '', p_note,
+		p_partner_name, p_sp_mchid, p_sub_name, p_sub_mchid,
+		p_out_trade_no, p_endpoint, p_outcome, p_http_status, p_code,
+		p_message, p_attempts, p_latency_ms, p_from, p_key,
+		p_settled_by, p_before, p_after)
+	ON CONFLICT (import_key) DO NOTHING
+	RETURNING r.id INTO new_id;
+	RETURN new_id;
+END
+$$;
+
+-- The exchanges of a reversal one has just imported.
+CREATE FUNCTION wxrev.import_attempt(p_reversal_id bigint, p_n integer,
+	p_started_ms bigint, p_url text, p_request_headers text,
+	p_request_body text, p_status integer, p_response_headers text,
+	p_response_body text, p_verify text, p_transport_error text,
+	p_latency_ms bigint, p_request_id text, p_kind text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = wxrev, pg_temp AS
+$$
+BEGIN
+	PERFORM FROM wxrev.reversals r WHERE r.id = p_reversal_id
+	AND r.operator = session_user AND r.imported_from IS NOT NULL
+	AND NOT EXISTS (SELECT FROM wxrev.attempts a
+			WHERE a.reversal_id = r.id AND a.n = p_n);
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'reversal #% is not an import of %',
+			p_reversal_id, session_user USING ERRCODE = '42501';
+	END IF;
+	INSERT INTO wxrev.attempts (reversal_id, n, started_ms, url,
+		request_headers, request_body, status, response_headers,
+		response_body, verify, transport_error, latency_ms, request_id,
+		kind)
+	VALUES (p_reversal_id, p_n, p_started_ms, p_url, p_request_headers,
+		p_request_body, p_status, p_response_headers, p_response_body,
+		p_verify, p_transport_error, p_latency_ms, p_request_id,
+		coalesce(p_kind, 'reverse'));
+END
+$$;
+REVOKE ALL ON FUNCTION wxrev.import_reversal, wxrev.import_attempt FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wxrev.import_reversal, wxrev.import_attempt
+	TO wxrev_operator;
+-- The answer of an exchange recorded before it was sent (wxrev.attempt with
+-- status 0): fills in the response side; an exchange never started is
+-- appended whole, as wxrev.attempt does. Running it twice changes nothing
+-- more, so a result written again after a lost connection is harmless.
+CREATE FUNCTION wxrev.answer(p_reversal_id bigint, p_n integer,
+	p_started_ms bigint, p_url text, p_request_headers text,
+	p_request_body text, p_status integer, p_response_headers text,
+	p_response_body text, p_verify text, p_transport_error text,
+	p_latency_ms bigint, p_request_id text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = wxrev, pg_temp AS
+$$
+DECLARE
+	old wxrev.attempts%ROWTYPE;
+BEGIN
+	PERFORM FROM wxrev.reversals r WHERE r.id = p_reversal_id
+	AND r.operator = session_user AND r.outcome IN ('pending', 'unknown')
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'reversal #% is not an unfinished reversal of %',
+			p_reversal_id, session_user USING ERRCODE = '42501';
+	END IF;
+	SELECT * INTO old FROM wxrev.attempts a
+	WHERE a.reversal_id = p_reversal_id AND a.n = p_n;
+	IF NOT FOUND THEN
+		PERFORM wxrev.attempt(p_reversal_id, p_n, p_started_ms, p_url,
+			p_request_headers, p_request_body, p_status,
+			p_response_headers, p_response_body, p_verify,
+			p_transport_error, p_latency_ms, p_request_id);
+		RETURN;
+	END IF;
+	IF old.response_headers IS NOT DISTINCT FROM p_response_headers
+	   AND old.status = p_status AND old.latency_ms = p_latency_ms
+	   AND old.transport_error IS NOT DISTINCT FROM p_transport_error THEN
+		RETURN;
+	END IF;
+	UPDATE wxrev.attempts a SET status = p_status,
+		response_headers = p_response_headers,
+		response_body = p_response_body, verify = p_verify,
+		transport_error = p_transport_error, latency_ms = p_latency_ms,
+		request_id = p_request_id
+	WHERE a.reversal_id = p_reversal_id AND a.n = p_n;
+	UPDATE wxrev.reversals r SET http_status = p_status,
+		latency_ms = r.latency_ms - old.latency_ms + p_latency_ms,
+		updated_ms = wxrev.now_ms()
+	WHERE r.id = p_reversal_id;
+END
+$$;
+REVOKE ALL ON FUNCTION wxrev.answer FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wxrev.answer TO wxrev_operator;
+UPDATE wxrev.meta SET version = 2;

@@ -27,6 +27,7 @@
 #include "apiv3.h"
 #include "history.h"
 #include "history_export.h"
+#include "history_pg.h"
 #include "http.h"
 #include "i18n.h"
 #include "outcome.h"
@@ -54,6 +55,7 @@ enum opt_id {
 	OPT_ORDER,
 	OPT_OUTCOME,
 	OPT_CODE,
+	OPT_OPERATOR,
 	OPT_TEXT,
 	OPT_SINCE,
 	OPT_UNTIL,
@@ -117,6 +119,12 @@ static const struct usage_entry usage_text[] = {
 	"                [--format table|jsonl|csv]\n"
 	"        list past reversals, newest first (table: the last 50 unless\n"
 	"        --limit says otherwise; jsonl and csv: all)\n")},
+    {"history",
+     N_("  wxrev history init --history postgresql://OWNER@HOST/DB\n"
+	"        create or migrate the schema of a desk history (PostgreSQL)\n"
+	"  wxrev history import FILE.db --history postgresql://ROLE@HOST/DB\n"
+	"        copy a history file into the desk history (once; again is\n"
+	"        harmless)\n")},
     {"profiles",
      N_("  wxrev profiles [--check]\n"
 	"        list partners and sub-merchants; --check reports every "
@@ -126,7 +134,11 @@ static const struct usage_entry usage_text[] = {
 	"Common options:\n"
 	"  --profiles DIR|FILE  partner profiles (else $WXREV_PROFILES, else\n"
 	"                       $XDG_CONFIG_HOME/wxrev/profiles)\n"
-	"  --history FILE       history database (else $WXREV_HISTORY, else\n"
+	"  --history FILE|URI   history database, or a desk history on\n"
+	"                       PostgreSQL (postgresql://ROLE@HOST/DB; the\n"
+	"                       password goes in ~/.pgpass, never the URI)\n"
+	"                       (else $WXREV_HISTORY, else history: in\n"
+	"                       $XDG_CONFIG_HOME/wxrev/config.yaml, else\n"
 	"                       $XDG_DATA_HOME/wxrev/history.db)\n"
 	"  -h, --help           this help\n"
 	"  -V, --version        the version\n")},
@@ -180,6 +192,7 @@ static const struct usage_entry command_options[] = {
 	"case)\n"
 	"  --outcome O          pending, reversed, rejected, failed or unknown\n"
 	"  --code CODE          WeChat Pay's error code\n"
+	"  --operator NAME      one operator's reversals\n"
 	"  --text TEXT          TEXT anywhere: order, sub-merchant, note, "
 	"message\n"
 	"  --since TIME         from TIME: YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] "
@@ -835,11 +848,18 @@ static void save_results(struct history *h, struct cli_stop *st,
 	if (history_flush(h) == 0)
 		return;
 	deadline = wx_monotonic_ms() + save_wait_ms();
-	fprintf(stderr,
-		_("wxrev: history %s cannot be written right now (locked by "
-		  "another program, or the disk is full); waiting up to %d s "
-		  "to save the result before reporting it.\n"),
-		history_path(h), save_wait_ms() / 1000);
+	if (history_is_desk(h))
+		fprintf(stderr,
+			_("wxrev: desk history %s is offline; waiting up to "
+			  "%d s to save the result before reporting it.\n"),
+			history_path(h), save_wait_ms() / 1000);
+	else
+		fprintf(stderr,
+			_("wxrev: history %s cannot be written right now "
+			  "(locked by another program, or the disk is full); "
+			  "waiting up to %d s to save the result before "
+			  "reporting it.\n"),
+			history_path(h), save_wait_ms() / 1000);
 	while (history_flush(h) > 0 && wx_monotonic_ms() < deadline &&
 	       !st->abandon) {
 		struct pollfd pfd = {.fd = sig_pipe[0], .events = POLLIN};
@@ -1130,6 +1150,9 @@ static int history_option(int ch, struct history_filter *f, int *limit,
 	case OPT_CODE:
 		f->code = optarg;
 		return 0;
+	case OPT_OPERATOR:
+		f->op = optarg;
+		return 0;
 	case OPT_TEXT:
 		f->text = optarg;
 		return 0;
@@ -1238,6 +1261,110 @@ static int history_any(struct history *h, const struct history_filter *f,
 	return 0;
 }
 
+/* wxrev history init: creates or migrates the desk history's schema. */
+static int cmd_history_init(int argc, char **argv, struct cli_common *c)
+{
+	static const struct option opts[] = {
+	    COMMON_LONG_OPTIONS,
+	    {NULL, 0, NULL, 0},
+	};
+	char where[PATH_BUF];
+	struct wx_err err = {{0}};
+	int ch, exit_now = -1, from, to;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		if (common_option(ch, c, &exit_now)) {
+			if (exit_now >= 0)
+				return exit_now;
+			continue;
+		}
+		usage_error(_("history init: unknown option"));
+		return CLI_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		usage_error(_("history init: unexpected argument \"%s\""),
+			    argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	if (history_locate(c->history, where, sizeof(where), &err) != 0) {
+		fprintf(stderr, "wxrev: %s\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	if (!history_pg_is_uri(where)) {
+		usage_error(_("history init prepares a desk history: pass "
+			      "--history postgresql://OWNER@HOST/DATABASE (a "
+			      "history file needs no init)"));
+		return CLI_EXIT_USAGE;
+	}
+	if (history_pg_init(where, &from, &to, &err) != 0) {
+		fprintf(stderr, "wxrev: %s\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	if (from == to)
+		printf(_("desk history: schema version %d, nothing to do\n"),
+		       to);
+	else
+		printf(_("desk history: schema version %d -> %d\n"), from, to);
+	return CLI_EXIT_OK;
+}
+
+/* wxrev history import FILE.db: a personal history into the desk's. */
+static int cmd_history_import(int argc, char **argv, struct cli_common *c)
+{
+	static const struct option opts[] = {
+	    COMMON_LONG_OPTIONS,
+	    {NULL, 0, NULL, 0},
+	};
+	struct history *dst = NULL, *src = NULL;
+	struct history_import_stats st;
+	struct wx_err err = {{0}};
+	int ch, exit_now = -1, rc = CLI_EXIT_USAGE;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		if (common_option(ch, c, &exit_now)) {
+			if (exit_now >= 0)
+				return exit_now;
+			continue;
+		}
+		usage_error(_("history import: unknown option"));
+		return CLI_EXIT_USAGE;
+	}
+	if (optind + 1 != argc || history_pg_is_uri(argv[optind])) {
+		usage_error(_("history import needs one history file: wxrev "
+			      "history import FILE.db --history "
+			      "postgresql://ROLE@HOST/DB"));
+		return CLI_EXIT_USAGE;
+	}
+	if (access(argv[optind], R_OK) != 0) {
+		fprintf(stderr, _("wxrev: cannot read history file %s (%s): "
+				  "check the path\n"),
+			argv[optind], strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
+	if (open_history(c, &dst) != 0)
+		return CLI_EXIT_USAGE;
+	if (history_open(argv[optind], &src, &err) != 0 ||
+	    history_import(dst, src, &st, &err) != 0) {
+		fprintf(stderr, "wxrev: %s\n", err.msg);
+		goto out;
+	}
+	printf(_("imported %lld reversals from %s into %s (%lld were there "
+		 "already)\n"),
+	       (long long)st.added, argv[optind], history_path(dst),
+	       (long long)st.already);
+	if (st.pending)
+		printf(_("left %lld pending reversals in %s: settle them "
+			 "there, then import again\n"),
+		       (long long)st.pending, argv[optind]);
+	rc = CLI_EXIT_OK;
+out:
+	history_close(src);
+	history_close(dst);
+	return rc;
+}
+
 static int cmd_history(int argc, char **argv, struct cli_common *c)
 {
 	static const struct option opts[] = {
@@ -1246,6 +1373,7 @@ static int cmd_history(int argc, char **argv, struct cli_common *c)
 	    {"sub", required_argument, NULL, OPT_SUB},
 	    {"outcome", required_argument, NULL, OPT_OUTCOME},
 	    {"code", required_argument, NULL, OPT_CODE},
+	    {"operator", required_argument, NULL, OPT_OPERATOR},
 	    {"text", required_argument, NULL, OPT_TEXT},
 	    {"since", required_argument, NULL, OPT_SINCE},
 	    {"until", required_argument, NULL, OPT_UNTIL},
@@ -1262,6 +1390,10 @@ static int cmd_history(int argc, char **argv, struct cli_common *c)
 	char *sub_mchid = NULL;
 	int rc = CLI_EXIT_USAGE;
 
+	if (argc > 1 && strcmp(argv[1], "init") == 0)
+		return cmd_history_init(argc - 1, argv + 1, c);
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return cmd_history_import(argc - 1, argv + 1, c);
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "hV", opts, &idx)) != -1) {
 		if (common_option(ch, c, &exit_now)) {

@@ -19,6 +19,9 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "config.h"
+#include "history_pg.h"
+
 /* "wxrv": marks a SQLite file as a wxrev history. */
 #define HISTORY_APP_ID		0x77787276
 #define HISTORY_DEFAULT_BUSY_MS 5000
@@ -266,6 +269,7 @@ struct history {
 	int64_t group_taken[HISTORY_GROUP_MAX]; /* claims taken in the group */
 	int64_t group_done[HISTORY_GROUP_MAX];	/* claims to drop at its end */
 	int ntaken, ndone;			/* entries used in the two */
+	struct history_pg *pg; /* the desk backend; NULL: SQLite, this file */
 };
 
 /* ---- errors ---- */
@@ -854,6 +858,8 @@ static void remember_file(struct history *h)
 	}
 }
 
+static int open_desk(struct history *h, const char *uri, struct wx_err *err);
+
 int history_open(const char *path, struct history **out, struct wx_err *err)
 {
 	struct history *h = wx_xcalloc(1, sizeof(*h));
@@ -861,6 +867,13 @@ int history_open(const char *path, struct history **out, struct wx_err *err)
 	int rc;
 
 	*out = NULL;
+	if (history_pg_is_uri(path)) {
+		h->hold_fd = h->probe_fd = -1;
+		if (open_desk(h, path, err) != 0)
+			goto fail;
+		*out = h;
+		return 0;
+	}
 	h->path = wx_xstrdup(path);
 	h->claims_path = wx_xasprintf("%s.claims", path);
 	h->journal_path = wx_xasprintf("%s.journal", path);
@@ -906,6 +919,7 @@ void history_close(struct history *h)
 {
 	if (!h)
 		return;
+	history_pg_close(h->pg);
 	for (size_t i = 0; i < WX_ARRAY_LEN(h->st); i++)
 		sqlite3_finalize(h->st[i]);
 	for (size_t i = 0; i < WX_ARRAY_LEN(h->lists); i++) {
@@ -934,6 +948,9 @@ int history_check_file(struct history *h, struct wx_err *err)
 {
 	struct stat st;
 
+	if (h->pg) /* a server, not a file: history_begin says if it is gone */
+		return 0;
+
 	if (stat(h->path, &st) != 0)
 		return wx_err_set(err,
 				  _("history %s was deleted while wxrev was "
@@ -961,6 +978,10 @@ const char *history_path(const struct history *h)
 
 void history_set_busy_timeout(struct history *h, int ms)
 {
+	if (h->pg) {
+		history_pg_set_busy_timeout(h->pg, ms);
+		return;
+	}
 	h->busy_ms = ms < 0 ? 0 : ms;
 	sqlite3_busy_timeout(h->db, h->busy_ms);
 }
@@ -990,16 +1011,29 @@ static const char *home_dir(void)
 	return pw ? pw->pw_dir : NULL;
 }
 
+/* A file path, or a desk history URI without a password in it. */
+static int put_location(char *buf, size_t n, const char *s, struct wx_err *err)
+{
+	if (history_pg_is_uri(s) && history_pg_check_uri(s, err) != 0)
+		return -1;
+	return put_path(buf, n, s, "", err);
+}
+
 int history_locate(const char *arg, char *buf, size_t n, struct wx_err *err)
 {
 	const char *env = getenv("WXREV_HISTORY");
 	const char *xdg = getenv("XDG_DATA_HOME");
 	const char *home;
+	char conf[4096];
+	int rc;
 
 	if (arg && *arg)
-		return put_path(buf, n, arg, "", err);
+		return put_location(buf, n, arg, err);
 	if (env && *env)
-		return put_path(buf, n, env, "", err);
+		return put_location(buf, n, env, err);
+	rc = config_history(conf, sizeof(conf), err);
+	if (rc != 0)
+		return rc < 0 ? -1 : put_location(buf, n, conf, err);
 	/* XDG: a relative XDG_DATA_HOME is invalid and ignored. */
 	if (xdg && xdg[0] == '/')
 		return put_path(buf, n, xdg, "/wxrev/history.db", err);
@@ -1015,6 +1049,10 @@ int history_locate(const char *arg, char *buf, size_t n, struct wx_err *err)
 
 void history_group_begin(struct history *h)
 {
+	/* A desk history commits each write as it happens: stronger than a
+	 * group, and a group's one sync buys nothing over the network. */
+	if (h->pg)
+		return;
 	h->ntaken = h->ndone = 0;
 	h->group = 1;
 	h->group_open = 0;
@@ -1024,6 +1062,9 @@ void history_group_begin(struct history *h)
 int history_group_end(struct history *h, struct wx_err *err)
 {
 	int rc = SQLITE_OK;
+
+	if (h->pg)
+		return 0;
 
 	group_check(h);
 	if (h->group_open)
@@ -1110,6 +1151,9 @@ int history_claim_holder(struct history *h, const char *sp_mchid,
 {
 	int rc;
 
+	if (h->pg)
+		return history_pg_claim_holder(h->pg, sp_mchid, sub_mchid,
+					       out_trade_no, holder, err);
 	memset(holder, 0, sizeof(*holder));
 	rc = scan_claims(h, sp_mchid, sub_mchid, out_trade_no, holder, NULL,
 			 NULL);
@@ -1156,6 +1200,8 @@ int history_begin(struct history *h, struct history_reversal *r,
 	int64_t now, id;
 	int rc;
 
+	if (h->pg)
+		return history_pg_begin(h->pg, r, err);
 	if (tx_begin(h, err) != 0)
 		return -1;
 	/* Under the write lock: no other claim on this order can appear
@@ -1450,6 +1496,17 @@ static void defer(struct history *h, const struct deferred *d)
 
 #define FLUSH_BUSY_MS 100 /* a flush never holds the caller's loop long */
 
+/* A write on the desk history: 0, HISTORY_DEFERRED (server gone) or -1. */
+static int desk_write(struct history *h, const struct deferred *d,
+		      struct wx_err *err)
+{
+	if (d->is_finish)
+		return history_pg_finish(h->pg, d->id, d->outcome,
+					 d->http_status, d->code, d->message,
+					 d->latency_ms, err);
+	return history_pg_add_attempt(h->pg, &d->a, err);
+}
+
 int history_flush(struct history *h)
 {
 	int n = 0;
@@ -1458,6 +1515,17 @@ int history_flush(struct history *h)
 
 	if (!h->later)
 		return 0;
+	if (h->pg) {
+		while (h->later) {
+			struct deferred *d = h->later;
+
+			if (desk_write(h, d, NULL) == HISTORY_DEFERRED)
+				break;
+			h->later = d->next;
+			deferred_free(d);
+		}
+		return history_unsaved(h);
+	}
 	h->busy_ms = FLUSH_BUSY_MS;
 	sqlite3_busy_timeout(h->db, FLUSH_BUSY_MS);
 	while (h->later) {
@@ -1497,6 +1565,12 @@ static int write_or_defer(struct history *h, const struct deferred *d,
 		defer(h, d);
 		return history_flush(h) ? HISTORY_DEFERRED : 0;
 	}
+	if (h->pg) {
+		rc = desk_write(h, d, err);
+		if (rc == HISTORY_DEFERRED)
+			defer(h, d);
+		return rc;
+	}
 	rc = write_one(h, d);
 	if (rc == SQLITE_OK)
 		return 0;
@@ -1513,6 +1587,8 @@ int history_attempt_start(struct history *h, const struct history_attempt *a,
 {
 	int rc;
 
+	if (h->pg)
+		return history_pg_attempt_start(h->pg, a, err);
 	if (tx_begin(h, err) != 0)
 		return -1;
 	rc = put_attempt_row(h, a);
@@ -1539,6 +1615,8 @@ int history_add_query(struct history *h, const struct history_attempt *a,
 	int rc;
 	sqlite3_stmt *st;
 
+	if (h->pg)
+		return history_pg_add_query(h->pg, a, err);
 	if (tx_begin(h, err) != 0)
 		return -1;
 	st = stmt(h, ST_QUERY, &rc);
@@ -1564,6 +1642,9 @@ int history_settle(struct history *h, int64_t id, enum wx_outcome outcome,
 	int rc;
 	sqlite3_stmt *st;
 
+	if (h->pg)
+		return history_pg_settle(h->pg, id, outcome, code, message,
+					 settled_by, before, after, err);
 	if (tx_begin(h, err) != 0)
 		return -1;
 	st = stmt(h, ST_SETTLE, &rc);
@@ -1739,6 +1820,13 @@ int history_journal(struct history *h, struct wx_err *err)
 		}
 		free(line);
 	}
+	if (h->pg) {
+		char *dir = wx_xstrdup(h->journal_path);
+
+		*strrchr(dir, '/') = '\0';
+		wx_mkdir_p(dir, 0700, NULL);
+		free(dir);
+	}
 	fd = journal_open_locked(h->journal_path);
 	if (fd < 0 || write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0) {
 		wx_err_set(err, _("cannot write the recovery journal %s (%s)"),
@@ -1822,7 +1910,8 @@ static int fold_lines(struct history *h, char *text, struct wx_err *err)
 	char *save = NULL;
 	int rc;
 
-	if (tx_begin(h, err) != 0)
+	/* On the desk history each line is its own committed call. */
+	if (!h->pg && tx_begin(h, err) != 0)
 		return -1;
 	for (char *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -1835,8 +1924,13 @@ static int fold_lines(struct history *h, char *text, struct wx_err *err)
 			deferred_free(tmp);
 			continue;
 		}
-		rc = d.is_finish ? put_finish(h, ST_FOLD_FINISH, &d)
-				 : put_attempt(h, &d.a);
+		if (h->pg) /* a finished row refuses a second outcome: skip */
+			rc = desk_write(h, &d, NULL) == HISTORY_DEFERRED
+				 ? SQLITE_IOERR
+				 : SQLITE_OK;
+		else
+			rc = d.is_finish ? put_finish(h, ST_FOLD_FINISH, &d)
+					 : put_attempt(h, &d.a);
 		{
 			struct deferred *tmp = wx_xcalloc(1, sizeof(*tmp));
 
@@ -1844,9 +1938,9 @@ static int fold_lines(struct history *h, char *text, struct wx_err *err)
 			deferred_free(tmp);
 		}
 		if (rc != SQLITE_OK && rc != W_MISSING && rc != W_DUP)
-			return tx_abort(h, rc, err);
+			return h->pg ? -1 : tx_abort(h, rc, err);
 	}
-	return tx_commit(h, err);
+	return h->pg ? 0 : tx_commit(h, err);
 }
 
 static int fold_journal(struct history *h, struct wx_err *err)
@@ -2021,7 +2115,11 @@ int history_get(struct history *h, int64_t id, struct history_reversal *r,
 		struct wx_err *err)
 {
 	int rc;
-	sqlite3_stmt *st = stmt(h, ST_GET, &rc);
+	sqlite3_stmt *st;
+
+	if (h->pg)
+		return history_pg_get(h->pg, id, r, atts, natts, err);
+	st = stmt(h, ST_GET, &rc);
 
 	memset(r, 0, sizeof(*r));
 	if (atts)
@@ -2053,7 +2151,13 @@ int history_latest_for_order(struct history *h, const char *sub_mchid,
 			     struct wx_err *err)
 {
 	int rc;
-	sqlite3_stmt *st = stmt(h, ST_ORDER_COUNT, &rc);
+	sqlite3_stmt *st;
+
+	if (h->pg)
+		return history_pg_latest_for_order(h->pg, sub_mchid,
+						   out_trade_no, latest, count,
+						   err);
+	st = stmt(h, ST_ORDER_COUNT, &rc);
 
 	memset(latest, 0, sizeof(*latest));
 	*count = 0;
@@ -2084,7 +2188,11 @@ int history_latest_for_order(struct history *h, const char *sub_mchid,
 int history_count(struct history *h, int64_t *n, struct wx_err *err)
 {
 	int rc;
-	sqlite3_stmt *st = stmt(h, ST_MAX_ID, &rc);
+	sqlite3_stmt *st;
+
+	if (h->pg)
+		return history_pg_count(h->pg, n, err);
+	st = stmt(h, ST_MAX_ID, &rc);
 
 	*n = 0;
 	if (!st)
@@ -2099,7 +2207,13 @@ int history_count(struct history *h, int64_t *n, struct wx_err *err)
 int history_data_version(struct history *h, int64_t *v, struct wx_err *err)
 {
 	int rc;
-	sqlite3_stmt *st = stmt(h, ST_DATA_VERSION, &rc);
+	sqlite3_stmt *st;
+
+	if (h->pg) { /* colleagues' changes, announced by NOTIFY */
+		*v = history_pg_data_version(h->pg);
+		return 0;
+	}
+	st = stmt(h, ST_DATA_VERSION, &rc);
 
 	*v = 0;
 	if (!st)
@@ -2278,6 +2392,10 @@ static void q_filters(struct query *q, const struct history_filter *f)
 		q_text(q, wx_xstrdup(f->code));
 		wx_buf_printf(&q->sql, " AND r.code = ?%d", q->n);
 	}
+	if (f->op && *f->op) {
+		q_text(q, wx_xstrdup(f->op));
+		wx_buf_printf(&q->sql, " AND r.operator = ?%d", q->n);
+	}
 	if (f->since_ms > 0) {
 		q_int(q, f->since_ms);
 		wx_buf_printf(&q->sql, " AND r.created_ms >= ?%d", q->n);
@@ -2424,6 +2542,9 @@ int history_list(struct history *h, const struct history_filter *f,
 {
 	static const struct history_filter any = HISTORY_FILTER_ANY;
 
+	if (h->pg)
+		return history_pg_list(h->pg, f ? f : &any, before_id, limit,
+				       rows, n, err);
 	return list_window(h, f ? f : &any, before_id, 0, limit, rows, n, err);
 }
 
@@ -2449,6 +2570,9 @@ int history_list_step(struct history *h, const struct history_filter *f,
 	*resume_id = 0;
 	if (!f)
 		f = &any;
+	if (h->pg)
+		return history_pg_list_step(h->pg, f, before_id, limit, budget,
+					    rows, n, resume_id, err);
 	if (budget > 0 && scans_rows(f)) {
 		if (top <= 0) {
 			if (history_count(h, &top, err) != 0)
@@ -2464,4 +2588,104 @@ int history_list_step(struct history *h, const struct history_filter *f,
 	if (floor_id > 0 && *n < (size_t)limit)
 		*resume_id = floor_id;
 	return 0;
+}
+
+/* ---- the desk history (PostgreSQL) ---- */
+
+/* The desk history's recovery journal is local and per operator and
+ * server: $XDG_DATA_HOME/wxrev/desk-<hash of role and server>.journal. */
+static char *desk_journal_path(const struct history *h)
+{
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = home_dir();
+	const char *who = history_pg_role(h->pg);
+	uint64_t x = 14695981039346656037ULL; /* FNV-1a */
+
+	for (const char *c = who; *c; c++)
+		x = (x ^ (unsigned char)*c) * 1099511628211ULL;
+	x = (x ^ '@') * 1099511628211ULL;
+	for (const char *c = h->path; *c; c++)
+		x = (x ^ (unsigned char)*c) * 1099511628211ULL;
+	if (xdg && xdg[0] == '/')
+		return wx_xasprintf("%s/wxrev/desk-%016llx.journal", xdg,
+				    (unsigned long long)x);
+	return wx_xasprintf("%s/.local/share/wxrev/desk-%016llx.journal",
+			    home ? home : ".", (unsigned long long)x);
+}
+
+static int open_desk(struct history *h, const char *uri, struct wx_err *err)
+{
+	if (history_pg_open(uri, &h->pg, err) != 0)
+		return -1;
+	h->path = wx_xstrdup(history_pg_path(h->pg));
+	h->journal_path = desk_journal_path(h);
+	/* Results kept while the server was gone go in first: they are
+	 * truer than the INTERRUPTED a recovery would guess. */
+	fold_journal(h, NULL);
+	return history_pg_recover(h->pg, err);
+}
+
+int history_is_desk(const struct history *h)
+{
+	return h->pg != NULL;
+}
+
+/* One page of the file, each reversal with its attempts, into the desk. */
+static int import_page(struct history *dst, struct history *src,
+		       const struct history_reversal *rows, size_t n,
+		       struct history_import_stats *st, struct wx_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct history_reversal r;
+		struct history_attempt *a = NULL;
+		size_t na = 0;
+		int added = 0, rc;
+
+		if (rows[i].outcome == WX_PENDING) {
+			st->pending++;
+			continue;
+		}
+		if (history_get(src, rows[i].id, &r, &a, &na, err) != 0)
+			return -1;
+		rc = history_pg_import(dst->pg, &r, a, na, &added, err);
+		history_reversal_clear(&r);
+		history_attempts_free(a, na);
+		if (rc != 0)
+			return -1;
+		if (added)
+			st->added++;
+		else
+			st->already++;
+	}
+	return 0;
+}
+
+int history_import(struct history *dst, struct history *src,
+		   struct history_import_stats *st, struct wx_err *err)
+{
+	int64_t before = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (!dst->pg || src->pg)
+		return wx_err_set(err, _("history import copies a history "
+					 "file into a desk history: pass "
+					 "--history postgresql://... and a "
+					 ".db file"));
+	for (;;) {
+		struct history_reversal *rows = NULL;
+		size_t n = 0;
+		int rc;
+
+		if (history_list(src, NULL, before, 200, &rows, &n, err) != 0)
+			return -1;
+		if (n == 0) {
+			history_rows_free(rows, n);
+			return 0;
+		}
+		before = rows[n - 1].id;
+		rc = import_page(dst, src, rows, n, st, err);
+		history_rows_free(rows, n);
+		if (rc != 0)
+			return -1;
+	}
 }

@@ -38,8 +38,16 @@
  * returned to the caller are owned by the caller and freed with the
  * matching *_free.
  * Paging: lists are keyset-paged by id (newest first); nothing loads the
- * whole table. Kept behind this interface so a shared server backend can be
- * added later. */
+ * whole table.
+ *
+ * Two backends behind this one interface: the SQLite file above and, for a
+ * path that is a postgresql:// URI, a desk history on PostgreSQL
+ * (history_pg.h, schema in docs/postgres.sql). There the claim is
+ * desk-wide (a unique partial index on pending rows plus a session
+ * advisory lock for liveness), the operator is the database role, groups
+ * are no-ops (each write commits on its own), and a result the server
+ * cannot take (connection lost) is deferred, flushed and journaled exactly
+ * as above, into a local owner-only journal (history_journal_path). */
 #ifndef WXREV_HISTORY_H
 #define WXREV_HISTORY_H
 
@@ -192,6 +200,7 @@ struct history_filter {
 			      the sub-merchant's name */
 	int outcome;	   /* enum wx_outcome, or -1 for any */
 	const char *code;  /* exact code */
+	const char *op;	   /* exact operator; NULL: any */
 	int64_t since_ms;  /* 0: no lower bound */
 	int64_t until_ms;  /* 0: no upper bound */
 };
@@ -199,6 +208,21 @@ struct history_filter {
 	{                                                                      \
 		.outcome = -1                                                  \
 	}
+
+/* 1 for a desk history (PostgreSQL), 0 for a history file. */
+int history_is_desk(const struct history *h);
+
+/* What history_import did. */
+struct history_import_stats {
+	int64_t added;	 /* reversals copied now */
+	int64_t already; /* brought by an earlier import */
+	int64_t pending; /* left behind: still pending in the file */
+};
+/* Copies every finished reversal of history file `src`, with its attempts,
+ * into desk history `dst`, in the importer's name with the original
+ * operator kept as imported_from. Running it again adds nothing twice. */
+int history_import(struct history *dst, struct history *src,
+		   struct history_import_stats *st, struct wx_err *err);
 
 /* Newest first, ids strictly below before_id (0: from the newest), at most
  * `limit` rows. *rows is caller-owned: history_rows_free(rows, n). */

@@ -262,8 +262,14 @@ static void draw_status(struct tui *t)
 	/* A result the history refused so far comes first, until the retry
 	 * writes it (or the exit journals it). */
 	if (t->hist && history_unsaved(t->hist) > 0) {
-		snprintf(buf, sizeof(buf), " %s ",
-			 _("result not yet saved: retrying"));
+		if (history_is_desk(t->hist))
+			snprintf(buf, sizeof(buf),
+				 _(" desk history offline — %d results "
+				   "waiting "),
+				 history_unsaved(t->hist));
+		else
+			snprintf(buf, sizeof(buf), " %s ",
+				 _("result not yet saved: retrying"));
 		x += tui_put(y, x, buf, t->cols - help_w,
 			     tui_attr(t, TUI_C_BAD) | A_BOLD |
 				 (t->color ? 0 : st),

@@ -14,10 +14,13 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
 		mknod -m 600 "$d/null" c 1 3 && mount --bind "$d/null" /dev/null &&
 		stat -c %a /dev/null &&
 		. "$1/tests/lib.sh" && . "$1/tests/lib_pg.sh" &&
-		pg_start && pg_psql "$PG_SUPER" -c "SELECT 40 + 2"' sh "$T_ROOT" 2>&1)
+		pg_start && echo "dir=$PG_DIR" && pg_psql "$PG_SUPER" -c "SELECT 40 + 2"' sh "$T_ROOT" 2>&1)
 	t_contains "mode inside" "$out" "600"
 	t_contains "server answered" "$out" "42"
-	t_eq "no server left running" "" "$(pgrep -f 'wxrev-pg\.[^ ]*/data' || true)"
+	dir=$(sed -n 's/^dir=//p' <<<"$out")
+	t_check "names its folder" test -n "$dir"
+	t_eq "no server left running" "" "$(pgrep -f "postgres -D $dir/data" || true)"
+	t_check "its folder removed" test ! -e "$dir"
 	t_ok
 fi
 
@@ -27,13 +30,13 @@ if ! pg_start; then
 	exit 1
 fi
 
-t_begin "the schema applies on an empty database, with roles and version 1"
+t_begin "the schema applies on an empty database, with roles, at its newest version"
 if pg_schema alice bob; then
-	t_eq "version" 1 "$(pg_psql "$PG_SUPER" -c 'SELECT version FROM wxrev.meta')"
+	t_eq "version" 2 "$(pg_psql "$PG_SUPER" -c 'SELECT version FROM wxrev.meta')"
 	t_eq "pg_trgm" 1 "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")"
 	pg_psql "$PG_SUPER" -c "CREATE ROLE carol LOGIN; GRANT wxrev_reader TO carol"
 	# A short grace after a server start keeps the restart tests quick.
-	pg_psql "$PG_SUPER" -c "UPDATE wxrev.meta SET restart_grace_s = 4"
+	pg_psql "$PG_SUPER" -c "UPDATE wxrev.meta SET restart_grace_s = 4, claim_linger_s = 1"
 	pg_past_grace
 else
 	t_fail "docs/postgres.sql did not apply"
@@ -63,9 +66,12 @@ t_eq "another order is free" "" "$(cut -d'|' -f2 <<<"$c2")"
 pg_session bob "SELECT wxrev.finish(${c2%%|*}, 'rejected', 404, 'ORDER_NOT_EXIST', NULL, 3)" >/dev/null
 t_ok
 
-t_begin "a desk killed mid-reversal frees its claim at once; its row becomes unknown"
+t_begin "a desk killed mid-reversal: its claim lingers while its request may be out, then frees"
+pg_psql "$PG_SUPER" -c "UPDATE wxrev.meta SET claim_linger_s = 30"
 kill -9 "$(pg_session_pid alice)"
-sleep 0.5
+t_eq "at once: still held" "|alice|desk-alice" "$(claim bob CLAIM-1)"
+pg_psql "$PG_SUPER" -c "UPDATE wxrev.meta SET claim_linger_s = 1"
+sleep 1.2 # past the linger since alice's row last changed
 b=$(claim bob CLAIM-1)
 [[ $b =~ ^[0-9]+\|\|$ ]] || t_fail "bob's claim after alice died: $b"
 t_eq "alice's row" "unknown|INTERRUPTED" "$(pg_psql "$PG_SUPER" -c "SELECT outcome, code FROM wxrev.reversals

@@ -1,0 +1,1163 @@
+/* The desk history on PostgreSQL. Every write is one call of a function of
+ * docs/postgres.sql in its own (autocommit) transaction, so a pending row is
+ * committed before history_pg_begin returns and each attempt and outcome as
+ * it happens. A lost connection is re-made before the next statement, and
+ * this process's own pending rows take their liveness locks back. */
+#include "history_pg.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "postgres_sql.h"
+
+/* The schema version this wxrev reads and writes. */
+#define PG_SCHEMA_VERSION 2
+#define PG_MARKER	  "\n-- wxrev schema version "
+/* SQLSTATEs wxrev turns into advice. */
+#define PG_READ_ONLY	      "25006"
+#define PG_NO_RIGHTS	      "42501"
+#define PG_UNDEFINED_TABLE    "42P01"
+#define PG_UNDEFINED_SCHEMA   "3F000"
+#define PG_UNDEFINED_FUNCTION "42883"
+/* Connection lost, server shutting down or starting: may pass. */
+#define PG_CLASS_CONNECTION "08"
+#define PG_ADMIN_SHUTDOWN   "57P01"
+#define PG_CRASH_SHUTDOWN   "57P02"
+#define PG_CANNOT_CONNECT   "57P03"
+
+struct history_pg {
+	PGconn *conn;	/* the session; its advisory locks are our claims */
+	char *uri;	/* as given, for PQreset's sake kept by libpq */
+	char *shown;	/* sanitised URI for messages */
+	char *op;	/* session_user */
+	char desk[256]; /* this host's name */
+	int readonly;	/* a hot standby or read-only role */
+	int64_t *mine;	/* ids of our own pending rows */
+	size_t nmine, capmine;
+	int64_t changes; /* colleagues' notifications seen (data version) */
+	int transient;	 /* the last failure may pass (server gone) */
+};
+
+#define REV_COLS                                                               \
+	"r.id, r.created_ms, r.updated_ms, r.operator, r.note, "               \
+	"r.partner_name, r.sp_mchid, r.sub_name, r.sub_mchid, "                \
+	"r.out_trade_no, r.endpoint, r.outcome, r.http_status, r.code, "       \
+	"r.message, r.attempts, r.latency_ms, r.pid, r.settled_by, "           \
+	"r.trade_state_before, r.trade_state_after, r.desk"
+
+int history_pg_is_uri(const char *s)
+{
+	return s && (strncmp(s, "postgresql://", 13) == 0 ||
+		     strncmp(s, "postgres://", 11) == 0);
+}
+
+/* ---- the URI ---- */
+
+static const char *opt_val(const PQconninfoOption *o, const char *key)
+{
+	for (; o && o->keyword; o++)
+		if (strcmp(o->keyword, key) == 0)
+			return o->val && *o->val ? o->val : NULL;
+	return NULL;
+}
+
+int history_pg_check_uri(const char *uri, struct wx_err *err)
+{
+	char *perr = NULL;
+	PQconninfoOption *o = PQconninfoParse(uri, &perr);
+	int rc = 0;
+
+	if (!o) {
+		/* libpq's message quotes no part of the URI. */
+		rc =
+		    wx_err_set(err,
+			       _("the desk history URI is not valid (%s): "
+				 "write it as postgresql://ROLE@HOST/DATABASE"),
+			       perr ? perr : "out of memory");
+		PQfreemem(perr);
+		return rc;
+	}
+	if (opt_val(o, "password"))
+		rc = wx_err_set(
+		    err, _("the desk history URI carries a password, which "
+			   "would show in ps and in shell history: remove it "
+			   "from the URI and put it in ~/.pgpass (or the file "
+			   "PGPASSFILE names, or a service file)"));
+	PQconninfoFree(o);
+	return rc;
+}
+
+static char *shown_uri(const char *uri)
+{
+	PQconninfoOption *o = PQconninfoParse(uri, NULL);
+	const char *user, *host, *port, *db, *svc;
+	char *s;
+
+	if (!o)
+		return wx_xstrdup("postgresql://?");
+	user = opt_val(o, "user");
+	host = opt_val(o, "host");
+	port = opt_val(o, "port");
+	db = opt_val(o, "dbname");
+	svc = opt_val(o, "service");
+	if (svc && !host && !db)
+		s = wx_xasprintf("postgresql://?service=%s", svc);
+	else
+		s = wx_xasprintf(
+		    "postgresql://%s%s%s%s%s/%s", user ? user : "",
+		    user ? "@" : "", host && host[0] != '/' ? host : "",
+		    port ? ":" : "", port ? port : "", db ? db : "");
+	PQconninfoFree(o);
+	return s;
+}
+
+/* ---- errors ---- */
+
+/* libpq's message, first line only, trailing white space dropped. */
+static char *server_says(const PGconn *c, const PGresult *res)
+{
+	const char *m =
+	    res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	size_t n;
+
+	if (!m)
+		m = PQerrorMessage(c);
+	if (strncmp(m, "ERROR:  ", 8) == 0)
+		m += 8;
+	n = strcspn(m, "\n");
+	while (n > 0 && (m[n - 1] == ' ' || m[n - 1] == '\r'))
+		n--;
+	return wx_xstrndup(m, n);
+}
+
+static int fail_res(struct history_pg *p, PGresult *res, struct wx_err *err)
+{
+	const char *state =
+	    res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	char *says = server_says(p->conn, res);
+	int rc;
+
+	p->transient =
+	    PQstatus(p->conn) != CONNECTION_OK ||
+	    (state && (strncmp(state, PG_CLASS_CONNECTION, 2) == 0 ||
+		       strcmp(state, PG_ADMIN_SHUTDOWN) == 0 ||
+		       strcmp(state, PG_CRASH_SHUTDOWN) == 0 ||
+		       strcmp(state, PG_CANNOT_CONNECT) == 0));
+	if (PQstatus(p->conn) != CONNECTION_OK)
+		rc = wx_err_set(err,
+				_("desk history %s is unreachable (%s): start "
+				  "the server or check the network; nothing "
+				  "was sent"),
+				p->shown, says);
+	else if (state && strcmp(state, PG_READ_ONLY) == 0)
+		rc = wx_err_set(err,
+				_("desk history %s is read-only (a standby "
+				  "server?): point --history at the primary"),
+				p->shown);
+	else if (state && strcmp(state, PG_NO_RIGHTS) == 0)
+		rc = wx_err_set(err,
+				_("role %s may not write desk history %s (%s): "
+				  "ask its owner to GRANT wxrev_operator TO "
+				  "%s"),
+				p->op ? p->op : "?", p->shown, says,
+				p->op ? p->op : "?");
+	else if (state && (strcmp(state, PG_UNDEFINED_TABLE) == 0 ||
+			   strcmp(state, PG_UNDEFINED_SCHEMA) == 0 ||
+			   strcmp(state, PG_UNDEFINED_FUNCTION) == 0))
+		rc = wx_err_set(err,
+				_("desk history %s has no wxrev schema (%s): "
+				  "run wxrev history init --history URI as "
+				  "the database's owner"),
+				p->shown, says);
+	else
+		rc = wx_err_set(err, _("desk history %s: %s"), p->shown, says);
+	free(says);
+	PQclear(res);
+	return rc;
+}
+
+/* ---- statements ---- */
+
+static int take_locks_back(struct history_pg *p);
+
+/* Makes sure the session is up; after a reconnect our pending rows take
+ * their liveness locks back before anything else runs. */
+static int ensure_conn(struct history_pg *p)
+{
+	if (PQstatus(p->conn) == CONNECTION_OK)
+		return 0;
+	PQreset(p->conn);
+	if (PQstatus(p->conn) != CONNECTION_OK)
+		return -1;
+	return take_locks_back(p);
+}
+
+/* Re-makes a lost connection once, without waiting: a result that cannot
+ * be written now is kept by history.c and retried (history_flush). */
+static int reconnect(struct history_pg *p)
+{
+	return ensure_conn(p);
+}
+
+/* Runs one statement with text parameters; NULL on failure (res kept in
+ * *bad for the message). A connection found dead (a server restart, a
+ * network blip) is re-made and the statement tried once more. */
+static PGresult *exec(struct history_pg *p, const char *sql, int n,
+		      const char *const *vals, PGresult **bad)
+{
+	PGresult *res = NULL;
+
+	*bad = NULL;
+	p->transient = 0;
+	for (int tries = 0; tries < 2; tries++) {
+		PQclear(res);
+		res = NULL;
+		if ((tries > 0 || PQstatus(p->conn) != CONNECTION_OK) &&
+		    reconnect(p) != 0)
+			break;
+		res = PQexecParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK ||
+		    PQresultStatus(res) == PGRES_COMMAND_OK)
+			return res;
+		if (PQstatus(p->conn) == CONNECTION_OK)
+			break;
+	}
+	*bad = res;
+	return NULL;
+}
+
+static int run(struct history_pg *p, const char *sql, int n,
+	       const char *const *vals, PGresult **out, struct wx_err *err)
+{
+	PGresult *bad;
+	PGresult *res = exec(p, sql, n, vals, &bad);
+
+	if (!res)
+		return fail_res(p, bad, err);
+	if (out)
+		*out = res;
+	else
+		PQclear(res);
+	return 0;
+}
+
+/* int64 as decimal text for a parameter. */
+struct num {
+	char s[24];
+};
+static const char *num(struct num *b, int64_t v)
+{
+	snprintf(b->s, sizeof(b->s), "%" PRId64, v);
+	return b->s;
+}
+
+static int64_t col_i64(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col)
+		   ? 0
+		   : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static char *col_text(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL
+					: wx_xstrdup(PQgetvalue(r, row, col));
+}
+
+/* ---- our own pending rows ---- */
+
+static void mine_add(struct history_pg *p, int64_t id)
+{
+	if (p->nmine == p->capmine) {
+		p->capmine = p->capmine ? 2 * p->capmine : 8;
+		p->mine = wx_xrealloc(p->mine, p->capmine * sizeof(*p->mine));
+	}
+	p->mine[p->nmine++] = id;
+}
+
+static void mine_drop(struct history_pg *p, int64_t id)
+{
+	for (size_t i = 0; i < p->nmine; i++)
+		if (p->mine[i] == id) {
+			p->mine[i] = p->mine[--p->nmine];
+			return;
+		}
+}
+
+static int take_locks_back(struct history_pg *p)
+{
+	PQclear(PQexec(p->conn, "LISTEN wxrev_history"));
+	for (size_t i = 0; i < p->nmine; i++) {
+		struct num b = {{0}};
+		const char *v[1] = {num(&b, p->mine[i])};
+		PGresult *res = PQexecParams(p->conn, "SELECT wxrev.relock($1)",
+					     1, NULL, v, NULL, NULL, 0);
+		int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+		PQclear(res);
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- open / close ---- */
+
+static int check_version(struct history_pg *p, struct wx_err *err)
+{
+	PGresult *res = NULL;
+	int64_t v;
+
+	if (run(p, "SELECT version FROM wxrev.meta", 0, NULL, &res, err) != 0)
+		return -1;
+	v = PQntuples(res) ? col_i64(res, 0, 0) : 0;
+	PQclear(res);
+	if (v > PG_SCHEMA_VERSION)
+		return wx_err_set(err,
+				  _("desk history %s has schema version %lld, "
+				    "newer than this wxrev knows (%d): "
+				    "upgrade wxrev"),
+				  p->shown, (long long)v, PG_SCHEMA_VERSION);
+	if (v < PG_SCHEMA_VERSION)
+		return wx_err_set(err,
+				  _("desk history %s has schema version %lld; "
+				    "this wxrev needs %d: run wxrev history "
+				    "init --history URI as the database's "
+				    "owner"),
+				  p->shown, (long long)v, PG_SCHEMA_VERSION);
+	return 0;
+}
+
+static int session_setup(struct history_pg *p, struct wx_err *err)
+{
+	PGresult *res = NULL;
+
+	/* A desk whose machine vanishes lets go of its claims in about a
+	 * minute, not after the kernel's two-hour keepalive default. */
+	if (run(p,
+		"SELECT session_user, pg_is_in_recovery(),"
+		" current_setting('transaction_read_only') = 'on',"
+		" set_config('tcp_keepalives_idle', '20', false),"
+		" set_config('tcp_keepalives_interval', '5', false),"
+		" set_config('tcp_keepalives_count', '4', false)",
+		0, NULL, &res, err) != 0)
+		return -1;
+	p->op = col_text(res, 0, 0);
+	p->readonly = strcmp(PQgetvalue(res, 0, 1), "t") == 0 ||
+		      strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+/* Server notices (NOTICE, WARNING) are not for the operator's screen. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static PGconn *connect_uri(const char *uri)
+{
+	/* Ours first: the URI's own settings override them. */
+	const char *keys[] = {"connect_timeout", "application_name", "dbname",
+			      NULL};
+	const char *vals[] = {"10", "wxrev", uri, NULL};
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+
+	PQsetNoticeProcessor(c, quiet, NULL);
+	return c;
+}
+
+int history_pg_open(const char *uri, struct history_pg **out,
+		    struct wx_err *err)
+{
+	struct history_pg *p;
+
+	*out = NULL;
+	if (history_pg_check_uri(uri, err) != 0)
+		return -1;
+	p = wx_xcalloc(1, sizeof(*p));
+	p->uri = wx_xstrdup(uri);
+	p->shown = shown_uri(uri);
+	if (gethostname(p->desk, sizeof(p->desk) - 1) != 0)
+		snprintf(p->desk, sizeof(p->desk), "?");
+	p->conn = connect_uri(uri);
+	if (PQstatus(p->conn) != CONNECTION_OK) {
+		char *says = server_says(p->conn, NULL);
+
+		wx_err_set(err,
+			   _("desk history %s is unreachable (%s): start the "
+			     "server or check the URI; nothing was sent"),
+			   p->shown, says);
+		free(says);
+		goto fail;
+	}
+	if (session_setup(p, err) != 0 || check_version(p, err) != 0)
+		goto fail;
+	if (run(p, "LISTEN wxrev_history", 0, NULL, NULL, err) != 0)
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	history_pg_close(p);
+	return -1;
+}
+
+int history_pg_recover(struct history_pg *p, struct wx_err *err)
+{
+	/* The function only when a pending row exists: its first call in a
+	 * session costs more than the whole rest of a start. */
+	if (p->readonly)
+		return 0;
+	return run(p,
+		   "SELECT wxrev.recover() WHERE EXISTS (SELECT FROM"
+		   " wxrev.reversals WHERE outcome = 'pending')",
+		   0, NULL, NULL, err);
+}
+
+void history_pg_close(struct history_pg *p)
+{
+	if (!p)
+		return;
+	PQfinish(p->conn);
+	free(p->uri);
+	free(p->shown);
+	free(p->op);
+	free(p->mine);
+	free(p);
+}
+
+const char *history_pg_path(const struct history_pg *p)
+{
+	return p->shown;
+}
+
+void history_pg_set_busy_timeout(struct history_pg *p, int ms)
+{
+	char v[24];
+	const char *vals[1] = {v};
+	PGresult *res = NULL;
+
+	snprintf(v, sizeof(v), "%d", ms);
+	res = PQexecParams(p->conn,
+			   "SELECT set_config('lock_timeout', $1, false)", 1,
+			   NULL, vals, NULL, NULL, 0);
+	PQclear(res);
+}
+
+int64_t history_pg_data_version(struct history_pg *p)
+{
+	PGnotify *n;
+
+	if (PQstatus(p->conn) != CONNECTION_OK || !PQconsumeInput(p->conn))
+		return p->changes;
+	for (n = PQnotifies(p->conn); n; n = PQnotifies(p->conn)) {
+		if (n->be_pid != PQbackendPID(p->conn))
+			p->changes++;
+		PQfreemem(n);
+	}
+	return p->changes;
+}
+
+const char *history_pg_role(const struct history_pg *p)
+{
+	return p->op ? p->op : "";
+}
+
+/* ---- init ---- */
+
+/* Section `v` of the built-in schema (0: the preamble), or NULL. */
+static char *schema_section(int v)
+{
+	const char *s = wxrev_postgres_sql, *end;
+	char mark[64];
+
+	if (v > 0) {
+		snprintf(mark, sizeof(mark), PG_MARKER "%d\n", v);
+		s = strstr(s, mark);
+		if (!s)
+			return NULL;
+		s += 1;
+	}
+	end = strstr(s + 1, PG_MARKER);
+	return end ? wx_xstrndup(s, (size_t)(end - s) + 1) : wx_xstrdup(s);
+}
+
+static int apply_section(struct history_pg *p, int v, struct wx_err *err)
+{
+	char *body = schema_section(v);
+	char *sql = wx_xasprintf("BEGIN;\n"
+				 "SELECT pg_advisory_xact_lock(2004382328);\n"
+				 "%s\nCOMMIT;",
+				 body);
+	PGresult *res = PQexec(p->conn, sql);
+	int rc = 0;
+
+	free(body);
+	free(sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		char *says = server_says(p->conn, res);
+
+		rc = wx_err_set(err,
+				_("cannot create the wxrev schema in %s (%s): "
+				  "run wxrev history init as the database's "
+				  "owner, or a role that may CREATE there and "
+				  "CREATEROLE"),
+				p->shown, says);
+		free(says);
+	}
+	PQclear(res);
+	PQclear(PQexec(p->conn, "ROLLBACK"));
+	return rc;
+}
+
+int history_pg_init(const char *uri, int *from, int *to, struct wx_err *err)
+{
+	struct history_pg p = {0};
+	PGresult *res = NULL;
+	int rc = -1;
+
+	*from = *to = 0;
+	if (history_pg_check_uri(uri, err) != 0)
+		return -1;
+	p.shown = shown_uri(uri);
+	p.conn = connect_uri(uri);
+	if (PQstatus(p.conn) != CONNECTION_OK) {
+		char *says = server_says(p.conn, NULL);
+
+		wx_err_set(err,
+			   _("desk history %s is unreachable (%s): start the "
+			     "server or check the URI"),
+			   p.shown, says);
+		free(says);
+		goto out;
+	}
+	if (apply_section(&p, 0, err) != 0 ||
+	    run(&p, "SELECT coalesce((SELECT version FROM wxrev.meta), 0)", 0,
+		NULL, &res, err) != 0)
+		goto out;
+	*from = (int)col_i64(res, 0, 0);
+	*to = *from;
+	PQclear(res);
+	if (*from > PG_SCHEMA_VERSION) {
+		wx_err_set(err,
+			   _("desk history %s has schema version %d, newer "
+			     "than this wxrev knows (%d): upgrade wxrev"),
+			   p.shown, *from, PG_SCHEMA_VERSION);
+		goto out;
+	}
+	for (int v = *from + 1; v <= PG_SCHEMA_VERSION; v++) {
+		if (apply_section(&p, v, err) != 0)
+			goto out;
+		*to = v;
+	}
+	rc = 0;
+out:
+	PQfinish(p.conn);
+	free(p.shown);
+	return rc;
+}
+
+/* ---- writes ---- */
+
+static void fmt_clock(int64_t ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm))
+		strftime(buf, n, "%H:%M:%S", &tm);
+	else
+		snprintf(buf, n, "?");
+}
+
+/* The colleague warning: who holds the order, since when, from where. */
+static int claimed(const char *who, int64_t since_ms, const char *desk,
+		   struct wx_err *err)
+{
+	char since[32];
+
+	fmt_clock(since_ms, since, sizeof(since));
+	return wx_err_set(err,
+			  _("%s is reversing this order now (since %s, from "
+			    "%s): nothing was sent"),
+			  who && *who ? who : "?", since,
+			  desk && *desk ? desk : "?");
+}
+
+int history_pg_begin(struct history_pg *p, struct history_reversal *r,
+		     struct wx_err *err)
+{
+	struct num pid = {{0}};
+	const char *v[9] = {r->note,
+			    r->partner_name,
+			    r->sp_mchid ? r->sp_mchid : "",
+			    r->sub_name,
+			    r->sub_mchid ? r->sub_mchid : "",
+			    r->out_trade_no ? r->out_trade_no : "",
+			    r->endpoint,
+			    p->desk,
+			    num(&pid, (int64_t)getpid())};
+	PGresult *res = NULL;
+
+	if (run(p,
+		"SELECT id, created_ms, holder, holder_desk, holder_since_ms"
+		" FROM wxrev.claim($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		9, v, &res, err) != 0)
+		return -1;
+	if (PQgetisnull(res, 0, 0)) {
+		claimed(PQgetvalue(res, 0, 2), col_i64(res, 0, 4),
+			PQgetvalue(res, 0, 3), err);
+		PQclear(res);
+		return HISTORY_CLAIMED;
+	}
+	r->id = col_i64(res, 0, 0);
+	r->created_ms = col_i64(res, 0, 1);
+	PQclear(res);
+	r->updated_ms = r->created_ms;
+	r->outcome = WX_PENDING;
+	r->http_status = 0;
+	r->attempts = 0;
+	r->latency_ms = 0;
+	r->pid = (int64_t)getpid();
+	free(r->host);
+	r->host = wx_xstrdup(p->desk);
+	mine_add(p, r->id);
+	return 0;
+}
+
+static void read_reversal(const PGresult *res, int i,
+			  struct history_reversal *r);
+
+int history_pg_claim_holder(struct history_pg *p, const char *sp_mchid,
+			    const char *sub_mchid, const char *out_trade_no,
+			    struct history_reversal *holder,
+			    struct wx_err *err)
+{
+	const char *v[3] = {sp_mchid ? sp_mchid : "",
+			    sub_mchid ? sub_mchid : "",
+			    out_trade_no ? out_trade_no : ""};
+	PGresult *res = NULL;
+	int found;
+
+	memset(holder, 0, sizeof(*holder));
+	if (run(p,
+		"SELECT " REV_COLS " FROM wxrev.reversals r"
+		" WHERE r.outcome = 'pending' AND r.sp_mchid = $1"
+		" AND r.sub_mchid = $2 AND r.out_trade_no = $3"
+		" AND wxrev.owner_alive(r.id)",
+		3, v, &res, err) != 0)
+		return -1;
+	found = PQntuples(res) > 0;
+	if (found) {
+		read_reversal(res, 0, holder);
+		claimed(holder->op, holder->created_ms, holder->host, err);
+	}
+	PQclear(res);
+	return found;
+}
+
+/* One exchange through wxrev.attempt (before sending) or wxrev.answer. */
+static int put_attempt(struct history_pg *p, const char *fn,
+		       const struct history_attempt *a, struct wx_err *err)
+{
+	struct num id = {{0}}, n = {{0}}, started = {{0}}, status = {{0}},
+		   lat = {{0}};
+	const char *v[13] = {num(&id, a->reversal_id),
+			     num(&n, a->n),
+			     num(&started, a->started_ms),
+			     a->url,
+			     a->request_headers,
+			     a->request_body,
+			     num(&status, a->status),
+			     a->response_headers,
+			     a->response_body,
+			     a->verify,
+			     a->transport_error,
+			     num(&lat, a->latency_ms),
+			     a->request_id};
+
+	char *sql = wx_xasprintf("SELECT wxrev.%s($1, $2, $3, $4, $5, $6, $7,"
+				 " $8, $9, $10, $11, $12, $13)",
+				 fn);
+	int rc = run(p, sql, 13, v, NULL, err);
+
+	free(sql);
+	return rc;
+}
+
+int history_pg_attempt_start(struct history_pg *p,
+			     const struct history_attempt *a,
+			     struct wx_err *err)
+{
+	return put_attempt(p, "attempt", a, err);
+}
+
+int history_pg_add_attempt(struct history_pg *p,
+			   const struct history_attempt *a, struct wx_err *err)
+{
+	if (put_attempt(p, "answer", a, err) == 0)
+		return 0;
+	return p->transient ? HISTORY_DEFERRED : -1;
+}
+
+int history_pg_finish(struct history_pg *p, int64_t id, enum wx_outcome outcome,
+		      int http_status, const char *code, const char *message,
+		      int64_t latency_ms, struct wx_err *err)
+{
+	struct num b = {{0}}, st = {{0}}, lat = {{0}};
+	const char *v[6] = {
+	    num(&b, id), wx_outcome_name(outcome), num(&st, http_status), code,
+	    message,	 num(&lat, latency_ms)};
+
+	if (run(p, "SELECT wxrev.finish($1, $2, $3, $4, $5, $6)", 6, v, NULL,
+		err) != 0)
+		return p->transient ? HISTORY_DEFERRED : -1;
+	if (outcome != WX_PENDING)
+		mine_drop(p, id);
+	return 0;
+}
+
+int history_pg_add_query(struct history_pg *p, const struct history_attempt *a,
+			 struct wx_err *err)
+{
+	struct num id = {{0}}, started = {{0}}, status = {{0}}, lat = {{0}};
+	const char *v[12] = {num(&id, a->reversal_id),
+			     num(&started, a->started_ms),
+			     a->url,
+			     a->request_headers,
+			     a->request_body,
+			     num(&status, a->status),
+			     a->response_headers,
+			     a->response_body,
+			     a->verify,
+			     a->transport_error,
+			     num(&lat, a->latency_ms),
+			     a->request_id};
+
+	return run(p,
+		   "SELECT wxrev.add_query($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+		   " $10, $11, $12)",
+		   12, v, NULL, err);
+}
+
+int history_pg_settle(struct history_pg *p, int64_t id, enum wx_outcome outcome,
+		      const char *code, const char *message,
+		      const char *settled_by, const char *before,
+		      const char *after, struct wx_err *err)
+{
+	struct num b = {{0}};
+	const char *v[7] = {num(&b, id), wx_outcome_name(outcome),
+			    code,	 message,
+			    settled_by,	 before,
+			    after};
+	PGresult *res = NULL;
+	int ok;
+
+	if (run(p, "SELECT wxrev.settle($1, $2, $3, $4, $5, $6, $7)", 7, v,
+		&res, err) != 0)
+		return -1;
+	ok = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!ok)
+		return wx_err_set(err,
+				  _("reversal #%lld is not open (or not in "
+				    "history %s): nothing to settle"),
+				  (long long)id, p->shown);
+	return 0;
+}
+
+/* ---- import ---- */
+
+static int import_attempts(struct history_pg *p, int64_t id,
+			   const struct history_attempt *a, size_t na,
+			   struct wx_err *err)
+{
+	for (size_t i = 0; i < na; i++) {
+		struct num b = {{0}}, n = {{0}}, started = {{0}},
+			   status = {{0}}, lat = {{0}};
+		const char *v[14] = {num(&b, id),
+				     num(&n, a[i].n),
+				     num(&started, a[i].started_ms),
+				     a[i].url,
+				     a[i].request_headers,
+				     a[i].request_body,
+				     num(&status, a[i].status),
+				     a[i].response_headers,
+				     a[i].response_body,
+				     a[i].verify,
+				     a[i].transport_error,
+				     num(&lat, a[i].latency_ms),
+				     a[i].request_id,
+				     a[i].kind};
+
+		if (run(p,
+			"SELECT wxrev.import_attempt($1, $2, $3, $4, $5, $6,"
+			" $7, $8, $9, $10, $11, $12, $13, $14)",
+			14, v, NULL, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int history_pg_import(struct history_pg *p, const struct history_reversal *r,
+		      const struct history_attempt *a, size_t na, int *added,
+		      struct wx_err *err)
+{
+	struct num created = {{0}}, updated = {{0}}, st = {{0}}, natt = {{0}},
+		   lat = {{0}};
+	char *key = wx_xasprintf(
+	    "%s|%lld|%s|%s|%s|%lld", r->op ? r->op : "",
+	    (long long)r->created_ms, r->sp_mchid ? r->sp_mchid : "",
+	    r->sub_mchid ? r->sub_mchid : "",
+	    r->out_trade_no ? r->out_trade_no : "", (long long)r->id);
+	const char *v[20] = {key,
+			     r->op ? r->op : "",
+			     num(&created, r->created_ms),
+			     num(&updated, r->updated_ms),
+			     r->note,
+			     r->partner_name,
+			     r->sp_mchid ? r->sp_mchid : "",
+			     r->sub_name,
+			     r->sub_mchid ? r->sub_mchid : "",
+			     r->out_trade_no ? r->out_trade_no : "",
+			     r->endpoint,
+			     wx_outcome_name(r->outcome),
+			     num(&st, r->http_status),
+			     r->code,
+			     r->message,
+			     num(&natt, r->attempts),
+			     num(&lat, r->latency_ms),
+			     r->settled_by,
+			     r->trade_state_before,
+			     r->trade_state_after};
+	PGresult *res = NULL;
+	int rc = -1;
+
+	*added = 0;
+	/* One reversal and its exchanges land together or not at all. */
+	if (run(p, "BEGIN", 0, NULL, NULL, err) != 0)
+		goto out;
+	if (run(p,
+		"SELECT wxrev.import_reversal($1, $2, $3, $4, $5, $6, $7, $8,"
+		" $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+		20, v, &res, err) != 0)
+		goto out;
+	if (!PQgetisnull(res, 0, 0)) {
+		if (import_attempts(p, col_i64(res, 0, 0), a, na, err) != 0)
+			goto out;
+		*added = 1;
+	}
+	rc = run(p, "COMMIT", 0, NULL, NULL, err);
+out:
+	if (rc != 0)
+		PQclear(PQexec(p->conn, "ROLLBACK"));
+	PQclear(res);
+	free(key);
+	return rc;
+}
+
+/* ---- reads ---- */
+
+static void read_reversal(const PGresult *res, int i,
+			  struct history_reversal *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = col_i64(res, i, 0);
+	r->created_ms = col_i64(res, i, 1);
+	r->updated_ms = col_i64(res, i, 2);
+	r->op = col_text(res, i, 3);
+	r->note = col_text(res, i, 4);
+	r->partner_name = col_text(res, i, 5);
+	r->sp_mchid = col_text(res, i, 6);
+	r->sub_name = col_text(res, i, 7);
+	r->sub_mchid = col_text(res, i, 8);
+	r->out_trade_no = col_text(res, i, 9);
+	r->endpoint = col_text(res, i, 10);
+	if (wx_outcome_parse(PQgetvalue(res, i, 11), &r->outcome) != 0)
+		r->outcome = WX_UNKNOWN;
+	r->http_status = (int)col_i64(res, i, 12);
+	r->code = col_text(res, i, 13);
+	r->message = col_text(res, i, 14);
+	r->attempts = (int)col_i64(res, i, 15);
+	r->latency_ms = col_i64(res, i, 16);
+	r->pid = col_i64(res, i, 17);
+	r->settled_by = col_text(res, i, 18);
+	r->trade_state_before = col_text(res, i, 19);
+	r->trade_state_after = col_text(res, i, 20);
+	r->host = col_text(res, i, 21);
+	if (r->host && !*r->host) {
+		free(r->host);
+		r->host = NULL;
+	}
+}
+
+static void read_attempt(const PGresult *res, int i, struct history_attempt *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->reversal_id = col_i64(res, i, 0);
+	a->n = (int)col_i64(res, i, 1);
+	a->started_ms = col_i64(res, i, 2);
+	a->url = col_text(res, i, 3);
+	a->request_headers = col_text(res, i, 4);
+	a->request_body = col_text(res, i, 5);
+	a->status = (int)col_i64(res, i, 6);
+	a->response_headers = col_text(res, i, 7);
+	a->response_body = col_text(res, i, 8);
+	a->verify = col_text(res, i, 9);
+	a->transport_error = col_text(res, i, 10);
+	a->latency_ms = col_i64(res, i, 11);
+	a->request_id = col_text(res, i, 12);
+	a->kind = col_text(res, i, 13);
+}
+
+/* A list query under construction: SQL text and its parameters. */
+struct query {
+	struct wx_buf sql;
+	char *vals[16]; /* owned */
+	int n;
+};
+
+static int q_param(struct query *q, char *owned)
+{
+	q->vals[q->n++] = owned;
+	return q->n;
+}
+
+/* '%' + s with % _ \ escaped + '%' */
+static char *like_pattern(const char *s)
+{
+	struct wx_buf b = {0};
+
+	wx_buf_puts(&b, "%");
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			wx_buf_puts(&b, "\\");
+		wx_buf_append(&b, s, 1);
+	}
+	wx_buf_puts(&b, "%");
+	return wx_buf_take(&b);
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static void q_filters(struct query *q, const struct history_filter *f)
+{
+	if (f->text && *f->text)
+		wx_buf_printf(&q->sql, " AND r.search LIKE lower($%d)",
+			      q_param(q, like_pattern(f->text)));
+	if (f->order && *f->order) {
+		int k = q_param(q, like_pattern(f->order));
+
+		/* The search column begins with the order: the index finds,
+		 * the column confirms. */
+		wx_buf_printf(&q->sql,
+			      " AND r.search LIKE lower($%d)"
+			      " AND lower(r.out_trade_no) LIKE lower($%d)",
+			      k, k);
+	}
+	if (f->sub && *f->sub)
+		wx_buf_printf(&q->sql, " AND r.%s = $%d",
+			      all_digits(f->sub) ? "sub_mchid" : "sub_name",
+			      q_param(q, wx_xstrdup(f->sub)));
+	if (f->outcome >= 0)
+		wx_buf_printf(
+		    &q->sql, " AND r.outcome = $%d",
+		    q_param(q, wx_xstrdup(wx_outcome_name(f->outcome))));
+	if (f->code && *f->code)
+		wx_buf_printf(&q->sql, " AND r.code = $%d",
+			      q_param(q, wx_xstrdup(f->code)));
+	if (f->op && *f->op)
+		wx_buf_printf(&q->sql, " AND r.operator = $%d",
+			      q_param(q, wx_xstrdup(f->op)));
+	if (f->since_ms > 0)
+		wx_buf_printf(
+		    &q->sql, " AND r.created_ms >= $%d",
+		    q_param(q, wx_xasprintf("%" PRId64, f->since_ms)));
+	if (f->until_ms > 0)
+		wx_buf_printf(
+		    &q->sql, " AND r.created_ms < $%d",
+		    q_param(q, wx_xasprintf("%" PRId64, f->until_ms)));
+}
+
+static int list_window(struct history_pg *p, const struct history_filter *f,
+		       int64_t before_id, int64_t floor_id, int limit,
+		       struct history_reversal **rows, size_t *n,
+		       struct wx_err *err)
+{
+	struct query q = {0};
+	PGresult *res = NULL;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	wx_buf_printf(
+	    &q.sql,
+	    "SELECT " REV_COLS " FROM wxrev.reversals r WHERE r.id < $%d",
+	    q_param(&q, wx_xasprintf("%" PRId64,
+				     before_id > 0 ? before_id : INT64_MAX)));
+	if (floor_id > 0)
+		wx_buf_printf(&q.sql, " AND r.id >= $%d",
+			      q_param(&q, wx_xasprintf("%" PRId64, floor_id)));
+	q_filters(&q, f);
+	wx_buf_printf(&q.sql, " ORDER BY r.id DESC LIMIT $%d",
+		      q_param(&q, wx_xasprintf("%d", limit > 0 ? limit : 1)));
+	rc = run(p, q.sql.data, q.n, (const char *const *)q.vals, &res, err);
+	if (rc == 0) {
+		int k = PQntuples(res);
+
+		if (k > 0) {
+			*rows = wx_xcalloc((size_t)k, sizeof(**rows));
+			for (int i = 0; i < k; i++)
+				read_reversal(res, i, &(*rows)[i]);
+		}
+		*n = (size_t)k;
+		PQclear(res);
+	}
+	wx_buf_free(&q.sql);
+	for (int i = 0; i < q.n; i++)
+		free(q.vals[i]);
+	return rc;
+}
+
+int history_pg_list(struct history_pg *p, const struct history_filter *f,
+		    int64_t before_id, int limit,
+		    struct history_reversal **rows, size_t *n,
+		    struct wx_err *err)
+{
+	return list_window(p, f, before_id, 0, limit, rows, n, err);
+}
+
+/* pg_trgm cannot serve fewer than three characters: such a filter is
+ * looked for in bounded windows of ids, like on SQLite. */
+static int scans_rows(const struct history_filter *f)
+{
+	if (f->sub && *f->sub)
+		return 0;
+	return (f->text && *f->text && strlen(f->text) < 3) ||
+	       (f->order && *f->order && strlen(f->order) < 3);
+}
+
+int history_pg_list_step(struct history_pg *p, const struct history_filter *f,
+			 int64_t before_id, int limit, int64_t budget,
+			 struct history_reversal **rows, size_t *n,
+			 int64_t *resume_id, struct wx_err *err)
+{
+	int64_t top = before_id, floor_id = 0;
+
+	*resume_id = 0;
+	if (budget > 0 && scans_rows(f)) {
+		if (top <= 0) {
+			if (history_pg_count(p, &top, err) != 0)
+				return -1;
+			top++;
+		}
+		floor_id = top - budget;
+		if (floor_id <= 1)
+			floor_id = 0;
+	}
+	if (list_window(p, f, top, floor_id, limit, rows, n, err) != 0)
+		return -1;
+	if (floor_id > 0 && *n < (size_t)limit)
+		*resume_id = floor_id;
+	return 0;
+}
+
+int history_pg_get(struct history_pg *p, int64_t id, struct history_reversal *r,
+		   struct history_attempt **atts, size_t *natts,
+		   struct wx_err *err)
+{
+	struct num b = {{0}};
+	const char *v[1] = {num(&b, id)};
+	PGresult *res = NULL;
+	int k;
+
+	memset(r, 0, sizeof(*r));
+	if (atts)
+		*atts = NULL;
+	if (natts)
+		*natts = 0;
+	if (run(p, "SELECT " REV_COLS " FROM wxrev.reversals r WHERE r.id = $1",
+		1, v, &res, err) != 0)
+		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return wx_err_set(err, _("history %s has no reversal #%lld"),
+				  p->shown, (long long)id);
+	}
+	read_reversal(res, 0, r);
+	PQclear(res);
+	if (!atts || !natts)
+		return 0;
+	if (run(p,
+		"SELECT reversal_id, n, started_ms, url, request_headers,"
+		" request_body, status, response_headers, response_body,"
+		" verify, transport_error, latency_ms, request_id, kind"
+		" FROM wxrev.attempts WHERE reversal_id = $1 ORDER BY n",
+		1, v, &res, err) != 0) {
+		history_reversal_clear(r);
+		return -1;
+	}
+	k = PQntuples(res);
+	if (k > 0) {
+		*atts = wx_xcalloc((size_t)k, sizeof(**atts));
+		for (int i = 0; i < k; i++)
+			read_attempt(res, i, &(*atts)[i]);
+	}
+	*natts = (size_t)k;
+	PQclear(res);
+	return 0;
+}
+
+int history_pg_latest_for_order(struct history_pg *p, const char *sub_mchid,
+				const char *out_trade_no,
+				struct history_reversal *latest, int64_t *count,
+				struct wx_err *err)
+{
+	const char *v[2] = {sub_mchid, out_trade_no};
+	PGresult *res = NULL;
+
+	memset(latest, 0, sizeof(*latest));
+	*count = 0;
+	if (run(p,
+		"SELECT " REV_COLS ", count(*) OVER ()"
+		" FROM wxrev.reversals r"
+		" WHERE r.sub_mchid = $1 AND r.out_trade_no = $2"
+		" ORDER BY r.id DESC LIMIT 1",
+		2, v, &res, err) != 0)
+		return -1;
+	if (PQntuples(res) > 0) {
+		read_reversal(res, 0, latest);
+		*count = col_i64(res, 0, 22);
+	}
+	PQclear(res);
+	return 0;
+}
+
+int history_pg_count(struct history_pg *p, int64_t *n, struct wx_err *err)
+{
+	PGresult *res = NULL;
+
+	if (run(p, "SELECT coalesce(max(id), 0) FROM wxrev.reversals", 0, NULL,
+		&res, err) != 0)
+		return -1;
+	*n = col_i64(res, 0, 0);
+	PQclear(res);
+	return 0;
+}

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# The history contract, run the same way against both backends: a SQLite
+# file and a desk history on PostgreSQL. Everything is observed from
+# outside: rows through `wxrev history` in another process, requests in the
+# simulator's log. Then the desk's own promises and server faults.
+# shellcheck source=tests/integration/lib_sim.sh
+. "$(dirname "$0")/lib_sim.sh"
+. "$(dirname "$0")/../lib_pg.sh"
+
+if ! sim_setup || ! pg_start; then
+	echo "FAIL: setup: the simulator or PostgreSQL did not start"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+SQLITE="$T_TMP/contract/history.db"
+export WXREV_HISTORY=$(pg_uri "$PG_SUPER")
+t_begin "history init creates the desk schema, and a second run has nothing to do"
+wx history init
+t_eq "exit status" 0 "$WX_RC"
+t_contains "says so" "$WX_OUT" "schema version 0 -> 2"
+wx history init
+t_contains "again" "$WX_OUT" "nothing to do"
+t_eq "no server chatter on stderr" "" "$WX_ERR"
+t_ok
+pg_psql "$PG_SUPER" -c "CREATE ROLE alice LOGIN; GRANT wxrev_operator TO alice;
+	CREATE ROLE bob LOGIN; GRANT wxrev_operator TO bob; CREATE ROLE nobody LOGIN;
+	UPDATE wxrev.meta SET restart_grace_s = 3, claim_linger_s = 1"
+pg_past_grace
+ALICE=$(pg_uri alice)
+BOB=$(pg_uri bob)
+
+# row ORDER: the newest row of the order, as wxrev itself reports it.
+row() { "$WXREV_BIN" history --order "$1" --limit 1 --format jsonl 2>/dev/null; }
+# wait_outcome ORDER OUTCOME
+wait_outcome() {
+	local i
+	for i in $(seq 1 $((100 * T_SLOW))); do
+		[ "$(jfield "$(row "$1")" outcome 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+for backend in sqlite postgres; do
+	if [ $backend = sqlite ]; then
+		export WXREV_HISTORY=$SQLITE WXREV_OPERATOR=tester
+		op=tester
+	else
+		export WXREV_HISTORY=$ALICE WXREV_OPERATOR=someone-else
+		op=alice # the database role, whatever the environment says
+	fi
+	p=${backend:0:2}
+
+	t_begin "$backend: the pending row is committed before the first byte is sent"
+	sim_paid "$p-HOLD-1"
+	sim_fault "$p-HOLD-1" '{"type":"delay","ms":2500,"count":1}'
+	"$WXREV_BIN" reverse --sub "Coffee Shop" --yes "$p-HOLD-1" >/dev/null 2>&1 </dev/null &
+	pid=$!
+	t_check "pending visible to another process" wait_outcome "$p-HOLD-1" pending
+	t_eq "the simulator has not answered yet" 0 "$(sim_count "$p-HOLD-1")"
+	wait "$pid"
+	r=$(row "$p-HOLD-1")
+	t_eq "outcome" reversed "$(jfield "$r" outcome)"
+	t_eq "operator" "$op" "$(jfield "$r" operator)"
+	t_eq "attempts = requests received" "$(sim_count "$p-HOLD-1")" "$(jfield "$r" attempts)"
+	t_ok
+
+	t_begin "$backend: every attempt is recorded, with its answer"
+	sim_paid "$p-RETRY-1"
+	sim_fault "$p-RETRY-1" '{"type":"fail_500","count":2}'
+	wx reverse --sub "Coffee Shop" --yes --json "$p-RETRY-1"
+	t_eq "exit status" 0 "$WX_RC"
+	t_eq "three requests" 3 "$(sim_count "$p-RETRY-1")"
+	id=$(jfield "$WX_OUT" history_id)
+	r=$(row "$p-RETRY-1")
+	t_eq "attempts" 3 "$(jfield "$r" attempts)"
+	t_eq "history id" "$id" "$(jfield "$r" id)"
+	t_ok
+
+	t_begin "$backend: kill -9 mid-call; the next start shows it unknown, nothing pending"
+	sim_paid "$p-KILL-1"
+	sim_fault "$p-KILL-1" '{"type":"delay","ms":4000,"count":1}'
+	"$WXREV_BIN" reverse --sub "Coffee Shop" --yes "$p-KILL-1" >/dev/null 2>&1 </dev/null &
+	pid=$!
+	t_check "pending committed" wait_outcome "$p-KILL-1" pending
+	sleep 0.3
+	{ kill -9 "$pid" && wait "$pid"; } 2>/dev/null
+	sleep 1.2 # a desk history keeps a dead desk's claim claim_linger_s
+	r=$(row "$p-KILL-1")
+	t_eq "outcome" unknown "$(jfield "$r" outcome)"
+	t_eq "code" INTERRUPTED "$(jfield "$r" code)"
+	t_eq "nothing pending" "" "$("$WXREV_BIN" history --outcome pending --format jsonl)"
+	t_ok
+
+	t_begin "$backend: filters give the same answers"
+	t_eq "by order" "$p-RETRY-1" "$("$WXREV_BIN" history --order "${p}-retry" --format jsonl | jq -r .out_trade_no)"
+	t_eq "by text, short" 3 "$("$WXREV_BIN" history --text "$p-" --format jsonl | wc -l)"
+	t_eq "by outcome" "$p-KILL-1" "$("$WXREV_BIN" history --outcome unknown --text "$p-" --format jsonl | jq -r .out_trade_no)"
+	t_eq "by operator" 3 "$("$WXREV_BIN" history --operator "$op" --text "$p-" --format jsonl | wc -l)"
+	t_eq "by another operator" 0 "$("$WXREV_BIN" history --operator "x$op" --text "$p-" --format jsonl | wc -l)"
+	t_eq "csv header and rows" 4 "$("$WXREV_BIN" history --text "$p-" --format csv | wc -l)"
+	t_ok
+done
+
+export WXREV_HISTORY=$ALICE
+t_begin "desk: history import moves a history file in once, keeping who did it"
+n=$(sqlite3 -readonly "$SQLITE" "SELECT count(*) FROM reversals WHERE outcome <> 'pending'")
+na=$(sqlite3 -readonly "$SQLITE" "SELECT count(*) FROM attempts")
+wx history import "$SQLITE"
+t_eq "exit status" 0 "$WX_RC"
+t_contains "says how many" "$WX_OUT" "imported $n reversals"
+t_eq "rows, in the importer's name, from tester" "$n" \
+	"$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.reversals WHERE operator = 'alice' AND imported_from = 'tester'")"
+t_eq "every attempt" "$na" "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.attempts a JOIN wxrev.reversals r ON r.id = a.reversal_id WHERE r.imported_from IS NOT NULL")"
+t_eq "the same detail" "$(WXREV_HISTORY=$SQLITE "$WXREV_BIN" history --order sq-RETRY-1 --format jsonl | jq -c '[.outcome, .attempts, .code, .created_ms]')" \
+	"$("$WXREV_BIN" history --order sq-RETRY-1 --format jsonl | jq -c '[.outcome, .attempts, .code, .created_ms]')"
+wx history import "$SQLITE"
+t_contains "again: nothing twice" "$WX_OUT" "imported 0 reversals"
+t_contains "again: says they were there" "$WX_OUT" "($n were there already)"
+t_eq "still once" "$n" "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.reversals WHERE imported_from = 'tester'")"
+wx history import "$T_TMP/no-such.db"
+t_eq "a missing file" 2 "$WX_RC"
+t_ok
+
+t_begin "desk: a colleague's live claim: nothing sent, told who and since when"
+sim_paid DESK-1
+sim_fault DESK-1 '{"type":"delay","ms":3000,"count":1}'
+WXREV_HISTORY=$BOB "$WXREV_BIN" reverse --sub "Coffee Shop" --yes DESK-1 >/dev/null 2>&1 </dev/null &
+pid=$!
+t_check "bob's pending row" wait_outcome DESK-1 pending
+wx reverse --sub "Coffee Shop" --yes DESK-1
+t_eq "exit status" 2 "$WX_RC"
+t_contains "names the holder" "$WX_ERR" "bob is reversing this order now (since "
+t_contains "and the desk" "$WX_ERR" "from $(hostname)"
+t_contains "nothing sent" "$WX_ERR" "nothing was sent"
+wait "$pid"
+t_eq "one request reached the simulator" 1 "$(sim_count DESK-1)"
+t_eq "bob's row" "bob reversed" "$(row DESK-1 | jq -r '.operator + " " + .outcome')"
+t_ok
+
+t_begin "desk: a password in the URI is refused, and never shown"
+sim_paid DESK-PW-1
+wx reverse --history "postgresql://alice:s3cr3t-pw@localhost/wxrev" --sub "Coffee Shop" --yes DESK-PW-1
+t_eq "exit status" 2 "$WX_RC"
+t_contains "points to .pgpass" "$WX_ERR" "~/.pgpass"
+[[ "$WX_OUT$WX_ERR" != *s3cr3t-pw* ]] || t_fail "the password was printed"
+WXREV_HISTORY="postgres://alice:s3cr3t-pw@localhost/wxrev" wx history
+t_eq "from the environment too" 2 "$WX_RC"
+[[ "$WX_OUT$WX_ERR" != *s3cr3t-pw* ]] || t_fail "the password was printed"
+t_eq "nothing sent" 0 "$(sim_count DESK-PW-1)"
+t_ok
+
+t_begin "desk: history: in config.yaml names the desk history"
+mkdir -p "$XDG_CONFIG_HOME/wxrev"
+printf 'history: %s\n' "$BOB" >"$XDG_CONFIG_HOME/wxrev/config.yaml"
+r=$(env -u WXREV_HISTORY "$WXREV_BIN" history --order DESK-1 --format jsonl)
+t_eq "read from the desk" bob "$(jfield "$r" operator)"
+printf 'histroy: x\n' >"$XDG_CONFIG_HOME/wxrev/config.yaml"
+out=$(env -u WXREV_HISTORY "$WXREV_BIN" history 2>&1)
+t_contains "unknown key named with its place" "$out" "config.yaml:1:1: unknown setting"
+rm -f "$XDG_CONFIG_HOME/wxrev/config.yaml"
+t_ok
+
+t_begin "desk: a role without rights is told what to grant; nothing sent"
+sim_paid DESK-RIGHTS-1
+wx reverse --history "$(pg_uri nobody)" --sub "Coffee Shop" --yes DESK-RIGHTS-1
+t_eq "exit status" 2 "$WX_RC"
+t_contains "names the grant" "$WX_ERR" "GRANT wxrev_operator TO nobody"
+t_eq "nothing sent" 0 "$(sim_count DESK-RIGHTS-1)"
+wx history init --history "$ALICE"
+t_eq "init by an operator is refused" 2 "$WX_RC"
+t_contains "says who may" "$WX_ERR" "owner"
+t_ok
+
+t_begin "desk: a read-only server (a standby) is refused before sending"
+pg_psql "$PG_SUPER" -c "CREATE ROLE ro LOGIN IN ROLE wxrev_operator; ALTER ROLE ro SET default_transaction_read_only = on"
+sim_paid DESK-RO-1
+wx reverse --history "$(pg_uri ro)" --sub "Coffee Shop" --yes DESK-RO-1
+t_eq "exit status" 2 "$WX_RC"
+t_contains "says read-only" "$WX_ERR" "read-only"
+t_eq "nothing sent" 0 "$(sim_count DESK-RO-1)"
+wx history --history "$(pg_uri ro)" --order DESK-1 --format jsonl
+t_eq "reading still works" bob "$(jfield "$WX_OUT" operator)"
+t_ok
+
+t_begin "desk: the server restarted mid-call: the answer is still recorded"
+sim_paid DESK-RESTART-1
+sim_fault DESK-RESTART-1 '{"type":"delay","ms":3000,"count":1}'
+"$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json DESK-RESTART-1 >"$T_TMP/restart.out" 2>"$T_TMP/restart.err" </dev/null &
+pid=$!
+t_check "pending committed" wait_outcome DESK-RESTART-1 pending
+pg_crash
+pg_start_again || t_fail "the server did not come back"
+wait "$pid"
+t_eq "exit status" 0 "$?"
+r=$(row DESK-RESTART-1)
+t_eq "outcome" reversed "$(jfield "$r" outcome)"
+t_eq "attempts = requests" "$(sim_count DESK-RESTART-1)" "$(jfield "$r" attempts)"
+t_ok
+
+t_begin "desk: the server lost mid-call: the result waits in the local journal, then lands"
+sim_paid DESK-LOST-1
+sim_fault DESK-LOST-1 '{"type":"delay","ms":3000,"count":1}'
+WXREV_SAVE_WAIT_MS=1000 "$WXREV_BIN" reverse --sub "Coffee Shop" --yes DESK-LOST-1 >"$T_TMP/lost.out" 2>"$T_TMP/lost.err" </dev/null &
+pid=$!
+t_check "pending committed" wait_outcome DESK-LOST-1 pending
+pg_stop
+wait "$pid"
+t_eq "one request sent" 1 "$(sim_count DESK-LOST-1)"
+t_contains "says the desk history is offline" "$(cat "$T_TMP/lost.err")" "is offline"
+t_contains "says where the result is kept" "$(cat "$T_TMP/lost.err")" "recovery journal"
+journal=$(ls "$XDG_DATA_HOME"/wxrev/desk-*.journal 2>/dev/null | head -n 1)
+t_check "a local journal" test -f "$journal"
+t_eq "owner-only" 600 "$(stat -c %a "$journal" 2>/dev/null)"
+pg_start_again || t_fail "the server did not come back"
+r=$(row DESK-LOST-1)
+t_eq "written once the server is back" reversed "$(jfield "$r" outcome)"
+t_eq "attempts = requests" "$(sim_count DESK-LOST-1)" "$(jfield "$r" attempts)"
+t_check "the journal is spent" test ! -e "$journal"
+t_ok
+
+t_begin "desk: the server down at start: nothing sent, the message says what to do"
+pg_stop
+sim_paid DESK-DOWN-1
+wx reverse --sub "Coffee Shop" --yes DESK-DOWN-1
+t_eq "exit status" 2 "$WX_RC"
+t_contains "unreachable" "$WX_ERR" "is unreachable"
+t_contains "the fix" "$WX_ERR" "start the server"
+t_eq "nothing sent" 0 "$(sim_count DESK-DOWN-1)"
+t_ok
+
+t_done
