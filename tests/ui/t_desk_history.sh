@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# A desk history on PostgreSQL in the terminal UI: a colleague's reversal
+# appears without a key press, the confirmation says what a colleague did,
+# and an order a colleague is reversing right now is not sent again.
+. "$(dirname "$0")/lib_ui.sh"
+. "$(dirname "$0")/../lib_pg.sh"
+
+if ! ui_setup '[]' || ! pg_start; then
+	echo "FAIL: setup: the simulator or PostgreSQL did not start"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+WXREV_HISTORY=$(pg_uri "$PG_SUPER") "$WXREV_BIN" history init >/dev/null
+pg_psql "$PG_SUPER" -c "CREATE ROLE alice LOGIN; GRANT wxrev_operator TO alice;
+	CREATE ROLE bob LOGIN; GRANT wxrev_operator TO bob"
+export WXREV_HISTORY=$(pg_uri alice)
+BOB=$(pg_uri bob)
+
+t_begin "a colleague's reversal appears in the history pane by itself"
+ui_start_ok
+sim_paid DESK-UI-1
+WXREV_HISTORY=$BOB "$WXREV_BIN" reverse --sub "Coffee Shop" --yes DESK-UI-1 >/dev/null 2>&1 </dev/null
+t_check "shown within a few seconds, no key pressed" ui_wait_for "DESK-UI-1" $((3 * T_SLOW))
+t_ok
+
+t_begin "the confirmation says what a colleague did with the order"
+ui_review "Coffee" DESK-UI-1
+t_contains "reversed by bob" "$(ui_screen)" "by bob"
+ui_keys Escape
+t_ok
+
+t_begin "an order a colleague is reversing now: told who, nothing sent"
+sim_paid DESK-UI-2
+sim_fault DESK-UI-2 '{"type":"delay","ms":3500,"count":1}'
+WXREV_HISTORY=$BOB "$WXREV_BIN" reverse --sub "Coffee Shop" --yes DESK-UI-2 >/dev/null 2>&1 </dev/null &
+bob=$!
+for _ in $(seq 1 50); do
+	[ "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.reversals WHERE out_trade_no = 'DESK-UI-2'")" = 1 ] && break
+	sleep 0.1
+done
+ui_review "Coffee" DESK-UI-2
+sleep 1.5 # y counts only once the confirmation has been on screen a moment
+ui_keys y
+t_check "the warning" ui_wait_for "bob is reversing this order now" 5
+wait "$bob"
+t_eq "one request reached the simulator" 1 "$(sim_count DESK-UI-2)"
+t_eq "alice wrote no row" "" "$(pg_psql "$PG_SUPER" -c "SELECT id FROM wxrev.reversals WHERE out_trade_no = 'DESK-UI-2' AND operator = 'alice'")"
+t_ok
+
+ui_stop
+t_done
