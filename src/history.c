@@ -1554,6 +1554,23 @@ int history_unsaved(const struct history *h)
 	return n;
 }
 
+int history_unsaved_results(const struct history *h)
+{
+	int n = 0;
+
+	/* Each reversal once: its last deferred write names it. */
+	for (const struct deferred *d = h->later; d; d = d->next) {
+		int64_t id = d->is_finish ? d->id : d->a.reversal_id;
+		int later = 0;
+
+		for (const struct deferred *e = d->next; e && !later;
+		     e = e->next)
+			later = (e->is_finish ? e->id : e->a.reversal_id) == id;
+		n += !later;
+	}
+	return n;
+}
+
 /* Writes now, or keeps the write for later when the failure may pass.
  * Order is kept: while older writes wait, a new one waits behind them. */
 static int write_or_defer(struct history *h, const struct deferred *d,
@@ -2628,6 +2645,11 @@ static int open_desk(struct history *h, const char *uri, struct wx_err *err)
 int history_is_desk(const struct history *h)
 {
 	return h->pg != NULL;
+}
+
+const char *history_operator(const struct history *h)
+{
+	return h->pg ? history_pg_role(h->pg) : NULL;
 }
 
 /* One page of the file, each reversal with its attempts, into the desk. */

@@ -183,6 +183,8 @@ int history_finish(struct history *h, int64_t id, enum wx_outcome outcome,
 int history_flush(struct history *h);
 /* Deferred writes not yet on disk. */
 int history_unsaved(const struct history *h);
+/* The reversals those writes belong to (results waiting). */
+int history_unsaved_results(const struct history *h);
 /* Appends every deferred write to the recovery journal and fsyncs it; the
  * next history_open() folds it in. 0 when the journal holds them. */
 int history_journal(struct history *h, struct wx_err *err);
@@ -211,6 +213,9 @@ struct history_filter {
 
 /* 1 for a desk history (PostgreSQL), 0 for a history file. */
 int history_is_desk(const struct history *h);
+/* The operator a desk history records (the database role); NULL for a
+ * history file, where the caller names the operator. */
+const char *history_operator(const struct history *h);
 
 /* What history_import did. */
 struct history_import_stats {

@@ -386,6 +386,7 @@ int history_pg_open(const char *uri, struct history_pg **out,
 	p = wx_xcalloc(1, sizeof(*p));
 	p->uri = wx_xstrdup(uri);
 	p->shown = shown_uri(uri);
+	p->changes = 1; /* a data version is never 0 */
 	if (gethostname(p->desk, sizeof(p->desk) - 1) != 0)
 		snprintf(p->desk, sizeof(p->desk), "?");
 	p->conn = connect_uri(uri);

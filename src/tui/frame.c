@@ -266,7 +266,7 @@ static void draw_status(struct tui *t)
 			snprintf(buf, sizeof(buf),
 				 _(" desk history offline — %d results "
 				   "waiting "),
-				 history_unsaved(t->hist));
+				 history_unsaved_results(t->hist));
 		else
 			snprintf(buf, sizeof(buf), " %s ",
 				 _("result not yet saved: retrying"));

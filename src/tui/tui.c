@@ -502,6 +502,10 @@ static int open_history(struct tui *t, const char *arg, struct wx_err *err)
 	if (history_locate(arg, path, sizeof(path), err) != 0 ||
 	    history_open(path, &t->hist, err) != 0)
 		return -1;
+	/* On a desk history the operator is the database role. */
+	if (history_operator(t->hist))
+		snprintf(t->op, sizeof(t->op), "%s",
+			 history_operator(t->hist));
 	/* A locked history must not freeze the screen for long: a result it
 	 * refuses is kept, retried and shown as "not yet saved". */
 	history_set_busy_timeout(t->hist, TUI_HISTORY_BUSY_MS);

@@ -2,10 +2,18 @@
 # Reverses N paid orders with one `wxrev reverse` (one kept-alive connection)
 # against a local simulator; prints reversals per second and the client's
 # own CPU time (user + sys of wxrev alone, so the simulator is not in it).
-#   tests/bench/reversals.sh N
+#   tests/bench/reversals.sh N [desk]
+# With "desk" the history is a desk history on a local PostgreSQL
+# (tests/lib_pg.sh), so the client's CPU with libpq shows next to SQLite's.
 set -uo pipefail
 n=${1:-1000}
 . "$(dirname "$0")/../integration/lib_sim.sh"
+if [ "${2:-}" = desk ]; then
+	. "$(dirname "$0")/../lib_pg.sh"
+	pg_start >&2 || exit 1
+	WXREV_HISTORY=$(pg_uri "$PG_SUPER") "$WXREV_BIN" history init >/dev/null || exit 1
+	export WXREV_HISTORY=$(pg_uri "$PG_SUPER")
+fi
 
 orders=$(seq -f 'BENCH%08g' 1 "$n" | jq -R . | jq -s --arg s "$SUB_COFFEE" \
 	'map({out_trade_no: ., sub_mchid: $s, state: "PAID"})')

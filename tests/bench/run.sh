@@ -109,6 +109,17 @@ row "First start after a profile change, 100 000 subs (YAML read)" "" \
 	"$BUILD/bin/wxrev" --profiles "$data/p100k" --history "$data/h1m.db"
 row "Process floor: \`wxrev --version\`" "" "$bin/measure" 21 "$BUILD/bin/wxrev" --version
 
+# --- the same history on PostgreSQL (a desk) ------------------------------
+while IFS='|' read -r name figures cmd; do
+	case $name in
+	history_filter_*) target="median_ms<=20,p99_ms<=50" ;;
+	history_page* | history_detail*) target="median_ms<=2" ;;
+	Start*) target="wall_median_ms<=50" ;;
+	*) target="" ;;
+	esac
+	add_row "$name" "$figures" "$target" "$cmd"
+done < <(BUILD=$BUILD bash tests/bench/pg.sh "$data/h1m.db" "$data/p10k")
+
 # --- client CPU per reversal against the local simulator -----------------
 speed=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {printf "%.3f %.3f", $4 * 1000, $5 * 1000}')
 read -r sign_ms verify_ms <<<"$speed"

@@ -39,12 +39,34 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 ui_review "Coffee" DESK-UI-2
-sleep 1.5 # y counts only once the confirmation has been on screen a moment
-ui_keys y
-t_check "the warning" ui_wait_for "bob is reversing this order now" 5
+t_check "the warning, on the confirmation" ui_wait_for "bob is reversing this order now" $((5 * T_SLOW))
+t_contains "only cancel is offered" "$(ui_screen)" "held elsewhere"
+sleep 1
+ui_keys y # refused: nothing to send while bob holds it
+sleep 1
+ui_keys Escape
 wait "$bob"
 t_eq "one request reached the simulator" 1 "$(sim_count DESK-UI-2)"
 t_eq "alice wrote no row" "" "$(pg_psql "$PG_SUPER" -c "SELECT id FROM wxrev.reversals WHERE out_trade_no = 'DESK-UI-2' AND operator = 'alice'")"
+t_ok
+
+t_begin "the server lost while a reversal is out: the status bar counts the results waiting, then they land"
+sim_paid DESK-UI-3
+sim_fault DESK-UI-3 '{"type":"delay","ms":3000,"count":1}'
+ui_review "Coffee" DESK-UI-3
+ui_yes
+for _ in $(seq 1 50); do
+	[ "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.reversals WHERE out_trade_no = 'DESK-UI-3'")" = 1 ] && break
+	sleep 0.1
+done
+pg_stop
+t_check "the status bar says so" ui_wait_for "desk history offline — 1 results waiting" $((10 * T_SLOW))
+t_eq "one request sent" 1 "$(sim_count DESK-UI-3)"
+pg_start_again || t_fail "the server did not come back"
+landed() { [ "$(pg_psql "$PG_SUPER" -c "SELECT outcome || ' ' || operator FROM wxrev.reversals WHERE out_trade_no = 'DESK-UI-3'")" = "reversed alice" ]; }
+for _ in $(seq 1 $((100 * T_SLOW))); do landed && break; sleep 0.1; done
+t_check "written once the server is back" landed
+t_check "the status bar clears" ui_wait_gone "desk history offline" $((10 * T_SLOW))
 t_ok
 
 ui_stop
