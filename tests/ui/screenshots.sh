@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates screenshots/{main,confirm,result,detail}.png, and the same
+# Regenerates screenshots/{main,confirm,result,detail,desk}.png, and the same
 # screens in Chinese in screenshots/zh_CN/ (LANGUAGE=zh_CN), from the same
 # tmux flows the UI tests drive: capture-pane -e, aha to HTML, headless
 # Chromium with a CJK font to PNG. Used by `make screenshots`; not a test.
@@ -52,6 +52,35 @@ ORDERS='[
  {"sub_mchid":"1900000109","out_trade_no":"4200009876202611261","state":"PAID"}
 ]'
 ui_setup "$ORDERS" || { echo "screenshots: the simulator did not start" >&2; exit 1; }
+
+# screenshots/desk.png: on a desk history (a local PostgreSQL, as the tests
+# start it) bob is reversing an order; alice's confirmation names him.
+desk_shot() {
+	. "$T_ROOT/tests/lib_pg.sh"
+	pg_start || return 1
+	WXREV_HISTORY=$(pg_uri "$PG_SUPER") "$WXREV_BIN" history init >/dev/null || return 1
+	pg_psql "$PG_SUPER" -c "CREATE ROLE alice LOGIN; GRANT wxrev_operator TO alice;
+		CREATE ROLE bob LOGIN; GRANT wxrev_operator TO bob" || return 1
+	local order=4200005555202611262 bob
+	sim_paid "$order"
+	sim_fault "$order" '{"type":"delay","ms":15000,"count":1}'
+	WXREV_HISTORY=$(pg_uri bob) "$WXREV_BIN" reverse --sub "Coffee Shop" --yes "$order" >/dev/null 2>&1 </dev/null &
+	bob=$!
+	for _ in $(seq 1 50); do
+		[ "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.reversals WHERE operator = 'bob'")" = 1 ] && break
+		sleep 0.1
+	done
+	WXREV_HISTORY=$(pg_uri alice) ui_start_ok "$COLS" "$ROWS" || return 1
+	ui_review Coffee "$order"
+	ui_wait_for "bob is reversing this order now" 5 && shot desk
+	ui_keys Escape F10
+	ui_stop
+	wait "$bob"
+}
+if [ "${1:-}" = desk ]; then # only this one: tests/ui/screenshots.sh desk
+	desk_shot
+	exit
+fi
 export WXREV_OPERATOR=alice
 export WXREV_HISTORY="$HOME/.local/share/wxrev/history.db"
 
@@ -100,6 +129,8 @@ ui_wait_for "Detail:" 5
 shot detail
 ui_keys Escape F10
 ui_stop
+
+desk_shot || echo "screenshots: no desk.png (PostgreSQL did not start)" >&2
 
 # The same screens in Chinese, on a fresh history, for README.zh-CN.md.
 OUT="$T_ROOT/screenshots/zh_CN"
