@@ -6,13 +6,16 @@
  * ¥128.00 … — reversing refunds ¥128.00 to the payer"). Focus starts on
  * Cancel; only `y` sends, and when the query says there is nothing to
  * reverse only the override key (F8) does. A query that fails never
- * blocks `y`. */
+ * blocks `y`. When it says there is no such order, F6 looks the number up
+ * under the partner's other sub-merchants (lookup.c) and F7 switches to
+ * the one it was found under. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "apiv3.h"
 #include "apiv3_query.h"
+#include "tui/lookup.h"
 #include "tui/text.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
@@ -41,6 +44,10 @@ struct confirm {
 					    override sends */
 	bool unread;                     /* the query failed: y still sends */
 	char amount[48];                 /* "¥128.00" when it was paid */
+	bool not_found;                  /* the query read no such order
+					    for this sub-merchant */
+	struct tui_lookup *lookup;       /* owned: the lookup under the
+					    other sub-merchants, or NULL */
 };
 
 /* "2 min ago", "3 h ago", "5 days ago": how fresh a known row is. */
@@ -109,6 +116,7 @@ static void read_answer(struct confirm *C, const struct apiv3_query_result *q)
 			  q->kind == APIV3_Q_NOT_FOUND);
 
 	C->unread = !read;
+	C->not_found = q && q->kind == APIV3_Q_NOT_FOUND;
 	C->nothing =
 	    read && apiv3_trade_state_info(q->order.state)->nothing_to_reverse;
 	snprintf(C->state, sizeof(C->state), "%s",
@@ -132,7 +140,9 @@ static void ask_order(struct confirm *C, struct tui *t)
 	free(C->words);
 	C->words = NULL;
 	C->state[0] = C->amount[0] = '\0';
-	C->nothing = C->unread = C->asking = false;
+	C->nothing = C->unread = C->asking = C->not_found = false;
+	tui_lookup_free(t->engine, C->lookup);
+	C->lookup = NULL;
 	if (!C->sub->partner->query_before_confirm)
 		return;
 	if (reversal_query_submit(t->engine, &p, 0, &err) != 0) {
@@ -173,6 +183,8 @@ static void close_confirm(struct confirm *C, struct tui *t)
 	if (C->asking)
 		reversal_query_cancel(t->engine, C->sub->sub_mchid, C->order);
 	C->asking = false;
+	tui_lookup_free(t->engine, C->lookup);
+	C->lookup = NULL;
 	C->open = false;
 	tui_close_modal(t);
 }
@@ -182,6 +194,8 @@ bool tui_confirm_query_done(struct tui *t, const struct reversal_result *r)
 	struct confirm *C = tui_state(t, TUI_SCR_CONFIRM);
 	const struct apiv3_query_result *q = r->query;
 
+	if (C->open && C->lookup && tui_lookup_take(t, C->lookup, r))
+		return true;
 	if (!C->open || !C->asking ||
 	    strcmp(r->sub_mchid, C->sub->sub_mchid) != 0 ||
 	    strcmp(r->out_trade_no, C->order) != 0)
@@ -192,6 +206,14 @@ bool tui_confirm_query_done(struct tui *t, const struct reversal_result *r)
 	read_answer(C, q);
 	t->dirty = true;
 	return true;
+}
+
+void tui_confirm_tick(struct tui *t)
+{
+	struct confirm *C = tui_state(t, TUI_SCR_CONFIRM);
+
+	if (C->open && C->lookup)
+		tui_lookup_tick(t, C->lookup);
 }
 
 const struct wx_sub *tui_sub_of(const struct tui *t,
@@ -242,6 +264,32 @@ static int row(int y, int x, int w, const char *label, const char *value,
 {
 	tui_put(y, x, label, LABEL_W, A_BOLD, true);
 	return tui_put_wrapped(y, x + LABEL_W, value, w - LABEL_W, 2, a);
+}
+
+/* Under "No such order": the offer to look the number up elsewhere, or
+ * how that lookup stands. */
+static int draw_lookup(struct tui *t, const struct confirm *C, int y, int x,
+		       int w)
+{
+	char *words;
+	int rows;
+
+	if (!C->lookup) {
+		if (C->sub->partner->nsubs < 2)
+			return 0;
+		words = wx_xasprintf(
+		    _("Wrong sub-merchant? F6 looks it up under the %zu others of %s, most recent first (%d at most)."),
+		    C->sub->partner->nsubs - 1, C->sub->partner->name,
+		    LOOKUP_ROUND);
+	} else {
+		words = tui_lookup_words(C->lookup);
+	}
+	rows = row(y, x, w, _("Elsewhere"), words,
+		   C->lookup && tui_lookup_hit(C->lookup)
+			   ? tui_attr(t, TUI_C_GOOD) | A_BOLD
+			   : A_NORMAL);
+	free(words);
+	return rows;
 }
 
 static void confirm_draw(struct tui *t, void *state,
@@ -298,6 +346,8 @@ static void confirm_draw(struct tui *t, void *state,
 		y += tui_put_wrapped(y, x, _("A paid order will be refunded to the payer; an unpaid one will be closed."),
 				     w, 2, tui_attr(t, TUI_C_WARN));
 	}
+	if (C->not_found && !C->claim[0])
+		y += draw_lookup(t, C, y, x, w);
 	y++;
 	if (C->nknown == 0)
 		y += row(y, x, w, _("History"),
@@ -332,6 +382,48 @@ static void confirm_draw(struct tui *t, void *state,
 	}
 }
 
+/* F6: starts the lookup, or the next round of it. */
+static int look_elsewhere(struct confirm *C, struct tui *t)
+{
+	if (!C->not_found) {
+		tui_message(t, TUI_C_WARN,
+			    _("F6 looks elsewhere only when the order query says: no such order."));
+		return TUI_REDRAW;
+	}
+	if (C->lookup) {
+		tui_lookup_more(t, C->lookup);
+		return TUI_REDRAW;
+	}
+	C->lookup = tui_lookup_new(t, C->sub, C->order);
+	if (!C->lookup)
+		tui_message(t, TUI_C_WARN,
+			    _("%s has no other sub-merchant in the profiles to look the order up under."),
+			    C->sub->partner->name);
+	return TUI_REDRAW;
+}
+
+/* F7: re-opens the confirmation for the sub-merchant the lookup found the
+ * order under, which becomes the chosen one. */
+static int switch_sub(struct confirm *C, struct tui *t)
+{
+	const struct wx_sub *hit = C->lookup ? tui_lookup_hit(C->lookup) : NULL;
+	char order[sizeof(C->order)], note[sizeof(C->note)];
+
+	if (!hit) {
+		tui_message(t, TUI_C_WARN,
+			    _("F7 switches to where a lookup (F6) found the order; none yet."));
+		return TUI_REDRAW;
+	}
+	snprintf(order, sizeof(order), "%s", C->order);
+	snprintf(note, sizeof(note), "%s", C->note);
+	close_confirm(C, t);
+	tui_choose_sub(t, hit);
+	tui_message(t, TUI_C_NORMAL, C_("message line", "Sub-merchant: %s (%s)"),
+		    hit->name, hit->sub_mchid);
+	tui_confirm_open(t, hit, order, note);
+	return TUI_REDRAW;
+}
+
 static int confirm_key(struct tui *t, void *state, enum tui_action a,
 		       const struct tui_key *k)
 {
@@ -339,6 +431,10 @@ static int confirm_key(struct tui *t, void *state, enum tui_action a,
 
 	(void)k;
 	switch (a) {
+	case TUI_ACT_LOOKUP:
+		return look_elsewhere(C, t);
+	case TUI_ACT_SWITCH_SUB:
+		return switch_sub(C, t);
 	case TUI_ACT_YES:
 	case TUI_ACT_OVERRIDE:
 		if (!tui_armed(C->armed_ms))
@@ -358,12 +454,16 @@ static int confirm_key(struct tui *t, void *state, enum tui_action a,
 			return TUI_REDRAW;
 		}
 		C->claim[0] = '\0';
+		tui_sub_used(t, C->sub);
 		close_confirm(C, t);
 		if (tui_submit(t, C->sub, C->order, C->note,
 			       C->state[0] ? C->state : NULL, C->amount) == 0)
 			tui_form_sent(t, C->sub, C->order);
 		return TUI_REDRAW;
 	case TUI_ACT_NO:
+		/* While the lookup asks, the first n or Esc stops it. */
+		if (C->lookup && tui_lookup_stop(t, C->lookup))
+			return TUI_REDRAW;
 		close_confirm(C, t);
 		tui_message(t, TUI_C_NORMAL,
 			    _("Cancelled: nothing was sent for %s."), C->order);
@@ -373,11 +473,21 @@ static int confirm_key(struct tui *t, void *state, enum tui_action a,
 	}
 }
 
+/* At exit: the engine may be gone, so nothing is cancelled here. */
+static void confirm_done(void *state)
+{
+	struct confirm *C = state;
+
+	free(C->words);
+	tui_lookup_free(NULL, C->lookup);
+}
+
 const struct tui_screen tui_confirm_screen = {
 	.name = "confirm",
 	.id = TUI_SCR_CONFIRM,
 	.ctx = TUI_CTX_CONFIRM,
 	.private_size = sizeof(struct confirm),
+	.done = confirm_done,
 	.draw = confirm_draw,
 	.key = confirm_key,
 	.resize = NULL,

@@ -64,6 +64,9 @@ enum tui_action {
 	TUI_ACT_RESULT,
 	TUI_ACT_OVERRIDE, /* send although the query says nothing to reverse */
 	TUI_ACT_QUERY,    /* read the selected order from WeChat Pay now */
+	TUI_ACT_LOOKUP,   /* look a missing order up under the other
+			     sub-merchants */
+	TUI_ACT_SWITCH_SUB, /* go to the sub-merchant the lookup found */
 };
 
 struct tui_keydef {

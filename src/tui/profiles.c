@@ -1,6 +1,8 @@
 /* Profiles pane: partners and their sub-merchants, filtered as you type by
  * name or mchid; Enter chooses the sub-merchant the order form uses, and
- * the state file remembers it for the next start. */
+ * the state file remembers it for the next start. The pane also keeps,
+ * for the session, which sub-merchants were chosen or used most recently
+ * (the lookup of an order under the other sub-merchants asks them first). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +24,10 @@ struct profiles {
 	struct tui_field filter; /* the `/` filter */
 	bool filtering;         /* the filter field has the keys */
 	struct tui_rect r;      /* where the pane is */
+	const struct wx_sub **recent; /* chosen or used, most recent first;
+					 borrowed from the profiles */
+	size_t nrecent;         /* entries in recent */
+	size_t caprecent;       /* allocated entries */
 };
 
 static bool sub_matches(const struct wx_sub *s, const char *f)
@@ -116,8 +122,54 @@ static void state_save(const struct tui *t)
 		rename(tmp, t->state_file);
 }
 
+void tui_sub_used(struct tui *t, const struct wx_sub *sub)
+{
+	struct profiles *P = tui_state(t, TUI_SCR_PROFILES);
+	size_t i;
+
+	if (!sub)
+		return;
+	for (i = 0; i < P->nrecent && P->recent[i] != sub; i++)
+		;
+	if (i == P->nrecent) {
+		if (P->nrecent == P->caprecent) {
+			P->caprecent = P->caprecent ? P->caprecent * 2 : 16;
+			P->recent = wx_xrealloc(
+			    P->recent, P->caprecent * sizeof(*P->recent));
+		}
+		P->nrecent++;
+	}
+	memmove(P->recent + 1, P->recent, i * sizeof(*P->recent));
+	P->recent[0] = sub;
+}
+
+const struct wx_sub **tui_subs_recent_first(const struct tui *t,
+					    const struct wx_sub *sub,
+					    size_t *n)
+{
+	const struct profiles *P = tui_state(t, TUI_SCR_PROFILES);
+	const struct wx_partner *p = sub->partner;
+	const struct wx_sub **out = wx_xcalloc(p->nsubs + 1, sizeof(*out));
+	size_t k = 0;
+
+	for (size_t i = 0; i < P->nrecent; i++)
+		if (P->recent[i]->partner == p && P->recent[i] != sub)
+			out[k++] = P->recent[i];
+	for (size_t j = 0; j < p->nsubs; j++) {
+		size_t i;
+
+		for (i = 0; i < k && out[i] != &p->subs[j]; i++)
+			;
+		if (i == k && &p->subs[j] != sub)
+			out[k++] = &p->subs[j];
+	}
+	*n = k;
+	return out;
+}
+
 void tui_choose_sub(struct tui *t, const struct wx_sub *sub)
 {
+	tui_sub_used(t, sub);
 	t->sub = sub;
 	state_save(t);
 	tui_form_refresh(t);
@@ -150,6 +202,7 @@ void tui_profiles_init(struct tui *t)
 	}
 	list_set_count(&P->list, P->list.n);
 	t->sub = first;
+	tui_sub_used(t, first);
 	tui_form_refresh(t);
 }
 
@@ -286,6 +339,7 @@ static void profiles_done(void *state)
 	struct profiles *P = state;
 
 	free(P->rows);
+	free(P->recent);
 }
 
 const struct tui_screen tui_profiles_screen = {

@@ -448,6 +448,7 @@ static void run_loop(struct tui *t)
 			tui_history_reload(t);
 		}
 		tui_result_offer(t);
+		tui_confirm_tick(t);
 		if (t->wake_ms && now >= t->wake_ms) {
 			t->wake_ms = 0;
 			t->dirty = true;

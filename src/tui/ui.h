@@ -241,6 +241,14 @@ void tui_save_results(struct tui *t, struct wx_diags *diags);
 void tui_profiles_init(struct tui *t);
 /* Makes sub the one the form uses and remembers it in the state file. */
 void tui_choose_sub(struct tui *t, const struct wx_sub *sub);
+/* Puts sub first among the session's most recently chosen or used. */
+void tui_sub_used(struct tui *t, const struct wx_sub *sub);
+/* The other sub-merchants of sub's partner: the session's most recently
+ * chosen or used first, then the rest in profile order. A malloc'd array
+ * of *n borrowed pointers; the caller frees the array. */
+const struct wx_sub **tui_subs_recent_first(const struct tui *t,
+					    const struct wx_sub *sub,
+					    size_t *n);
 void tui_form_set_order(struct tui *t, const char *order, const char *note);
 /* Neither field holds anything: the operator is not typing an order. */
 bool tui_form_empty(const struct tui *t);
@@ -259,6 +267,9 @@ void tui_detail_open(struct tui *t, int64_t id);
 /* Opens the confirmation for order + sub (order already checked). */
 void tui_confirm_open(struct tui *t, const struct wx_sub *sub,
 		      const char *order, const char *note);
+/* Drives the confirmation's lookup under other sub-merchants (the loop
+ * calls it each turn). */
+void tui_confirm_tick(struct tui *t);
 /* Re-runs a stored reversal through the confirmation. */
 /* The loaded sub-merchant a stored reversal was made for, or NULL. */
 const struct wx_sub *tui_sub_of(const struct tui *t,
