@@ -484,3 +484,40 @@ $$;
 REVOKE ALL ON FUNCTION wxrev.answer FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION wxrev.answer TO wxrev_operator;
 UPDATE wxrev.meta SET version = 2;
+
+-- wxrev schema version 3
+-- Order queries asked on their own (the confirmation, F5, wxrev query): no
+-- money moves, but each is a request that left, kept with the order it
+-- asked about and what it read. An operator inserts in its own name only
+-- (operator is session_user and not insertable) and changes nothing after.
+CREATE TABLE wxrev.queries (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	created_ms bigint NOT NULL DEFAULT wxrev.now_ms(),
+	operator text NOT NULL DEFAULT session_user,
+	desk text NOT NULL DEFAULT '',
+	partner_name text,
+	sp_mchid text NOT NULL DEFAULT '',
+	sub_name text,
+	sub_mchid text NOT NULL DEFAULT '',
+	out_trade_no text NOT NULL DEFAULT '',
+	trade_state text,
+	code text,
+	message text,
+	url text,
+	request_headers text,
+	status integer NOT NULL DEFAULT 0,
+	response_headers text,
+	response_body text,
+	verify text,
+	transport_error text,
+	latency_ms bigint NOT NULL DEFAULT 0,
+	request_id text
+);
+CREATE INDEX queries_order ON wxrev.queries (out_trade_no, sub_mchid);
+REVOKE ALL ON wxrev.queries FROM PUBLIC;
+GRANT SELECT ON wxrev.queries TO wxrev_operator, wxrev_reader;
+GRANT INSERT (created_ms, desk, partner_name, sp_mchid, sub_name, sub_mchid,
+	out_trade_no, trade_state, code, message, url, request_headers, status,
+	response_headers, response_body, verify, transport_error, latency_ms,
+	request_id) ON wxrev.queries TO wxrev_operator;
+UPDATE wxrev.meta SET version = 3;

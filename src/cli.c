@@ -62,6 +62,7 @@ enum opt_id {
 	OPT_LIMIT,
 	OPT_FORMAT,
 	OPT_CHECK,
+	OPT_QUERIES,
 };
 
 /* clang-format off */
@@ -200,7 +201,11 @@ static const struct usage_entry command_options[] = {
 	"                       @SECONDS\n"
 	"  --until TIME         until TIME (the same forms)\n"
 	"  --limit N            at most N rows\n"
-	"  --format F           table (for people), jsonl or csv (for tools)\n")},
+	"  --format F           table (for people), jsonl or csv (for tools)\n"
+	"  --queries            the order queries kept (the confirmation's, "
+	"F5's,\n"
+	"                       wxrev query's) instead of the reversals; with\n"
+	"                       --order, --sub, --limit and --format\n")},
     {"profiles", N_("\n"
 		    "Options:\n"
 		    "  --check              validate every file and print every\n"
@@ -1365,6 +1370,31 @@ out:
 	return rc;
 }
 
+/* history --queries: the kept order queries; 0 (none matched is said on
+ * stderr, as for reversals) or -1 on a failure. */
+static int history_queries(struct history *h, const struct history_filter *f,
+			   int limit, enum history_format fmt,
+			   const char *filters, struct wx_err *err)
+{
+	struct history_query *rows = NULL;
+	size_t n = 0;
+
+	if (history_query_list(h, f->sub, f->order, 0, 1, &rows, &n, err) != 0)
+		return -1;
+	history_queries_free(rows, n);
+	if (n == 0 && filters)
+		fprintf(stderr, _("wxrev: nothing matched%s in the history.\n"),
+			filters);
+	else if (n == 0)
+		fputs(_("wxrev: nothing matched: the history has kept no order "
+			"queries yet.\n"),
+		      stderr);
+	if (n == 0 && fmt == HISTORY_TABLE) /* tools get their empty export */
+		return 0;
+	return history_export_queries(h, f->sub, f->order, limit, fmt, stdout,
+				      err);
+}
+
 static int cmd_history(int argc, char **argv, struct cli_common *c)
 {
 	static const struct option opts[] = {
@@ -1379,11 +1409,13 @@ static int cmd_history(int argc, char **argv, struct cli_common *c)
 	    {"until", required_argument, NULL, OPT_UNTIL},
 	    {"limit", required_argument, NULL, OPT_LIMIT},
 	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"queries", no_argument, NULL, OPT_QUERIES},
 	    {NULL, 0, NULL, 0},
 	};
 	struct history_filter f = HISTORY_FILTER_ANY;
 	enum history_format fmt = HISTORY_TABLE;
 	int limit = -1, ch, idx = 0, exit_now = -1;
+	bool queries = false, reversal_only = false;
 	struct history *h = NULL;
 	struct wx_err err = {{0}};
 	struct wx_buf filters = {0};
@@ -1401,8 +1433,15 @@ static int cmd_history(int argc, char **argv, struct cli_common *c)
 				goto out;
 			continue;
 		}
+		if (ch == OPT_QUERIES) {
+			queries = true;
+			continue;
+		}
 		if (history_option(ch, &f, &limit, &fmt) != 0)
 			goto out;
+		if (ch != OPT_LIMIT && ch != OPT_FORMAT && ch != OPT_ORDER &&
+		    ch != OPT_SUB)
+			reversal_only = true;
 		if (ch != OPT_LIMIT && ch != OPT_FORMAT)
 			wx_buf_printf(&filters, " --%s \"%s\"", opts[idx].name,
 				      optarg);
@@ -1412,14 +1451,24 @@ static int cmd_history(int argc, char **argv, struct cli_common *c)
 			    argv[optind]);
 		goto out;
 	}
+	if (queries && reversal_only) {
+		usage_error(_("history: --queries takes only --order, --sub, "
+			      "--limit and --format"));
+		goto out;
+	}
 	if (limit < 0) /* a screenful for people, everything for exports */
 		limit = fmt == HISTORY_TABLE ? HISTORY_DEFAULT_LIMIT : 0;
 	if (history_sub(c, &f, &sub_mchid) != 0 || open_history(c, &h) != 0)
 		goto out;
+	if (queries) {
+		rc = history_queries(h, &f, limit, fmt, filters.data, &err);
+		goto done;
+	}
 	rc = history_any(h, &f, fmt, filters.data, &err);
 	if (rc == 1 &&
 	    history_export(h, &f, limit, fmt, stdout, &err) == 0)
 		rc = 0;
+done:
 	if (rc != 0 && err.msg[0])
 		fprintf(stderr, "wxrev: %s\n", err.msg);
 	rc = rc == 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;

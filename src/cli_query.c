@@ -283,7 +283,7 @@ int cli_query(int argc, char **argv, struct cli_common *c)
 		goto out;
 	}
 	cli_warn_plain_http(s->partner);
-	/* The engine's store; a plain query writes nothing to it. */
+	/* The engine's store: each query is kept (history --queries). */
 	if (cli_open_history(c, &h) != 0)
 		goto out;
 	e = reversal_engine_new(h, NULL, &err);

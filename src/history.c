@@ -114,6 +114,31 @@ static const char *const migrations[] = {
     "ALTER TABLE reversals ADD COLUMN trade_state_after TEXT;",
     /* v3: the machine of the operator, so a claim says where it is held. */
     "ALTER TABLE reversals ADD COLUMN host TEXT;",
+    /* v4: order queries asked on their own (the confirmation, F5, wxrev
+     * query): requests that left, kept with the order they asked about. */
+    "CREATE TABLE queries ("
+    " id INTEGER PRIMARY KEY,"
+    " created_ms INTEGER NOT NULL,"
+    " operator TEXT NOT NULL DEFAULT '',"
+    " host TEXT,"
+    " partner_name TEXT,"
+    " sp_mchid TEXT NOT NULL DEFAULT '',"
+    " sub_name TEXT,"
+    " sub_mchid TEXT NOT NULL DEFAULT '',"
+    " out_trade_no TEXT NOT NULL DEFAULT '',"
+    " trade_state TEXT,"
+    " code TEXT,"
+    " message TEXT,"
+    " url TEXT,"
+    " request_headers TEXT,"
+    " status INTEGER NOT NULL DEFAULT 0,"
+    " response_headers TEXT,"
+    " response_body TEXT,"
+    " verify TEXT,"
+    " transport_error TEXT,"
+    " latency_ms INTEGER NOT NULL DEFAULT 0,"
+    " request_id TEXT);"
+    "CREATE INDEX queries_order ON queries(out_trade_no, sub_mchid);",
 };
 
 #define REV_COLS                                                               \
@@ -149,11 +174,19 @@ enum stmt_id {
 	ST_ATT_ANSWER,
 	ST_BUMP_ANSWER,
 	ST_FOLD_FINISH,
+	ST_LOOKUP,
 	ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_LOOKUP] = "INSERT INTO queries (created_ms, operator, host,"
+		  " partner_name, sp_mchid, sub_name, sub_mchid, out_trade_no,"
+		  " trade_state, code, message, url, request_headers, status,"
+		  " response_headers, response_body, verify, transport_error,"
+		  " latency_ms, request_id)"
+		  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		  " ?, ?, ?)",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SAVEPOINT] = "SAVEPOINT one_write",
@@ -1651,6 +1684,48 @@ int history_add_query(struct history *h, const struct history_attempt *a,
 	return tx_commit(h, err);
 }
 
+int history_query_add(struct history *h, struct history_query *q,
+		      struct wx_err *err)
+{
+	const struct history_attempt *a = &q->a;
+	int rc;
+	sqlite3_stmt *st;
+
+	if (h->pg)
+		return history_pg_query_add(h->pg, q, err);
+	if (tx_begin(h, err) != 0)
+		return -1;
+	st = stmt(h, ST_LOOKUP, &rc);
+	if (!st)
+		return tx_abort(h, rc, err);
+	q->created_ms = a->started_ms ? a->started_ms : wx_now_ms();
+	sqlite3_bind_int64(st, 1, q->created_ms);
+	bind_text(st, 2, q->op ? q->op : "");
+	bind_text(st, 3, h->host);
+	bind_text(st, 4, q->partner_name);
+	bind_text(st, 5, q->sp_mchid);
+	bind_text(st, 6, q->sub_name);
+	bind_text(st, 7, q->sub_mchid);
+	bind_text(st, 8, q->out_trade_no);
+	bind_text(st, 9, q->trade_state);
+	bind_text(st, 10, q->code);
+	bind_text(st, 11, q->message);
+	bind_text(st, 12, a->url);
+	bind_text(st, 13, a->request_headers);
+	sqlite3_bind_int(st, 14, a->status);
+	bind_text(st, 15, a->response_headers);
+	bind_text(st, 16, a->response_body);
+	bind_text(st, 17, a->verify);
+	bind_text(st, 18, a->transport_error);
+	sqlite3_bind_int64(st, 19, a->latency_ms);
+	bind_text(st, 20, a->request_id);
+	rc = step_done(st);
+	if (rc != SQLITE_OK)
+		return tx_abort(h, rc, err);
+	q->id = sqlite3_last_insert_rowid(h->db);
+	return tx_commit(h, err);
+}
+
 int history_settle(struct history *h, int64_t id, enum wx_outcome outcome,
 		   const char *code, const char *message,
 		   const char *settled_by, const char *before,
@@ -2096,6 +2171,100 @@ void history_attempts_free(struct history_attempt *a, size_t n)
 	for (size_t i = 0; a && i < n; i++)
 		attempt_clear(&a[i]);
 	free(a);
+}
+
+int history_query_list(struct history *h, const char *sub_mchid,
+		       const char *out_trade_no, int64_t before_id, int limit,
+		       struct history_query **out, size_t *n,
+		       struct wx_err *err)
+{
+	static const char sql[] =
+	    "SELECT id, created_ms, operator, host, partner_name, sp_mchid,"
+	    " sub_name, sub_mchid, out_trade_no, trade_state, code, message,"
+	    " url, request_headers, status, response_headers, response_body,"
+	    " verify, transport_error, latency_ms, request_id FROM queries"
+	    " WHERE (?1 IS NULL OR instr(out_trade_no, ?1) > 0)"
+	    " AND (?2 IS NULL OR sub_mchid = ?2 OR sub_name = ?2)"
+	    " AND (?3 = 0 OR id < ?3)"
+	    " ORDER BY id DESC LIMIT ?4";
+	sqlite3_stmt *st = NULL;
+	struct history_query *rows = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (h->pg)
+		return history_pg_query_list(h->pg, sub_mchid, out_trade_no,
+					     before_id, limit, out, n, err);
+	rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(h, rc, err);
+	bind_text(st, 1, out_trade_no);
+	bind_text(st, 2, sub_mchid);
+	sqlite3_bind_int64(st, 3, before_id > 0 ? before_id : 0);
+	sqlite3_bind_int(st, 4, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct history_query *q;
+
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			rows = wx_xrealloc(rows, cap * sizeof(*rows));
+		}
+		q = &rows[count++];
+		memset(q, 0, sizeof(*q));
+		q->id = sqlite3_column_int64(st, 0);
+		q->created_ms = sqlite3_column_int64(st, 1);
+		q->op = col_text(st, 2);
+		q->host = col_text(st, 3);
+		q->partner_name = col_text(st, 4);
+		q->sp_mchid = col_text(st, 5);
+		q->sub_name = col_text(st, 6);
+		q->sub_mchid = col_text(st, 7);
+		q->out_trade_no = col_text(st, 8);
+		q->trade_state = col_text(st, 9);
+		q->code = col_text(st, 10);
+		q->message = col_text(st, 11);
+		q->a.kind = wx_xstrdup("query");
+		q->a.started_ms = q->created_ms;
+		q->a.url = col_text(st, 12);
+		q->a.request_headers = col_text(st, 13);
+		q->a.status = sqlite3_column_int(st, 14);
+		q->a.response_headers = col_text(st, 15);
+		q->a.response_body = col_text(st, 16);
+		q->a.verify = col_text(st, 17);
+		q->a.transport_error = col_text(st, 18);
+		q->a.latency_ms = sqlite3_column_int64(st, 19);
+		q->a.request_id = col_text(st, 20);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		history_queries_free(rows, count);
+		return fail(h, rc, err);
+	}
+	*out = rows;
+	*n = count;
+	return 0;
+}
+
+void history_queries_free(struct history_query *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++) {
+		struct history_query *q = &rows[i];
+
+		free(q->op);
+		free(q->host);
+		free(q->partner_name);
+		free(q->sp_mchid);
+		free(q->sub_name);
+		free(q->sub_mchid);
+		free(q->out_trade_no);
+		free(q->trade_state);
+		free(q->code);
+		free(q->message);
+		attempt_clear(&q->a);
+	}
+	free(rows);
 }
 
 static int load_attempts(struct history *h, int64_t id,

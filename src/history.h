@@ -165,6 +165,39 @@ int history_add_attempt(struct history *h, const struct history_attempt *a,
  * without counting it as a reversal attempt; commits. */
 int history_add_query(struct history *h, const struct history_attempt *a,
 		      struct wx_err *err);
+/* An order query asked on its own (the confirmation, F5 on a row, `wxrev
+ * query`, a look-up under other sub-merchants): no money moves, but it is
+ * a request that left, so it is kept with the order it asked about and
+ * what it learned. */
+struct history_query {
+	int64_t id;	    /* assigned by history_query_add */
+	int64_t created_ms; /* when it was sent (a.started_ms) */
+	char *op;	    /* operator */
+	char *host;	    /* filled by the history */
+	char *partner_name;
+	char *sp_mchid;
+	char *sub_name;
+	char *sub_mchid;
+	char *out_trade_no;
+	char *trade_state; /* what it read; NULL when nothing was read */
+	char *code;	   /* refusal or local code; NULL when none */
+	char *message;	   /* stored message (English, i18n.h) */
+	struct history_attempt a; /* the request (reversal_id, n unused) */
+};
+/* Keeps q; sets q->id and q->created_ms; commits. A query is recorded
+ * with its answer (it moves no money, so nothing waits on the record). */
+int history_query_add(struct history *h, struct history_query *q,
+		      struct wx_err *err);
+/* Kept queries, newest first: of orders whose out_trade_no contains
+ * out_trade_no and of the sub-merchant sub_mchid (its mchid or name),
+ * either NULL for any; ids below before_id (0: from the newest), at most
+ * limit (0: all). */
+int history_query_list(struct history *h, const char *sub_mchid,
+		       const char *out_trade_no, int64_t before_id, int limit,
+		       struct history_query **out, size_t *n,
+		       struct wx_err *err);
+void history_queries_free(struct history_query *rows, size_t n);
+
 /* Settles an `unknown` reversal from a query: outcome, code, message,
  * settled_by ("query") and the trade states seen (NULL keeps what is
  * stored); an outcome of WX_UNKNOWN keeps it open and only records what

@@ -484,3 +484,171 @@ int history_export(struct history *h, const struct history_filter *f, int limit,
 	wx_buf_free(&b);
 	return rc;
 }
+
+/* ---- order queries ------------------------------------------------------ */
+
+/* Widths of the query table: time, what it read, order, sub-merchant,
+ * HTTP status, operator; the Request-ID ends the line. */
+enum { QC_TIME, QC_READ, QC_ORDER, QC_SUB, QC_STATUS, QC_OP, QC_COUNT };
+static const int qcol_width[QC_COUNT] = {19, 16, 32, 24, 6, 16};
+static const char *const qcol_names[QC_COUNT] = {
+    N_("TIME"),	  N_("READ"),	N_("ORDER"),
+    N_("SUB-MERCHANT"), N_("STATUS"), N_("OPERATOR"),
+};
+
+static void query_line(struct wx_buf *b, const char *const text[QC_COUNT],
+		       const char *last)
+{
+	for (int c = 0; c < QC_COUNT; c++) {
+		int w = qcol_width[c];
+
+		if (c == QC_STATUS) {
+			pad(b, w - wx_text_width(text[c]));
+			put_clean(b, text[c], w, 1);
+		} else {
+			pad(b, w - put_clean(b, text[c], w, 1));
+		}
+		wx_buf_puts(b, "  ");
+	}
+	put_clean(b, last, -1, 1);
+	wx_buf_puts(b, "\n");
+}
+
+static void query_table_row(struct wx_buf *b, const struct history_query *q)
+{
+	char when[40], status[16];
+	const char *text[QC_COUNT];
+
+	wx_i18n_when(q->created_ms, WX_WHEN_SECOND, when, sizeof(when));
+	snprintf(status, sizeof(status), "%d", q->a.status);
+	text[QC_TIME] = when;
+	text[QC_READ] = q->trade_state ? q->trade_state
+		       : q->code      ? q->code
+				      : "-";
+	text[QC_ORDER] = q->out_trade_no;
+	text[QC_SUB] = q->sub_name && *q->sub_name ? q->sub_name : q->sub_mchid;
+	text[QC_STATUS] = q->a.status ? status : "-";
+	text[QC_OP] = q->op;
+	query_line(b, text, q->a.request_id ? q->a.request_id : "-");
+}
+
+static const char query_csv_header[] =
+    "id,created,created_ms,operator,host,partner_name,sp_mchid,sub_name,"
+    "sub_mchid,out_trade_no,trade_state,code,message,http_status,verified,"
+    "request_id,latency_ms\r\n";
+
+static void query_csv_row(struct wx_buf *b, const struct history_query *q)
+{
+	char created[40];
+
+	fmt_rfc3339_local(q->created_ms, created, sizeof(created));
+	wx_buf_printf(b, "%lld", (long long)q->id);
+	csv_field(b, created, 0);
+	csv_int(b, q->created_ms);
+	csv_field(b, q->op, 0);
+	csv_field(b, q->host, 0);
+	csv_field(b, q->partner_name, 0);
+	csv_field(b, q->sp_mchid, 0);
+	csv_field(b, q->sub_name, 0);
+	csv_field(b, q->sub_mchid, 0);
+	csv_field(b, q->out_trade_no, 0);
+	csv_field(b, q->trade_state, 0);
+	csv_field(b, q->code, 0);
+	csv_field(b, q->message, 0);
+	csv_int(b, q->a.status);
+	csv_field(b, !q->a.verify			    ? NULL
+		     : strcmp(q->a.verify, "verified") == 0 ? "true"
+							    : "false",
+		  0);
+	csv_field(b, q->a.request_id, 0);
+	csv_int(b, q->a.latency_ms);
+	wx_buf_puts(b, "\r\n");
+}
+
+static void query_jsonl_row(struct wx_buf *b, const struct history_query *q)
+{
+	char created[40];
+	json_t *o = json_object();
+	char *line;
+
+	fmt_rfc3339_local(q->created_ms, created, sizeof(created));
+	json_object_set_new(o, "id", json_integer(q->id));
+	json_object_set_new(o, "created", json_string(created));
+	json_object_set_new(o, "created_ms", json_integer(q->created_ms));
+	json_object_set_new(o, "operator", stored_text(q->op));
+	json_object_set_new(o, "host", stored_text(q->host));
+	json_object_set_new(o, "partner_name", stored_text(q->partner_name));
+	json_object_set_new(o, "sp_mchid", stored_text(q->sp_mchid));
+	json_object_set_new(o, "sub_name", stored_text(q->sub_name));
+	json_object_set_new(o, "sub_mchid", stored_text(q->sub_mchid));
+	json_object_set_new(o, "out_trade_no", stored_text(q->out_trade_no));
+	json_object_set_new(o, "trade_state", stored_text(q->trade_state));
+	json_object_set_new(o, "code", stored_text(q->code));
+	json_object_set_new(o, "message", stored_text(q->message));
+	json_object_set_new(o, "http_status", json_integer(q->a.status));
+	json_object_set_new(o, "verified",
+			    q->a.verify ? json_boolean(strcmp(q->a.verify,
+							      "verified") == 0)
+					: json_null());
+	json_object_set_new(o, "request_id", stored_text(q->a.request_id));
+	json_object_set_new(o, "latency_ms", json_integer(q->a.latency_ms));
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!line)
+		wx_fatal("out of memory (JSON export)");
+	wx_buf_put_json_safe(b, line);
+	wx_buf_puts(b, "\n");
+	free(line);
+}
+
+int history_export_queries(struct history *h, const char *sub,
+			   const char *order, int limit,
+			   enum history_format fmt, FILE *out,
+			   struct wx_err *err)
+{
+	struct wx_buf b = {0};
+	struct history_query *rows = NULL;
+	int64_t before = 0;
+	int64_t left = limit > 0 ? limit : INT64_MAX;
+	size_t n = 0;
+	int rc = 0;
+
+	if (fmt == HISTORY_CSV) {
+		wx_buf_puts(&b, "\xef\xbb\xbf");
+		wx_buf_puts(&b, query_csv_header);
+	} else if (fmt == HISTORY_TABLE) {
+		const char *text[QC_COUNT];
+
+		for (int c = 0; c < QC_COUNT; c++)
+			text[c] = _(qcol_names[c]);
+		query_line(&b, text, "Request-ID");
+	}
+	do {
+		int page = left < EXPORT_PAGE ? (int)left : EXPORT_PAGE;
+
+		rc = history_query_list(h, sub, order, before, page, &rows, &n,
+					err);
+		if (rc != 0)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (fmt == HISTORY_TABLE)
+				query_table_row(&b, &rows[i]);
+			else if (fmt == HISTORY_CSV)
+				query_csv_row(&b, &rows[i]);
+			else
+				query_jsonl_row(&b, &rows[i]);
+		}
+		if (n)
+			before = rows[n - 1].id;
+		left -= (int64_t)n;
+		history_queries_free(rows, n);
+		rc = flush_out(&b, out, err);
+	} while (rc == 0 && n == EXPORT_PAGE && left > 0);
+	if (rc == 0 && fflush(out) != 0)
+		rc = wx_err_set(err,
+				_("cannot write the history export (%s): check "
+				  "the output file or disk"),
+				strerror(errno));
+	wx_buf_free(&b);
+	return rc;
+}

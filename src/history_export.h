@@ -32,6 +32,18 @@ enum history_format { HISTORY_TABLE, HISTORY_JSONL, HISTORY_CSV };
 int history_export(struct history *h, const struct history_filter *f, int limit,
 		   enum history_format fmt, FILE *out, struct wx_err *err);
 
+/* The kept order queries (history_query_list), newest first, in the same
+ * formats: of orders whose out_trade_no contains `order` and of the
+ * sub-merchant `sub` (mchid or name), either NULL for any. JSON lines and
+ * CSV carry id, created (RFC 3339, local offset), created_ms, operator,
+ * host, partner_name, sp_mchid, sub_name, sub_mchid, out_trade_no,
+ * trade_state, code, message, http_status, verified, request_id and
+ * latency_ms. */
+int history_export_queries(struct history *h, const char *sub,
+			   const char *order, int limit,
+			   enum history_format fmt, FILE *out,
+			   struct wx_err *err);
+
 /* The one line a ticket quotes (the TUI's copy summary): local time in
  * RFC 3339 with its offset, partner and sub-merchant with their mchids,
  * order, outcome, code, the Request-ID (from the attempts; "-" when none;

@@ -18,7 +18,7 @@
 #include "postgres_sql.h"
 
 /* The schema version this wxrev reads and writes. */
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 #define PG_MARKER	  "\n-- wxrev schema version "
 /* SQLSTATEs wxrev turns into advice. */
 #define PG_READ_ONLY	      "25006"
@@ -1159,6 +1159,111 @@ int history_pg_count(struct history_pg *p, int64_t *n, struct wx_err *err)
 		&res, err) != 0)
 		return -1;
 	*n = col_i64(res, 0, 0);
+	PQclear(res);
+	return 0;
+}
+
+/* ---- order queries asked on their own ---- */
+
+int history_pg_query_add(struct history_pg *p, struct history_query *q,
+			 struct wx_err *err)
+{
+	const struct history_attempt *a = &q->a;
+	struct num created = {{0}}, status = {{0}}, lat = {{0}};
+	const char *v[19] = {
+	    num(&created, a->started_ms ? a->started_ms : wx_now_ms()),
+	    p->desk,
+	    q->partner_name,
+	    q->sp_mchid ? q->sp_mchid : "",
+	    q->sub_name,
+	    q->sub_mchid ? q->sub_mchid : "",
+	    q->out_trade_no ? q->out_trade_no : "",
+	    q->trade_state,
+	    q->code,
+	    q->message,
+	    a->url,
+	    a->request_headers,
+	    num(&status, a->status),
+	    a->response_headers,
+	    a->response_body,
+	    a->verify,
+	    a->transport_error,
+	    num(&lat, a->latency_ms),
+	    a->request_id};
+	PGresult *res = NULL;
+
+	if (run(p,
+		"INSERT INTO wxrev.queries (created_ms, desk, partner_name,"
+		" sp_mchid, sub_name, sub_mchid, out_trade_no, trade_state,"
+		" code, message, url, request_headers, status,"
+		" response_headers, response_body, verify, transport_error,"
+		" latency_ms, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+		" $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+		" RETURNING id, created_ms",
+		19, v, &res, err) != 0)
+		return -1;
+	q->id = col_i64(res, 0, 0);
+	q->created_ms = col_i64(res, 0, 1);
+	PQclear(res);
+	return 0;
+}
+
+int history_pg_query_list(struct history_pg *p, const char *sub,
+			  const char *order, int64_t before_id, int limit,
+			  struct history_query **out, size_t *n,
+			  struct wx_err *err)
+{
+	struct num before = {{0}}, lim = {{0}};
+	const char *v[4] = {order, sub, num(&before, before_id > 0 ? before_id : 0),
+			    limit > 0 ? num(&lim, limit) : NULL};
+	PGresult *res = NULL;
+	int k;
+
+	*out = NULL;
+	*n = 0;
+	if (run(p,
+		"SELECT id, created_ms, operator, desk, partner_name, sp_mchid,"
+		" sub_name, sub_mchid, out_trade_no, trade_state, code,"
+		" message, url, request_headers, status, response_headers,"
+		" response_body, verify, transport_error, latency_ms,"
+		" request_id FROM wxrev.queries"
+		" WHERE ($1::text IS NULL OR strpos(out_trade_no, $1) > 0)"
+		" AND ($2::text IS NULL OR sub_mchid = $2 OR sub_name = $2)"
+		" AND ($3::bigint = 0 OR id < $3)"
+		" ORDER BY id DESC LIMIT $4::bigint",
+		4, v, &res, err) != 0)
+		return -1;
+	k = PQntuples(res);
+	if (k > 0)
+		*out = wx_xcalloc((size_t)k, sizeof(**out));
+	for (int i = 0; i < k; i++) {
+		struct history_query *q = &(*out)[i];
+
+		q->id = col_i64(res, i, 0);
+		q->created_ms = col_i64(res, i, 1);
+		q->op = col_text(res, i, 2);
+		q->host = col_text(res, i, 3);
+		q->partner_name = col_text(res, i, 4);
+		q->sp_mchid = col_text(res, i, 5);
+		q->sub_name = col_text(res, i, 6);
+		q->sub_mchid = col_text(res, i, 7);
+		q->out_trade_no = col_text(res, i, 8);
+		q->trade_state = col_text(res, i, 9);
+		q->code = col_text(res, i, 10);
+		q->message = col_text(res, i, 11);
+		q->a.kind = wx_xstrdup("query");
+		q->a.started_ms = q->created_ms;
+		q->a.url = col_text(res, i, 12);
+		q->a.request_headers = col_text(res, i, 13);
+		q->a.status = (int)col_i64(res, i, 14);
+		q->a.response_headers = col_text(res, i, 15);
+		q->a.response_body = col_text(res, i, 16);
+		q->a.verify = col_text(res, i, 17);
+		q->a.transport_error = col_text(res, i, 18);
+		q->a.latency_ms = col_i64(res, i, 19);
+		q->a.request_id = col_text(res, i, 20);
+	}
+	*n = (size_t)k;
 	PQclear(res);
 	return 0;
 }

@@ -55,6 +55,12 @@ int history_pg_attempt_start(struct history_pg *p,
 			     struct wx_err *err);
 int history_pg_add_attempt(struct history_pg *p,
 			   const struct history_attempt *a, struct wx_err *err);
+int history_pg_query_add(struct history_pg *p, struct history_query *q,
+			 struct wx_err *err);
+int history_pg_query_list(struct history_pg *p, const char *sub,
+			  const char *order, int64_t before_id, int limit,
+			  struct history_query **out, size_t *n,
+			  struct wx_err *err);
 int history_pg_add_query(struct history_pg *p, const struct history_attempt *a,
 			 struct wx_err *err);
 int history_pg_settle(struct history_pg *p, int64_t id, enum wx_outcome outcome,

@@ -57,6 +57,7 @@ struct rv_job {
 	int64_t attempt_wall_ms;    /* when it started (wall clock) */
 	int64_t attempt_mono;	    /* when it started (monotonic) */
 	enum rv_mode mode;	    /* what the job does now */
+	char *op;		    /* operator of a plain query (kept) */
 };
 
 /* What one attempt's answer means for the reversal. */
@@ -188,6 +189,7 @@ static void job_free(struct rv_job *j)
 {
 	job_attempt_clear(j);
 	reversal_result_free(j->res);
+	free(j->op);
 	free(j);
 }
 
@@ -536,30 +538,43 @@ static int store_request(struct reversal_engine *e, const struct rv_job *j,
 	return history_add_attempt(e->history, at, err);
 }
 
+/* The request that left and its answer, as the history keeps it; returns
+ * the joined response headers at points to (the caller frees them). */
+static char *attempt_of(const struct rv_job *j, const struct http_response *r,
+			const struct rv_answer *a, struct history_attempt *at)
+{
+	char *resp_headers = join_response_headers(r);
+
+	at->reversal_id = j->res->history_id;
+	at->n = j->res->attempts;
+	at->started_ms = j->attempt_wall_ms;
+	at->url = j->url;
+	at->request_headers = j->req_headers;
+	at->request_body = j->req.body;
+	at->status = (int)r->status;
+	at->response_headers = resp_headers;
+	at->response_body = r->body;
+	at->verify = (char *)a->verify;
+	at->transport_error = a->transport_error;
+	at->latency_ms = r->latency_ms;
+	at->request_id = (char *)http_response_header(r, "Request-ID");
+	at->kind = (char *)(j->mode == RV_REVERSE ? "reverse" : "query");
+	return resp_headers;
+}
+
 static void record_attempt(struct reversal_engine *e, struct rv_job *j,
 			   const struct http_response *r,
 			   const struct rv_answer *a)
 {
 	struct history_attempt at = {0};
 	struct wx_err err = {{0}};
-	char *resp_headers = join_response_headers(r);
+	char *resp_headers;
 	int rc;
 
-	at.reversal_id = j->res->history_id;
-	at.n = j->res->attempts;
-	at.started_ms = j->attempt_wall_ms;
-	at.url = j->url;
-	at.request_headers = j->req_headers;
-	at.request_body = j->req.body;
-	at.status = (int)r->status;
-	at.response_headers = resp_headers;
-	at.response_body = r->body;
-	at.verify = (char *)a->verify;
-	at.transport_error = a->transport_error;
-	at.latency_ms = r->latency_ms;
-	at.request_id = (char *)http_response_header(r, "Request-ID");
-	at.kind = (char *)(j->mode == RV_REVERSE ? "reverse" : "query");
-	rc = j->mode == RV_QUERY ? 0 : store_request(e, j, &at, &err);
+	if (j->mode == RV_QUERY) /* kept by keep_plain_query */
+		return;
+	resp_headers = attempt_of(j, r, a, &at);
+	rc = store_request(e, j, &at, &err);
 	if (rc == HISTORY_DEFERRED) {
 		j->res->unsaved = true;
 	} else if (rc != 0) {
@@ -826,6 +841,68 @@ static void settle_from_query(struct reversal_engine *e, struct rv_job *j,
 }
 
 /* A query (plain or settling) is over: keep it, then hand the result out. */
+/* Who asked a plain query about which order. */
+static void query_identity(const struct rv_job *j, struct history_query *hq)
+{
+	hq->op = j->op;
+	hq->partner_name = j->partner->name;
+	hq->sp_mchid = j->partner->sp_mchid;
+	hq->sub_name = j->sub->name;
+	hq->sub_mchid = j->sub->sub_mchid;
+	hq->out_trade_no = j->res->out_trade_no;
+}
+
+/* A plain query dropped while its request may be out: it left, so it is
+ * kept, saying its answer was not waited for. */
+static void keep_cancelled_query(struct reversal_engine *e,
+				 const struct rv_job *j)
+{
+	struct history_query hq = {0};
+
+	if (!j->url)
+		return; /* nothing was started */
+	query_identity(j, &hq);
+	hq.code = (char *)REVERSAL_CODE_NO_ANSWER;
+	hq.message = (char *)N_("the operator did not wait for the query's "
+				"answer");
+	hq.a.started_ms = j->attempt_wall_ms;
+	hq.a.url = j->url;
+	hq.a.request_headers = j->req_headers;
+	hq.a.request_body = j->req.body;
+	hq.a.transport_error = (char *)N_("not waited for");
+	hq.a.latency_ms = wx_monotonic_ms() - j->attempt_mono;
+	hq.a.kind = (char *)"query";
+	history_query_add(e->history, &hq, NULL);
+}
+
+/* A plain query is kept with the order it asked about and what it read
+ * (a settling one is kept with its reversal, by record_attempt). */
+static void keep_plain_query(struct reversal_engine *e, struct rv_job *j,
+			     const struct http_response *r,
+			     const struct rv_answer *a,
+			     struct apiv3_query_result *q)
+{
+	struct history_query hq = {0};
+	struct wx_err err = {{0}};
+	bool read = q->kind == APIV3_Q_ANSWERED || q->kind == APIV3_Q_NOT_FOUND;
+	char *resp_headers = attempt_of(j, r, a, &hq.a);
+
+	query_identity(j, &hq);
+	hq.trade_state =
+	    read ? (char *)apiv3_trade_state_name(q->order.state) : NULL;
+	hq.code = q->code;
+	hq.message = q->message;
+	if (history_query_add(e->history, &hq, &err) != 0) {
+		char *next = wx_xasprintf(_("%s The history could not keep "
+					    "this query (%s)."),
+					  q->next ? q->next : "", err.msg);
+
+		free(q->next);
+		q->next = next;
+	}
+	free(resp_headers);
+}
+
 static void query_completed(struct reversal_engine *e, struct rv_job *j,
 			    const struct http_response *r)
 {
@@ -833,6 +910,8 @@ static void query_completed(struct reversal_engine *e, struct rv_job *j,
 	struct apiv3_query_result *q = read_query(e, j, r, &a);
 
 	record_attempt(e, j, r, &a);
+	if (j->mode == RV_QUERY)
+		keep_plain_query(e, j, r, &a, q);
 	j->res->latency_ms += r->latency_ms;
 	if (j->mode == RV_SETTLE) {
 		settle_from_query(e, j, q);
@@ -930,10 +1009,11 @@ bool reversal_query_cancel(struct reversal_engine *e, const char *sub_mchid,
 {
 	struct rv_job *j = find_job(e, sub_mchid, out_trade_no);
 
-	/* Only a plain query: it records nothing, so dropping it loses
-	 * nothing; a reversal or a settling query is never cancelled. */
+	/* Only a plain query: it moves nothing, so dropping it loses only
+	 * its answer; a reversal or a settling query is never cancelled. */
 	if (!j || j->mode != RV_QUERY)
 		return false;
+	keep_cancelled_query(e, j);
 	job_deliver(e, j, false);
 	return true;
 }
@@ -1060,6 +1140,7 @@ int reversal_query_submit(struct reversal_engine *e,
 	j->sub = p->sub;
 	j->res = result_new(p, history_id);
 	j->res->is_query = true;
+	j->op = wx_xstrdup(p->op);
 	j->res->outcome = WX_UNKNOWN;
 	j->mode = history_id > 0 ? RV_SETTLE : RV_QUERY;
 	j->started_mono = wx_monotonic_ms();

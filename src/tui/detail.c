@@ -180,6 +180,48 @@ static void attempt_lines(struct detail *D, const struct history_attempt *a, siz
 	      a->verify ? wx_i18n_stored(a->verify) : _("not checked"));
 }
 
+/* The order queries kept for this order (the confirmation's, F5's, wxrev
+ * query's), newest first: what each read, when, who asked. */
+#define DETAIL_QUERIES 20
+static void query_lines(struct detail *D, const struct tui *t,
+			const struct history_reversal *r)
+{
+	struct history_query *q = NULL;
+	size_t n = 0;
+
+	if (history_query_list(t->hist, r->sub_mchid, r->out_trade_no, 0,
+			       DETAIL_QUERIES, &q, &n, NULL) != 0 ||
+	    n == 0) {
+		history_queries_free(q, n);
+		return;
+	}
+	for (size_t i = 0, shown = 0; i < n; i++) {
+		char when[32];
+
+		/* The list filters by substring: keep this order only. */
+		if (strcmp(q[i].out_trade_no, r->out_trade_no) != 0)
+			continue;
+		if (shown++ == 0) {
+			line(D, "", TUI_C_NORMAL, A_NORMAL);
+			linef(D, TUI_C_FOCUS, A_BOLD,
+			      _("-- Order queries of %s (newest first)"),
+			      r->out_trade_no);
+		}
+		fmt_time(q[i].created_ms, when, sizeof(when));
+		linef(D, TUI_C_NORMAL, A_NORMAL, _("%s  %-16s  HTTP %d  %s  %s  "
+						   "Request-ID: %s"),
+		      when,
+		      q[i].trade_state ? q[i].trade_state
+		      : q[i].code      ? q[i].code
+				       : "-",
+		      q[i].a.status, q[i].op ? q[i].op : "?",
+		      q[i].a.verify ? wx_i18n_stored(q[i].a.verify)
+				    : _("not checked"),
+		      q[i].a.request_id ? q[i].a.request_id : "-");
+	}
+	history_queries_free(q, n);
+}
+
 static void free_lines(struct dline *l, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -255,6 +297,7 @@ void tui_detail_open(struct tui *t, int64_t id)
 		line(D, _("No attempt was recorded: nothing was sent."), TUI_C_DIM,
 		     A_NORMAL);
 	history_attempts_free(atts, natts);
+	query_lines(D, t, &D->rev);
 	D->open = true;
 	tui_open_modal(t, &tui_detail_screen);
 }

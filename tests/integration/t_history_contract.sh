@@ -17,7 +17,7 @@ export WXREV_HISTORY=$(pg_uri "$PG_SUPER")
 t_begin "history init creates the desk schema, and a second run has nothing to do"
 wx history init
 t_eq "exit status" 0 "$WX_RC"
-t_contains "says so" "$WX_OUT" "schema version 0 -> 2"
+t_contains "says so" "$WX_OUT" "schema version 0 -> 3"
 wx history init
 t_contains "again" "$WX_OUT" "nothing to do"
 t_eq "no server chatter on stderr" "" "$WX_ERR"

@@ -32,7 +32,7 @@ fi
 
 t_begin "the schema applies on an empty database, with roles, at its newest version"
 if pg_schema alice bob; then
-	t_eq "version" 2 "$(pg_psql "$PG_SUPER" -c 'SELECT version FROM wxrev.meta')"
+	t_eq "version" 3 "$(pg_psql "$PG_SUPER" -c 'SELECT version FROM wxrev.meta')"
 	t_eq "pg_trgm" 1 "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")"
 	pg_psql "$PG_SUPER" -c "CREATE ROLE carol LOGIN; GRANT wxrev_reader TO carol"
 	# A short grace after a server start keeps the restart tests quick.

@@ -102,5 +102,23 @@ ui_keys F5
 ui_wait_for "UIQ-SLOW-1: Already reversed" $((10 * T_SLOW))
 t_ok
 
+t_begin "every query the UI asked is kept, and the detail view lists them"
+# The confirmation's (dropped when y came first: it left all the same) and F5's.
+for _ in $(seq 1 $((50 * T_SLOW))); do
+	[ "$(sim_query_count UIQ-SLOW-1)" -ge 2 ] && break
+	sleep 0.1
+done
+t_eq "queries the simulator received" 2 "$(sim_query_count UIQ-SLOW-1)"
+t_eq "queries kept" 2 "$(hist_sql "SELECT count(*) FROM queries WHERE out_trade_no = 'UIQ-SLOW-1'")"
+t_eq "what each read, newest first" "REVOKED NO_ANSWER" \
+	"$(hist_sql "SELECT coalesce(trade_state, code) FROM queries WHERE out_trade_no = 'UIQ-SLOW-1' ORDER BY id DESC" | tr '\n' ' ' | sed 's/ $//')"
+ui_keys Enter
+ui_wait_for "Detail: UIQ-SLOW-1" $((5 * T_SLOW))
+ui_keys End
+ui_wait_for "Order queries of UIQ-SLOW-1" $((5 * T_SLOW))
+t_contains "the F5 query, with its Request-ID" "$(ui_screen)" "REVOKED"
+ui_keys Escape
+t_ok
+
 ui_stop
 t_done

@@ -190,7 +190,7 @@ static void test_create_modes_and_schema(void **state)
 	assert_int_equal(mode_of(side), 0600);
 	snprintf(side, sizeof(side), "%s-shm", path);
 	assert_int_equal(mode_of(side), 0600);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 4);
 	char *jm = sql_text(path, "PRAGMA journal_mode");
 	assert_string_equal(jm, "wal");
 	free(jm);
@@ -1422,6 +1422,63 @@ static void test_query_kept_and_settle(void **state)
 
 /* A version 1 history (before the query) is migrated in place: its rows
  * stay, its attempts read as reversal attempts. */
+/* A query asked on its own is kept with its order and what it read, and
+ * listed newest first, by order substring and sub-merchant, page by page. */
+static void test_plain_queries_kept(void **state)
+{
+	struct fx *fx = *state;
+	struct history *h = open_ok(fx->path);
+	struct history_query q = {0}, *rows = NULL;
+	struct wx_err err = {{0}};
+	size_t n = 0;
+	const char *orders[] = {"QORDER-01", "QORDER-02", "OTHER-003"};
+
+	for (int i = 0; i < 3; i++) {
+		memset(&q, 0, sizeof(q));
+		q.op = (char *)"alice";
+		q.sp_mchid = (char *)"1230000109";
+		q.sub_name = (char *)(i == 2 ? "Tea House" : "Coffee Shop");
+		q.sub_mchid = (char *)(i == 2 ? "1900000110" : "1900000109");
+		q.out_trade_no = (char *)orders[i];
+		q.trade_state = (char *)(i == 1 ? NULL : "SUCCESS");
+		q.code = (char *)(i == 1 ? "ORDER_NOT_EXIST" : NULL);
+		q.a.status = i == 1 ? 404 : 200;
+		q.a.request_id = (char *)"REQ";
+		q.a.started_ms = 1000 + i;
+		assert_int_equal(history_query_add(h, &q, &err), 0);
+		assert_int_equal(q.id, i + 1);
+	}
+	assert_int_equal(history_query_list(h, NULL, "QORDER", 0, 0, &rows,
+					    &n, &err),
+			 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].out_trade_no, "QORDER-02");
+	assert_string_equal(rows[0].code, "ORDER_NOT_EXIST");
+	assert_null(rows[0].trade_state);
+	assert_int_equal(rows[0].a.status, 404);
+	assert_string_equal(rows[1].trade_state, "SUCCESS");
+	assert_string_equal(rows[1].op, "alice");
+	assert_int_equal(rows[1].created_ms, 1000);
+	assert_non_null(rows[1].host);
+	history_queries_free(rows, n);
+	/* By name or mchid; a page below an id. */
+	assert_int_equal(history_query_list(h, "Tea House", NULL, 0, 0, &rows,
+					    &n, &err),
+			 0);
+	assert_int_equal(n, 1);
+	history_queries_free(rows, n);
+	assert_int_equal(history_query_list(h, "1900000109", NULL, 2, 5, &rows,
+					    &n, &err),
+			 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].out_trade_no, "QORDER-01");
+	history_queries_free(rows, n);
+	/* A query is no reversal. */
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM reversals"),
+			 0);
+	history_close(h);
+}
+
 static void test_v1_history_migrates(void **state)
 {
 	struct fx *fx = *state;
@@ -1442,10 +1499,11 @@ static void test_v1_history_migrates(void **state)
 			   "ALTER TABLE reversals DROP COLUMN trade_state_before;"
 			   "ALTER TABLE reversals DROP COLUMN trade_state_after;"
 			   "ALTER TABLE reversals DROP COLUMN host;"
+			   "DROP TABLE queries;"
 			   "PRAGMA user_version = 1");
 	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 1);
 	h = open_ok(fx->path);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
 	assert_int_equal(history_get(h, id, &r, &atts, &n, &err), 0);
 	assert_string_equal(r.out_trade_no, "ORDERV1");
 	assert_null(r.settled_by);
@@ -1482,6 +1540,7 @@ int main(void)
 	    T(test_fresh_file_opened_by_many_at_once),
 	    T(test_full_disk_leaves_database_intact),
 	    T(test_csv_quoting),
+	    T(test_plain_queries_kept),
 	    T(test_jsonl_parses),
 	    T(test_table_aligns_chinese),
 #undef T
