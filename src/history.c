@@ -2183,7 +2183,7 @@ int history_query_list(struct history *h, const char *sub_mchid,
 	    " sub_name, sub_mchid, out_trade_no, trade_state, code, message,"
 	    " url, request_headers, status, response_headers, response_body,"
 	    " verify, transport_error, latency_ms, request_id FROM queries"
-	    " WHERE (?1 IS NULL OR instr(out_trade_no, ?1) > 0)"
+	    " WHERE (?1 IS NULL OR instr(lower(out_trade_no), lower(?1)) > 0)"
 	    " AND (?2 IS NULL OR sub_mchid = ?2 OR sub_name = ?2)"
 	    " AND (?3 = 0 OR id < ?3)"
 	    " ORDER BY id DESC LIMIT ?4";

@@ -1227,7 +1227,8 @@ int history_pg_query_list(struct history_pg *p, const char *sub,
 		" message, url, request_headers, status, response_headers,"
 		" response_body, verify, transport_error, latency_ms,"
 		" request_id FROM wxrev.queries"
-		" WHERE ($1::text IS NULL OR strpos(out_trade_no, $1) > 0)"
+		" WHERE ($1::text IS NULL OR"
+		" strpos(lower(out_trade_no), lower($1)) > 0)"
 		" AND ($2::text IS NULL OR sub_mchid = $2 OR sub_name = $2)"
 		" AND ($3::bigint = 0 OR id < $3)"
 		" ORDER BY id DESC LIMIT $4::bigint",

@@ -100,6 +100,17 @@ for backend in sqlite postgres; do
 	t_eq "by another operator" 0 "$("$WXREV_BIN" history --operator "x$op" --text "$p-" --format jsonl | wc -l)"
 	t_eq "csv header and rows" 4 "$("$WXREV_BIN" history --text "$p-" --format csv | wc -l)"
 	t_ok
+
+	t_begin "$backend: an order query is kept, in the operator's name"
+	sim_paid "$p-QUERY-1"
+	wx query --sub "Coffee Shop" "$p-QUERY-1"
+	t_eq "answered" 0 "$WX_RC"
+	kept=$("$WXREV_BIN" history --queries --order "${p}-query-1" --format jsonl)
+	t_eq "kept, what it read, who asked" "SUCCESS $op 200 true" "$(jq -r '"\(.trade_state) \(.operator) \(.http_status) \(.verified)"' <<<"$kept")"
+	t_eq "its Request-ID is the simulator's" \
+		"$(jq -r --arg p "/v3/pay/partner/transactions/out-trade-no/$p-QUERY-1?" 'select(.method == "GET" and (.target | startswith($p))) | .request_id' "$MAIN_LOG")" \
+		"$(jq -r .request_id <<<"$kept")"
+	t_ok
 done
 
 export WXREV_HISTORY=$ALICE
@@ -120,6 +131,16 @@ t_contains "again: says they were there" "$WX_OUT" "($n were there already)"
 t_eq "still once" "$n" "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.reversals WHERE imported_from = 'tester'")"
 wx history import "$T_TMP/no-such.db"
 t_eq "a missing file" 2 "$WX_RC"
+t_ok
+
+t_begin "desk: an operator cannot keep a query in another's name, nor change one"
+refused() { ! pg_psql "$@" >/dev/null 2>&1; }
+t_check "insert as bob refused" refused alice -c "INSERT INTO wxrev.queries (operator, out_trade_no) VALUES ('bob', 'FAKE-000001')"
+t_check "update refused" refused alice -c "UPDATE wxrev.queries SET trade_state = 'REVOKED'"
+t_check "delete refused" refused alice -c "DELETE FROM wxrev.queries"
+t_check "a plain insert is in one's own name" pg_psql alice -c "INSERT INTO wxrev.queries (out_trade_no) VALUES ('OWN-000001')"
+t_eq "kept as alice" alice "$(pg_psql "$PG_SUPER" -c "SELECT operator FROM wxrev.queries WHERE out_trade_no = 'OWN-000001'")"
+t_eq "the kept query is intact" "SUCCESS alice" "$(pg_psql "$PG_SUPER" -c "SELECT trade_state || ' ' || operator FROM wxrev.queries WHERE out_trade_no = 'po-QUERY-1'")"
 t_ok
 
 t_begin "desk: a colleague's live claim: nothing sent, told who and since when"
