@@ -173,23 +173,28 @@ t_eq "all skipped (reversed above)" "$J" "$(jq -r .skipped "$T_TMP/stdin.out" | 
 t_contains "named stdin" "$(cat "$T_TMP/stdin.err")" "Summary: $J order(s) in stdin"
 t_ok
 
-t_begin "on a terminal, a list of more than 10 is confirmed by typing its count"
+t_begin "on a terminal, the plan reads every order's state and total, and a list of more than 10 is confirmed by typing its count"
 orders RT 12 >"$T_TMP/tty.txt"
-before=$(sim_requests RT | wc -l)
+before=$(sim_requests RT | jq -r 'select(.method == "POST")' | grep -c '^{')
+queries=$(sim_requests RT | jq -r 'select(.method == "GET")' | grep -c '^{')
 # script(1) gives wxrev a terminal; the operator types 11, not 12.
 (sleep 2; echo 11) | timeout $((60 * T_SLOW)) script -qfc \
 	"$WXREV_BIN reverse --sub 'Coffee Shop' --from '$T_TMP/tty.txt'" /dev/null \
 	>"$T_TMP/tty.out" 2>&1
 t_contains "asks for the count" "$(cat "$T_TMP/tty.out")" "Type 12 to reverse these 12 orders"
 t_contains "cancelled" "$(cat "$T_TMP/tty.out")" "cancelled, nothing sent"
-t_eq "nothing sent" "$before" "$(sim_requests RT | wc -l)"
+t_contains "the plan says the states" "$(cat "$T_TMP/tty.out")" "States:    12 paid, 0 not paid, 0 with nothing to reverse, 0 not read"
+# The simulator's orders are of 128.00 yuan each.
+t_contains "and the total refunded" "$(cat "$T_TMP/tty.out")" "Total:     ¥1,536.00 refunded to the payers"
+t_eq "one order query per order" $((queries + 12)) "$(sim_requests RT | jq -r 'select(.method == "GET")' | grep -c '^{')"
+t_eq "no reversal sent" "$before" "$(sim_requests RT | jq -r 'select(.method == "POST")' | grep -c '^{')"
 t_ok
 
 t_begin "--rate paces the requests"
 orders RT "$R" >"$T_TMP/rt.txt"
 wxl reverse --sub "Coffee Shop" --yes --rate 20 --from "$T_TMP/rt.txt"
 t_eq "exit status" 0 "$WX_RC"
-span=$(sim_requests RT | jq -s '(map(.time_ms) | max) - (map(.time_ms) | min)')
+span=$(sim_requests RT | jq -c 'select(.method == "POST")' | jq -s '(map(.time_ms) | max) - (map(.time_ms) | min)')
 # R requests at 20 a second span at least (R-1)/20 s; allow for timer slack.
 least=$(((R - 1) * 50 * 9 / 10))
 t_check "$R requests at --rate 20 took $span ms (at least $least)" test "$span" -ge "$least"
