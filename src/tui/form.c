@@ -144,6 +144,8 @@ void tui_form_take(struct tui *t, const struct tui_key *k)
 	struct form *F = tui_state(t, TUI_SCR_FORM);
 	struct tui_field *f = &F->field[F_ORDER];
 
+	if (k->paste && tui_list_paste(t, k->paste))
+		return; /* several orders: the list view */
 	F->cur = F_ORDER;
 	f->cur = f->len; /* what is typed follows what is there */
 	field_key(f, k->paste ? TUI_ACT_PASTE : TUI_ACT_NONE, k);
@@ -189,6 +191,9 @@ static void draw_flights(const struct form *F, struct tui *t, int y,
 {
 	char line[512], whose[256];
 
+	if (y <= last && tui_list_status(t, line, sizeof(line)))
+		tui_put(y++, F->r.x + 2, line, F->r.w - 4,
+			tui_attr(t, TUI_C_WARN), false);
 	for (int i = 0; i < t->nflights && y <= last; i++, y++) {
 		const struct tui_flight *f = &t->flights[i];
 		int attempt = 1;
@@ -288,6 +293,11 @@ static int form_key(struct tui *t, void *state, enum tui_action a,
 	case TUI_ACT_CLICK:
 		F->cur = k->mouse_y >= F->r.y + 7 ? F_NOTE : F_ORDER;
 		return TUI_REDRAW;
+	case TUI_ACT_PASTE:
+		if (F->cur == F_ORDER && k->paste &&
+		    tui_list_paste(t, k->paste))
+			return TUI_REDRAW; /* several orders: the list view */
+		break;
 	default:
 		break;
 	}

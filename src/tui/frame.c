@@ -27,6 +27,7 @@ static const struct tui_screen *const screens[TUI_NSCREENS] = {
 	[TUI_SCR_RESULT] = &tui_result_screen,
 	[TUI_SCR_ASK] = &tui_ask_screen,
 	[TUI_SCR_HELP] = &tui_help_screen,
+	[TUI_SCR_LIST] = &tui_list_screen,
 };
 
 /* The main screen's panes, indexed by enum tui_pane. */

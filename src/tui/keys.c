@@ -37,6 +37,8 @@ static const struct tui_keydef keytab[] = {
 	K(QUITTABLE, CTRL('q'), "Ctrl-Q", TUI_ACT_QUIT, NULL),
 	F(TUI_CTX_GLOBAL, KEY_F(2), "F2", TUI_ACT_RESULT,
 	  N_("show the result that is waiting (results never interrupt typing)")),
+	K(TUI_CTX_GLOBAL, CTRL('o'), "Ctrl-O", TUI_ACT_OPEN_LIST,
+	  N_("open a list of orders from a file (or show the list being sent)")),
 
 	K(TUI_CTX_PROFILES | TUI_CTX_HISTORY, '/', "/", TUI_ACT_FILTER,
 	  N_("filter as you type (Esc clears)")),
@@ -87,6 +89,14 @@ static const struct tui_keydef keytab[] = {
 	  N_("paste into the field (white space around it is trimmed)")),
 
 	K(TUI_CTX_DETAIL, 27, "Esc", TUI_ACT_CANCEL, N_("back to the main screen")),
+
+	/* Before the confirmation's: in a list, Enter confirms the count. */
+	K(TUI_CTX_LISTVIEW, '\n', "Enter", TUI_ACT_ENTER,
+	  N_("after the typed count: reverse the list (more than 10 orders); "
+	     "with y for fewer; pasting several order numbers opens the list")),
+	F(TUI_CTX_LISTVIEW, KEY_F(9), "F9", TUI_ACT_STOP,
+	  N_("stop sending the list: what is in flight finishes (so does "
+	     "Ctrl-C); Esc hides the list while it is sent")),
 
 	K(TUI_CTX_CONFIRM, 'y', "y", TUI_ACT_YES,
 	  N_("send (the only key that does)")),
@@ -193,6 +203,7 @@ static const struct {
 	 TUI_ACT_COPY_SUMMARY, N_("summary")},
 	{TUI_CTX_GLOBAL, TUI_ACT_NEXT_PANE, N_("pane")},
 	{TUI_CTX_GLOBAL, TUI_ACT_RESULT, N_("result")},
+	{TUI_CTX_LISTVIEW, TUI_ACT_STOP, N_("stop")},
 	{EVERYWHERE | TUI_CTX_TEXT, TUI_ACT_HELP, N_("help")},
 	{QUITTABLE, TUI_ACT_QUIT, N_("quit")},
 };
@@ -243,6 +254,7 @@ static const struct {
 	{TUI_CTX_HISTORY, N_("History")},
 	{TUI_CTX_TEXT, N_("Text fields")},
 	{TUI_CTX_DETAIL, N_("Detail view")},
+	{TUI_CTX_LISTVIEW, N_("List of orders")},
 	{TUI_CTX_CONFIRM, N_("Confirmation")},
 	{TUI_CTX_CLOSE, N_("Help and result")},
 };

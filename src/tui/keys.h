@@ -26,6 +26,7 @@ enum tui_ctx {
 	TUI_CTX_CONFIRM = 1u << 6,  /* confirmation and questions */
 	TUI_CTX_CLOSE = 1u << 7,    /* help overlay and result panel */
 	TUI_CTX_TEXT = 1u << 8,     /* a text field being edited */
+	TUI_CTX_LISTVIEW = 1u << 9, /* a list of orders */
 };
 
 enum tui_action {
@@ -67,6 +68,8 @@ enum tui_action {
 	TUI_ACT_LOOKUP,   /* look a missing order up under the other
 			     sub-merchants */
 	TUI_ACT_SWITCH_SUB, /* go to the sub-merchant the lookup found */
+	TUI_ACT_OPEN_LIST, /* open a list of orders from a file */
+	TUI_ACT_STOP,     /* stop sending a list */
 };
 
 struct tui_keydef {

@@ -197,6 +197,12 @@ void tui_collect_results(struct tui *t)
 	char amount[48];
 
 	while ((r = reversal_engine_next_done(t->engine)) != NULL) {
+		if (tui_list_result(t, r)) {
+			if (!r->is_query)
+				t->history_changed = true;
+			reversal_result_free(r);
+			continue;
+		}
 		if (r->is_query) {
 			query_done(t, r);
 			reversal_result_free(r);

@@ -197,7 +197,9 @@ void tui_request_quit(struct tui *t)
 {
 	char text[256];
 
-	if (t->nflights == 0) {
+	int n = t->nflights + tui_list_in_flight(t);
+
+	if (n == 0) {
 		t->quit = true;
 		return;
 	}
@@ -205,7 +207,7 @@ void tui_request_quit(struct tui *t)
 		return;
 	snprintf(text, sizeof(text),
 		 _("%d reversal(s) still in flight. Quitting now leaves their outcome unknown: re-run them or query the orders later. Quit anyway?"),
-		 t->nflights);
+		 n);
 	tui_ask_open(t, _("Quit while in flight?"), text, quit_now);
 }
 
@@ -335,6 +337,9 @@ static void dispatch(struct tui *t, const struct tui_key *k)
 	case TUI_ACT_RESULT:
 		tui_result_show_next(t);
 		return;
+	case TUI_ACT_OPEN_LIST:
+		tui_list_open(t);
+		return;
 	case TUI_ACT_NONE:
 		if (typing == TUI_TYPING_NO && take_typing(t, k))
 			return;
@@ -416,7 +421,9 @@ static void handle_signals(struct tui *t)
 {
 	if (sig_int) {
 		sig_int = 0;
-		tui_request_quit(t);
+		/* While a list is sent, Ctrl-C stops it first. */
+		if (!tui_list_stop(t))
+			tui_request_quit(t);
 	}
 	if (sig_tstp)
 		suspend(t);
@@ -438,6 +445,7 @@ static void run_loop(struct tui *t)
 			   : t->nflights || unsaved ? TICK_MS
 						    : IDLE_MS;
 		int64_t now = wx_monotonic_ms();
+		int list_wait;
 
 		handle_signals(t);
 		if (t->quit)
@@ -455,6 +463,9 @@ static void run_loop(struct tui *t)
 		}
 		if (t->wake_ms && t->wake_ms - now < wait)
 			wait = (int)(t->wake_ms - now);
+		list_wait = tui_list_tick(t);
+		if (list_wait >= 0 && list_wait < wait)
+			wait = list_wait;
 		if (t->dirty || t->nflights) {
 			tui_draw(t);
 			/* `make bench` times start to first complete frame. */
@@ -462,7 +473,7 @@ static void run_loop(struct tui *t)
 				break;
 		}
 		reversal_engine_poll(t->engine, STDIN_FILENO, wait, &ready);
-		if (t->nflights) {
+		if (t->nflights || tui_list_in_flight(t)) {
 			t->spin++;
 			t->dirty = true;
 		}

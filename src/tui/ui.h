@@ -81,6 +81,7 @@ enum tui_screen_id {
 	TUI_SCR_RESULT,
 	TUI_SCR_ASK,
 	TUI_SCR_HELP,
+	TUI_SCR_LIST,
 	TUI_NSCREENS
 };
 
@@ -157,6 +158,7 @@ extern const struct tui_screen tui_confirm_screen;
 extern const struct tui_screen tui_result_screen;
 extern const struct tui_screen tui_ask_screen;
 extern const struct tui_screen tui_help_screen;
+extern const struct tui_screen tui_list_screen;
 
 /* Frame services (frame.c): screens, layout, message line, modals, boxes,
  * colours, clipboard copy. */
@@ -288,6 +290,24 @@ void tui_result_show_next(struct tui *t);
 /* Opens it only when the operator is not busy: no dialog open, the order
  * form focused and empty, no key for a moment. The loop calls it. */
 void tui_result_offer(struct tui *t);
+/* The list view (listview.c). */
+/* A paste of several orders (line breaks or commas) into the order field:
+ * checks it and opens the list's plan; false when it is one order. */
+bool tui_list_paste(struct tui *t, const char *text);
+/* Ctrl-O: shows the list there is, else asks for a file to open. */
+void tui_list_open(struct tui *t);
+/* The loop's turn: reads the plan, sends what the pace allows; returns
+ * how long the loop may wait (ms), -1 when the list needs no turn. */
+int tui_list_tick(struct tui *t);
+/* A result of the list's (a plan query or a reversal): taken, true. */
+bool tui_list_result(struct tui *t, const struct reversal_result *r);
+/* Ctrl-C or F9 while a list is sent: nothing new is sent; true when it
+ * was sending. */
+bool tui_list_stop(struct tui *t);
+/* Reversals of the list in flight now. */
+int tui_list_in_flight(const struct tui *t);
+/* The progress line of a list being sent, for the form; false if none. */
+bool tui_list_status(const struct tui *t, char *buf, size_t n);
 /* Yes/no question; on_yes runs when the operator presses y. */
 void tui_ask_open(struct tui *t, const char *title, const char *text,
 		  void (*on_yes)(struct tui *t));
