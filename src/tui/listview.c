@@ -562,7 +562,8 @@ static int lv_confirm(struct tui *t, struct lview *L, bool typed_enter)
 		return TUI_NONE; /* a long list needs its count */
 	if (typed) {
 		field_get(&L->count, got, sizeof(got));
-		if (atoi(got) != typed || strspn(got, "0123456789") != strlen(got)) {
+		if (!got[0] || strspn(got, "0123456789") != strlen(got) ||
+		    strtol(got, NULL, 10) != typed) {
 			tui_refuse(t,
 				   _("Typed %s, not %d: nothing was sent. Type the count of orders, or Esc to cancel."),
 				   got[0] ? got : "-", typed);
