@@ -1684,15 +1684,13 @@ int history_add_query(struct history *h, const struct history_attempt *a,
 	return tx_commit(h, err);
 }
 
-int history_query_add(struct history *h, struct history_query *q,
-		      struct wx_err *err)
+static int query_insert(struct history *h, struct history_query *q,
+			struct wx_err *err)
 {
 	const struct history_attempt *a = &q->a;
 	int rc;
 	sqlite3_stmt *st;
 
-	if (h->pg)
-		return history_pg_query_add(h->pg, q, err);
 	if (tx_begin(h, err) != 0)
 		return -1;
 	st = stmt(h, ST_LOOKUP, &rc);
@@ -1724,6 +1722,29 @@ int history_query_add(struct history *h, struct history_query *q,
 		return tx_abort(h, rc, err);
 	q->id = sqlite3_last_insert_rowid(h->db);
 	return tx_commit(h, err);
+}
+
+int history_query_add(struct history *h, struct history_query *q,
+		      struct wx_err *err)
+{
+	int relax;
+	int rc;
+
+	if (h->pg)
+		return history_pg_query_add(h->pg, q, err);
+	/* A query moves no money: its record does not need a sync of its
+	 * own. In WAL mode synchronous=NORMAL keeps the file consistent; a
+	 * power cut may lose the newest query records, never a reversal's
+	 * (theirs stay FULL, and the next FULL commit syncs these too). */
+	relax = !h->group && sqlite3_get_autocommit(h->db);
+	if (relax)
+		sqlite3_exec(h->db, "PRAGMA synchronous = NORMAL", NULL, NULL,
+			     NULL);
+	rc = query_insert(h, q, err);
+	if (relax)
+		sqlite3_exec(h->db, "PRAGMA synchronous = FULL", NULL, NULL,
+			     NULL);
+	return rc;
 }
 
 int history_settle(struct history *h, int64_t id, enum wx_outcome outcome,

@@ -445,6 +445,19 @@ static int flush_out(struct wx_buf *b, FILE *out, struct wx_err *err)
 	return 0;
 }
 
+/* The end of an export: the stream is flushed, so a
+ * full disk or a closed pipe is an error, not a short file. */
+static int export_end(struct wx_buf *b, FILE *out, int rc, struct wx_err *err)
+{
+	if (rc == 0 && fflush(out) != 0)
+		rc = wx_err_set(err,
+				_("cannot write the history export (%s): check "
+				  "the output file or disk"),
+				strerror(errno));
+	wx_buf_free(b);
+	return rc;
+}
+
 int history_export(struct history *h, const struct history_filter *f, int limit,
 		   enum history_format fmt, FILE *out, struct wx_err *err)
 {
@@ -476,13 +489,7 @@ int history_export(struct history *h, const struct history_filter *f, int limit,
 		history_rows_free(rows, n);
 		rc = flush_out(&b, out, err);
 	} while (rc == 0 && n == EXPORT_PAGE && left > 0);
-	if (rc == 0 && fflush(out) != 0)
-		rc = wx_err_set(err,
-				_("cannot write the history export (%s): check "
-				  "the output file or disk"),
-				strerror(errno));
-	wx_buf_free(&b);
-	return rc;
+	return export_end(&b, out, rc, err);
 }
 
 /* ---- order queries ------------------------------------------------------ */
@@ -644,11 +651,5 @@ int history_export_queries(struct history *h, const char *sub,
 		history_queries_free(rows, n);
 		rc = flush_out(&b, out, err);
 	} while (rc == 0 && n == EXPORT_PAGE && left > 0);
-	if (rc == 0 && fflush(out) != 0)
-		rc = wx_err_set(err,
-				_("cannot write the history export (%s): check "
-				  "the output file or disk"),
-				strerror(errno));
-	wx_buf_free(&b);
-	return rc;
+	return export_end(&b, out, rc, err);
 }

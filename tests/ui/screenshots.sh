@@ -48,10 +48,19 @@ shot() {
 need_pkgs || { echo "screenshots: cannot install the tools" >&2; exit 1; }
 mkdir -p "$OUT"
 ORDERS='[
- {"sub_mchid":"1900000110","out_trade_no":"4200001234202611260","state":"PAID"},
- {"sub_mchid":"1900000109","out_trade_no":"4200009876202611261","state":"PAID"}
+ {"sub_mchid":"1900000110","out_trade_no":"4200001234202611260","state":"PAID","amount":12800},
+ {"sub_mchid":"1900000109","out_trade_no":"4200009876202611261","state":"PAID","amount":3500}
 ]'
+# The confirmation reads the order first, so it shows what reversing does
+# to the money (README, "Know the order").
+export UI_QUERY=true
 ui_setup "$ORDERS" || { echo "screenshots: the simulator did not start" >&2; exit 1; }
+
+# send_anyway: a confirmation whose query found nothing to reverse starts on
+# Cancel; F8 sends all the same (the result card of a refusal is a shot).
+send_anyway() {
+	ui_wait_for "F8" $((5 * T_SLOW)) && ui_keys F8
+}
 
 # screenshots/desk.png: on a desk history (a local PostgreSQL, as the tests
 # start it) bob is reversing an order; alice's confirmation names him.
@@ -98,7 +107,7 @@ ui_keys C-u
 ui_type UI-MISSING-7
 ui_keys Enter
 ui_wait_for "Reverse this order?" 5
-ui_yes
+send_anyway
 ui_wait_for "Result:" 10
 ui_keys Escape
 ui_choose_sub 烤鸭
@@ -109,6 +118,7 @@ ui_wait_for "Enter to review" 5
 shot main
 ui_keys Enter
 ui_wait_for "y: reverse" 5
+ui_wait_for "¥128.00" $((10 * T_SLOW))
 shot confirm
 ui_yes
 ui_wait_for "Result: 4200001234202611260" 10
@@ -119,7 +129,7 @@ ui_keys C-u
 ui_type UI-MISSING-7
 ui_keys Enter
 ui_wait_for "Reverse this order?" 5
-ui_yes
+send_anyway
 ui_wait_for "订单不存在" 10
 shot result
 ui_keys Escape
@@ -136,8 +146,8 @@ desk_shot || echo "screenshots: no desk.png (PostgreSQL did not start)" >&2
 OUT="$T_ROOT/screenshots/zh_CN"
 mkdir -p "$OUT"
 export WXREV_HISTORY="$HOME/.local/share/wxrev/history-zh.db"
-sim_order '{"sub_mchid":"1900000110","out_trade_no":"4200001234202611270","state":"PAID"}'
-sim_order '{"sub_mchid":"1900000109","out_trade_no":"4200009876202611271","state":"PAID"}'
+sim_order '{"sub_mchid":"1900000110","out_trade_no":"4200001234202611270","state":"PAID","amount":12800}'
+sim_order '{"sub_mchid":"1900000109","out_trade_no":"4200009876202611271","state":"PAID","amount":3500}'
 UI_LANG=zh_CN
 ui_start "$COLS" "$ROWS" || exit 1
 ui_wait_for "服务商 3" 10
@@ -156,7 +166,7 @@ ui_keys C-u
 ui_type UI-MISSING-8
 ui_keys Enter
 ui_wait_for "撤销这笔订单？" 5
-ui_yes
+send_anyway
 ui_wait_for "结果：" 10
 ui_keys Escape
 ui_focus "服务商"
@@ -170,6 +180,8 @@ ui_wait_for "按 Enter 核对" 5
 shot main
 ui_keys Enter
 ui_wait_for "撤销这笔订单？" 5
+ui_wait_for "¥128.00" $((10 * T_SLOW))
+ui_wait_for "y：撤销" 5
 shot confirm
 ui_yes
 ui_wait_for "结果：4200001234202611270" 10
@@ -179,12 +191,12 @@ ui_keys C-u
 ui_type UI-MISSING-9
 ui_keys Enter
 ui_wait_for "撤销这笔订单？" 5
-ui_yes
+send_anyway
 ui_wait_for "订单不存在" 10
 shot result
 ui_keys Escape
 ui_focus "历史记录"
-ui_keys g Enter
+ui_keys Home Enter
 ui_wait_for "详情：" 5
 shot detail
 ui_keys Escape F10
