@@ -664,6 +664,7 @@ static int plan_and_send(struct batch *b, struct history *h)
 	int rc = -1;
 
 	cli_engine_options(&o);
+	o.gather_ms = LISTRUN_GATHER_MS;
 	e = reversal_engine_new(h, &o, &err);
 	if (!e) {
 		fprintf(stderr, "wxrev: %s; nothing was sent.\n", err.msg);

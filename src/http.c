@@ -862,6 +862,11 @@ int http_client_poll(struct http_client *c, int extra_fd, int timeout_ms,
 	return c->running;
 }
 
+bool http_client_has_done(const struct http_client *c)
+{
+	return c->done != NULL;
+}
+
 struct http_transfer *http_client_next_done(struct http_client *c)
 {
 	struct http_transfer *t = c->done;

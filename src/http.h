@@ -96,6 +96,8 @@ int http_client_poll(struct http_client *c, int extra_fd, int timeout_ms,
 /* Next finished transfer, or NULL. Finished transfers stay valid until
  * http_transfer_free. */
 struct http_transfer *http_client_next_done(struct http_client *c);
+/* Whether a finished transfer waits for http_client_next_done. */
+bool http_client_has_done(const struct http_client *c);
 
 int http_client_running(const struct http_client *c);
 

@@ -35,6 +35,7 @@
 #define LISTRUN_CONFIRM_TYPED 10 /* longer lists: the count is typed */
 #define LISTRUN_QUERIES 4	 /* plan and settling queries at once */
 #define LISTRUN_POLL_MS 200	 /* longest wait the pace asks for */
+#define LISTRUN_GATHER_MS 4	 /* answers gathered into one commit */
 
 /* Where one order of the list stands. */
 enum listrun_state {

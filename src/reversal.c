@@ -100,6 +100,7 @@ void reversal_options_default(struct reversal_options *opts)
 	opts->backoff_ms = DEFAULT_BACKOFF_MS;
 	opts->retry_after_cap_ms = DEFAULT_RETRY_AFTER_CAP_MS;
 	opts->settle = false;
+	opts->gather_ms = 0;
 }
 
 static void set_user_agent(struct reversal_engine *e)
@@ -137,6 +138,8 @@ struct reversal_engine *reversal_engine_new(struct history *h,
 			e->opts.backoff_ms = 0;
 		if (e->opts.retry_after_cap_ms < 0)
 			e->opts.retry_after_cap_ms = 0;
+		if (e->opts.gather_ms < 0)
+			e->opts.gather_ms = 0;
 	}
 	set_user_agent(e);
 	return e;
@@ -1186,6 +1189,37 @@ static int check_repeat(const struct reversal_params *p, size_t i,
 	return 0;
 }
 
+/* The first attempts of a group could not be committed: their transfers
+ * are dropped before anything was sent, and each reversal ends NOT_SENT.
+ * Returns how many were dropped. */
+static size_t unlaunch(struct reversal_engine *e, int64_t *ids, size_t n,
+		       struct wx_err *errs, const struct wx_err *why)
+{
+	size_t dropped = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct rv_job *j = e->jobs;
+
+		while (j && !(j->mode == RV_REVERSE && j->res->history_id ==
+						       ids[i]))
+			j = j->next;
+		if (!ids[i] || !j)
+			continue;
+		http_transfer_free(j->xfer);
+		j->xfer = NULL;
+		errs[i] = *why;
+		wx_err_prefix(&errs[i], _("nothing was sent because the "
+					  "history cannot be written"));
+		j->res->outcome = WX_FAILED;
+		replace_str(&j->res->code, REVERSAL_CODE_NOT_SENT);
+		replace_str(&j->res->message, errs[i].msg);
+		job_finish(e, j, false);
+		ids[i] = 0;
+		dropped++;
+	}
+	return dropped;
+}
+
 size_t reversal_submit_many(struct reversal_engine *e,
 			    const struct reversal_params *p, size_t n,
 			    int64_t *ids, struct wx_err *errs)
@@ -1220,6 +1254,10 @@ size_t reversal_submit_many(struct reversal_engine *e,
 		}
 		return 0;
 	}
+	/* Their first attempts go on disk in one commit too, before any
+	 * byte leaves: http_start only queues a transfer, and nothing is
+	 * sent before the next reversal_engine_poll. */
+	history_group_begin(e->history);
 	for (size_t i = 0; i < n; i++) {
 		if (!ids[i])
 			continue;
@@ -1228,6 +1266,8 @@ size_t reversal_submit_many(struct reversal_engine *e,
 		else
 			ids[i] = 0;
 	}
+	if (history_group_end(e->history, &gerr) != 0)
+		started -= unlaunch(e, ids, n, errs, &gerr);
 	return started;
 }
 
@@ -1297,6 +1337,21 @@ static void mark_unsaved(struct rv_done *d)
 		d->res->unsaved = true;
 }
 
+/* With gather_ms: once an answer is in, the answers of the next few
+ * milliseconds join it, so one commit (one sync) records them all. Stops
+ * early when nothing else is in flight or the extra descriptor wakes. */
+static void gather(struct reversal_engine *e, int extra_fd, bool *ready)
+{
+	int64_t until = wx_monotonic_ms() + e->opts.gather_ms;
+	int64_t now;
+
+	if (!e->opts.gather_ms || !http_client_has_done(e->http))
+		return;
+	while (!*ready && http_client_running(e->http) > 0 &&
+	       (now = wx_monotonic_ms()) < until)
+		http_client_poll(e->http, extra_fd, (int)(until - now), ready);
+}
+
 int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
 			 int timeout_ms, bool *fd_ready)
 {
@@ -1305,10 +1360,12 @@ int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
 	struct rv_done **mark;
 	bool ready = false;
 
-	if (http_client_running(e->http) > 0)
+	if (http_client_running(e->http) > 0) {
 		http_client_poll(e->http, extra_fd, t, &ready);
-	else
+		gather(e, extra_fd, &ready);
+	} else {
 		idle_wait(extra_fd, t, &ready);
+	}
 	if (fd_ready)
 		*fd_ready = ready;
 	/* Every answer that arrived together is recorded in one commit, and

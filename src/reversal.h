@@ -32,6 +32,9 @@ struct reversal_options {
 	int backoff_ms;		/* first back-off, doubled each time; 1000 */
 	int retry_after_cap_ms; /* longest Retry-After honoured; 60000 */
 	bool settle; /* query an unknown outcome before handing it out */
+	int gather_ms; /* a poll that sees an answer waits up to this long
+			  for more while others are in flight, so that they
+			  share one commit (a list); 0: hand it out at once */
 };
 
 struct reversal_params {
@@ -79,7 +82,8 @@ struct reversal_result {
 /* reversal_submit: the order is claimed by another process or window. */
 #define REVERSAL_CLAIMED HISTORY_CLAIMED
 
-/* Fills the defaults (2 retries, 1000 ms, 60000 ms, no settling query). */
+/* Fills the defaults (2 retries, 1000 ms, 60000 ms, no settling query,
+ * no gathering). */
 void reversal_options_default(struct reversal_options *opts);
 
 /* opts may be NULL for the defaults. */
@@ -97,7 +101,9 @@ int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
 		    int64_t *history_id, struct wx_err *err);
 
 /* Group commit of several orders: their pending rows are committed in one
- * transaction, then their first attempts start. ids[i] is the history id
+ * transaction, then their first attempts are recorded in a second one and
+ * start (nothing leaves before that commit: a transfer is only queued
+ * until the next reversal_engine_poll). ids[i] is the history id
  * of order i, or 0 when it was refused (errs[i] says why, nothing of it was
  * sent). Returns how many started. */
 size_t reversal_submit_many(struct reversal_engine *e,
