@@ -144,12 +144,11 @@ static int fail_res(struct history_pg *p, PGresult *res, struct wx_err *err)
 	char *says = server_says(p->conn, res);
 	int rc;
 
-	p->transient =
-	    PQstatus(p->conn) != CONNECTION_OK ||
-	    (state && (strncmp(state, PG_CLASS_CONNECTION, 2) == 0 ||
-		       strcmp(state, PG_ADMIN_SHUTDOWN) == 0 ||
-		       strcmp(state, PG_CRASH_SHUTDOWN) == 0 ||
-		       strcmp(state, PG_CANNOT_CONNECT) == 0));
+	p->transient = PQstatus(p->conn) != CONNECTION_OK ||
+		       (state && (strncmp(state, PG_CLASS_CONNECTION, 2) == 0 ||
+				  strcmp(state, PG_ADMIN_SHUTDOWN) == 0 ||
+				  strcmp(state, PG_CRASH_SHUTDOWN) == 0 ||
+				  strcmp(state, PG_CANNOT_CONNECT) == 0));
 	if (PQstatus(p->conn) != CONNECTION_OK)
 		rc = wx_err_set(err,
 				_("desk history %s is unreachable (%s): start "
@@ -629,8 +628,6 @@ int history_pg_begin(struct history_pg *p, struct history_reversal *r,
 	r->attempts = 0;
 	r->latency_ms = 0;
 	r->pid = (int64_t)getpid();
-	free(r->host);
-	r->host = wx_xstrdup(p->desk);
 	mine_add(p, r->id);
 	return 0;
 }
@@ -640,8 +637,7 @@ static void read_reversal(const PGresult *res, int i,
 
 int history_pg_claim_holder(struct history_pg *p, const char *sp_mchid,
 			    const char *sub_mchid, const char *out_trade_no,
-			    struct history_reversal *holder,
-			    struct wx_err *err)
+			    struct history_reversal *holder, struct wx_err *err)
 {
 	const char *v[3] = {sp_mchid ? sp_mchid : "",
 			    sub_mchid ? sub_mchid : "",
@@ -666,26 +662,44 @@ int history_pg_claim_holder(struct history_pg *p, const char *sp_mchid,
 	return found;
 }
 
-/* One exchange through wxrev.attempt (before sending) or wxrev.answer. */
-static int put_attempt(struct history_pg *p, const char *fn,
-		       const struct history_attempt *a, struct wx_err *err)
+/* An exchange as the parameters of the schema's functions, in their order:
+ * reversal id, n, started_ms, url, request headers and body, status,
+ * response headers and body, verify, transport error, latency, Request-ID,
+ * kind. */
+struct att_params {
+	struct num id, n, started, status, lat;
+	const char *v[14];
+};
+
+static void att_params(struct att_params *ap, int64_t reversal_id,
+		       const struct history_attempt *a)
 {
-	struct num id = {{0}}, n = {{0}}, started = {{0}}, status = {{0}},
-		   lat = {{0}};
-	const char *v[13] = {num(&id, a->reversal_id),
-			     num(&n, a->n),
-			     num(&started, a->started_ms),
+	const char *v[14] = {num(&ap->id, reversal_id),
+			     num(&ap->n, a->n),
+			     num(&ap->started, a->started_ms),
 			     a->url,
 			     a->request_headers,
 			     a->request_body,
-			     num(&status, a->status),
+			     num(&ap->status, a->status),
 			     a->response_headers,
 			     a->response_body,
 			     a->verify,
 			     a->transport_error,
-			     num(&lat, a->latency_ms),
-			     a->request_id};
+			     num(&ap->lat, a->latency_ms),
+			     a->request_id,
+			     a->kind};
 
+	memcpy(ap->v, v, sizeof(v));
+}
+
+/* One exchange through wxrev.attempt (before sending) or wxrev.answer. */
+static int put_attempt(struct history_pg *p, const char *fn,
+		       const struct history_attempt *a, struct wx_err *err)
+{
+	struct att_params ap;
+	const char *const *v = ap.v;
+
+	att_params(&ap, a->reversal_id, a);
 	char *sql = wx_xasprintf("SELECT wxrev.%s($1, $2, $3, $4, $5, $6, $7,"
 				 " $8, $9, $10, $11, $12, $13)",
 				 fn);
@@ -730,20 +744,13 @@ int history_pg_finish(struct history_pg *p, int64_t id, enum wx_outcome outcome,
 int history_pg_add_query(struct history_pg *p, const struct history_attempt *a,
 			 struct wx_err *err)
 {
-	struct num id = {{0}}, started = {{0}}, status = {{0}}, lat = {{0}};
-	const char *v[12] = {num(&id, a->reversal_id),
-			     num(&started, a->started_ms),
-			     a->url,
-			     a->request_headers,
-			     a->request_body,
-			     num(&status, a->status),
-			     a->response_headers,
-			     a->response_body,
-			     a->verify,
-			     a->transport_error,
-			     num(&lat, a->latency_ms),
-			     a->request_id};
+	struct att_params ap;
+	const char *v[12];
 
+	/* wxrev.add_query numbers the query itself: no n. */
+	att_params(&ap, a->reversal_id, a);
+	v[0] = ap.v[0];
+	memcpy(v + 1, ap.v + 2, 11 * sizeof(*v));
 	return run(p,
 		   "SELECT wxrev.add_query($1, $2, $3, $4, $5, $6, $7, $8, $9,"
 		   " $10, $11, $12)",
@@ -783,27 +790,13 @@ static int import_attempts(struct history_pg *p, int64_t id,
 			   struct wx_err *err)
 {
 	for (size_t i = 0; i < na; i++) {
-		struct num b = {{0}}, n = {{0}}, started = {{0}},
-			   status = {{0}}, lat = {{0}};
-		const char *v[14] = {num(&b, id),
-				     num(&n, a[i].n),
-				     num(&started, a[i].started_ms),
-				     a[i].url,
-				     a[i].request_headers,
-				     a[i].request_body,
-				     num(&status, a[i].status),
-				     a[i].response_headers,
-				     a[i].response_body,
-				     a[i].verify,
-				     a[i].transport_error,
-				     num(&lat, a[i].latency_ms),
-				     a[i].request_id,
-				     a[i].kind};
+		struct att_params ap;
 
+		att_params(&ap, id, &a[i]);
 		if (run(p,
 			"SELECT wxrev.import_attempt($1, $2, $3, $4, $5, $6,"
 			" $7, $8, $9, $10, $11, $12, $13, $14)",
-			14, v, NULL, err) != 0)
+			14, ap.v, NULL, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -997,10 +990,10 @@ static void q_filters(struct query *q, const struct history_filter *f)
 		    q_param(q, wx_xasprintf("%" PRId64, f->until_ms)));
 }
 
-static int list_window(struct history_pg *p, const struct history_filter *f,
-		       int64_t before_id, int64_t floor_id, int limit,
-		       struct history_reversal **rows, size_t *n,
-		       struct wx_err *err)
+int history_pg_list_window(struct history_pg *p, const struct history_filter *f,
+			   int64_t before_id, int64_t floor_id, int limit,
+			   struct history_reversal **rows, size_t *n,
+			   struct wx_err *err)
 {
 	struct query q = {0};
 	PGresult *res = NULL;
@@ -1037,47 +1030,14 @@ static int list_window(struct history_pg *p, const struct history_filter *f,
 	return rc;
 }
 
-int history_pg_list(struct history_pg *p, const struct history_filter *f,
-		    int64_t before_id, int limit,
-		    struct history_reversal **rows, size_t *n,
-		    struct wx_err *err)
-{
-	return list_window(p, f, before_id, 0, limit, rows, n, err);
-}
-
 /* pg_trgm cannot serve fewer than three characters: such a filter is
  * looked for in bounded windows of ids, like on SQLite. */
-static int scans_rows(const struct history_filter *f)
+int history_pg_scans_rows(const struct history_filter *f)
 {
 	if (f->sub && *f->sub)
 		return 0;
 	return (f->text && *f->text && strlen(f->text) < 3) ||
 	       (f->order && *f->order && strlen(f->order) < 3);
-}
-
-int history_pg_list_step(struct history_pg *p, const struct history_filter *f,
-			 int64_t before_id, int limit, int64_t budget,
-			 struct history_reversal **rows, size_t *n,
-			 int64_t *resume_id, struct wx_err *err)
-{
-	int64_t top = before_id, floor_id = 0;
-
-	*resume_id = 0;
-	if (budget > 0 && scans_rows(f)) {
-		if (top <= 0) {
-			if (history_pg_count(p, &top, err) != 0)
-				return -1;
-			top++;
-		}
-		floor_id = top - budget;
-		if (floor_id <= 1)
-			floor_id = 0;
-	}
-	if (list_window(p, f, top, floor_id, limit, rows, n, err) != 0)
-		return -1;
-	if (floor_id > 0 && *n < (size_t)limit)
-		*resume_id = floor_id;
-	return 0;
 }
 
 int history_pg_get(struct history_pg *p, int64_t id, struct history_reversal *r,

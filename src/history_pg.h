@@ -75,14 +75,13 @@ int history_pg_finish(struct history_pg *p, int64_t id, enum wx_outcome outcome,
 int history_pg_import(struct history_pg *p, const struct history_reversal *r,
 		      const struct history_attempt *a, size_t na, int *added,
 		      struct wx_err *err);
-int history_pg_list(struct history_pg *p, const struct history_filter *f,
-		    int64_t before_id, int limit,
-		    struct history_reversal **rows, size_t *n,
-		    struct wx_err *err);
-int history_pg_list_step(struct history_pg *p, const struct history_filter *f,
-			 int64_t before_id, int limit, int64_t budget,
-			 struct history_reversal **rows, size_t *n,
-			 int64_t *resume_id, struct wx_err *err);
+/* Newest first, ids below before_id (0: any) and from floor_id (0: any). */
+int history_pg_list_window(struct history_pg *p, const struct history_filter *f,
+			   int64_t before_id, int64_t floor_id, int limit,
+			   struct history_reversal **rows, size_t *n,
+			   struct wx_err *err);
+/* 1 when no index serves the filter (history_list_step's windows). */
+int history_pg_scans_rows(const struct history_filter *f);
 int history_pg_get(struct history_pg *p, int64_t id, struct history_reversal *r,
 		   struct history_attempt **atts, size_t *natts,
 		   struct wx_err *err);
