@@ -13,6 +13,8 @@ if ! sim_setup || ! pg_start; then
 	exit 1
 fi
 SQLITE="$T_TMP/contract/history.db"
+# Calls held 3 s by the simulator must not time out under a slow wrapper.
+write_profile "$PROFILE" "$SIM_URL" "$SIM_URL" "$KEYS/apiclient_key.pem" $((10 * T_SLOW))
 export WXREV_HISTORY=$(pg_uri "$PG_SUPER")
 t_begin "history init creates the desk schema, and a second run has nothing to do"
 wx history init
@@ -31,6 +33,16 @@ BOB=$(pg_uri bob)
 
 # row ORDER: the newest row of the order, as wxrev itself reports it.
 row() { "$WXREV_BIN" history --order "$1" --limit 1 --format jsonl 2>/dev/null; }
+# sent ORDER: true once the attempt for ORDER is recorded, which happens
+# just before its request leaves (the simulator logs only once it answers).
+sent() {
+	local i
+	for i in $(seq 1 $((100 * T_SLOW))); do
+		[ "$(jfield "$(row "$1")" attempts 2>/dev/null)" -ge 1 ] 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
 # wait_outcome ORDER OUTCOME
 wait_outcome() {
 	local i
@@ -210,6 +222,7 @@ sim_fault DESK-RESTART-1 '{"type":"delay","ms":3000,"count":1}'
 "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json DESK-RESTART-1 >"$T_TMP/restart.out" 2>"$T_TMP/restart.err" </dev/null &
 pid=$!
 t_check "pending committed" wait_outcome DESK-RESTART-1 pending
+t_check "the request is out" sent DESK-RESTART-1
 pg_crash
 pg_start_again || t_fail "the server did not come back"
 wait "$pid"
@@ -225,6 +238,7 @@ sim_fault DESK-LOST-1 '{"type":"delay","ms":3000,"count":1}'
 WXREV_SAVE_WAIT_MS=1000 "$WXREV_BIN" reverse --sub "Coffee Shop" --yes DESK-LOST-1 >"$T_TMP/lost.out" 2>"$T_TMP/lost.err" </dev/null &
 pid=$!
 t_check "pending committed" wait_outcome DESK-LOST-1 pending
+t_check "the request is out" sent DESK-LOST-1
 pg_stop
 wait "$pid"
 t_eq "one request sent" 1 "$(sim_count DESK-LOST-1)"
