@@ -33,12 +33,14 @@ BOB=$(pg_uri bob)
 
 # row ORDER: the newest row of the order, as wxrev itself reports it.
 row() { "$WXREV_BIN" history --order "$1" --limit 1 --format jsonl 2>/dev/null; }
+# The same for polling, unwrapped: a wait under valgrind stays quick.
+poll_row() { "$WXREV_REAL_BIN" history --order "$1" --limit 1 --format jsonl 2>/dev/null; }
 # sent ORDER: true once the attempt for ORDER is recorded, which happens
 # just before its request leaves (the simulator logs only once it answers).
 sent() {
 	local i
 	for i in $(seq 1 $((100 * T_SLOW))); do
-		[ "$(jfield "$(row "$1")" attempts 2>/dev/null)" -ge 1 ] 2>/dev/null && return 0
+		[ "$(jfield "$(poll_row "$1")" attempts 2>/dev/null)" -ge 1 ] 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
@@ -47,7 +49,7 @@ sent() {
 wait_outcome() {
 	local i
 	for i in $(seq 1 $((100 * T_SLOW))); do
-		[ "$(jfield "$(row "$1")" outcome 2>/dev/null)" = "$2" ] && return 0
+		[ "$(jfield "$(poll_row "$1")" outcome 2>/dev/null)" = "$2" ] && return 0
 		sleep 0.1
 	done
 	return 1

@@ -31,7 +31,8 @@ t_ok
 
 t_begin "an order a colleague is reversing now: told who, nothing sent"
 sim_paid DESK-UI-2
-sim_fault DESK-UI-2 '{"type":"delay","ms":3500,"count":1}'
+# Held long enough that alice's keys all land while bob's call is out.
+sim_fault DESK-UI-2 "{\"type\":\"delay\",\"ms\":$((8000 * T_SLOW)),\"count\":1}"
 WXREV_HISTORY=$BOB "$WXREV_BIN" reverse --sub "Coffee Shop" --yes DESK-UI-2 >/dev/null 2>&1 </dev/null &
 bob=$!
 for _ in $(seq 1 50); do
