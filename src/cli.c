@@ -721,6 +721,10 @@ json_t *cli_result_json(const struct reversal_result *r)
 	json_object_set_new(o, "trade_state_after",
 			    json_str_or_null(r->trade_state_after));
 	json_object_set_new(o, "settled_by", json_str_or_null(r->settled_by));
+	/* Named as the history's JSON lines name them. */
+	json_object_set_new(o, "note", json_str_or_null(r->note));
+	json_object_set_new(o, "operator", json_str_or_null(r->op));
+	json_object_set_new(o, "endpoint", json_str_or_null(r->endpoint));
 	return o;
 }
 
@@ -908,22 +912,26 @@ static void wait_engine(struct history *h, struct reversal_engine *e,
 	drain_results(e, json, t);
 }
 
-static json_t *order_json(const struct wx_sub *s, const char *order,
-			  const char *outcome)
+/* An order that was not sent, in the same shape as a result. */
+static json_t *order_json(const struct reversal_params *p, const char *outcome)
 {
-	json_t *o = json_object();
+	struct reversal_result r = {0};
+	json_t *o;
 
-	json_object_set_new(o, "out_trade_no", json_str_or_null(order));
-	json_object_set_new(o, "sp_mchid",
-			    json_str_or_null(s->partner->sp_mchid));
-	json_object_set_new(o, "sub_mchid", json_str_or_null(s->sub_mchid));
+	r.out_trade_no = (char *)p->out_trade_no;
+	r.sp_mchid = p->partner->sp_mchid;
+	r.sub_mchid = p->sub->sub_mchid;
+	r.note = (char *)p->note;
+	r.op = (char *)p->op;
+	r.endpoint = p->partner->base_url;
+	o = cli_result_json(&r);
 	json_object_set_new(o, "outcome", json_string(outcome));
 	return o;
 }
 
 /* Claimed by another process or window: nothing sent, who holds it said. */
-static void report_claimed(const struct wx_sub *s, const char *order,
-			   const char *msg, bool json)
+static void report_claimed(const struct reversal_params *p, const char *msg,
+			   bool json)
 {
 	json_t *o;
 
@@ -932,7 +940,7 @@ static void report_claimed(const struct wx_sub *s, const char *order,
 	fputc('\n', stderr);
 	if (!json)
 		return;
-	o = order_json(s, order, "in_flight");
+	o = order_json(p, "in_flight");
 	json_object_set_new(o, "message", json_str_or_null(msg));
 	json_object_set_new(o, "history_id", json_null());
 	cli_put_json(stdout, o);
@@ -940,7 +948,7 @@ static void report_claimed(const struct wx_sub *s, const char *order,
 }
 
 /* The same order listed again: it was sent once, with the first listing. */
-static void report_duplicate(const struct wx_sub *s, const char *order,
+static void report_duplicate(const struct reversal_params *p,
 			     int64_t first_id, bool json)
 {
 	json_t *o;
@@ -948,11 +956,11 @@ static void report_duplicate(const struct wx_sub *s, const char *order,
 	if (!json) {
 		printf(_("%s  duplicate: listed more than once, sent once "
 			 "(history #%lld)\n"),
-		       order, (long long)first_id);
+		       p->out_trade_no, (long long)first_id);
 		fflush(stdout);
 		return;
 	}
-	o = order_json(s, order, "duplicate");
+	o = order_json(p, "duplicate");
 	json_object_set_new(o, "history_id", first_id > 0
 						 ? json_integer(first_id)
 						 : json_null());
@@ -1031,14 +1039,13 @@ static int run_reversals(struct history *h, const struct wx_sub *s,
 		};
 
 		if (a->dup_of[done] != done) {
-			report_duplicate(s, a->orders[done],
-					 ids[a->dup_of[done]], a->json);
+			report_duplicate(&p, ids[a->dup_of[done]], a->json);
 			t.duplicates++;
 			continue;
 		}
 		rc = reversal_submit(e, &p, &ids[done], &err);
 		if (rc == REVERSAL_CLAIMED) {
-			report_claimed(s, a->orders[done], err.msg, a->json);
+			report_claimed(&p, err.msg, a->json);
 			t.bad++;
 			t.claimed++;
 			continue;

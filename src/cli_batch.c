@@ -291,6 +291,9 @@ static void report_skip(struct batch *b, const struct listrun_item *it,
 	res.out_trade_no = it->e->out_trade_no;
 	res.sp_mchid = it->sub->partner->sp_mchid;
 	res.sub_mchid = it->sub->sub_mchid;
+	res.note = r.note;
+	res.op = r.op;
+	res.endpoint = r.endpoint;
 	res.outcome = r.outcome;
 	res.http_status = r.http_status;
 	res.code = r.code;

@@ -159,6 +159,9 @@ void reversal_result_free(struct reversal_result *r)
 	free(r->request_id);
 	free(r->trade_state_before);
 	free(r->trade_state_after);
+	free(r->note);
+	free(r->op);
+	free(r->endpoint);
 	if (r->query)
 		apiv3_query_result_free(r->query);
 	free(r->query);
@@ -1076,6 +1079,9 @@ static struct reversal_result *result_new(const struct reversal_params *p,
 	r->sub_mchid = wx_xstrdup(p->sub->sub_mchid);
 	r->outcome = WX_PENDING;
 	r->trade_state_before = wx_xstrdup(p->trade_state_before);
+	r->note = wx_xstrdup(p->note);
+	r->op = wx_xstrdup(p->op);
+	r->endpoint = wx_xstrdup(p->partner->base_url);
 	return r;
 }
 

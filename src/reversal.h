@@ -68,6 +68,9 @@ struct reversal_result {
 	const char *settled_by;	  /* "answer", "query", or NULL (static) */
 	struct apiv3_query_result *query; /* the last query's reading (owned),
 					     NULL when none was made */
+	char *note;     /* the note it was sent with, NULL when none */
+	char *op;       /* the operator who sent it */
+	char *endpoint; /* the partner's base_url, as the history keeps it */
 	bool is_query; /* a query (reversal_query_submit), not a reversal */
 	bool unsaved; /* the history has not stored it yet (see
 			 history_unsaved); the caller waits or journals */

@@ -14,6 +14,32 @@ sim_paid EXP-PAID-01
 wx reverse --sub "Coffee Shop" --yes --json --note "T-4711" EXP-PAID-01
 REQ_ID=$(jq -r .request_id <<<"$WX_OUT")
 
+t_begin "reverse --json carries note, operator and endpoint, as the export names them"
+t_eq "note" T-4711 "$(jq -r .note <<<"$WX_OUT")"
+t_eq "operator" tester "$(jq -r .operator <<<"$WX_OUT")"
+t_eq "endpoint" "$MAIN_URL" "$(jq -r .endpoint <<<"$WX_OUT")"
+KEYS_ONE=$(jq -r 'keys_unsorted | join(" ")' <<<"$WX_OUT")
+t_ok
+
+t_begin "every --json object has the same fields: a list, a skipped order, a duplicate"
+sim_paid EXP-LIST-01
+printf 'out_trade_no,note\nEXP-LIST-01,T-4712\nEXP-PAID-01,\n' >"$T_TMP/list.csv"
+wx reverse --sub "Coffee Shop" --yes --json --from "$T_TMP/list.csv"
+t_eq "two objects" 2 "$(jq -c . <<<"$WX_OUT" | wc -l)"
+t_eq "sent: the same fields, then its line" "$KEYS_ONE line" \
+	"$(jq -r 'select(.out_trade_no == "EXP-LIST-01") | keys_unsorted | join(" ")' <<<"$WX_OUT")"
+t_eq "sent: its note" T-4712 "$(jq -r 'select(.out_trade_no == "EXP-LIST-01") | .note' <<<"$WX_OUT")"
+t_eq "skipped: the same fields, then line and skipped" "$KEYS_ONE line skipped" \
+	"$(jq -r 'select(.out_trade_no == "EXP-PAID-01") | keys_unsorted | join(" ")' <<<"$WX_OUT")"
+t_eq "skipped: the note of the reversal it was" T-4711 \
+	"$(jq -r 'select(.out_trade_no == "EXP-PAID-01") | .note' <<<"$WX_OUT")"
+sim_paid EXP-DUP-01
+wx reverse --sub "Coffee Shop" --yes --json EXP-DUP-01 EXP-DUP-01
+t_eq "duplicate: the same fields" "$KEYS_ONE" \
+	"$(jq -r 'select(.outcome == "duplicate") | keys_unsorted | join(" ")' <<<"$WX_OUT")"
+t_eq "duplicate: the operator" tester "$(jq -r 'select(.outcome == "duplicate") | .operator' <<<"$WX_OUT")"
+t_ok
+
 t_begin "the reversal's Request-ID is known"
 t_check "a Request-ID" test -n "$REQ_ID" -a "$REQ_ID" != null
 t_ok
