@@ -576,6 +576,35 @@ static void warn_plain_http(const struct wx_partner *p)
 			host);
 }
 
+/* What the history knows about the order, under every sub-merchant. */
+static void print_known(struct history *h, const struct wx_sub *s,
+			const char *order)
+{
+	struct history_known k;
+	struct wx_err err = {{0}};
+
+	fputs(_("  History:     "), stdout);
+	if (history_known(h, order, s->partner->sp_mchid, s->sub_mchid, &k,
+			  &err) != 0) {
+		put_safe(stdout, err.msg);
+		fputc('\n', stdout);
+		return;
+	}
+	if (k.n == 0)
+		fputs(_("nothing yet for this order under any sub-merchant"),
+		      stdout);
+	for (int i = 0; i < k.n; i++) {
+		/* TRANSLATORS: as wide as "  History:     ". */
+		fputs(i ? _("\n               ") : "", stdout);
+		put_safe(stdout, k.line[i]);
+	}
+	if (k.total > k.n) {
+		fputs(_("\n               "), stdout);
+		printf(_("and %d more"), k.total - k.n);
+	}
+	fputc('\n', stdout);
+}
+
 /* Asks on the terminal; only an explicit y/yes sends. */
 static bool confirm(struct history *h, const struct wx_sub *s,
 		    struct reverse_args *a)
@@ -599,6 +628,7 @@ static bool confirm(struct history *h, const struct wx_sub *s,
 		put_safe(stdout, words);
 		fputc('\n', stdout);
 		free(words);
+		print_known(h, s, a->orders[i]);
 	}
 	if (a->note) {
 		fputs(_("Note:          "), stdout);

@@ -160,6 +160,61 @@ void history_ticket_line(struct history *h, const struct history_reversal *r,
 	free(x.request_id);
 }
 
+/* "2 min ago", "3 h ago", "5 days ago": how fresh a known row is. */
+static void fmt_ago(int64_t ms, char *buf, size_t n)
+{
+	int64_t s = (wx_now_ms() - ms) / 1000;
+
+	if (s < 60)
+		snprintf(buf, n, _("%lld s ago"), (long long)(s > 0 ? s : 0));
+	else if (s < 3600)
+		snprintf(buf, n, _("%lld min ago"), (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, n, _("%lld h ago"), (long long)(s / 3600));
+	else
+		snprintf(buf, n, _("%lld days ago"), (long long)(s / 86400));
+}
+
+static void fmt_known(const struct history_reversal *r, const char *sp_mchid,
+		      const char *sub_mchid, char *buf, size_t n)
+{
+	char when[64], ago[32], where[256] = "";
+
+	wx_i18n_when(r->created_ms, WX_WHEN_MINUTE, when, sizeof(when));
+	fmt_ago(r->created_ms, ago, sizeof(ago));
+	if (strcmp(r->sub_mchid, sub_mchid) != 0 ||
+	    strcmp(r->sp_mchid, sp_mchid) != 0)
+		snprintf(where, sizeof(where), _("under %s "),
+			 r->sub_name ? r->sub_name : r->sub_mchid);
+	snprintf(buf, n, _("%s %s%s by %s%s%s, %s"),
+		 wx_outcome_label(r->outcome), where, ago, r->op ? r->op : "?",
+		 r->code ? ", " : "", r->code ? r->code : "", when);
+}
+
+int history_known(struct history *h, const char *order, const char *sp_mchid,
+		  const char *sub_mchid, struct history_known *k,
+		  struct wx_err *err)
+{
+	struct history_filter f = HISTORY_FILTER_ANY;
+	struct history_reversal *rows = NULL;
+	size_t n = 0;
+
+	memset(k, 0, sizeof(*k));
+	f.order = order;
+	if (history_list(h, &f, 0, 50, &rows, &n, err) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rows[i].out_trade_no, order) != 0)
+			continue;
+		if (k->n < HISTORY_KNOWN_MAX)
+			fmt_known(&rows[i], sp_mchid, sub_mchid,
+				  k->line[k->n++], sizeof(k->line[0]));
+		k->total++;
+	}
+	history_rows_free(rows, n);
+	return 0;
+}
+
 /* Table columns; widths come from the header and the first page. */
 enum tcol {
 	TC_TIME,

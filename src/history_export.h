@@ -51,4 +51,21 @@ int history_export_queries(struct history *h, const char *sub,
 void history_ticket_line(struct history *h, const struct history_reversal *r,
 			 char *buf, size_t n);
 
+/* What the history knows about one order number under every sub-merchant
+ * (the confirmation in the UI and on the terminal show it): up to
+ * HISTORY_KNOWN_MAX lines, newest first, "reversed 2 min ago by alice,
+ * 2026-12-01 10:02"; a row of another sub-merchant than sp_mchid/sub_mchid
+ * says whose ("rejected under Book Store 3 h ago by bob, ..."), the likelier
+ * mistake. */
+#define HISTORY_KNOWN_MAX 3
+struct history_known {
+	char line[HISTORY_KNOWN_MAX][256]; /* in the UI language */
+	int n;                             /* lines filled */
+	int total;                         /* rows found for the order */
+};
+/* Fills k; -1 with err when the history cannot be read. */
+int history_known(struct history *h, const char *order, const char *sp_mchid,
+		  const char *sub_mchid, struct history_known *k,
+		  struct wx_err *err);
+
 #endif

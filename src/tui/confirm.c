@@ -15,21 +15,19 @@
 
 #include "apiv3.h"
 #include "apiv3_query.h"
+#include "history_export.h"
 #include "tui/lookup.h"
 #include "tui/text.h"
 #include "tui/ui.h"
 #include "tui/widgets.h"
 
-#define KNOWN_MAX 3
 #define LABEL_W 14
 
 struct confirm {
 	const struct wx_sub *sub;        /* borrowed from the profiles */
 	char order[APIV3_ORDER_MAX + 1]; /* checked order number */
 	char note[1024];                 /* "" when none */
-	char known[KNOWN_MAX][256];      /* what the history holds */
-	int nknown;
-	int known_total;                 /* matching rows seen */
+	struct history_known known;      /* what the history holds */
 	int64_t armed_ms;                /* `y` counts from this time on */
 	char claim[512];                 /* who holds the order elsewhere;
 					    "" when nobody does */
@@ -50,63 +48,17 @@ struct confirm {
 					    other sub-merchants, or NULL */
 };
 
-/* "2 min ago", "3 h ago", "5 days ago": how fresh a known row is. */
-static void fmt_ago(int64_t ms, char *buf, size_t n)
-{
-	int64_t s = (wx_now_ms() - ms) / 1000;
-
-	if (s < 60)
-		snprintf(buf, n, _("%lld s ago"), (long long)(s > 0 ? s : 0));
-	else if (s < 3600)
-		snprintf(buf, n, _("%lld min ago"), (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, n, _("%lld h ago"), (long long)(s / 3600));
-	else
-		snprintf(buf, n, _("%lld days ago"), (long long)(s / 86400));
-}
-
-static void fmt_known(const struct confirm *C, const struct history_reversal *r,
-		      char *buf, size_t n)
-{
-	char when[64], ago[32], where[256] = "";
-
-	wx_i18n_when(r->created_ms, WX_WHEN_MINUTE, when, sizeof(when));
-	fmt_ago(r->created_ms, ago, sizeof(ago));
-	/* Under another sub-merchant: say whose, the likelier mistake. */
-	if (strcmp(r->sub_mchid, C->sub->sub_mchid) != 0 ||
-	    strcmp(r->sp_mchid, C->sub->partner->sp_mchid) != 0)
-		snprintf(where, sizeof(where), _("under %s "),
-			 r->sub_name ? r->sub_name : r->sub_mchid);
-	snprintf(buf, n, _("%s %s%s by %s%s%s, %s"),
-		 wx_outcome_label(r->outcome), where, ago, r->op ? r->op : "?",
-		 r->code ? ", " : "", r->code ? r->code : "", when);
-}
-
 /* Asks the history about this exact order under every sub-merchant. */
 static void look_up(struct confirm *C, struct tui *t)
 {
-	struct history_filter f = HISTORY_FILTER_ANY;
-	struct history_reversal *rows = NULL;
-	size_t n = 0;
 	struct wx_err err = {{0}};
 
-	C->nknown = 0;
-	C->known_total = 0;
-	f.order = C->order;
-	if (history_list(t->hist, &f, 0, 50, &rows, &n, &err) != 0) {
-		snprintf(C->known[0], sizeof(C->known[0]), "%.200s", err.msg);
-		C->nknown = 1;
+	if (history_known(t->hist, C->order, C->sub->partner->sp_mchid,
+			  C->sub->sub_mchid, &C->known, &err) == 0)
 		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(rows[i].out_trade_no, C->order) != 0)
-			continue;
-		if (C->nknown < KNOWN_MAX)
-			fmt_known(C, &rows[i], C->known[C->nknown++],
-				  sizeof(C->known[0]));
-		C->known_total++;
-	}
-	history_rows_free(rows, n);
+	snprintf(C->known.line[0], sizeof(C->known.line[0]), "%.200s",
+		 err.msg);
+	C->known.n = 1;
 }
 
 /* What the answer means for the buttons. */
@@ -349,16 +301,16 @@ static void confirm_draw(struct tui *t, void *state,
 	if (C->not_found && !C->claim[0])
 		y += draw_lookup(t, C, y, x, w);
 	y++;
-	if (C->nknown == 0)
+	if (C->known.n == 0)
 		y += row(y, x, w, _("History"),
 			 _("nothing yet for this order under any sub-merchant"),
 			 A_NORMAL);
-	for (int i = 0; i < C->nknown; i++)
-		y += row(y, x, w, i ? "" : _("History"), C->known[i],
+	for (int i = 0; i < C->known.n; i++)
+		y += row(y, x, w, i ? "" : _("History"), C->known.line[i],
 			 tui_attr(t, TUI_C_WARN));
-	if (C->known_total > C->nknown) {
+	if (C->known.total > C->known.n) {
 		snprintf(buf, sizeof(buf), _("and %d more"),
-			 C->known_total - C->nknown);
+			 C->known.total - C->known.n);
 		row(y, x, w, "", buf, A_NORMAL);
 	}
 	y = r.y + r.h - 2;

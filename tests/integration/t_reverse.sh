@@ -43,7 +43,7 @@ rev R-PAID-1
 expect R-PAID-1 0 reversed null 1 1
 t_eq "simulator state" REVERSED "$(sim_state R-PAID-1)"
 t_eq "--json fields, in order" \
-	'["out_trade_no","sp_mchid","sub_mchid","outcome","http_status","code","message","request_id","verified","attempts","latency_ms","history_id","trade_state_before","trade_state_after","settled_by"]' \
+	'["out_trade_no","sp_mchid","sub_mchid","outcome","http_status","code","message","request_id","verified","attempts","latency_ms","history_id","trade_state_before","trade_state_after","settled_by","note","operator","endpoint"]' \
 	"$(jq -c keys_unsorted <<<"$WX_OUT")"
 t_eq "--json sp_mchid" "$SP_MCHID" "$(jfield "$WX_OUT" sp_mchid)"
 t_eq "--json sub_mchid" "$SUB_COFFEE" "$(jfield "$WX_OUT" sub_mchid)"
@@ -508,6 +508,20 @@ t_eq "exit status" 0 "$rc"
 t_contains "result" "$out" "reversed"
 t_eq "sent once" 1 "$(sim_count R-TTY-1)"
 t_eq "simulator state" REVERSED "$(sim_state R-TTY-1)"
+t_ok
+
+t_begin "the terminal confirmation says what the history knows about each order, under every sub-merchant"
+sim_paid R-TTY-2 "$SUB_TEA"
+WXREV_OPERATOR=alice wx reverse --sub "Tea House" --yes R-TTY-2
+t_eq "reversed under Tea House" 0 "$WX_RC"
+out=$(printf '\n' | timeout 30 script -qec "$WXREV_BIN reverse --sub 'Coffee Shop' R-TTY-1 R-TTY-2 R-TTY-3" /dev/null)
+block() { awk -v o="Order:         $1" '$0 ~ o {p=1; next} /^Order:|^Endpoint:/ {p=0} p' <<<"$out"; }
+t_contains "R-TTY-1: reversed here, by whom" "$(block R-TTY-1)" "History:     reversed "
+t_contains "R-TTY-1: the operator" "$(block R-TTY-1)" " by tester, "
+t_contains "R-TTY-2: under the other sub-merchant, by alice" "$(block R-TTY-2)" "History:     reversed under Tea House "
+t_contains "R-TTY-2: the operator" "$(block R-TTY-2)" " by alice, "
+t_contains "R-TTY-3: nothing known" "$(block R-TTY-3)" "History:     nothing yet for this order under any sub-merchant"
+t_eq "nothing sent" 0 "$(sim_count R-TTY-3)"
 t_ok
 
 t_begin "wxrev reverse --sub \"Coffee Shop\" --yes ORDER, then wxrev history shows it"
