@@ -1,9 +1,15 @@
-/* Detail view: one reversal with every attempt's request line, headers
- * (signature redacted in storage), pretty-printed JSON bodies, response
- * status, headers and body, verification verdict, latency and Request-ID->
- * Scrollable; long lines wrap at the window's width. */
+/* Detail view: one reversal, a summary on top (who, what happened to the
+ * money, the time over every attempt, the last Request-ID or that no
+ * answer came), then the raw exchange: every attempt's request line,
+ * headers (signature redacted in storage), pretty-printed JSON bodies,
+ * response status, headers and body, verification verdict, latency and
+ * Request-ID. Scrollable; long lines wrap at the window's width. `/`
+ * searches the text as it is typed (ASCII letters in any case); Enter keeps
+ * the search, its matches highlighted, and n/N move between them until Esc
+ * ends it. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -32,6 +38,12 @@ struct detail {
 	struct tui_list list;        /* scrolling (sel is the top line) */
 	int width;                   /* width the lines were wrapped at */
 	bool open;                   /* a reversal is loaded */
+	struct tui_field search;     /* the search being typed after `/` */
+	bool typing;                 /* the search prompt has the keys */
+	char term[TUI_FIELD_MAX * 4 + 1]; /* what is searched ("": none) */
+	size_t *hits;                /* wrapped lines holding term, in order */
+	size_t nhits, caphits;
+	size_t hit;                  /* the current one (index into hits) */
 };
 
 static void add_line(struct dline **arr, size_t *n, size_t *cap,
@@ -118,14 +130,43 @@ static void fmt_time(int64_t ms, char *buf, size_t n)
 	wx_i18n_when(ms, WX_WHEN_SECOND, buf, n);
 }
 
-static void summary_lines(struct detail *D, const struct tui *t, const struct history_reversal *r)
+/* The last Request-ID WeChat Pay gave, and whether its answer's
+ * signature was verified; "no answer received" when none came. */
+static void request_words(const struct history_attempt *atts, size_t n,
+			  char *buf, size_t len)
+{
+	const struct history_attempt *last = NULL;
+	bool any_status = false;
+
+	for (size_t i = 0; i < n; i++) {
+		any_status = any_status || atts[i].status;
+		if (atts[i].request_id)
+			last = &atts[i];
+	}
+	if (!last) {
+		snprintf(buf, len, "%s",
+			 any_status ? _("none in the answer")
+				    : _("no answer received"));
+		return;
+	}
+	snprintf(buf, len, _("%s; signature %s"), last->request_id,
+		 last->verify && strcmp(last->verify, "verified") == 0
+			 ? _("verified")
+			 : _("not verified"));
+}
+
+static void summary_lines(struct detail *D, const struct history_reversal *r,
+			  const struct history_attempt *atts, size_t natts)
 {
 	const struct apiv3_code_info *ci = r->code ? apiv3_code_lookup(r->code)
 						   : NULL;
-	char when[32];
+	int64_t total = r->latency_ms;
+	char when[32], buf[512];
 
-	(void)t;
 	fmt_time(r->created_ms, when, sizeof(when));
+	if (natts)
+		total = atts[natts - 1].started_ms + atts[natts - 1].latency_ms -
+			atts[0].started_ms;
 	linef(D, TUI_C_NORMAL, A_BOLD, _("Reversal #%lld by %s at %s"),
 	      (long long)r->id, r->op ? r->op : "?", when);
 	linef(D, TUI_C_NORMAL, A_NORMAL, _("Partner:      %s (%s)"),
@@ -138,9 +179,21 @@ static void summary_lines(struct detail *D, const struct tui *t, const struct hi
 	linef(D, TUI_C_NORMAL, A_NORMAL, _("Endpoint:     %s"),
 	      r->endpoint ? r->endpoint : "");
 	linef(D, tui_outcome_color(r->outcome), A_BOLD,
-	      _("Outcome:      %s  HTTP %d  %s  %d attempt(s), %lld ms"),
-	      wx_outcome_label(r->outcome), r->http_status,
-	      r->code ? r->code : "", r->attempts, (long long)r->latency_ms);
+	      _("Outcome:      %s  HTTP %d  %s"), wx_outcome_label(r->outcome),
+	      r->http_status, r->code ? r->code : "");
+	tui_money_words(r->outcome, r->trade_state_before, NULL, buf,
+			sizeof(buf));
+	if (!buf[0] && r->outcome == WX_REVERSED)
+		snprintf(buf, sizeof(buf), "%s",
+			 _("refunded to the payer if it was paid, closed if it was not"));
+	if (buf[0])
+		linef(D, tui_outcome_color(r->outcome), A_BOLD,
+		      _("Money:        %s"), buf);
+	linef(D, TUI_C_NORMAL, A_NORMAL,
+	      _("Time:         %d attempt(s) over %.1f s"), r->attempts,
+	      (double)total / 1000.0);
+	request_words(atts, natts, buf, sizeof(buf));
+	linef(D, TUI_C_NORMAL, A_NORMAL, _("Request-ID:   %s"), buf);
 	if (r->message)
 		linef(D, TUI_C_NORMAL, A_NORMAL, _("Message:      %s"),
 		      wx_i18n_stored(r->message));
@@ -149,6 +202,9 @@ static void summary_lines(struct detail *D, const struct tui *t, const struct hi
 		      _(ci->explain));
 	linef(D, TUI_C_NORMAL, A_NORMAL, _("Next step:    %s"),
 	      ci ? _(ci->next) : wx_outcome_advice(r->outcome));
+	line(D, "", TUI_C_NORMAL, A_NORMAL);
+	linef(D, TUI_C_FOCUS, A_BOLD, "%s",
+	      _("== The exchange with WeChat Pay, as sent and received =="));
 }
 
 static void attempt_lines(struct detail *D, const struct history_attempt *a, size_t total)
@@ -160,7 +216,9 @@ static void attempt_lines(struct detail *D, const struct history_attempt *a, siz
 	linef(D, TUI_C_FOCUS, A_BOLD,
 	      _("-- Attempt %d of %zu  %s  %lld ms  Request-ID: %s"), a->n, total,
 	      when, (long long)a->latency_ms,
-	      a->request_id ? a->request_id : "-");
+	      a->request_id ? a->request_id
+	      : a->status   ? _("none in the answer")
+			    : _("no answer received"));
 	linef(D, TUI_C_NORMAL, A_BOLD, "> POST %s", a->url ? a->url : "");
 	lines_of(D, "> ", a->request_headers, TUI_C_DIM, 200);
 	body_lines(D, "  ", a->request_body);
@@ -235,6 +293,7 @@ static void detail_clear(struct detail *D)
 	free_lines(D->wrapped, D->nw);
 	free(D->lines);
 	free(D->wrapped);
+	free(D->hits);
 	history_reversal_clear(&D->rev);
 	memset(D, 0, sizeof(*D));
 }
@@ -290,7 +349,7 @@ void tui_detail_open(struct tui *t, int64_t id)
 		tui_message(t, TUI_C_BAD, "%s", err.msg);
 		return;
 	}
-	summary_lines(D, t, &D->rev);
+	summary_lines(D, &D->rev, atts, natts);
 	for (size_t i = 0; i < natts; i++)
 		attempt_lines(D, &atts[i], natts);
 	if (natts == 0)
@@ -307,6 +366,128 @@ static struct tui_rect detail_rect(const struct tui *t)
 	return (struct tui_rect){0, 0, t->rows - TUI_BOTTOM_ROWS, t->cols};
 }
 
+/* Where needle occurs in hay, ASCII letters in any case; NULL if not. */
+static const char *find_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	if (n == 0)
+		return NULL;
+	for (const char *p = hay; *p; p++)
+		if (strncasecmp(p, needle, n) == 0)
+			return p;
+	return NULL;
+}
+
+/* The wrapped lines that hold the term (a match cut by the wrap is not
+ * found: the search reads what the screen shows). */
+static void find_hits(struct detail *D)
+{
+	D->nhits = 0;
+	for (size_t i = 0; D->term[0] && i < D->nw; i++) {
+		if (!find_ci(D->wrapped[i].text, D->term))
+			continue;
+		if (D->nhits == D->caphits) {
+			D->caphits = D->caphits ? D->caphits * 2 : 64;
+			D->hits = wx_xrealloc(D->hits,
+					      D->caphits * sizeof(*D->hits));
+		}
+		D->hits[D->nhits++] = i;
+	}
+	if (D->hit >= D->nhits)
+		D->hit = 0;
+}
+
+/* Scrolls so that the current match shows, a third down the view. */
+static void show_hit(struct detail *D)
+{
+	size_t line, h = (size_t)D->list.height;
+	size_t max = D->nw > h ? D->nw - h : 0;
+
+	if (D->nhits == 0)
+		return;
+	line = D->hits[D->hit];
+	if (line >= D->list.top && line < D->list.top + h)
+		return;
+	D->list.top = line > h / 3 ? line - h / 3 : 0;
+	if (D->list.top > max)
+		D->list.top = max;
+}
+
+/* As the term is typed: the first match from the top line shown on. */
+static void search_from_top(struct detail *D)
+{
+	field_get(&D->search, D->term, sizeof(D->term));
+	find_hits(D);
+	D->hit = 0;
+	for (size_t i = 0; i < D->nhits; i++) {
+		if (D->hits[i] >= D->list.top) {
+			D->hit = i;
+			break;
+		}
+	}
+	show_hit(D);
+}
+
+static void search_end(struct detail *D)
+{
+	D->typing = false;
+	D->term[0] = '\0';
+	D->nhits = 0;
+	field_clear(&D->search);
+}
+
+/* Highlights every match on one shown line; the current one stands out. */
+static void draw_matches(struct tui *t, const struct detail *D, size_t k,
+			 int y, int x, int cols)
+{
+	const char *text = D->wrapped[k].text, *p = text;
+	bool current = D->nhits && D->hits[D->hit] == k;
+	size_t n = strlen(D->term);
+
+	while ((p = find_ci(p, D->term)) != NULL) {
+		char *before = wx_xstrndup(text, (size_t)(p - text));
+		char *match = wx_xstrndup(p, n);
+		int col = text_width(before);
+
+		if (col < cols)
+			tui_put(y, x + col, match, cols - col,
+				(current ? tui_attr(t, TUI_C_WARN) : A_NORMAL) |
+					A_REVERSE | A_BOLD,
+				false);
+		free(before);
+		free(match);
+		p += n;
+	}
+}
+
+/* The bottom border: the search being typed, or the one kept. */
+static void draw_search(struct tui *t, struct detail *D,
+			const struct tui_rect *r)
+{
+	int y = r->y + r->h - 1, x = r->x + 2, w = r->w - 4;
+	char buf[TUI_FIELD_MAX * 4 + 160];
+
+	if (D->typing) {
+		int cx;
+
+		tui_put(y, x, "/", 1, A_BOLD, false);
+		cx = field_draw(&D->search, y, x + 1, w / 2, A_UNDERLINE);
+		t->cur_show = true;
+		t->cur_y = y;
+		t->cur_x = cx;
+		if (D->term[0] && D->nhits == 0)
+			tui_put(y, x + 2 + w / 2, _("not found"), w - w / 2 - 2,
+				tui_attr(t, TUI_C_WARN), false);
+		return;
+	}
+	if (!D->term[0])
+		return;
+	snprintf(buf, sizeof(buf), _("/%s  match %zu of %zu"), D->term,
+		 D->hit + 1, D->nhits);
+	tui_put(y, x, buf, w, A_BOLD, false);
+}
+
 static void detail_draw(struct tui *t, void *state,
 			const struct tui_rect *unused, bool focused)
 {
@@ -315,8 +496,10 @@ static void detail_draw(struct tui *t, void *state,
 	char title[128];
 
 	(void)unused;
-	if (D->width != r.w - 4)
+	if (D->width != r.w - 4) {
 		wrap(D, r.w - 4);
+		find_hits(D);
+	}
 	snprintf(title, sizeof(title), _("Detail: %s  (%zu/%zu, Esc closes)"),
 		 D->rev.out_trade_no ? D->rev.out_trade_no : "",
 		 D->nw ? D->list.top + 1 : 0, D->nw);
@@ -330,7 +513,10 @@ static void detail_draw(struct tui *t, void *state,
 		l = &D->wrapped[k];
 		tui_put(r.y + 1 + i, r.x + 2, l->text, r.w - 4,
 			tui_attr(t, l->color) | l->attr, false);
+		if (D->term[0])
+			draw_matches(t, D, k, r.y + 1 + i, r.x + 2, r.w - 4);
 	}
+	draw_search(t, D, &r);
 }
 
 /* The view scrolls: the "selection" is the top line. */
@@ -357,17 +543,62 @@ static bool detail_scroll(struct detail *D, enum tui_action a)
 	return D->list.top != old;
 }
 
+/* Keys while the search is typed: text, Enter keeps it, Esc drops it. */
+static int search_key(struct tui *t, struct detail *D, enum tui_action a,
+		      const struct tui_key *k)
+{
+	switch (a) {
+	case TUI_ACT_ENTER:
+		D->typing = false;
+		if (D->nhits == 0) {
+			if (D->term[0])
+				tui_message(t, TUI_C_WARN,
+					    _("\"%s\" is not in this view."),
+					    D->term);
+			search_end(D);
+		}
+		return TUI_REDRAW;
+	case TUI_ACT_CANCEL:
+		search_end(D);
+		return TUI_REDRAW;
+	default:
+		if (detail_scroll(D, a))
+			return TUI_REDRAW;
+		if (field_key(&D->search, a, k))
+			search_from_top(D);
+		return TUI_REDRAW;
+	}
+}
+
 static int detail_key(struct tui *t, void *state, enum tui_action a,
 		      const struct tui_key *k)
 {
 	struct detail *D = state;
 	char buf[1024];
 
-	(void)k;
+	if (D->typing)
+		return search_key(t, D, a, k);
 	if (detail_scroll(D, a))
 		return TUI_REDRAW;
 	switch (a) {
+	case TUI_ACT_SEARCH:
+		search_end(D);
+		D->typing = true;
+		return TUI_REDRAW;
+	case TUI_ACT_SEARCH_NEXT:
+	case TUI_ACT_SEARCH_PREV:
+		if (D->nhits == 0)
+			return TUI_NONE;
+		D->hit = a == TUI_ACT_SEARCH_NEXT
+				 ? (D->hit + 1) % D->nhits
+				 : (D->hit + D->nhits - 1) % D->nhits;
+		show_hit(D);
+		return TUI_REDRAW;
 	case TUI_ACT_CANCEL:
+		if (D->term[0]) {
+			search_end(D);
+			return TUI_REDRAW;
+		}
 		tui_close_modal(t);
 		return TUI_REDRAW;
 	case TUI_ACT_RERUN:
@@ -386,6 +617,20 @@ static int detail_key(struct tui *t, void *state, enum tui_action a,
 	default:
 		return TUI_NONE;
 	}
+}
+
+static enum tui_typing detail_typing(const void *state)
+{
+	const struct detail *D = state;
+
+	return D->typing ? TUI_TYPING_TEXT : TUI_TYPING_NO;
+}
+
+static unsigned detail_ctx_now(const void *state)
+{
+	const struct detail *D = state;
+
+	return !D->typing && D->nhits ? TUI_CTX_FOUND : 0;
 }
 
 static void detail_resize(struct tui *t, void *state,
@@ -408,5 +653,6 @@ const struct tui_screen tui_detail_screen = {
 	.draw = detail_draw,
 	.key = detail_key,
 	.resize = detail_resize,
-	.typing = NULL,
+	.typing = detail_typing,
+	.ctx_now = detail_ctx_now,
 };

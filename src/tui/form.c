@@ -291,6 +291,7 @@ static int form_key(struct tui *t, void *state, enum tui_action a,
 		F->cur = (F->cur + 1) % F_COUNT;
 		return TUI_REDRAW;
 	case TUI_ACT_CLICK:
+	case TUI_ACT_DOUBLE_CLICK:
 		F->cur = k->mouse_y >= F->r.y + 7 ? F_NOTE : F_ORDER;
 		return TUI_REDRAW;
 	case TUI_ACT_PASTE:

@@ -323,11 +323,9 @@ static void draw_message(struct tui *t)
 /* The keys of the screen that has them, in one line (like mc, k9s). */
 static void draw_hint(struct tui *t)
 {
-	const struct tui_screen *s = tui_current(t);
 	char hint[512];
 
-	tui_keys_hint(s->ctx | (t->nmodal ? 0 : TUI_CTX_GLOBAL), hint,
-		      sizeof(hint));
+	tui_keys_hint(tui_current_ctx(t), hint, sizeof(hint));
 	tui_put(t->rows - 2, 0, hint, t->cols, tui_attr(t, TUI_C_DIM), true);
 }
 
@@ -365,6 +363,21 @@ char tui_spinner(const struct tui *t)
 const struct tui_screen *tui_current(const struct tui *t)
 {
 	return t->nmodal ? t->modal[t->nmodal - 1] : panes[t->focus];
+}
+
+const struct tui_screen *tui_pane_screen(enum tui_pane p)
+{
+	return panes[p];
+}
+
+unsigned tui_current_ctx(const struct tui *t)
+{
+	const struct tui_screen *s = tui_current(t);
+	unsigned ctx = s->ctx | (t->nmodal ? 0 : TUI_CTX_GLOBAL);
+
+	if (s->ctx_now)
+		ctx |= s->ctx_now(tui_state(t, s->id));
+	return ctx;
 }
 
 int tui_pane_at(const struct tui *t, int y, int x)

@@ -371,6 +371,10 @@ static int history_key(struct tui *t, void *state, enum tui_action a,
 	case TUI_ACT_CLICK:
 		list_click(&H->list, k->mouse_y - H->r.y - 2);
 		return TUI_REDRAW;
+	case TUI_ACT_DOUBLE_CLICK: /* opens, never re-runs */
+		if (list_click(&H->list, k->mouse_y - H->r.y - 2))
+			return row_action(H, t, TUI_ACT_ENTER);
+		return TUI_REDRAW;
 	default:
 		break;
 	}

@@ -21,8 +21,10 @@
  * keys are looked up first (tui_key_action).
  *
  * No character an order number can hold ([0-9A-Za-z_*|-]) is a command
- * outside the confirmation's y/n: typed or pasted anywhere else it goes to
- * the order field, so typing the next order can never act on a list. */
+ * outside the confirmation's y/n and, while a search's matches are shown
+ * in the detail view, its n/N (neither can send): typed or pasted anywhere
+ * else it goes to the order field, so typing the next order can never act
+ * on a list. */
 static const struct tui_keydef keytab[] = {
 	F(EVERYWHERE | TUI_CTX_TEXT, KEY_F(1), "F1", TUI_ACT_HELP,
 	  N_("show this help (again: close it)")),
@@ -88,6 +90,14 @@ static const struct tui_keydef keytab[] = {
 	F(TUI_CTX_TEXT, TUI_KEY_PASTE, "Paste", TUI_ACT_PASTE,
 	  N_("paste into the field (white space around it is trimmed)")),
 
+	K(TUI_CTX_DETAIL, '/', "/", TUI_ACT_SEARCH,
+	  N_("search the text as you type")),
+	K(TUI_CTX_DETAIL, '\n', "Enter", TUI_ACT_ENTER,
+	  N_("keep the search: its matches stay highlighted")),
+	K(TUI_CTX_FOUND, 'n', "n", TUI_ACT_SEARCH_NEXT,
+	  N_("next match (other letters go to the order number)")),
+	K(TUI_CTX_FOUND, 'N', "N", TUI_ACT_SEARCH_PREV, N_("previous match")),
+	K(TUI_CTX_FOUND, 27, "Esc", TUI_ACT_CANCEL, N_("end the search")),
 	K(TUI_CTX_DETAIL, 27, "Esc", TUI_ACT_CANCEL, N_("back to the main screen")),
 
 	/* Before the confirmation's: in a list, Enter confirms the count. */
@@ -123,6 +133,14 @@ static const struct tui_keydef keytab[] = {
 
 	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE | TUI_CTX_CONFIRM,
 	  KEY_MOUSE, "Click", TUI_ACT_CLICK, N_("focus a pane or pick a line")),
+	F(TUI_CTX_GLOBAL, TUI_KEY_DOUBLE_CLICK, "Double-click",
+	  TUI_ACT_DOUBLE_CLICK,
+	  N_("on a history row: open its detail view (no click ever sends)")),
+	F(TUI_CTX_GLOBAL | TUI_CTX_LIST | TUI_CTX_CLOSE, TUI_KEY_WHEEL_UP,
+	  "Wheel", TUI_ACT_WHEEL,
+	  N_("scroll the list or view under the pointer")),
+	F(TUI_CTX_GLOBAL | TUI_CTX_LIST | TUI_CTX_CLOSE, TUI_KEY_WHEEL_DOWN,
+	  "Wheel", TUI_ACT_WHEEL, NULL),
 	F(TUI_CTX_GLOBAL | TUI_CTX_DETAIL | TUI_CTX_CLOSE | TUI_CTX_CONFIRM,
 	  KEY_RESIZE, "", TUI_ACT_RESIZE, NULL),
 };
@@ -187,6 +205,9 @@ static const struct {
 	enum tui_action action;
 	const char *word;
 } hints[] = {
+	{TUI_CTX_FOUND, TUI_ACT_SEARCH_NEXT, N_("next")},
+	{TUI_CTX_FOUND, TUI_ACT_SEARCH_PREV, N_("previous")},
+	{TUI_CTX_FOUND, TUI_ACT_CANCEL, N_("end search")},
 	{TUI_CTX_PROFILES, TUI_ACT_ENTER, N_("choose")},
 	{TUI_CTX_FORM, TUI_ACT_ENTER, N_("review")},
 	{TUI_CTX_HISTORY, TUI_ACT_ENTER, N_("detail")},
@@ -195,6 +216,7 @@ static const struct {
 	{TUI_CTX_DETAIL | TUI_CTX_CLOSE, TUI_ACT_CANCEL, N_("close")},
 	{TUI_CTX_FORM, TUI_ACT_PREV_FIELD, N_("sent numbers")},
 	{TUI_CTX_PROFILES | TUI_CTX_HISTORY, TUI_ACT_FILTER, N_("filter")},
+	{TUI_CTX_DETAIL, TUI_ACT_SEARCH, N_("search")},
 	{TUI_CTX_HISTORY | TUI_CTX_DETAIL, TUI_ACT_RERUN, N_("re-run")},
 	{TUI_CTX_HISTORY | TUI_CTX_DETAIL, TUI_ACT_QUERY, N_("query")},
 	{TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, TUI_ACT_COPY,
@@ -218,6 +240,19 @@ static const char *key_for(unsigned mask, enum tui_action action)
 	return NULL;
 }
 
+/* Whether the hint line so far already names key (the first, most
+ * specific word for a key wins: "Esc end search", not also "Esc close"). */
+static bool hinted(const char *buf, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = buf; (p = strstr(p, key)) != NULL; p += n)
+		if ((p == buf || (p >= buf + 2 && p[-1] == ' ' && p[-2] == ' ')) &&
+		    p[n] == ' ')
+			return true;
+	return false;
+}
+
 void tui_keys_hint(unsigned mask, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -229,7 +264,7 @@ void tui_keys_hint(unsigned mask, char *buf, size_t len)
 		if (!(hints[i].ctx & mask))
 			continue;
 		key = key_for(mask & hints[i].ctx, hints[i].action);
-		if (!key)
+		if (!key || hinted(buf, key))
 			continue;
 		used += (size_t)snprintf(buf + used, len - used, "%s%s %s",
 					 used ? "  " : "", key,
@@ -253,6 +288,7 @@ static const struct {
 	{TUI_CTX_FORM, N_("Order form")},
 	{TUI_CTX_HISTORY, N_("History")},
 	{TUI_CTX_TEXT, N_("Text fields")},
+	{TUI_CTX_FOUND, N_("Detail view, matches shown")},
 	{TUI_CTX_DETAIL, N_("Detail view")},
 	{TUI_CTX_LISTVIEW, N_("List of orders")},
 	{TUI_CTX_CONFIRM, N_("Confirmation")},

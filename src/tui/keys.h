@@ -14,6 +14,10 @@
 #define TUI_KEY_PASTE_BEGIN (KEY_MAX + 1)
 #define TUI_KEY_PASTE_END (KEY_MAX + 2)
 #define TUI_KEY_PASTE (KEY_MAX + 3) /* a whole paste, delivered at once */
+/* Mouse events the loop tells apart (a plain click stays KEY_MOUSE). */
+#define TUI_KEY_WHEEL_UP (KEY_MAX + 4)
+#define TUI_KEY_WHEEL_DOWN (KEY_MAX + 5)
+#define TUI_KEY_DOUBLE_CLICK (KEY_MAX + 6)
 
 /* Where a key applies; a screen looks keys up in a mask of these. */
 enum tui_ctx {
@@ -27,6 +31,8 @@ enum tui_ctx {
 	TUI_CTX_CLOSE = 1u << 7,    /* help overlay and result panel */
 	TUI_CTX_TEXT = 1u << 8,     /* a text field being edited */
 	TUI_CTX_LISTVIEW = 1u << 9, /* a list of orders */
+	TUI_CTX_FOUND = 1u << 10,   /* detail view with a search's matches
+				       shown (a screen's ctx_now) */
 };
 
 enum tui_action {
@@ -60,6 +66,8 @@ enum tui_action {
 	TUI_ACT_DELETE,
 	TUI_ACT_CLEAR,
 	TUI_ACT_CLICK,
+	TUI_ACT_WHEEL,        /* scroll what is under the pointer */
+	TUI_ACT_DOUBLE_CLICK, /* open the line under the pointer */
 	TUI_ACT_PASTE,
 	TUI_ACT_RESIZE,
 	TUI_ACT_RESULT,
@@ -70,6 +78,9 @@ enum tui_action {
 	TUI_ACT_SWITCH_SUB, /* go to the sub-merchant the lookup found */
 	TUI_ACT_OPEN_LIST, /* open a list of orders from a file */
 	TUI_ACT_STOP,     /* stop sending a list */
+	TUI_ACT_SEARCH,      /* search the text of a view */
+	TUI_ACT_SEARCH_NEXT, /* the next match */
+	TUI_ACT_SEARCH_PREV, /* the previous match */
 };
 
 struct tui_keydef {

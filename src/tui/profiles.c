@@ -305,6 +305,7 @@ static int profiles_key(struct tui *t, void *state, enum tui_action a,
 		rebuild(P, t);
 		return TUI_REDRAW;
 	case TUI_ACT_CLICK:
+	case TUI_ACT_DOUBLE_CLICK:
 		if (list_click(&P->list, k->mouse_y - P->r.y - 1) &&
 		    P->rows[P->list.sel].sub)
 			choose(P, t);

@@ -67,16 +67,13 @@ static void describe(struct tui *t, struct result *e)
 	history_attempts_free(atts, n);
 }
 
-/* What happened to the money, from the query made before the reversal
- * (and the settling one after, when there was one). */
-static void money_words(const struct reversal_result *r, const char *amount,
-			char *buf, size_t n)
+void tui_money_words(enum wx_outcome outcome, const char *state_before,
+		     const char *amount, char *buf, size_t n)
 {
-	enum apiv3_trade_state before =
-	    apiv3_trade_state_parse(r->trade_state_before);
+	enum apiv3_trade_state before = apiv3_trade_state_parse(state_before);
 
 	buf[0] = '\0';
-	if (r->outcome != WX_REVERSED)
+	if (outcome != WX_REVERSED)
 		return;
 	if (before == APIV3_TS_SUCCESS && amount && *amount)
 		snprintf(buf, n, _("refunded %s to the payer"), amount);
@@ -94,7 +91,8 @@ void tui_result_push(struct tui *t, struct reversal_result *r,
 	if (R->n == QUEUE_MAX) /* the oldest waiting is in the history */
 		drop(R, R->shown ? 1 : 0);
 	R->q[R->n].r = r;
-	money_words(r, amount, R->q[R->n].money, sizeof(R->q[R->n].money));
+	tui_money_words(r->outcome, r->trade_state_before, amount,
+			R->q[R->n].money, sizeof(R->q[R->n].money));
 	describe(t, &R->q[R->n++]);
 }
 

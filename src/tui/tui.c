@@ -34,6 +34,9 @@
 			      rows (a CLI run, a colleague's wxrev) */
 #define DRAIN_MS 3000      /* SIGTERM/SIGHUP: time given to calls in flight */
 #define ANSWER_MS 3000     /* a key this soon after a refusal answers it */
+#define DOUBLE_MS 400      /* a second press this soon, on the same row, is
+			      a double click */
+#define WHEEL_LINES 3      /* lines one notch of the wheel scrolls */
 
 static volatile sig_atomic_t sig_int;  /* Ctrl-C */
 static volatile sig_atomic_t sig_term; /* SIGTERM or SIGHUP */
@@ -173,6 +176,8 @@ static void start_curses(struct tui *t)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
+	/* Presses only, told apart here (double clicks too): no click
+	 * waits for a second one, and none ever sends. */
 	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED |
 			  BUTTON5_PRESSED,
 		  NULL);
@@ -260,14 +265,37 @@ static bool dispatch_global(struct tui *t, enum tui_action a,
 		tui_focus(t, (t->focus + TUI_NPANES - 1) % TUI_NPANES);
 		return true;
 	case TUI_ACT_CLICK:
+	case TUI_ACT_DOUBLE_CLICK:
 		p = tui_pane_at(t, k->mouse_y, k->mouse_x);
 		if (p < 0)
 			return true;
 		tui_focus(t, (enum tui_pane)p);
-		return false; /* the pane picks the line */
+		return false; /* the pane picks (or opens) the line */
 	default:
 		return false;
 	}
+}
+
+/* The wheel scrolls the list or view under the pointer, a few lines a
+ * notch, and leaves the focus where it is; a question ignores it. */
+static void wheel(struct tui *t, const struct tui_key *k)
+{
+	const struct tui_screen *s = tui_current(t);
+	enum tui_action step =
+	    k->ch == TUI_KEY_WHEEL_UP ? TUI_ACT_UP : TUI_ACT_DOWN;
+	int p;
+
+	if (!t->nmodal) {
+		p = tui_pane_at(t, k->mouse_y, k->mouse_x);
+		if (p < 0)
+			return;
+		s = tui_pane_screen((enum tui_pane)p);
+	}
+	if (!(s->ctx & (TUI_CTX_LIST | TUI_CTX_CLOSE)))
+		return;
+	for (int i = 0; i < WHEEL_LINES; i++)
+		if (s->key(t, tui_state(t, s->id), step, k) != TUI_NONE)
+			t->dirty = true;
 }
 
 /* An order character or a paste where it is no text: it goes to the order
@@ -305,7 +333,7 @@ static void dispatch(struct tui *t, const struct tui_key *k)
 	const struct tui_screen *s = tui_current(t);
 	enum tui_typing typing =
 		s->typing ? s->typing(tui_state(t, s->id)) : TUI_TYPING_NO;
-	unsigned mask = s->ctx | (t->nmodal ? 0 : TUI_CTX_GLOBAL);
+	unsigned mask = tui_current_ctx(t);
 	enum tui_action a = tui_key_action(mask, typing, k->ch, k->fkey);
 
 	if (a == TUI_ACT_RESIZE || (k->fkey && k->ch == KEY_RESIZE)) {
@@ -340,6 +368,9 @@ static void dispatch(struct tui *t, const struct tui_key *k)
 	case TUI_ACT_OPEN_LIST:
 		tui_list_open(t);
 		return;
+	case TUI_ACT_WHEEL:
+		wheel(t, k);
+		return;
 	case TUI_ACT_NONE:
 		if (typing == TUI_TYPING_NO && take_typing(t, k))
 			return;
@@ -352,6 +383,33 @@ static void dispatch(struct tui *t, const struct tui_key *k)
 	s = tui_current(t);
 	if (s->key(t, tui_state(t, s->id), a, k) != TUI_NONE)
 		t->dirty = true;
+}
+
+/* What a mouse event is: a click (KEY_MOUSE), a double click, a notch
+ * of the wheel; false for what wxrev does not use (releases, others). */
+static bool mouse_key(struct tui *t, const MEVENT *ev, struct tui_key *k)
+{
+	int64_t now = wx_monotonic_ms();
+
+	k->mouse_y = ev->y;
+	k->mouse_x = ev->x;
+	if (ev->bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		k->ch = ev->bstate & BUTTON4_PRESSED ? TUI_KEY_WHEEL_UP
+						     : TUI_KEY_WHEEL_DOWN;
+		return true;
+	}
+	if (!(ev->bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return false;
+	if (t->click_ms && now - t->click_ms < DOUBLE_MS &&
+	    ev->y == t->click_y && !t->nmodal) {
+		t->click_ms = 0; /* a third press starts anew */
+		k->ch = TUI_KEY_DOUBLE_CLICK;
+		return true;
+	}
+	t->click_ms = now;
+	t->click_y = ev->y;
+	t->click_x = ev->x;
+	return true;
 }
 
 /* Reads every key that is ready; a bracketed paste arrives as one key. */
@@ -391,13 +449,9 @@ static void drain_keys(struct tui *t, struct wx_buf *paste, bool *pasting)
 			free((char *)k.paste);
 			continue;
 		}
-		if (k.fkey && ch == KEY_MOUSE) {
-			if (getmouse(&ev) != OK ||
-			    !(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
-				continue;
-			k.mouse_y = ev.y;
-			k.mouse_x = ev.x;
-		}
+		if (k.fkey && ch == KEY_MOUSE &&
+		    (getmouse(&ev) != OK || !mouse_key(t, &ev, &k)))
+			continue;
 		dispatch(t, &k);
 	}
 }

@@ -102,6 +102,8 @@ struct tui_screen {
 	void (*resize)(struct tui *t, void *state, const struct tui_rect *r);
 	/* Whether printable keys are text now (NULL: never). */
 	enum tui_typing (*typing)(const void *state);
+	/* Key contexts that apply now on top of ctx (NULL: none). */
+	unsigned (*ctx_now)(const void *state);
 };
 
 /* A reversal this process has in flight. */
@@ -146,6 +148,9 @@ struct tui {
 	bool quit;                        /* leave the loop */
 	bool quit_asked;                  /* the quit question is open */
 	unsigned spin;                    /* spinner frame */
+	int64_t click_ms;                 /* the last button press (0: none
+					     that a second could double) */
+	int click_y, click_x;             /* where it was */
 	char op[128];                     /* operator name */
 };
 
@@ -174,8 +179,13 @@ void tui_layout(struct tui *t);
 void tui_draw(struct tui *t);
 /* The screen that gets the keys: the topmost modal, else the focused pane. */
 const struct tui_screen *tui_current(const struct tui *t);
+/* The key contexts the current screen has now (with the main screen's
+ * when no modal is open): what the dispatcher and the hint line read. */
+unsigned tui_current_ctx(const struct tui *t);
 /* The pane at screen position y,x, or -1. */
 int tui_pane_at(const struct tui *t, int y, int x);
+/* The screen of pane p. */
+const struct tui_screen *tui_pane_screen(enum tui_pane p);
 void tui_message(struct tui *t, int color, const char *fmt, ...)
 	WX_PRINTF(3, 4);
 /* A warning that refuses what was asked ("already in flight"): a y, n or
@@ -285,6 +295,12 @@ void tui_confirm_rerun(struct tui *t, const struct history_reversal *r);
 /* Queues a finished reversal for the result panel; takes ownership. */
 void tui_result_push(struct tui *t, struct reversal_result *r,
 		     const char *amount);
+/* What a reversal did to the money, from the query before it (and the
+ * amount it read, NULL or "" when none): "refunded ¥128.00 to the payer",
+ * "closed (it was not paid)"; "" when that is not known or the outcome is
+ * not reversed. */
+void tui_money_words(enum wx_outcome outcome, const char *state_before,
+		     const char *amount, char *buf, size_t n);
 /* Opens the result panel for the next queued result; says so if none. */
 void tui_result_show_next(struct tui *t);
 /* Opens it only when the operator is not busy: no dialog open, the order

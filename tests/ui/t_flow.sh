@@ -178,6 +178,10 @@ ui_keys End # the oldest row: the reversal of 4200001234202611260
 ui_keys Enter
 ui_wait_for "$(L "Detail: " "详情：")4200001234202611260" 5
 screen=$(ui_screen)
+# The summary comes first; the exchange goes on below it.
+ui_keys NPage
+ui_wait_gone "4200001234202611260$(L "  (1/" "（1/")" 5
+screen+=$'\n'$(ui_screen)
 # Long lines wrap at the window's edge (100 columns here).
 t_contains "request line" "$screen" "> POST $MAIN_URL/v3/pay/partner/transactions/out-trade-no/42000012342"
 t_contains "signature redacted" "$screen" '"[redacted]"'
