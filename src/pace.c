@@ -3,8 +3,7 @@
 
 #include <string.h>
 
-void pace_init(struct pace *p, int per_window, int64_t window_ms,
-	       int budget)
+void pace_init(struct pace *p, int per_window, int64_t window_ms, int budget)
 {
 	memset(p, 0, sizeof(*p));
 	if (per_window < 1)

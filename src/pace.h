@@ -24,8 +24,7 @@ struct pace {
 };
 
 /* per_window is clamped to 1..PACE_MAX_PER_WINDOW. */
-void pace_init(struct pace *p, int per_window, int64_t window_ms,
-	       int budget);
+void pace_init(struct pace *p, int per_window, int64_t window_ms, int budget);
 /* When the next start may happen: `now` when it may happen now, a later
  * time when the window is full (the oldest start + window_ms), -1 when the
  * budget is spent. */

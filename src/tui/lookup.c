@@ -11,24 +11,24 @@
 #include "tui/ui.h"
 
 struct tui_lookup {
-	const struct wx_sub *from;       /* the confirmation's (borrowed) */
+	const struct wx_sub *from;	 /* the confirmation's (borrowed) */
 	char order[APIV3_ORDER_MAX + 1]; /* the number looked up */
-	const struct wx_sub **cand;      /* owned array; borrowed entries:
+	const struct wx_sub **cand;	 /* owned array; borrowed entries:
 					    the others, most recent first */
-	size_t ncand;                    /* entries in cand */
-	size_t next;                     /* the next one to ask */
-	size_t round_first;              /* next when this round began */
-	const struct wx_sub *asking;     /* its query in flight, or NULL */
-	struct pace pace;                /* how fast, how many */
-	bool running;                    /* asking (not paused or done) */
-	bool stopped;                    /* the operator stopped it */
-	bool slowed;                     /* WeChat Pay asked to slow down */
-	int64_t slow_until;              /* then nothing before this
+	size_t ncand;			 /* entries in cand */
+	size_t next;			 /* the next one to ask */
+	size_t round_first;		 /* next when this round began */
+	const struct wx_sub *asking;	 /* its query in flight, or NULL */
+	struct pace pace;		 /* how fast, how many */
+	bool running;			 /* asking (not paused or done) */
+	bool stopped;			 /* the operator stopped it */
+	bool slowed;			 /* WeChat Pay asked to slow down */
+	int64_t slow_until;		 /* then nothing before this
 					    (monotonic ms) */
-	const struct wx_sub *hit;        /* found under it, or NULL */
-	char hit_state[32];              /* its trade_state there */
-	int failed;                      /* asked, but no word either way */
-	char failed_why[160];            /* the last such answer's code */
+	const struct wx_sub *hit;	 /* found under it, or NULL */
+	char hit_state[32];		 /* its trade_state there */
+	int failed;			 /* asked, but no word either way */
+	char failed_why[160];		 /* the last such answer's code */
 };
 
 static void round_begin(struct tui_lookup *L)
@@ -106,7 +106,8 @@ static bool ask_next(struct tui *t, struct tui_lookup *L, int64_t now)
 
 	if (reversal_query_submit(t->engine, &p, 0, &err) != 0) {
 		L->failed++;
-		snprintf(L->failed_why, sizeof(L->failed_why), "%.150s", err.msg);
+		snprintf(L->failed_why, sizeof(L->failed_why), "%.150s",
+			 err.msg);
 		return false;
 	}
 	pace_start(&L->pace, now);
@@ -122,7 +123,8 @@ void tui_lookup_tick(struct tui *t, struct tui_lookup *L)
 		int64_t hold = reversal_engine_hold_until(t->engine);
 
 		if (L->next >= L->ncand || at < 0) {
-			L->running = false; /* all asked, or the round is over */
+			L->running =
+			    false; /* all asked, or the round is over */
 			t->dirty = true;
 			return;
 		}
@@ -192,26 +194,29 @@ static char *state_words(const struct tui_lookup *L)
 		round = LOOKUP_ROUND;
 	if (L->running)
 		return wx_xasprintf(
-		    _("Looking it up under the other sub-merchants: %d of %zu asked%s%s; n or Esc stops"),
+		    _("Looking it up under the other sub-merchants: %d of %zu "
+		      "asked%s%s; n or Esc stops"),
 		    asked, round, L->asking ? _(", now ") : "",
 		    L->asking ? L->asking->name : "");
 	if (L->hit)
 		return wx_xasprintf(
-		    _("Found under %s (%s), %s. F7 switches to it (its own confirmation)%s"),
+		    _("Found under %s (%s), %s. F7 switches to it (its own "
+		      "confirmation)%s"),
 		    L->hit->name, L->hit->sub_mchid, L->hit_state,
 		    L->next < L->ncand ? _("; F6 looks further") : "");
 	if (L->slowed)
 		return wx_xasprintf(
-		    _("WeChat Pay asked to slow down: stopped after %zu of %zu other sub-merchants. F6 goes on."),
+		    _("WeChat Pay asked to slow down: stopped after %zu of %zu "
+		      "other sub-merchants. F6 goes on."),
 		    L->next, L->ncand);
 	if (L->stopped)
-		return wx_xasprintf(
-		    _("Stopped after %zu of %zu other sub-merchants. F6 goes on."),
-		    L->next, L->ncand);
+		return wx_xasprintf(_("Stopped after %zu of %zu other "
+				      "sub-merchants. F6 goes on."),
+				    L->next, L->ncand);
 	if (L->next < L->ncand)
-		return wx_xasprintf(
-		    _("Not under the %zu sub-merchants asked (of %zu others). F6 asks %d more."),
-		    L->next, L->ncand, LOOKUP_ROUND);
+		return wx_xasprintf(_("Not under the %zu sub-merchants asked "
+				      "(of %zu others). F6 asks %d more."),
+				    L->next, L->ncand, LOOKUP_ROUND);
 	return wx_xasprintf(_("Not under any of the %zu other sub-merchants."),
 			    L->ncand);
 }

@@ -18,9 +18,9 @@
 
 #include "reversal.h"
 
-#define LOOKUP_PER_SECOND 5 /* queries in any second, at most */
-#define LOOKUP_ROUND 20     /* queries per round; the key again: more */
-#define LOOKUP_SLOW_MS 1000 /* after a 429, nothing sooner than this */
+#define LOOKUP_PER_SECOND 5    /* queries in any second, at most */
+#define LOOKUP_ROUND	  20   /* queries per round; the key again: more */
+#define LOOKUP_SLOW_MS	  1000 /* after a 429, nothing sooner than this */
 
 struct tui;
 struct tui_lookup;

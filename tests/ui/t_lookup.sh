@@ -145,5 +145,16 @@ t_eq "no lookup query" 1 "$(lookups LKP-HERE-1)"
 ui_keys Escape
 t_ok
 
+t_begin "a lookup left running when wxrev is told to stop: it exits cleanly"
+ui_review Coffee LKP-NOWHERE-2
+ui_wait_for "No such order for this sub-merchant" $((5 * T_SLOW))
+ui_keys F6
+ui_wait_for "Looking it up under the other sub-merchants" 5
+kill -TERM "$(ui_pid)"
+ui_wait_exit $((10 * T_SLOW))
+t_eq "exit status" 0 "$UI_RC"
+t_eq "no reversal" 0 "$(posts)"
+t_ok
+
 ui_stop
 t_done
