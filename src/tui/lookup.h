@@ -2,9 +2,9 @@
  * this sub-merchant", the number is looked up under the partner's other
  * sub-merchants (the desk's commonest mistake is the wrong one), most
  * recently chosen or used first, by the order query alone: nothing is
- * ever reversed by it. Paced (src/pace.h): at most LOOKUP_PER_SECOND
- * queries in any second, one at a time, and LOOKUP_ROUND in all until the
- * operator asks for more. A 429 stops it; going on waits LOOKUP_SLOW_MS
+ * ever reversed by it, and the history keeps each query like any other.
+ * Paced (src/pace.h): at most LOOKUP_PER_SECOND queries in any second, one
+ * at a time, and LOOKUP_ROUND in all until the operator asks for more. A 429 stops it; going on waits LOOKUP_SLOW_MS
  * and the engine's hold (reversal_engine_hold_until).
  *
  * Owns: its candidate list and its state; borrows the profiles. The
@@ -29,8 +29,8 @@ struct tui_lookup;
  * started at once (the first round). NULL when there is no other. */
 struct tui_lookup *tui_lookup_new(struct tui *t, const struct wx_sub *from,
 				  const char *order);
-/* Drops its query in flight when e is not NULL (nothing was recorded for
- * it), then frees it. */
+/* Drops its query in flight when e is not NULL (the history keeps it as
+ * not waited for), then frees it. */
 void tui_lookup_free(struct reversal_engine *e, struct tui_lookup *L);
 /* The key again: LOOKUP_ROUND more from here, past a hit if there was one. */
 void tui_lookup_more(struct tui *t, struct tui_lookup *L);

@@ -78,6 +78,9 @@ ui_keys Escape
 ui_wait_for "Cancelled: nothing was sent for LKP-FAR-1" 5
 t_contains "the shop is the chosen sub-merchant" "$(ui_line_with "Sub-merchant")" "Shop 25 ($(sub_of 25))"
 t_eq "nothing but order queries reached the simulator" 0 "$(posts)"
+t_eq "the history keeps every query that left, the hit's under the shop" \
+	"$(lookups LKP-FAR-1) 2" \
+	"$(hist_sql "SELECT count(*), sum(sub_mchid = '$(sub_of 25)') FROM queries WHERE out_trade_no = 'LKP-FAR-1'" | tr '|' ' ')"
 t_ok
 
 t_begin "most recently chosen first: found with one query"
