@@ -96,6 +96,8 @@ sim_stop() {
 write_profile() {
 	local file=$1 base=$2 backup=${3:-$2} key=${4:-$KEYS/apiclient_key.pem}
 	local timeout=${5:-5}
+	# The profile takes 1 to 120 s: a slow wrapper's scaled timeout is capped.
+	[ "$timeout" -gt 120 ] && timeout=120
 	cat >"$file" <<EOF
 name: Test Provider
 sp_mchid: "$SP_MCHID"
