@@ -1303,27 +1303,43 @@ static int history_any(struct history *h, const struct history_filter *f,
 	return 0;
 }
 
-/* wxrev history init: creates or migrates the desk history's schema. */
-static int cmd_history_init(int argc, char **argv, struct cli_common *c)
+/* Reads a subcommand that takes only the common options. Returns 0 to go
+ * on (optind at the first argument), or 1 with *exit_now set: --help or
+ * --version answered (0), or `unknown` said as a usage error (2). */
+static int common_options_only(int argc, char **argv, struct cli_common *c,
+			       const char *unknown, int *exit_now)
 {
 	static const struct option opts[] = {
 	    COMMON_LONG_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
-	char where[PATH_BUF];
-	struct wx_err err = {{0}};
-	int ch, exit_now = -1, from, to;
+	int ch;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
-		if (common_option(ch, c, &exit_now)) {
-			if (exit_now >= 0)
-				return exit_now;
+		if (common_option(ch, c, exit_now)) {
+			if (*exit_now >= 0)
+				return 1;
 			continue;
 		}
-		usage_error(_("history init: unknown option"));
-		return CLI_EXIT_USAGE;
+		usage_error("%s", unknown);
+		*exit_now = CLI_EXIT_USAGE;
+		return 1;
 	}
+	return 0;
+}
+
+/* wxrev history init: creates or migrates the desk history's schema. */
+static int cmd_history_init(int argc, char **argv, struct cli_common *c)
+{
+	char where[PATH_BUF];
+	struct wx_err err = {{0}};
+	int exit_now = -1, from, to;
+
+	if (common_options_only(argc, argv, c,
+				_("history init: unknown option"),
+				&exit_now) != 0)
+		return exit_now;
 	if (optind < argc) {
 		usage_error(_("history init: unexpected argument \"%s\""),
 			    argv[optind]);
@@ -1354,25 +1370,15 @@ static int cmd_history_init(int argc, char **argv, struct cli_common *c)
 /* wxrev history import FILE.db: a personal history into the desk's. */
 static int cmd_history_import(int argc, char **argv, struct cli_common *c)
 {
-	static const struct option opts[] = {
-	    COMMON_LONG_OPTIONS,
-	    {NULL, 0, NULL, 0},
-	};
 	struct history *dst = NULL, *src = NULL;
 	struct history_import_stats st;
 	struct wx_err err = {{0}};
-	int ch, exit_now = -1, rc = CLI_EXIT_USAGE;
+	int exit_now = -1, rc = CLI_EXIT_USAGE;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
-		if (common_option(ch, c, &exit_now)) {
-			if (exit_now >= 0)
-				return exit_now;
-			continue;
-		}
-		usage_error(_("history import: unknown option"));
-		return CLI_EXIT_USAGE;
-	}
+	if (common_options_only(argc, argv, c,
+				_("history import: unknown option"),
+				&exit_now) != 0)
+		return exit_now;
 	if (optind + 1 != argc || history_pg_is_uri(argv[optind])) {
 		usage_error(_("history import needs one history file: wxrev "
 			      "history import FILE.db --history "

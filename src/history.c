@@ -2465,21 +2465,6 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
-/* "%s%" with LIKE's wildcards escaped by backslash. */
-static char *like_pattern(const char *s)
-{
-	struct wx_buf b = {0};
-
-	wx_buf_puts(&b, "%");
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			wx_buf_puts(&b, "\\");
-		wx_buf_append(&b, s, 1);
-	}
-	wx_buf_puts(&b, "%");
-	return wx_buf_take(&b);
-}
-
 /* Adds `[column : ]"phrase"` to the FTS5 expression. */
 static void q_match(struct query *q, const char *column, const char *s)
 {
@@ -2502,7 +2487,7 @@ static void q_like_text(struct query *q, const char *s)
 	    "out_trade_no", "sub_name", "sub_mchid", "outcome", "code", "note"};
 	int at;
 
-	q_text(q, like_pattern(s));
+	q_text(q, wx_like_contains(s));
 	at = q->n;
 	wx_buf_puts(&q->sql, " AND (");
 	for (size_t i = 0; i < WX_ARRAY_LEN(cols); i++)
@@ -2579,7 +2564,7 @@ static void q_filters(struct query *q, const struct history_filter *f)
 	if (needs_like(f, f->text))
 		q_like_text(q, f->text);
 	if (needs_like(f, f->order)) {
-		q_text(q, like_pattern(f->order));
+		q_text(q, wx_like_contains(f->order));
 		wx_buf_printf(&q->sql,
 			      " AND r.out_trade_no LIKE ?%d ESCAPE '\\'", q->n);
 	}

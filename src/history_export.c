@@ -113,6 +113,26 @@ struct row_extra {
 	int verified;	  /* 1, 0, or -1: not checked */
 };
 
+/* Whether an answer's signature was verified: 1, 0, or -1 when none was
+ * checked. */
+static int attempt_verified(const struct history_attempt *a)
+{
+	if (!a->verify)
+		return -1;
+	return strcmp(a->verify, "verified") == 0;
+}
+
+/* A verified flag (1, 0, -1: not checked) as CSV and JSON write it. */
+static const char *verified_text(int v)
+{
+	return v < 0 ? NULL : v ? "true" : "false";
+}
+
+static json_t *verified_json(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
 static void row_extra_get(struct history *h, int64_t id, struct row_extra *x)
 {
 	struct history_reversal rev;
@@ -131,8 +151,8 @@ static void row_extra_get(struct history *h, int64_t id, struct row_extra *x)
 			continue;
 		if (!x->request_id && a->request_id && *a->request_id)
 			x->request_id = wx_xstrdup(a->request_id);
-		if (x->verified < 0 && a->verify)
-			x->verified = strcmp(a->verify, "verified") == 0;
+		if (x->verified < 0)
+			x->verified = attempt_verified(a);
 	}
 	history_reversal_clear(&rev);
 	history_attempts_free(atts, n);
@@ -408,8 +428,7 @@ static void csv_row(struct wx_buf *b, const struct history_reversal *r,
 	csv_int(b, r->attempts);
 	csv_int(b, r->latency_ms);
 	csv_field(b, x->request_id, 0);
-	csv_field(b, x->verified < 0 ? NULL : x->verified ? "true" : "false",
-		  0);
+	csv_field(b, verified_text(x->verified), 0);
 	fmt_rfc3339_local(r->created_ms, created, sizeof(created));
 	csv_field(b, created, 0);
 	wx_buf_puts(b, "\r\n");
@@ -453,9 +472,7 @@ static void jsonl_row(struct wx_buf *b, const struct history_reversal *r,
 	json_object_set_new(o, "latency_ms", json_integer(r->latency_ms));
 	json_object_set_new(o, "pid", json_integer(r->pid));
 	json_object_set_new(o, "request_id", stored_text(x->request_id));
-	json_object_set_new(o, "verified", x->verified < 0
-					       ? json_null()
-					       : json_boolean(x->verified));
+	json_object_set_new(o, "verified", verified_json(x->verified));
 	fmt_rfc3339_local(r->created_ms, local, sizeof(local));
 	json_object_set_new(o, "created_local", json_string(local));
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -618,10 +635,7 @@ static void query_csv_row(struct wx_buf *b, const struct history_query *q)
 	csv_field(b, q->code, 0);
 	csv_field(b, q->message, 0);
 	csv_int(b, q->a.status);
-	csv_field(b, !q->a.verify			    ? NULL
-		     : strcmp(q->a.verify, "verified") == 0 ? "true"
-							    : "false",
-		  0);
+	csv_field(b, verified_text(attempt_verified(&q->a)), 0);
 	csv_field(b, q->a.request_id, 0);
 	csv_int(b, q->a.latency_ms);
 	wx_buf_puts(b, "\r\n");
@@ -649,9 +663,7 @@ static void query_jsonl_row(struct wx_buf *b, const struct history_query *q)
 	json_object_set_new(o, "message", stored_text(q->message));
 	json_object_set_new(o, "http_status", json_integer(q->a.status));
 	json_object_set_new(o, "verified",
-			    q->a.verify ? json_boolean(strcmp(q->a.verify,
-							      "verified") == 0)
-					: json_null());
+			    verified_json(attempt_verified(&q->a)));
 	json_object_set_new(o, "request_id", stored_text(q->a.request_id));
 	json_object_set_new(o, "latency_ms", json_integer(q->a.latency_ms));
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -926,21 +926,6 @@ static int q_param(struct query *q, char *owned)
 	return q->n;
 }
 
-/* '%' + s with % _ \ escaped + '%' */
-static char *like_pattern(const char *s)
-{
-	struct wx_buf b = {0};
-
-	wx_buf_puts(&b, "%");
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			wx_buf_puts(&b, "\\");
-		wx_buf_append(&b, s, 1);
-	}
-	wx_buf_puts(&b, "%");
-	return wx_buf_take(&b);
-}
-
 static int all_digits(const char *s)
 {
 	if (!*s)
@@ -955,9 +940,9 @@ static void q_filters(struct query *q, const struct history_filter *f)
 {
 	if (f->text && *f->text)
 		wx_buf_printf(&q->sql, " AND r.search LIKE lower($%d)",
-			      q_param(q, like_pattern(f->text)));
+			      q_param(q, wx_like_contains(f->text)));
 	if (f->order && *f->order) {
-		int k = q_param(q, like_pattern(f->order));
+		int k = q_param(q, wx_like_contains(f->order));
 
 		/* The search column begins with the order: the index finds,
 		 * the column confirms. */

@@ -203,6 +203,20 @@ char *wx_buf_take(struct wx_buf *b)
 	return p;
 }
 
+char *wx_like_contains(const char *s)
+{
+	struct wx_buf b = {0};
+
+	wx_buf_puts(&b, "%");
+	for (; *s; s++) {
+		if (*s == '%' || *s == '_' || *s == '\\')
+			wx_buf_puts(&b, "\\");
+		wx_buf_append(&b, s, 1);
+	}
+	wx_buf_puts(&b, "%");
+	return wx_buf_take(&b);
+}
+
 int64_t wx_now_ms(void)
 {
 	struct timespec ts;

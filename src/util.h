@@ -70,6 +70,10 @@ void wx_buf_printf(struct wx_buf *b, const char *fmt, ...) WX_PRINTF(2, 3);
 void wx_buf_free(struct wx_buf *b);
 /* Hands the data to the caller (who frees it) and resets the buffer. */
 char *wx_buf_take(struct wx_buf *b);
+/* "%s%" as a SQL LIKE pattern for "contains s", its wildcards (% _ \)
+ * escaped by backslash (ESCAPE '\'); both history backends use it.
+ * malloc'd. */
+char *wx_like_contains(const char *s);
 
 /* Clocks. */
 int64_t wx_now_ms(void);       /* wall clock, ms since the epoch */
