@@ -94,7 +94,7 @@ static const struct usage_entry usage_text[] = {
 	"        reverse orders (a paid order is refunded to the payer)\n")},
     {"reverse",
      N_("  wxrev reverse --sub SUB [--partner P] --from FILE|- [--rate N]\n"
-	"                [--resend-unknown] [--yes] [--json]\n"
+	"                [--resend-unknown] [--send-anyway] [--yes] [--json]\n"
 	"        reverse a list of orders (one a line, or CSV with a header\n"
 	"        naming out_trade_no, sub_mchid, note); running it again\n"
 	"        resumes (see \"A list of orders\" in the README)\n")},
@@ -170,7 +170,9 @@ static const struct usage_entry command_options[] = {
 	"  --from FILE|-        the orders of a list (one a line, or CSV)\n"
 	"  --rate N             a list's orders sent per second\n"
 	"  --resend-unknown     resend a list's orders whose outcome is "
-	"unknown\n")},
+	"unknown\n"
+	"  --send-anyway        send a list's orders the order query says\n"
+	"                       have nothing to reverse (skipped otherwise)\n")},
     {"query", N_("\n"
 		 "Options:\n"
 		 "  --sub SUB            the sub-merchant: its sub_mchid, or its "

@@ -41,6 +41,7 @@ enum {
 	OPT_B_YES,
 	OPT_B_JSON,
 	OPT_B_RESEND_UNKNOWN,
+	OPT_B_SEND_ANYWAY,
 };
 
 /* What `wxrev reverse --from` was asked to do. */
@@ -52,6 +53,7 @@ struct batch_args {
 	bool yes;	     /* --yes: no confirmation */
 	bool json;	     /* --json: one object per order */
 	bool resend_unknown; /* --resend-unknown */
+	bool send_anyway;    /* --send-anyway: nothing to reverse, sent */
 };
 
 /* The run: the list, what listrun makes of it, and the progress bar. */
@@ -144,6 +146,9 @@ static int batch_option(int ch, struct cli_common *c, struct batch_args *a)
 	case OPT_B_RESEND_UNKNOWN:
 		a->resend_unknown = true;
 		return 0;
+	case OPT_B_SEND_ANYWAY:
+		a->send_anyway = true;
+		return 0;
 	default:
 		cli_usage_message(_("reverse: unknown option"));
 		return -1;
@@ -163,6 +168,7 @@ static int parse_batch(int argc, char **argv, struct cli_common *c,
 	    {"yes", no_argument, NULL, OPT_B_YES},
 	    {"json", no_argument, NULL, OPT_B_JSON},
 	    {"resend-unknown", no_argument, NULL, OPT_B_RESEND_UNKNOWN},
+	    {"send-anyway", no_argument, NULL, OPT_B_SEND_ANYWAY},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -218,6 +224,7 @@ static int load_list(struct batch *b)
 	}
 	listrun_init(&b->run, &b->list, b->a->rate, b->a->resend_unknown,
 		     cli_operator_name());
+	b->run.send_anyway = b->a->send_anyway;
 	return 0;
 }
 
@@ -275,16 +282,23 @@ static void report_skip(struct batch *b, const struct listrun_item *it,
 {
 	struct history_reversal r = {0};
 	struct reversal_result res = {0};
+	char why[160];
 	json_t *o;
 
+	listrun_item_skip_reason(it, why, sizeof(why));
 	if (!b->a->json) {
 		bar_clear(b);
-		printf(_("%s  skipped: %s (history #%lld)\n"),
-		       it->e->out_trade_no, listrun_skip_reason(it->state),
-		       (long long)it->history_id);
+		if (it->history_id)
+			printf(_("%s  skipped: %s (history #%lld)\n"),
+			       it->e->out_trade_no, why,
+			       (long long)it->history_id);
+		else
+			printf(_("%s  skipped: %s\n"), it->e->out_trade_no,
+			       why);
 		return;
 	}
-	if (history_get(h, it->history_id, &r, NULL, NULL, NULL) != 0)
+	if (!it->history_id ||
+	    history_get(h, it->history_id, &r, NULL, NULL, NULL) != 0)
 		r.outcome = it->state == LR_SKIP_REVERSED ? WX_REVERSED
 							  : WX_UNKNOWN;
 	res.history_id = it->history_id;
@@ -301,10 +315,20 @@ static void report_skip(struct batch *b, const struct listrun_item *it,
 	res.verified = r.outcome == WX_REVERSED;
 	res.attempts = r.attempts;
 	res.latency_ms = r.latency_ms;
+	res.trade_state_before =
+	    it->trade_state != APIV3_TS_NONE
+		? (char *)apiv3_trade_state_name(it->trade_state)
+		: NULL;
 	o = cli_result_json(&res);
 	json_add_line(o, it);
-	json_object_set_new(o, "skipped",
-			    json_string(listrun_skip_reason(it->state)));
+	json_object_set_new(o, "skipped", json_string(why));
+	/* Not sent for what the query read, whatever the history holds. */
+	if (it->state == LR_SKIP_NOTHING) {
+		json_object_set_new(o, "outcome",
+				    json_string("nothing_to_reverse"));
+		if (!it->history_id)
+			json_object_set_new(o, "history_id", json_null());
+	}
 	cli_put_json(stdout, o);
 	history_reversal_clear(&r);
 }
@@ -389,7 +413,7 @@ static void print_reading(const struct batch *b)
 	const struct listrun *r = &b->run;
 	struct listrun_reading rd;
 
-	if (!r->want_states || !r->c.to_send)
+	if (!r->want_states || (!r->c.to_send && !r->c.skip_nothing))
 		return;
 	listrun_reading(r, &rd);
 	fprintf(stderr,
@@ -405,11 +429,17 @@ static void print_reading(const struct batch *b)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct listrun_item *it = &r->items[i];
 
-		if (it->state == LR_TODO &&
-		    apiv3_trade_state_info(it->trade_state)->nothing_to_reverse)
+		if (it->state == LR_TODO && listrun_nothing_to_reverse(it))
 			fprintf(stderr,
 				_("  %s (%s): the query reads %s, nothing to "
-				  "reverse; sent anyway\n"),
+				  "reverse; sent anyway (--send-anyway)\n"),
+				it->e->out_trade_no, it->sub->name,
+				apiv3_trade_state_name(it->trade_state));
+		else if (it->state == LR_SKIP_NOTHING)
+			fprintf(stderr,
+				_("  %s (%s): the query reads %s, nothing to "
+				  "reverse; skipped (--send-anyway sends "
+				  "it)\n"),
 				it->e->out_trade_no, it->sub->name,
 				apiv3_trade_state_name(it->trade_state));
 	}
@@ -465,6 +495,12 @@ static void print_plan(const struct batch *b)
 		fprintf(stderr,
 			_("Skipped:   %d being reversed by another wxrev\n"),
 			c->skip_claimed);
+	if (c->skip_nothing)
+		fprintf(stderr,
+			_("Skipped:   %d the order query says have nothing "
+			  "to reverse (named above); --send-anyway sends "
+			  "them\n"),
+			c->skip_nothing);
 	if (c->to_send)
 		fprintf(stderr,
 			_("Sending %d order(s) at up to %d a second (about "
@@ -610,6 +646,7 @@ static void print_summary(const struct batch *b)
 	summary_row(f, _("skipped, reversed"), c->skip_reversed, NULL);
 	summary_row(f, _("skipped, unknown"), c->skip_unknown, NULL);
 	summary_row(f, _("skipped, claimed"), c->skip_claimed, NULL);
+	summary_row(f, _("skipped, nothing to do"), c->skip_nothing, NULL);
 	summary_row(f, _("not sent"), unsent, NULL);
 	if (c->skip_unknown)
 		fputs(_("Settle the unknown ones, or run again with "
@@ -617,6 +654,12 @@ static void print_summary(const struct batch *b)
 		      f);
 	if (c->skip_claimed)
 		fputs(_("Another wxrev is reversing the claimed ones.\n"), f);
+	if (c->skip_nothing)
+		fputs(_("The order query says there is nothing to reverse in "
+			"the ones skipped for it (already reversed or closed, "
+			"refunded, or no such order); --send-anyway sends "
+			"them.\n"),
+		      f);
 	if (unsent)
 		fputs(_("Run the same command again to resume.\n"), f);
 	fflush(f);
@@ -630,7 +673,7 @@ static int exit_status(const struct batch *b)
 	    c->skip_unknown)
 		return CLI_EXIT_UNKNOWN;
 	if (c->outcome[WX_REJECTED] || c->outcome[WX_FAILED] ||
-	    c->skip_claimed || listrun_unsent(&b->run))
+	    c->skip_claimed || c->skip_nothing || listrun_unsent(&b->run))
 		return CLI_EXIT_FAILED;
 	return CLI_EXIT_OK;
 }
@@ -641,7 +684,7 @@ static void report_skips(struct batch *b, struct history *h)
 		enum listrun_state s = b->run.items[i].state;
 
 		if (s == LR_SKIP_REVERSED || s == LR_SKIP_UNKNOWN ||
-		    s == LR_SKIP_CLAIMED)
+		    s == LR_SKIP_CLAIMED || s == LR_SKIP_NOTHING)
 			report_skip(b, &b->run.items[i], h);
 	}
 	fflush(stdout);

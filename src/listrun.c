@@ -187,7 +187,7 @@ bool listrun_answer(struct listrun *r, const struct reversal_result *res)
 void listrun_plan_done(struct listrun *r)
 {
 	r->c.skip_reversed = r->c.skip_unknown = r->c.skip_claimed = 0;
-	r->c.to_send = 0;
+	r->c.skip_nothing = r->c.to_send = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		struct listrun_item *it = &r->items[i];
 
@@ -210,8 +210,19 @@ void listrun_plan_done(struct listrun *r)
 		default: /* none, failed and rejected are sent */
 			break;
 		}
+		/* The confirmation's rule: only the override sends these. */
+		if (it->state == LR_TODO && !r->send_anyway &&
+		    listrun_nothing_to_reverse(it)) {
+			it->state = LR_SKIP_NOTHING;
+			r->c.skip_nothing++;
+		}
 		r->c.to_send += it->state == LR_TODO;
 	}
+}
+
+bool listrun_nothing_to_reverse(const struct listrun_item *it)
+{
+	return apiv3_trade_state_info(it->trade_state)->nothing_to_reverse;
 }
 
 int listrun_typed_count(const struct listrun *r)
@@ -227,15 +238,16 @@ void listrun_reading(const struct listrun *r, struct listrun_reading *out)
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < r->n; i++) {
 		const struct listrun_item *it = &r->items[i];
-		const struct apiv3_state_info *info =
-		    apiv3_trade_state_info(it->trade_state);
-
+		if (it->state == LR_SKIP_NOTHING) {
+			out->nothing++;
+			continue;
+		}
 		if (it->state != LR_TODO)
 			continue;
 		if (it->trade_state == APIV3_TS_NONE ||
 		    it->trade_state == APIV3_TS_OTHER) {
 			out->unread++;
-		} else if (info->nothing_to_reverse) {
+		} else if (listrun_nothing_to_reverse(it)) {
 			out->nothing++;
 		} else if (it->trade_state == APIV3_TS_SUCCESS) {
 			out->paid++;
@@ -438,12 +450,17 @@ void listrun_progress(const struct listrun *r, char *buf, size_t n)
 			 eta % 60);
 	else
 		snprintf(when, sizeof(when), "%s", _("--:-- left"));
-	snprintf(buf, n,
-		 _("%d/%d  %.1f/s  reversed %d  rejected %d  failed %d  "
-		   "unknown %d  %s"),
-		 c->done, c->to_send, rate, c->outcome[WX_REVERSED],
-		 c->outcome[WX_REJECTED], c->outcome[WX_FAILED],
-		 c->outcome[WX_UNKNOWN], when);
+	int used = snprintf(buf, n,
+			    _("%d/%d  %.1f/s  reversed %d  rejected %d  "
+			      "failed %d  unknown %d  %s"),
+			    c->done, c->to_send, rate, c->outcome[WX_REVERSED],
+			    c->outcome[WX_REJECTED], c->outcome[WX_FAILED],
+			    c->outcome[WX_UNKNOWN], when);
+
+	if (c->skip_nothing && used > 0 && (size_t)used < n)
+		snprintf(buf + used, n - (size_t)used,
+			 _("  (%d skipped: nothing to reverse)"),
+			 c->skip_nothing);
 }
 
 const char *listrun_skip_reason(enum listrun_state s)
@@ -456,7 +473,20 @@ const char *listrun_skip_reason(enum listrun_state s)
 			 "again");
 	case LR_SKIP_CLAIMED:
 		return _("being reversed by another wxrev");
+	case LR_SKIP_NOTHING:
+		return _("the order query says there is nothing to reverse");
 	default:
 		return _("not sent");
 	}
+}
+
+void listrun_item_skip_reason(const struct listrun_item *it, char *buf,
+			      size_t n)
+{
+	if (it->state != LR_SKIP_NOTHING) {
+		snprintf(buf, n, "%s", listrun_skip_reason(it->state));
+		return;
+	}
+	snprintf(buf, n, _("the order query reads %s: nothing to reverse"),
+		 apiv3_trade_state_name(it->trade_state));
 }

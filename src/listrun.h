@@ -43,6 +43,8 @@ enum listrun_state {
 	LR_SKIP_REVERSED, /* the history says reversed: skipped */
 	LR_SKIP_UNKNOWN,  /* the history says unknown: skipped */
 	LR_SKIP_CLAIMED,  /* pending in another live wxrev: skipped */
+	LR_SKIP_NOTHING,  /* the order query says there is nothing to
+			     reverse: skipped unless send_anyway */
 	LR_IN_FLIGHT,	  /* submitted, no result yet */
 	LR_DONE,	  /* result recorded and reported */
 	LR_NOT_SENT,	  /* refused before sending (see why) */
@@ -76,6 +78,7 @@ struct listrun_counts {
 	int skip_reversed;	     /* skipped: already reversed */
 	int skip_unknown;	     /* skipped: unknown, not resent */
 	int skip_claimed;	     /* skipped: claimed by another wxrev */
+	int skip_nothing;	     /* skipped: nothing to reverse */
 	int not_sent;		     /* refused at submit */
 	int done;		     /* results of this run */
 	int to_send;		     /* orders this run means to send */
@@ -91,6 +94,8 @@ struct listrun {
 	struct listrun_counts c;    /* tallies */
 	int max_rate;		    /* orders a second asked for */
 	bool resend_unknown;	    /* unknown priors are sent again */
+	bool send_anyway;	    /* orders the query says have nothing
+				       to reverse are sent too */
 	bool want_states;	    /* the plan reads every order's state */
 	bool stopped;		    /* nothing new is sent */
 	const char *op;		    /* operator name (borrowed) */
@@ -131,15 +136,22 @@ bool listrun_ask(struct listrun *r, struct reversal_engine *e);
 /* A query's result: true when it was one of the plan's (its reading and,
  * for a settling query, the outcome it settled are taken). */
 bool listrun_answer(struct listrun *r, const struct reversal_result *res);
-/* Once every answer is in: each order's state and the counts. */
+/* Once every answer is in: each order's state and the counts. An order
+ * the query read as having nothing to reverse (the confirmation's rule,
+ * apiv3_state_info.nothing_to_reverse) is skipped unless send_anyway. May
+ * be called again after resend_unknown or send_anyway changed (then
+ * listrun_ask first reads what the change added). */
 void listrun_plan_done(struct listrun *r);
+/* Whether this order's plan query read nothing to reverse. */
+bool listrun_nothing_to_reverse(const struct listrun_item *it);
 /* The count to type to confirm (a list of more than
  * LISTRUN_CONFIRM_TYPED), 0 when y will do. */
 int listrun_typed_count(const struct listrun *r);
 
 /* What the plan read: orders to send that are paid (their total refunded
  * to the payers, in words, e.g. "¥1,280.00"), not paid, with nothing to
- * reverse, and not read. */
+ * reverse (sent only with send_anyway, skipped otherwise), and not
+ * read. */
 struct listrun_reading {
 	int paid;	    /* SUCCESS: refunded */
 	int unpaid;	    /* NOTPAY, USERPAYING, PAYERROR, ACCEPT: closed */
@@ -169,7 +181,12 @@ bool listrun_more(const struct listrun *r);
 int listrun_unsent(const struct listrun *r);
 /* "12/40  9.8/s  reversed 11  rejected 0  failed 1  unknown 0  0:03 left" */
 void listrun_progress(const struct listrun *r, char *buf, size_t n);
-/* Why an order was skipped, in words. */
+/* Why an order was skipped, in words (LR_SKIP_NOTHING: see
+ * listrun_item_skip_reason, which names the state read). */
 const char *listrun_skip_reason(enum listrun_state s);
+/* Why this order was skipped, in words: the reason above, with the trade
+ * state read for one with nothing to reverse. */
+void listrun_item_skip_reason(const struct listrun_item *it, char *buf,
+			      size_t n);
 
 #endif

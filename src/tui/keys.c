@@ -104,6 +104,15 @@ static const struct tui_keydef keytab[] = {
 	K(TUI_CTX_LISTVIEW, '\n', "Enter", TUI_ACT_ENTER,
 	  N_("after the typed count: reverse the list (more than 10 orders); "
 	     "with y for fewer; pasting several order numbers opens the list")),
+	/* Before the confirmation's F8: a list's form of the override. */
+	F(TUI_CTX_LISTVIEW, KEY_F(8), "F8", TUI_ACT_OVERRIDE,
+	  N_("in a list's plan: send too (again: leave out) the orders the "
+	     "order query says have nothing to reverse, which y and the "
+	     "count skip")),
+	F(TUI_CTX_LISTVIEW, KEY_F(4), "F4", TUI_ACT_RESEND_UNKNOWN,
+	  N_("in a list's plan: send again (again: leave out) the orders "
+	     "whose earlier outcome the query could not settle, as "
+	     "--resend-unknown")),
 	F(TUI_CTX_LISTVIEW, KEY_F(9), "F9", TUI_ACT_STOP,
 	  N_("stop sending the list: what is in flight finishes (so does "
 	     "Ctrl-C); Esc hides the list while it is sent")),

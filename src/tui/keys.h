@@ -78,6 +78,7 @@ enum tui_action {
 	TUI_ACT_SWITCH_SUB, /* go to the sub-merchant the lookup found */
 	TUI_ACT_OPEN_LIST, /* open a list of orders from a file */
 	TUI_ACT_STOP,     /* stop sending a list */
+	TUI_ACT_RESEND_UNKNOWN, /* a list's plan: resend unknown ones */
 	TUI_ACT_SEARCH,      /* search the text of a view */
 	TUI_ACT_SEARCH_NEXT, /* the next match */
 	TUI_ACT_SEARCH_PREV, /* the previous match */

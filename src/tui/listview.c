@@ -8,7 +8,11 @@
  * pace through the same engine as single orders; the view can be hidden
  * (Esc) while it goes on, F9 or Ctrl-C stops it (what is in flight
  * finishes and is recorded), and each order's outcome shows in its row.
- * The rules are listrun's, the same as `wxrev reverse --from`. */
+ * An order the query says has nothing to reverse is skipped, as `y` refuses
+ * it in the single confirmation; F8 in the plan sends those too (the
+ * list's override), F4 sends again the ones whose earlier outcome stays
+ * unknown (--resend-unknown). The rules are listrun's, the same as
+ * `wxrev reverse --from`. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,7 +289,7 @@ static void item_words(const struct lview *L, const struct listrun_item *it,
 {
 	const struct apiv3_state_info *info =
 	    apiv3_trade_state_info(it->trade_state);
-	char amount[64];
+	char amount[160];
 
 	*color = TUI_C_NORMAL;
 	switch (it->state) {
@@ -327,6 +331,11 @@ static void item_words(const struct lview *L, const struct listrun_item *it,
 	case LR_NOT_SENT:
 		snprintf(buf, n, "%s: %s", _("not sent"), it->why ? it->why : "");
 		*color = TUI_C_BAD;
+		return;
+	case LR_SKIP_NOTHING:
+		listrun_item_skip_reason(it, amount, sizeof(amount));
+		snprintf(buf, n, "%s: %s (F8)", _("skipped"), amount);
+		*color = TUI_C_WARN;
 		return;
 	default:
 		snprintf(buf, n, "%s: %s", _("skipped"),
@@ -372,6 +381,46 @@ static void draw_bad(void *ctx, size_t i, int y, bool selected)
 		true);
 }
 
+/* Orders with an unknown earlier outcome that this plan sends again. */
+static int resent_unknown(const struct listrun *r)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		n += r->items[i].state == LR_TODO &&
+		     r->items[i].prior == WX_UNKNOWN;
+	return n;
+}
+
+/* What F8 and F4 would change in the plan, or have changed; false when
+ * neither applies. */
+static bool toggles_words(const struct listrun *r, char *buf, size_t n)
+{
+	struct listrun_reading rd;
+	char f8[200] = "", f4[200] = "";
+	int again = resent_unknown(r);
+
+	listrun_reading(r, &rd);
+	if (r->send_anyway && rd.nothing)
+		snprintf(f8, sizeof(f8),
+			 _("F8: the %d with nothing to reverse are sent too (F8 again leaves them out)."),
+			 rd.nothing);
+	else if (r->c.skip_nothing)
+		snprintf(f8, sizeof(f8),
+			 _("%d with nothing to reverse are skipped; F8 sends them too."),
+			 r->c.skip_nothing);
+	if (r->resend_unknown && again)
+		snprintf(f4, sizeof(f4),
+			 _("F4: the %d with an unknown outcome are sent again (F4 again leaves them out)."),
+			 again);
+	else if (r->c.skip_unknown)
+		snprintf(f4, sizeof(f4),
+			 _("%d with an unknown outcome are skipped; F4 sends them again."),
+			 r->c.skip_unknown);
+	snprintf(buf, n, "%s%s%s", f8, f8[0] && f4[0] ? "  " : "", f4);
+	return buf[0] != '\0';
+}
+
 /* The summary rows above the table; returns the rows used. */
 static int draw_head(struct tui *t, struct lview *L, int y, int x, int w)
 {
@@ -390,9 +439,11 @@ static int draw_head(struct tui *t, struct lview *L, int y, int x, int w)
 	}
 	snprintf(buf, sizeof(buf),
 		 _("%s: %zu order(s), %zu repeat(s) sent once; %d to send, "
-		   "skipped: %d reversed, %d unknown, %d claimed"),
+		   "skipped: %d reversed, %d unknown, %d claimed, %d nothing "
+		   "to reverse"),
 		 L->list.name, r->n, L->list.nrepeats, c->to_send,
-		 c->skip_reversed, c->skip_unknown, c->skip_claimed);
+		 c->skip_reversed, c->skip_unknown, c->skip_claimed,
+		 c->skip_nothing);
 	if (!L->armed && L->phase == LV_PLAN)
 		snprintf(buf, sizeof(buf),
 			 _("%s: %zu order(s): reading what the history and "
@@ -412,6 +463,8 @@ static int draw_head(struct tui *t, struct lview *L, int y, int x, int w)
 		y += tui_put_wrapped(y, x, buf, w, 2,
 				     L->phase == LV_PLAN ? A_BOLD : A_NORMAL);
 	}
+	if (L->armed && L->phase == LV_PLAN && toggles_words(r, buf, sizeof(buf)))
+		y += tui_put_wrapped(y, x, buf, w, 2, tui_attr(t, TUI_C_WARN));
 	return y - y0;
 }
 
@@ -601,6 +654,33 @@ static int lv_cancel(struct tui *t, struct lview *L)
 	return TUI_REDRAW;
 }
 
+/* F8 and F4 in the plan: send too (or leave out again) the orders with
+ * nothing to reverse, and those whose earlier outcome stays unknown. The
+ * plan is then read again where needed and asks its question anew. */
+static int lv_toggle(struct tui *t, struct lview *L, enum tui_action a)
+{
+	struct listrun *r = &L->run;
+	bool *flag = a == TUI_ACT_OVERRIDE ? &r->send_anyway
+					   : &r->resend_unknown;
+	int skipped = a == TUI_ACT_OVERRIDE ? r->c.skip_nothing
+					    : r->c.skip_unknown;
+
+	if (L->phase != LV_PLAN || !L->armed)
+		return TUI_NONE;
+	if (!*flag && skipped == 0) {
+		tui_message(t, TUI_C_WARN, "%s",
+			    a == TUI_ACT_OVERRIDE
+				? _("F8: no order of this list has nothing to reverse; y or the count sends them all.")
+				: _("F4: no order of this list has an unknown outcome to send again."));
+		return TUI_REDRAW;
+	}
+	*flag = !*flag;
+	field_clear(&L->count);
+	L->armed = false; /* tui_list_tick reads what changed, then asks */
+	t->dirty = true;
+	return TUI_REDRAW;
+}
+
 static int lv_key(struct tui *t, void *state, enum tui_action a,
 		  const struct tui_key *k)
 {
@@ -630,6 +710,9 @@ static int lv_key(struct tui *t, void *state, enum tui_action a,
 	case TUI_ACT_STOP:
 		tui_list_stop(t);
 		return TUI_REDRAW;
+	case TUI_ACT_OVERRIDE:
+	case TUI_ACT_RESEND_UNKNOWN:
+		return lv_toggle(t, L, a);
 	case TUI_ACT_UP:
 	case TUI_ACT_DOWN:
 	case TUI_ACT_PAGE_UP:

@@ -10,8 +10,11 @@ export UI_QUERY=true
 N=40 # the list that is interrupted
 # orders PREFIX COUNT: "PREFIX-001" ... one a line.
 orders() { seq -f "$1-%03g" 1 "$2"; }
-world=$({ orders LA 3; orders LB 3; orders LC "$N"; } |
-	jq -R '{out_trade_no: ., sub_mchid: "'"$SUB_COFFEE"'", state: "PAID", amount: 12800}' | jq -s -c .)
+# LD-001 is already reversed, LD-003 refunded and LD-004 unknown to WeChat
+# Pay: the query says there is nothing to reverse in any of them.
+world=$({ orders LA 3; orders LB 3; orders LC "$N"; orders LD 3; orders LE 2; } |
+	jq -R '{out_trade_no: ., sub_mchid: "'"$SUB_COFFEE"'", amount: 12800,
+		state: ({"LD-001": "REVERSED", "LD-003": "REFUND"}[.] // "PAID")}' | jq -s -c .)
 if ! ui_setup "$world"; then
 	echo "FAIL: setup: the simulator did not start"
 	echo "0 passed, 1 failed"
@@ -147,6 +150,74 @@ ui_wait_for "Done:" $((20 * T_SLOW))
 t_eq "two reversals reached the simulator" 2 "$(posts LA)"
 t_eq "the notes are kept" "ticket 4711, till 3|ticket 4711" \
 	"$(hist_sql "SELECT group_concat(note, '|') FROM (SELECT note FROM reversals WHERE out_trade_no LIKE 'LA-%' ORDER BY out_trade_no)")"
+ui_keys Escape
+t_ok
+
+t_begin "orders with nothing to reverse (REVOKED, REFUND, no such order) are skipped by y, said so in their rows"
+ui_focus Order
+ui_paste "$(printf 'LD-001\nLD-002\nLD-003\nLD-004\n')"
+ui_wait_for "3 with nothing to reverse are skipped; F8 sends them too" $((10 * T_SLOW))
+t_contains "the plan counts them" "$(ui_screen)" "1 to send"
+t_contains "LD-001: the state read, skipped" "$(ui_line_with LD-001)" "skipped: the order query reads REVOKED"
+t_contains "LD-003: refunded" "$(ui_line_with LD-003)" "reads REFUND"
+t_contains "LD-004: no such order" "$(ui_line_with LD-004)" "reads ORDER_NOT_EXIST"
+ui_yes
+ui_wait_for "Done:" $((20 * T_SLOW))
+t_eq "the paid one was sent once" 1 "$(posts LD-002)"
+for o in LD-001 LD-003 LD-004; do
+	t_eq "no reversal of $o reached the simulator" 0 "$(posts "$o")"
+done
+t_contains "still said skipped after sending" "$(ui_line_with LD-001)" "skipped"
+ui_keys Escape
+ui_wait_gone "A list of orders" 5
+t_ok
+
+t_begin "F8, the list's override: the orders with nothing to reverse are sent, once each"
+ui_focus Order
+ui_paste "LD-001,LD-003,LD-004"
+ui_wait_for "3 with nothing to reverse are skipped" $((10 * T_SLOW))
+t_contains "y has nothing to send" "$(ui_screen)" "Nothing to send."
+ui_keys F8
+ui_wait_for "F8: the 3 with nothing to reverse are sent too" $((10 * T_SLOW))
+t_contains "LD-001 now to send, its state shown" "$(ui_line_with LD-001)" "Already reversed (REVOKED)"
+ui_yes
+ui_wait_for "Done:" $((20 * T_SLOW))
+for o in LD-001 LD-003 LD-004; do
+	t_eq "one reversal of $o reached the simulator" 1 "$(posts "$o")"
+done
+ui_keys Escape
+ui_wait_gone "A list of orders" 5
+t_ok
+
+t_begin "F4 sends again an order whose earlier outcome the query cannot settle; without it, it is skipped"
+# An answer lost three times (one attempt and its two retries): unknown,
+# left unsettled; its queries then fail verification, so the list cannot
+# settle it either.
+sim_fault LE-001 '{"type":"lost_answer","ms":100,"count":3}'
+timeout 60 "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --no-settle LE-001 >/dev/null 2>&1
+t_eq "LE-001 is unknown in the history" unknown "$(hist_sql "SELECT outcome FROM reversals WHERE out_trade_no = 'LE-001'")"
+sim_query_fault LE-001 '{"type":"bad_signature"}'
+lost=$(posts LE-001)
+ui_focus Order
+ui_paste "LE-001,LE-002"
+ui_wait_for "1 with an unknown outcome are skipped; F4 sends them again." $((10 * T_SLOW))
+t_contains "its row says so" "$(ui_line_with LE-001)" "skipped: outcome unknown"
+ui_yes
+ui_wait_for "Done:" $((20 * T_SLOW))
+t_eq "LE-002 sent" 1 "$(posts LE-002)"
+t_eq "LE-001 not sent again" "$lost" "$(posts LE-001)"
+ui_keys Escape
+ui_wait_gone "A list of orders" 5
+ui_focus Order
+ui_paste "LE-001,LE-002"
+ui_wait_for "1 with an unknown outcome are skipped" $((10 * T_SLOW))
+ui_keys F4
+ui_wait_for "F4: the 1 with an unknown outcome are sent again" $((10 * T_SLOW))
+ui_yes
+ui_wait_for "Done:" $((20 * T_SLOW))
+t_eq "LE-001 sent once more" $((lost + 1)) "$(posts LE-001)"
+t_eq "LE-002 not sent twice" 1 "$(posts LE-002)"
+t_eq "LE-001 reversed in the history" reversed "$(hist_sql "SELECT outcome FROM reversals WHERE out_trade_no = 'LE-001' ORDER BY id DESC LIMIT 1")"
 ui_keys Escape
 t_ok
 
