@@ -1,7 +1,8 @@
 /* Unit tests of the reversal engine against a small local server that
  * signs its answers with the vectors' platform key: in-flight refusal,
  * back-off timers inside the poll timeout, the extra descriptor,
- * Retry-After capping and abandoning. The end-to-end rules live in
+ * Retry-After capping, abandoning, and a group of first attempts that
+ * cannot be committed. The end-to-end rules live in
  * tests/integration/t_reverse.sh. */
 #define _GNU_SOURCE
 
@@ -14,6 +15,7 @@
 
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,6 +421,84 @@ static void test_plain_http_elsewhere_refused_unrecorded(void **state)
 	reversal_engine_free(e);
 }
 
+/* From now on, a transaction that writes an attempt fails at COMMIT, as
+ * one does when the disk fills up between a group's pending rows and its
+ * first attempts: a deferred foreign key is checked only at COMMIT, so
+ * every write of the group succeeds and the commit itself is refused. */
+static void fail_attempt_commits(struct world *w, bool on)
+{
+	char *path = wx_xasprintf("%s/history.db", w->dir);
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 on ? "CREATE TABLE fault_parent (id INTEGER PRIMARY KEY);"
+			      "CREATE TABLE fault_child (pid INTEGER REFERENCES "
+			      "fault_parent(id) DEFERRABLE INITIALLY DEFERRED);"
+			      "CREATE TRIGGER fault_attempts AFTER INSERT ON "
+			      "attempts BEGIN INSERT INTO fault_child VALUES (1); "
+			      "END;"
+			    : "DROP TRIGGER fault_attempts;",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	free(path);
+}
+
+static void test_group_commit_failure_sends_nothing(void **state)
+{
+	struct world *w = *state;
+	struct reversal_engine *e = reversal_engine_new(w->h, NULL, NULL);
+	const char *orders[] = {"GRP-0001", "GRP-0002", "GRP-0003"};
+	struct reversal_params p[3];
+	struct wx_err errs[3];
+	int64_t ids[3];
+	struct history_filter f = HISTORY_FILTER_ANY;
+	struct history_reversal *rows = NULL;
+	struct reversal_result *r;
+	size_t n = 0;
+
+	for (int i = 0; i < 3; i++)
+		p[i] = params(w, orders[i]);
+	memset(errs, 0, sizeof(errs));
+	fail_attempt_commits(w, true);
+	assert_int_equal(reversal_submit_many(e, p, 3, ids, errs), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ids[i], 0);
+		/* The operator is told what happened and why. */
+		assert_non_null(strstr(errs[i].msg, "nothing was sent because "
+						    "the history cannot be "
+						    "written"));
+	}
+	assert_int_equal(reversal_engine_active(e), 0);
+	reversal_engine_poll(e, -1, 300, NULL);
+	assert_int_equal(hits(w), 0); /* not one byte of the group left */
+	assert_null(reversal_engine_next_done(e));
+	/* Nothing half-written: each row closed as not sent, no attempt
+	 * recorded, nothing left pending or claimed. */
+	assert_int_equal(history_list(w->h, &f, 0, 100, &rows, &n, NULL), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(rows[i].outcome, WX_FAILED);
+		assert_string_equal(rows[i].code, REVERSAL_CODE_NOT_SENT);
+		assert_int_equal(rows[i].attempts, 0);
+	}
+	history_rows_free(rows, n);
+	/* Once the history can be written again, the same orders go out,
+	 * once each. */
+	fail_attempt_commits(w, false);
+	assert_int_equal(reversal_submit_many(e, p, 3, ids, errs), 3);
+	run_until_idle(e, 1000);
+	while ((r = reversal_engine_next_done(e)) != NULL) {
+		assert_int_equal(r->outcome, WX_REVERSED);
+		reversal_result_free(r);
+	}
+	assert_int_equal(hits(w), 3);
+	reversal_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +515,8 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_plain_http_elsewhere_refused_unrecorded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_group_commit_failure_sends_nothing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
