@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -299,6 +300,7 @@ struct history {
 	int group;	/* in history_group_begin/end: writes share one tx */
 	int group_open; /* that transaction has begun */
 	int group_lost; /* SQLite rolled it back: the group's code */
+	int group_relaxed; /* its transaction holds query records only */
 	int64_t group_taken[HISTORY_GROUP_MAX]; /* claims taken in the group */
 	int64_t group_done[HISTORY_GROUP_MAX];	/* claims to drop at its end */
 	int ntaken, ndone;			/* entries used in the two */
@@ -484,21 +486,59 @@ static int begin_immediate(struct history *h)
 	}
 }
 
-static int tx_begin(struct history *h, struct wx_err *err)
+/* A query record moves no money: a commit of nothing else needs no sync
+ * of its own. In WAL mode synchronous=NORMAL keeps the file consistent; a
+ * power cut may lose the newest query records, never a reversal's (theirs
+ * stay FULL, and the next FULL commit syncs these too). SQLite takes the
+ * level only outside a transaction. */
+static void sync_level(struct history *h, bool full)
+{
+	sqlite3_exec(h->db, full ? "PRAGMA synchronous = FULL"
+				 : "PRAGMA synchronous = NORMAL",
+		     NULL, NULL, NULL);
+}
+
+/* The group's query records so far are committed on their own, relaxed,
+ * before a write that moves money opens a transaction synced in full. */
+static int group_unrelax(struct history *h)
+{
+	int rc = run(h, ST_COMMIT);
+
+	sync_level(h, true);
+	h->group_relaxed = 0;
+	h->group_open = 0;
+	if (rc != SQLITE_OK) {
+		if (!sqlite3_get_autocommit(h->db))
+			run(h, ST_ROLLBACK);
+		h->group_lost = rc;
+	}
+	return rc;
+}
+
+/* Opens a write: its own transaction, or a savepoint in the group's.
+ * MONEY is false only for a query record (see sync_level). */
+static int tx_open(struct history *h, bool money, struct wx_err *err)
 {
 	int rc;
 
 	if (h->readonly)
 		return err_readonly(h->path, err);
+	if (h->group && h->group_open && h->group_relaxed && money)
+		group_unrelax(h);
 	if (h->group && !h->group_open && !h->group_lost) {
+		if (!money)
+			sync_level(h, false);
 		rc = begin_immediate(h);
 		/* Locked past the busy timeout: the group falls back to one
 		 * write at a time, so results can be kept and retried. */
-		if (rc != SQLITE_OK)
+		if (rc != SQLITE_OK) {
+			if (!money)
+				sync_level(h, true);
 			h->group = 0;
-		if (rc != SQLITE_OK)
 			return fail(h, rc, err);
+		}
 		h->group_open = 1;
+		h->group_relaxed = !money;
 	}
 	if (h->group_lost)
 		return fail(h, h->group_lost, err);
@@ -506,6 +546,11 @@ static int tx_begin(struct history *h, struct wx_err *err)
 	if (rc != SQLITE_OK)
 		return fail(h, rc, err);
 	return 0;
+}
+
+static int tx_begin(struct history *h, struct wx_err *err)
+{
+	return tx_open(h, true, err);
 }
 
 static int tx_commit(struct history *h, struct wx_err *err)
@@ -1104,6 +1149,10 @@ int history_group_end(struct history *h, struct wx_err *err)
 		rc = run(h, ST_COMMIT);
 	else if (h->group_lost)
 		rc = h->group_lost;
+	if (h->group_relaxed && rc == SQLITE_OK)
+		sync_level(h, true);
+	if (rc == SQLITE_OK)
+		h->group_relaxed = 0;
 	h->group = h->group_open = h->group_lost = 0;
 	/* Committed: finished claims are dropped. Lost: so are the claims of
 	 * rows that no longer exist; finished ones stay pending and held. */
@@ -1117,6 +1166,9 @@ int history_group_end(struct history *h, struct wx_err *err)
 	fail(h, rc, err);
 	if (!sqlite3_get_autocommit(h->db))
 		run(h, ST_ROLLBACK);
+	if (h->group_relaxed)
+		sync_level(h, true);
+	h->group_relaxed = 0;
 	return -1;
 }
 
@@ -1691,7 +1743,7 @@ static int query_insert(struct history *h, struct history_query *q,
 	int rc;
 	sqlite3_stmt *st;
 
-	if (tx_begin(h, err) != 0)
+	if (tx_open(h, false, err) != 0)
 		return -1;
 	st = stmt(h, ST_LOOKUP, &rc);
 	if (!st)
@@ -1727,23 +1779,19 @@ static int query_insert(struct history *h, struct history_query *q,
 int history_query_add(struct history *h, struct history_query *q,
 		      struct wx_err *err)
 {
-	int relax;
+	bool relax;
 	int rc;
 
 	if (h->pg)
 		return history_pg_query_add(h->pg, q, err);
-	/* A query moves no money: its record does not need a sync of its
-	 * own. In WAL mode synchronous=NORMAL keeps the file consistent; a
-	 * power cut may lose the newest query records, never a reversal's
-	 * (theirs stay FULL, and the next FULL commit syncs these too). */
+	/* In a group the level is the group's (tx_open); alone, the record
+	 * is committed relaxed by itself. */
 	relax = !h->group && sqlite3_get_autocommit(h->db);
 	if (relax)
-		sqlite3_exec(h->db, "PRAGMA synchronous = NORMAL", NULL, NULL,
-			     NULL);
+		sync_level(h, false);
 	rc = query_insert(h, q, err);
 	if (relax)
-		sqlite3_exec(h->db, "PRAGMA synchronous = FULL", NULL, NULL,
-			     NULL);
+		sync_level(h, true);
 	return rc;
 }
 

@@ -139,8 +139,8 @@ add_row "\`wxrev reverse --from\` a list of 1 000 orders" \
 	"tests/bench/batch.sh 1000"
 
 # The order query next to the reversal: query + reversal per order, against
-# the reversal alone (the query adds no history writes, only a signature and
-# a verification).
+# the reversal alone (a query adds a signature, a verification and its
+# record in the history, committed without a sync of its own).
 qr=$(BUILD=$BUILD bash tests/bench/query_reversal.sh 1000 2>/dev/null | tail -n 1)
 add_row "\`wxrev query\` then \`wxrev reverse\` of 1 000 orders, one connection each" "$qr" \
 	"query_plus_reversal_ratio<=1.6" "tests/bench/query_reversal.sh 1000"
