@@ -140,6 +140,45 @@ static const char *const migrations[] = {
     " latency_ms INTEGER NOT NULL DEFAULT 0,"
     " request_id TEXT);"
     "CREATE INDEX queries_order ON queries(out_trade_no, sub_mchid);",
+    /* v5: a reversal enters the search index when it is settled, not
+     * while it is pending: one index write per reversal instead of three
+     * (insert, then delete and insert again at its outcome), the most
+     * costly write of a reversal. Pending rows are few, and the list
+     * finds them through the outcome index (build_list). */
+    "DROP TRIGGER reversals_fts_ins;"
+    "DROP TRIGGER reversals_fts_del;"
+    "DROP TRIGGER reversals_fts_upd;"
+    "INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
+    " sub_name, sub_mchid, outcome, code, note)"
+    " SELECT 'delete', id, out_trade_no, sub_name, sub_mchid, outcome,"
+    " code, note FROM reversals r WHERE outcome = 'pending'"
+    " AND EXISTS (SELECT 1 FROM reversals_fts WHERE reversals_fts"
+    " MATCH 'outcome : pending' AND rowid = r.id);"
+    "CREATE TRIGGER reversals_fts_ins AFTER INSERT ON reversals"
+    " WHEN new.outcome <> 'pending' BEGIN"
+    " INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
+    "  outcome, code, note) VALUES (new.id, new.out_trade_no, new.sub_name,"
+    "  new.sub_mchid, new.outcome, new.code, new.note);"
+    "END;"
+    "CREATE TRIGGER reversals_fts_del AFTER DELETE ON reversals"
+    " WHEN old.outcome <> 'pending' BEGIN"
+    " INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
+    "  sub_name, sub_mchid, outcome, code, note) VALUES ('delete', old.id,"
+    "  old.out_trade_no, old.sub_name, old.sub_mchid, old.outcome, old.code,"
+    "  old.note);"
+    "END;"
+    "CREATE TRIGGER reversals_fts_upd AFTER UPDATE OF out_trade_no, sub_name,"
+    " sub_mchid, outcome, code, note ON reversals BEGIN"
+    " INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
+    "  sub_name, sub_mchid, outcome, code, note)"
+    "  SELECT 'delete', old.id, old.out_trade_no, old.sub_name,"
+    "  old.sub_mchid, old.outcome, old.code, old.note"
+    "  WHERE old.outcome <> 'pending';"
+    " INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
+    "  outcome, code, note) SELECT new.id, new.out_trade_no, new.sub_name,"
+    "  new.sub_mchid, new.outcome, new.code, new.note"
+    "  WHERE new.outcome <> 'pending';"
+    "END;",
 };
 
 #define REV_COLS                                                               \
@@ -2482,7 +2521,7 @@ int history_data_version(struct history *h, int64_t *v, struct wx_err *err)
 
 /* ---- list queries ---- */
 
-#define MAX_BINDS 16
+#define MAX_BINDS 24 /* two walks of every filter, and three more */
 
 /* A query under construction: SQL text and its parameters in order. */
 struct query {
@@ -2607,11 +2646,14 @@ static int needs_like(const struct history_filter *f, const char *s)
 	return s && *s && (!by_trigram(f, s) || utf8_chars(s) > TRIGRAM_WINDOW);
 }
 
-static void q_filters(struct query *q, const struct history_filter *f)
+/* The filter's conditions on r. ALL_LIKE: every substring is checked with
+ * LIKE, for rows the trigram index does not hold (pending ones). */
+static void q_filters(struct query *q, const struct history_filter *f,
+		      bool all_like)
 {
-	if (needs_like(f, f->text))
+	if (f->text && *f->text && (all_like || needs_like(f, f->text)))
 		q_like_text(q, f->text);
-	if (needs_like(f, f->order)) {
+	if (f->order && *f->order && (all_like || needs_like(f, f->order))) {
 		q_text(q, wx_like_contains(f->order));
 		wx_buf_printf(&q->sql,
 			      " AND r.out_trade_no LIKE ?%d ESCAPE '\\'", q->n);
@@ -2648,38 +2690,47 @@ static void q_filters(struct query *q, const struct history_filter *f)
 
 /* Builds the keyset query: newest first, ids below before_id. With a
  * substring of three or more characters the trigram index drives the walk
- * in rowid order, so a page costs `limit` matches, not a table scan. */
+ * in rowid order, so a page costs `limit` matches, not a table scan; the
+ * index holds settled rows only (schema v5), so pending ones, few and
+ * indexed by outcome, are walked beside it. */
 static void build_list(struct query *q, const struct history_filter *f,
 		       int64_t before_id, int64_t floor_id, int limit)
 {
-	int fts;
-
 	if (by_trigram(f, f->text))
 		q_match_pieces(q, NULL, f->text);
 	if (by_trigram(f, f->order))
 		q_match_pieces(q, "out_trade_no", f->order);
-	fts = q->match.len > 0;
-	wx_buf_puts(&q->sql, "SELECT " REV_COLS);
-	if (fts) {
+	if (q->match.len > 0) {
 		q_text(q, wx_buf_take(&q->match));
 		q_int(q, before_id > 0 ? before_id : INT64_MAX);
+		q_int(q, limit);
 		wx_buf_puts(&q->sql,
+			    "SELECT * FROM (SELECT " REV_COLS
 			    " FROM reversals_fts CROSS JOIN reversals r"
 			    " ON r.id = reversals_fts.rowid"
 			    " WHERE reversals_fts MATCH ?1"
 			    " AND reversals_fts.rowid < ?2");
-	} else {
-		q_int(q, before_id > 0 ? before_id : INT64_MAX);
-		wx_buf_puts(&q->sql, " FROM reversals r WHERE r.id < ?1");
-		if (floor_id > 0) {
-			q_int(q, floor_id);
-			wx_buf_printf(&q->sql, " AND r.id >= ?%d", q->n);
-		}
+		q_filters(q, f, false);
+		wx_buf_puts(&q->sql,
+			    " ORDER BY reversals_fts.rowid DESC LIMIT ?3)"
+			    " UNION ALL SELECT * FROM (SELECT " REV_COLS
+			    " FROM reversals r WHERE r.outcome = 'pending'"
+			    " AND r.id < ?2");
+		q_filters(q, f, true);
+		wx_buf_puts(&q->sql, " ORDER BY r.id DESC LIMIT ?3)"
+				     " ORDER BY 1 DESC LIMIT ?3");
+		return;
 	}
-	q_filters(q, f);
+	q_int(q, before_id > 0 ? before_id : INT64_MAX);
+	wx_buf_puts(&q->sql,
+		    "SELECT " REV_COLS " FROM reversals r WHERE r.id < ?1");
+	if (floor_id > 0) {
+		q_int(q, floor_id);
+		wx_buf_printf(&q->sql, " AND r.id >= ?%d", q->n);
+	}
+	q_filters(q, f, false);
 	q_int(q, limit);
-	wx_buf_printf(&q->sql, " ORDER BY %s DESC LIMIT ?%d",
-		      fts ? "reversals_fts.rowid" : "r.id", q->n);
+	wx_buf_printf(&q->sql, " ORDER BY r.id DESC LIMIT ?%d", q->n);
 }
 
 static void query_free(struct query *q)

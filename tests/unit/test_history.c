@@ -190,7 +190,7 @@ static void test_create_modes_and_schema(void **state)
 	assert_int_equal(mode_of(side), 0600);
 	snprintf(side, sizeof(side), "%s-shm", path);
 	assert_int_equal(mode_of(side), 0600);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 5);
 	char *jm = sql_text(path, "PRAGMA journal_mode");
 	assert_string_equal(jm, "wal");
 	free(jm);
@@ -1507,7 +1507,7 @@ static void test_v1_history_migrates(void **state)
 			   "PRAGMA user_version = 1");
 	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 1);
 	h = open_ok(fx->path);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 5);
 	assert_int_equal(history_get(h, id, &r, &atts, &n, &err), 0);
 	assert_string_equal(r.out_trade_no, "ORDERV1");
 	assert_null(r.settled_by);
@@ -1515,6 +1515,97 @@ static void test_v1_history_migrates(void **state)
 	assert_string_equal(atts[0].kind, "reverse");
 	history_reversal_clear(&r);
 	history_attempts_free(atts, n);
+	history_close(h);
+}
+
+/* The search index holds exactly the settled rows: none is pending, and
+ * with no row pending, index and table agree entry for entry. */
+static void fts_intact(const char *path)
+{
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM reversals_fts"
+				       " WHERE reversals_fts MATCH"
+				       " 'outcome : pending'"),
+			 0);
+	if (sql_int(path, "SELECT count(*) FROM reversals"
+			  " WHERE outcome = 'pending'") == 0)
+		sql_exec(path, "INSERT INTO reversals_fts(reversals_fts, rank)"
+			       " VALUES ('integrity-check', 1)");
+}
+
+/* The search index holds settled rows (schema v5); a text filter still
+ * finds a pending one, once, and again once it is settled. */
+static void test_pending_rows_are_found(void **state)
+{
+	struct fx *fx = *state;
+	struct history *h = open_ok(fx->path);
+	struct history_filter f = HISTORY_FILTER_ANY;
+	int64_t ids[3];
+
+	ids[0] = begin(h, "SETTLED000001", "Coffee Shop", "1900000109", NULL);
+	finish(h, ids[0], WX_REVERSED, 200, NULL);
+	ids[1] = begin(h, "PENDING000001", "Coffee Shop", "1900000109",
+		       "客户投诉");
+	ids[2] = begin(h, "SETTLED000002", "Tea House", "1900000110", NULL);
+	finish(h, ids[2], WX_REJECTED, 400, "ORDER_NOT_EXIST");
+	fts_intact(fx->path);
+	f.text = "PENDING000001"; /* longer than a window: pieces */
+	expect(h, &f, ids, "1");
+	f.text = "NDING";
+	expect(h, &f, ids, "1");
+	f.text = "客户投诉";
+	expect(h, &f, ids, "1");
+	f.text = "pending";
+	expect(h, &f, ids, "1");
+	f.text = "000";
+	expect(h, &f, ids, "210");
+	f.text = "Coffee";
+	expect(h, &f, ids, "10");
+	f.text = NULL;
+	f.order = "ING0000";
+	expect(h, &f, ids, "1");
+	f.order = NULL;
+	f.text = "000";
+	f.outcome = WX_PENDING;
+	expect(h, &f, ids, "1");
+	f.outcome = WX_REVERSED;
+	expect(h, &f, ids, "0");
+	f.outcome = -1;
+	/* Settled: found through the index now, and only once. */
+	finish(h, ids[1], WX_REVERSED, 200, NULL);
+	fts_intact(fx->path);
+	f.text = "PENDING000001";
+	expect(h, &f, ids, "1");
+	f.text = "reversed";
+	expect(h, &f, ids, "10");
+	f.text = "000";
+	expect(h, &f, ids, "210");
+	history_close(h);
+}
+
+/* A v4 file indexed its pending rows: v5 takes them out of the index, so
+ * their outcome adds them once. */
+static void test_v4_pending_rows_migrate(void **state)
+{
+	struct fx *fx = *state;
+	struct history *h = open_ok(fx->path);
+	struct history_filter f = HISTORY_FILTER_ANY;
+	int64_t ids[1];
+
+	ids[0] = begin(h, "PENDINGV4001", "Coffee Shop", "1900000109", NULL);
+	history_close(h);
+	sql_exec(fx->path,
+		 "INSERT INTO reversals_fts(rowid, out_trade_no, sub_name,"
+		 " sub_mchid, outcome, code, note) SELECT id, out_trade_no,"
+		 " sub_name, sub_mchid, outcome, code, note FROM reversals;"
+		 "PRAGMA user_version = 4");
+	h = open_ok(fx->path);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 5);
+	fts_intact(fx->path);
+	f.text = "PENDINGV4001";
+	expect(h, &f, ids, "0");
+	finish(h, ids[0], WX_REVERSED, 200, NULL);
+	fts_intact(fx->path);
+	expect(h, &f, ids, "0");
 	history_close(h);
 }
 
@@ -1530,6 +1621,8 @@ int main(void)
 	    T(test_group_commit),
 	    T(test_query_kept_and_settle),
 	    T(test_v1_history_migrates),
+	    T(test_pending_rows_are_found),
+	    T(test_v4_pending_rows_migrate),
 	    T(test_latest_for_order),
 	    T(test_recovery_of_dead_pending_rows),
 	    T(test_claim_is_exclusive),
