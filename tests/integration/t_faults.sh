@@ -91,8 +91,10 @@ good_profile | sed $'s/Test Provider/Test \xff\xfe Provider/' >"$P/utf8.yaml"
 check_bad "invalid UTF-8" "$P/utf8.yaml" "utf8.yaml:1:"
 
 # 10 MB: a real desk file can be this big (100 000 sub-merchants); it must
-# load, quickly, and a 10 MB value must not break anything either.
-t_begin "profile: 10 MB file loads within 5 s"
+# load, and a 10 MB value must not break anything either. How fast is
+# `make bench`'s to say; the loose bound here only catches a loader gone
+# quadratic, whatever else the machine is doing.
+t_begin "profile: 10 MB file loads"
 pad=$(printf '%0900d' 0)
 {
 	good_profile
@@ -107,7 +109,7 @@ wx profiles --check --profiles "$P/big.yaml"
 ms=$(elapsed_ms "$t0")
 t_eq "exit status" 0 "$WX_RC"
 t_contains "all sub-merchants" "$WX_OUT" "10001 sub-merchant"
-[ "$ms" -le $((5000 * T_SLOW)) ] || t_fail "took $ms ms"
+[ "$ms" -le $((60000 * T_SLOW)) ] || t_fail "took $ms ms"
 t_ok
 t_begin "profile: 10 MB scalar does not break the loader"
 {
