@@ -2543,14 +2543,6 @@ static void q_int(struct query *q, int64_t v)
 	q->num[q->n++] = v;
 }
 
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
 
 /* Adds `[column : ]"phrase"` to the FTS5 expression. */
 static void q_match(struct query *q, const char *column, const char *s)
@@ -2599,7 +2591,7 @@ static int all_digits(const char *s)
  * fewer rows than a common trigram, so LIKE runs over those instead. */
 static int by_trigram(const struct history_filter *f, const char *s)
 {
-	return s && utf8_chars(s) >= TRIGRAM_MIN && !(f->sub && *f->sub);
+	return s && wx_utf8_chars(s) >= TRIGRAM_MIN && !(f->sub && *f->sub);
 }
 
 /* Byte offset of character `k` of s (or the end). */
@@ -2622,7 +2614,7 @@ static size_t char_offset(const char *s, size_t k)
  * rows they leave (q_filters). */
 static void q_match_pieces(struct query *q, const char *column, const char *s)
 {
-	size_t n = utf8_chars(s);
+	size_t n = wx_utf8_chars(s);
 
 	for (size_t at = 0; at < n; at += TRIGRAM_WINDOW - 2) {
 		size_t from = at + TRIGRAM_WINDOW > n && n > TRIGRAM_WINDOW
@@ -2643,7 +2635,7 @@ static void q_match_pieces(struct query *q, const char *column, const char *s)
  * up in pieces. */
 static int needs_like(const struct history_filter *f, const char *s)
 {
-	return s && *s && (!by_trigram(f, s) || utf8_chars(s) > TRIGRAM_WINDOW);
+	return s && *s && (!by_trigram(f, s) || wx_utf8_chars(s) > TRIGRAM_WINDOW);
 }
 
 /* The filter's conditions on r. ALL_LIKE: every substring is checked with

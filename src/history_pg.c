@@ -4,6 +4,7 @@
  * it happens. A lost connection is re-made before the next statement, and
  * this process's own pending rows take their liveness locks back. */
 #include "history_pg.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -1021,8 +1022,8 @@ int history_pg_scans_rows(const struct history_filter *f)
 {
 	if (f->sub && *f->sub)
 		return 0;
-	return (f->text && *f->text && strlen(f->text) < 3) ||
-	       (f->order && *f->order && strlen(f->order) < 3);
+	return (f->text && *f->text && wx_utf8_chars(f->text) < 3) ||
+	       (f->order && *f->order && wx_utf8_chars(f->order) < 3);
 }
 
 int history_pg_get(struct history_pg *p, int64_t id, struct history_reversal *r,

@@ -85,6 +85,15 @@ int wx_cp_width(uint32_t c)
 	return 1;
 }
 
+size_t wx_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 int wx_text_width(const char *s)
 {
 	int cols = 0;

@@ -35,6 +35,10 @@ int wx_cp_width(uint32_t cp);
 /* Columns s takes; an invalid byte counts as the U+FFFD shown for it. */
 int wx_text_width(const char *s);
 
+/* Characters in s: bytes that do not continue a UTF-8 sequence. What a
+ * trigram index counts, so "订单" is two, not six. */
+size_t wx_utf8_chars(const char *s);
+
 /* What becomes of text that is not valid UTF-8 or holds controls. */
 enum wx_text_bad {
 	/* Shown for a person on a terminal: invalid bytes and control

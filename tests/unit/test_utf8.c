@@ -174,6 +174,17 @@ static void test_width_counts_columns(void **state)
 	assert_int_equal(wx_text_width(NULL), 0);
 }
 
+/* Characters, not bytes: what decides whether a filter has a trigram. */
+static void test_chars_count_characters(void **state)
+{
+	(void)state;
+	assert_int_equal(wx_utf8_chars(""), 0);
+	assert_int_equal(wx_utf8_chars("abc"), 3);
+	assert_int_equal(wx_utf8_chars("\xe8\xae\xa2"), 1);	/* 订 */
+	assert_int_equal(wx_utf8_chars("\xe8\xae\xa2\xe5\x8d\x95"), 2); /* 订单 */
+	assert_int_equal(wx_utf8_chars("\xf0\x9f\x9a\x80x"), 2);
+}
+
 static void test_bad_bytes_escaped_or_replaced(void **state)
 {
 	char *esc = wx_text_clean("a\xff" "b\x1b", WX_TEXT_ESCAPE);
@@ -225,6 +236,7 @@ int main(void)
 	    cmocka_unit_test(test_export_escapes_cannot_be_faked),
 	    cmocka_unit_test(test_decoder_is_strict),
 	    cmocka_unit_test(test_width_counts_columns),
+	    cmocka_unit_test(test_chars_count_characters),
 	    cmocka_unit_test(test_bad_bytes_escaped_or_replaced),
 	    cmocka_unit_test(test_buf_grows_and_hands_over),
 	};
