@@ -333,8 +333,10 @@ static void item_words(const struct lview *L, const struct listrun_item *it,
 		*color = TUI_C_BAD;
 		return;
 	case LR_SKIP_NOTHING:
-		listrun_item_skip_reason(it, amount, sizeof(amount));
-		snprintf(buf, n, "%s: %s (F8)", _("skipped"), amount);
+		/* Short enough for 80 columns; the line above the table says
+		 * why and that F8 sends them. */
+		snprintf(buf, n, "%s: %s", _("skipped"),
+			 apiv3_trade_state_name(it->trade_state));
 		*color = TUI_C_WARN;
 		return;
 	default:

@@ -158,9 +158,9 @@ ui_focus Order
 ui_paste "$(printf 'LD-001\nLD-002\nLD-003\nLD-004\n')"
 ui_wait_for "3 with nothing to reverse are skipped; F8 sends them too" $((10 * T_SLOW))
 t_contains "the plan counts them" "$(ui_screen)" "1 to send"
-t_contains "LD-001: the state read, skipped" "$(ui_line_with LD-001)" "skipped: the order query reads REVOKED"
-t_contains "LD-003: refunded" "$(ui_line_with LD-003)" "reads REFUND"
-t_contains "LD-004: no such order" "$(ui_line_with LD-004)" "reads ORDER_NOT_EXIST"
+t_contains "LD-001: the state read, skipped" "$(ui_line_with LD-001)" "skipped: REVOKED"
+t_contains "LD-003: refunded" "$(ui_line_with LD-003)" "skipped: REFUND"
+t_contains "LD-004: no such order" "$(ui_line_with LD-004)" "skipped: ORDER_NOT_EXIST"
 ui_yes
 ui_wait_for "Done:" $((20 * T_SLOW))
 t_eq "the paid one was sent once" 1 "$(posts LD-002)"
