@@ -433,15 +433,16 @@ static void fail_attempt_commits(struct world *w, bool on)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	assert_int_equal(
-	    sqlite3_exec(db,
-			 on ? "CREATE TABLE fault_parent (id INTEGER PRIMARY KEY);"
-			      "CREATE TABLE fault_child (pid INTEGER REFERENCES "
-			      "fault_parent(id) DEFERRABLE INITIALLY DEFERRED);"
-			      "CREATE TRIGGER fault_attempts AFTER INSERT ON "
-			      "attempts BEGIN INSERT INTO fault_child VALUES (1); "
-			      "END;"
-			    : "DROP TRIGGER fault_attempts;",
-			 NULL, NULL, NULL),
+	    sqlite3_exec(
+		db,
+		on ? "CREATE TABLE fault_parent (id INTEGER PRIMARY KEY);"
+		     "CREATE TABLE fault_child (pid INTEGER REFERENCES "
+		     "fault_parent(id) DEFERRABLE INITIALLY DEFERRED);"
+		     "CREATE TRIGGER fault_attempts AFTER INSERT ON "
+		     "attempts BEGIN INSERT INTO fault_child VALUES (1); "
+		     "END;"
+		   : "DROP TRIGGER fault_attempts;",
+		NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
 	free(path);
