@@ -58,6 +58,7 @@ struct rv_job {
 	int64_t attempt_mono;	    /* when it started (monotonic) */
 	enum rv_mode mode;	    /* what the job does now */
 	char *op;		    /* operator of a plain query (kept) */
+	const void *sender;	    /* reversal_params.sender (borrowed) */
 };
 
 /* What one attempt's answer means for the reversal. */
@@ -158,6 +159,7 @@ void reversal_result_free(struct reversal_result *r)
 	free(r->next);
 	free(r->request_id);
 	free(r->trade_state_before);
+	free(r->amount_before);
 	free(r->trade_state_after);
 	free(r->note);
 	free(r->op);
@@ -1010,6 +1012,17 @@ bool reversal_in_flight(const struct reversal_engine *e, const char *sub_mchid,
 	return find_job(e, sub_mchid, out_trade_no) != NULL;
 }
 
+int reversal_check_idle(const struct reversal_engine *e, const char *sub_mchid,
+			const char *out_trade_no, struct wx_err *err)
+{
+	if (!reversal_in_flight(e, sub_mchid, out_trade_no))
+		return 0;
+	return wx_err_set(err,
+			  _("Order %s for %s is already in flight; wait for "
+			    "its result before sending it again."),
+			  out_trade_no, sub_mchid);
+}
+
 bool reversal_query_cancel(struct reversal_engine *e, const char *sub_mchid,
 			   const char *out_trade_no)
 {
@@ -1052,12 +1065,9 @@ static int check_params(const struct reversal_engine *e,
 	if (!p->partner || !p->sub || !p->out_trade_no || !p->op)
 		return wx_err_set(err, _("partner, sub-merchant, order number "
 					 "and operator are all required."));
-	if (reversal_in_flight(e, p->sub->sub_mchid, p->out_trade_no))
-		return wx_err_set(err,
-				  _("order %s of sub-merchant %s is "
-				    "already being reversed: wait for its "
-				    "result."),
-				  p->out_trade_no, p->sub->sub_mchid);
+	if (reversal_check_idle(e, p->sub->sub_mchid, p->out_trade_no, err) !=
+	    0)
+		return -1;
 	if (p->note && wx_note_check(p->note, err) != 0)
 		return -1;
 	if (check_endpoint(p->partner->base_url, "base_url", err) != 0)
@@ -1079,6 +1089,7 @@ static struct reversal_result *result_new(const struct reversal_params *p,
 	r->sub_mchid = wx_xstrdup(p->sub->sub_mchid);
 	r->outcome = WX_PENDING;
 	r->trade_state_before = wx_xstrdup(p->trade_state_before);
+	r->amount_before = wx_xstrdup(p->amount_before);
 	r->note = wx_xstrdup(p->note);
 	r->op = wx_xstrdup(p->op);
 	r->endpoint = wx_xstrdup(p->partner->base_url);
@@ -1122,6 +1133,7 @@ static int job_launch(struct reversal_engine *e,
 	j->partner = p->partner;
 	j->sub = p->sub;
 	j->res = result_new(p, id);
+	j->sender = p->sender;
 	j->started_mono = wx_monotonic_ms();
 	j->backoff_ms = e->opts.backoff_ms;
 	j->next = e->jobs;
@@ -1424,6 +1436,42 @@ int64_t reversal_started_ms(const struct reversal_engine *e, int64_t history_id,
 		return j->started_mono;
 	}
 	return -1;
+}
+
+static bool is_flight(const struct rv_job *j, const void *sender)
+{
+	return !j->res->is_query && (!sender || j->sender == sender);
+}
+
+int reversal_flights(const struct reversal_engine *e, const void *sender)
+{
+	int n = 0;
+
+	for (const struct rv_job *j = e->jobs; j; j = j->next)
+		n += is_flight(j, sender);
+	return n;
+}
+
+bool reversal_flight(const struct reversal_engine *e, const void *sender,
+		     int i, struct reversal_flight *f)
+{
+	/* The list is newest first: the i-th oldest is this far from it. */
+	int skip = reversal_flights(e, sender) - 1 - i;
+	const struct rv_job *j = e->jobs;
+
+	if (i < 0 || skip < 0)
+		return false;
+	while (j && !(is_flight(j, sender) && skip-- == 0))
+		j = j->next;
+	if (!j)
+		return false;
+	f->history_id = j->res->history_id;
+	f->sub_mchid = j->res->sub_mchid;
+	f->out_trade_no = j->res->out_trade_no;
+	f->amount_before = j->res->amount_before;
+	f->started_ms = j->started_mono;
+	f->attempt = j->res->attempts;
+	return true;
 }
 
 /* Records the attempt that was cut short, so the detail view shows it. */

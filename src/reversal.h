@@ -45,6 +45,10 @@ struct reversal_params {
 	const char *op;			  /* operator name */
 	const char *trade_state_before;	  /* what a query said before, or
 					     NULL */
+	const char *amount_before; /* the amount that query read, as the
+				      caller shows it ("¥128.00"), or NULL */
+	const void *sender; /* the caller's mark, or NULL: a front end with
+			       several senders finds its own flights */
 };
 
 /* The final word on one reversal. Owned by the caller. */
@@ -64,6 +68,7 @@ struct reversal_result {
 	int attempts;
 	int64_t latency_ms;
 	char *trade_state_before; /* a query's trade_state before sending */
+	char *amount_before;	  /* reversal_params.amount_before, or NULL */
 	char *trade_state_after;  /* the settling or plain query's */
 	const char *settled_by;	  /* "answer", "query", or NULL (static) */
 	struct apiv3_query_result *query; /* the last query's reading (owned),
@@ -154,6 +159,29 @@ int reversal_engine_active(const struct reversal_engine *e);
 int64_t reversal_engine_hold_until(const struct reversal_engine *e);
 bool reversal_in_flight(const struct reversal_engine *e, const char *sub_mchid,
 			const char *out_trade_no);
+/* 0 when the order is not in flight here, else -1 with err saying so:
+ * the one wording of that refusal, for every front end. */
+int reversal_check_idle(const struct reversal_engine *e, const char *sub_mchid,
+			const char *out_trade_no, struct wx_err *err);
+
+/* One reversal in flight (a query is none), as reversal_flight hands it
+ * out. The strings are the engine's: valid until the next call that
+ * submits, polls or abandons. */
+struct reversal_flight {
+	int64_t history_id;	  /* its history row */
+	const char *sub_mchid;	  /* whose order */
+	const char *out_trade_no; /* the order */
+	const char *amount_before; /* reversal_params.amount_before, or NULL */
+	int64_t started_ms;	  /* submitted at (monotonic ms) */
+	int attempt;		  /* attempts made so far */
+};
+
+/* Reversals in flight sent with `sender` (NULL: every one). */
+int reversal_flights(const struct reversal_engine *e, const void *sender);
+/* The i-th of them, oldest first (the form's list of what is in flight);
+ * false when there are i or fewer. */
+bool reversal_flight(const struct reversal_engine *e, const void *sender,
+		     int i, struct reversal_flight *f);
 /* Started time (monotonic ms) and attempt number of an in-flight reversal,
  * for the spinner; -1 when it is not in flight. */
 int64_t reversal_started_ms(const struct reversal_engine *e, int64_t history_id,

@@ -190,26 +190,25 @@ static void draw_flights(const struct form *F, struct tui *t, int y,
 			 int last)
 {
 	char line[512], whose[256];
+	struct reversal_flight f;
 
 	if (y <= last && tui_list_status(t, line, sizeof(line)))
 		tui_put(y++, F->r.x + 2, line, F->r.w - 4,
 			tui_attr(t, TUI_C_WARN), false);
-	for (int i = 0; i < t->nflights && y <= last; i++, y++) {
-		const struct tui_flight *f = &t->flights[i];
-		int attempt = 1;
-		int64_t started = reversal_started_ms(t->engine, f->id, &attempt);
-		int64_t ms = wx_monotonic_ms() -
-			     (started >= 0 ? started : f->started_ms);
+	for (int i = 0; y <= last && reversal_flight(t->engine, t, i, &f);
+	     i++, y++) {
+		int64_t ms = wx_monotonic_ms() - f.started_ms;
 
 		/* Another sub-merchant's order says whose it is. */
 		whose[0] = '\0';
-		if (!t->sub || strcmp(f->sub_mchid, t->sub->sub_mchid) != 0)
+		if (!t->sub || strcmp(f.sub_mchid, t->sub->sub_mchid) != 0)
 			snprintf(whose, sizeof(whose), _(" for %s"),
-				 sub_name(t, f->sub_mchid));
+				 sub_name(t, f.sub_mchid));
 		snprintf(line, sizeof(line),
 			 _("%c sending %s%s  %lld.%llds  attempt %d"),
-			 tui_spinner(t), f->order, whose, (long long)(ms / 1000),
-			 (long long)(ms % 1000 / 100), attempt < 1 ? 1 : attempt);
+			 tui_spinner(t), f.out_trade_no, whose,
+			 (long long)(ms / 1000), (long long)(ms % 1000 / 100),
+			 f.attempt < 1 ? 1 : f.attempt);
 		tui_put(y, F->r.x + 2, line, F->r.w - 4, tui_attr(t, TUI_C_WARN),
 			false);
 	}

@@ -83,15 +83,14 @@ void tui_money_words(enum wx_outcome outcome, const char *state_before,
 		snprintf(buf, n, "%s", _("closed (it was not paid)"));
 }
 
-void tui_result_push(struct tui *t, struct reversal_result *r,
-		     const char *amount)
+void tui_result_push(struct tui *t, struct reversal_result *r)
 {
 	struct results *R = tui_state(t, TUI_SCR_RESULT);
 
 	if (R->n == QUEUE_MAX) /* the oldest waiting is in the history */
 		drop(R, R->shown ? 1 : 0);
 	R->q[R->n].r = r;
-	tui_money_words(r->outcome, r->trade_state_before, amount,
+	tui_money_words(r->outcome, r->trade_state_before, r->amount_before,
 			R->q[R->n].money, sizeof(R->q[R->n].money));
 	describe(t, &R->q[R->n++]);
 }

@@ -1,5 +1,5 @@
 /* send: the reversals this UI sends. Submits through the engine after the
- * confirmation, knows what is in flight, hands finished results to the
+ * confirmation (the engine keeps what is in flight), hands finished results to the
  * result panel and the history pane, and at exit leaves no row pending. */
 #include <poll.h>
 #include <string.h>
@@ -11,26 +11,14 @@
 #define SAVE_WAIT_MS 5000 /* retrying refused results at exit */
 #define SETTLE_AT_START 20 /* unknown rows a start settles by query */
 
-static bool flight_here(const struct tui *t, const char *sub_mchid,
-			const char *order)
-{
-	if (reversal_in_flight(t->engine, sub_mchid, order))
-		return true;
-	for (int i = 0; i < t->nflights; i++)
-		if (strcmp(t->flights[i].order, order) == 0 &&
-		    strcmp(t->flights[i].sub_mchid, sub_mchid) == 0)
-			return true;
-	return false;
-}
-
 bool tui_refuse_in_flight(struct tui *t, const struct wx_sub *sub,
 			  const char *order)
 {
-	if (!flight_here(t, sub->sub_mchid, order))
+	struct wx_err err = {{0}};
+
+	if (reversal_check_idle(t->engine, sub->sub_mchid, order, &err) == 0)
 		return false;
-	tui_refuse(t,
-		   _("Order %s for %s is already in flight; wait for its result before sending it again."),
-		   order, sub->sub_mchid);
+	tui_refuse(t, "%s", err.msg);
 	return true;
 }
 
@@ -52,24 +40,27 @@ int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
 	       const char *note, const char *state_before,
 	       const char *amount)
 {
-	struct reversal_params p = {sub->partner,	       sub,
-				    order,		       note && *note ? note
-							    : NULL,
-				    t->op,		       state_before};
-	struct tui_flight *f;
+	struct reversal_params p = {.partner = sub->partner,
+				    .sub = sub,
+				    .out_trade_no = order,
+				    .note = note && *note ? note : NULL,
+				    .op = t->op,
+				    .trade_state_before = state_before,
+				    .amount_before = amount,
+				    .sender = t};
 	struct wx_err err = {{0}};
-	int64_t id = 0;
+	int n = reversal_flights(t->engine, t);
 	int rc;
 
 	if (tui_refuse_in_flight(t, sub, order))
 		return -1;
-	if (t->nflights >= TUI_MAX_FLIGHTS) {
+	if (n >= TUI_MAX_FLIGHTS) {
 		tui_message(t, TUI_C_WARN,
 			    _("%d reversals are in flight; wait for one to finish."),
-			    t->nflights);
+			    n);
 		return -1;
 	}
-	rc = reversal_submit(t->engine, &p, &id, &err);
+	rc = reversal_submit(t->engine, &p, NULL, &err);
 	if (rc == REVERSAL_CLAIMED) {
 		tui_refuse(t, "%s", err.msg);
 		return -1;
@@ -78,25 +69,9 @@ int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
 		tui_message(t, TUI_C_BAD, "%s", err.msg);
 		return -1;
 	}
-	f = &t->flights[t->nflights++];
-	f->id = id;
-	snprintf(f->order, sizeof(f->order), "%s", order);
-	snprintf(f->sub_mchid, sizeof(f->sub_mchid), "%s", sub->sub_mchid);
-	f->started_ms = wx_monotonic_ms();
-	snprintf(f->amount, sizeof(f->amount), "%s", amount ? amount : "");
 	tui_message(t, TUI_C_NORMAL, _("Sending the reversal of %s ..."), order);
 	t->history_changed = true;
 	return 0;
-}
-
-static void flight_remove(struct tui *t, int64_t id)
-{
-	for (int i = 0; i < t->nflights; i++) {
-		if (t->flights[i].id != id)
-			continue;
-		t->flights[i] = t->flights[--t->nflights];
-		return;
-	}
 }
 
 /* A query's answer: a settled reversal, the confirmation's when it asked,
@@ -182,19 +157,9 @@ int tui_query_now(struct tui *t, const struct wx_sub *sub, const char *order)
 	return 0;
 }
 
-static void flight_amount(const struct tui *t, int64_t id, char *buf,
-			  size_t n)
-{
-	buf[0] = '\0';
-	for (int i = 0; i < t->nflights; i++)
-		if (t->flights[i].id == id)
-			snprintf(buf, n, "%s", t->flights[i].amount);
-}
-
 void tui_collect_results(struct tui *t)
 {
 	struct reversal_result *r;
-	char amount[48];
 
 	while ((r = reversal_engine_next_done(t->engine)) != NULL) {
 		if (tui_list_result(t, r)) {
@@ -208,8 +173,6 @@ void tui_collect_results(struct tui *t)
 			reversal_result_free(r);
 			continue;
 		}
-		flight_amount(t, r->history_id, amount, sizeof(amount));
-		flight_remove(t, r->history_id);
 		if (r->unsaved)
 			tui_message(t, tui_outcome_color(r->outcome),
 				    _("%s: %s (F2 shows the result; not yet saved: the history is busy, retrying)"),
@@ -220,7 +183,7 @@ void tui_collect_results(struct tui *t)
 				    _("%s: %s (F2 shows the result; the history has it)"),
 				    r->out_trade_no,
 				    wx_outcome_label(r->outcome));
-		tui_result_push(t, r, amount);
+		tui_result_push(t, r);
 		t->history_changed = true;
 		t->dirty = true;
 	}
@@ -234,7 +197,6 @@ void tui_save_results(struct tui *t, struct wx_diags *diags)
 	int64_t deadline = wx_monotonic_ms() + SAVE_WAIT_MS;
 	struct wx_err err = {{0}};
 
-	t->nflights = 0;
 	while (history_flush(t->hist) > 0 && wx_monotonic_ms() < deadline)
 		poll(NULL, 0, POLL_MS);
 	if (history_unsaved(t->hist) == 0)
@@ -254,14 +216,13 @@ void tui_drain_flights(struct tui *t, int ms)
 {
 	int64_t deadline = wx_monotonic_ms() + ms;
 
-	while (t->nflights > 0 && wx_monotonic_ms() < deadline) {
+	while (reversal_flights(t->engine, t) > 0 &&
+	       wx_monotonic_ms() < deadline) {
 		struct reversal_result *r;
 		bool ready = false;
 
 		reversal_engine_poll(t->engine, -1, POLL_MS, &ready);
-		while ((r = reversal_engine_next_done(t->engine)) != NULL) {
-			flight_remove(t, r->history_id);
+		while ((r = reversal_engine_next_done(t->engine)) != NULL)
 			reversal_result_free(r);
-		}
 	}
 }

@@ -202,7 +202,7 @@ void tui_request_quit(struct tui *t)
 {
 	char text[256];
 
-	int n = t->nflights + tui_list_in_flight(t);
+	int n = reversal_flights(t->engine, NULL);
 
 	if (n == 0) {
 		t->quit = true;
@@ -495,9 +495,10 @@ static void run_loop(struct tui *t)
 		bool ready = false;
 		bool searching = tui_history_searching(t);
 		int unsaved = history_unsaved(t->hist);
-		int wait = searching		   ? 0
-			   : t->nflights || unsaved ? TICK_MS
-						    : IDLE_MS;
+		int sending = reversal_flights(t->engine, t);
+		int wait = searching	       ? 0
+			   : sending || unsaved ? TICK_MS
+						: IDLE_MS;
 		int64_t now = wx_monotonic_ms();
 		int list_wait;
 
@@ -520,14 +521,14 @@ static void run_loop(struct tui *t)
 		list_wait = tui_list_tick(t);
 		if (list_wait >= 0 && list_wait < wait)
 			wait = list_wait;
-		if (t->dirty || t->nflights) {
+		if (t->dirty || sending) {
 			tui_draw(t);
 			/* `make bench` times start to first complete frame. */
 			if (getenv("WXREV_BENCH_FIRST_FRAME"))
 				break;
 		}
 		reversal_engine_poll(t->engine, STDIN_FILENO, wait, &ready);
-		if (t->nflights || tui_list_in_flight(t)) {
+		if (reversal_flights(t->engine, NULL)) {
 			t->spin++;
 			t->dirty = true;
 		}
@@ -637,7 +638,7 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 	tui_history_reload(t);
 	tui_settle_open(t);
 	run_loop(t);
-	if (sig_term && t->nflights)
+	if (sig_term && reversal_flights(t->engine, t))
 		tui_drain_flights(t, DRAIN_MS);
 out:
 	restore_terminal(); /* after SIGHUP its writes fail harmlessly */

@@ -31,7 +31,7 @@
 
 #define TUI_MIN_COLS 80
 #define TUI_MIN_ROWS 24
-#define TUI_MAX_FLIGHTS 16
+#define TUI_MAX_FLIGHTS 16 /* the form's reversals in flight at once */
 #define TUI_BOTTOM_ROWS 3 /* message line, key hint, status bar */
 #define TUI_ARM_MS 300 /* a question's `y` counts after this long */
 
@@ -106,16 +106,6 @@ struct tui_screen {
 	unsigned (*ctx_now)(const void *state);
 };
 
-/* A reversal this process has in flight. */
-struct tui_flight {
-	int64_t id;              /* history id */
-	char order[40];          /* out_trade_no */
-	char sub_mchid[40];
-	int64_t started_ms;      /* monotonic */
-	char amount[48];         /* what the query before read ("¥128.00"),
-				    "" when none */
-};
-
 struct tui {
 	struct wx_profiles *profiles;     /* owned */
 	struct history *hist;             /* owned */
@@ -143,8 +133,6 @@ struct tui {
 	int64_t watched_ms;               /* when it was last asked */
 	char msg[512];                    /* message line text */
 	int msg_color;                    /* enum tui_color of msg */
-	struct tui_flight flights[TUI_MAX_FLIGHTS]; /* in flight */
-	int nflights;
 	bool quit;                        /* leave the loop */
 	bool quit_asked;                  /* the quit question is open */
 	unsigned spin;                    /* spinner frame */
@@ -221,7 +209,9 @@ bool tui_armed(int64_t armed_ms);
 void tui_request_quit(struct tui *t);
 
 /* Sending (send.c). */
-/* Sends after the confirmation's `y`; messages on refusal. */
+/* Sends after the confirmation's `y`; messages on refusal. The engine
+ * keeps it in flight, marked with t as its sender (the form's list); the
+ * amount (NULL: none) comes back in the result for the result panel. */
 int tui_submit(struct tui *t, const struct wx_sub *sub, const char *order,
 	       const char *note, const char *state_before,
 	       const char *amount);
@@ -293,8 +283,7 @@ void tui_settle_open(struct tui *t);
 void tui_query_row(struct tui *t, const struct history_reversal *r);
 void tui_confirm_rerun(struct tui *t, const struct history_reversal *r);
 /* Queues a finished reversal for the result panel; takes ownership. */
-void tui_result_push(struct tui *t, struct reversal_result *r,
-		     const char *amount);
+void tui_result_push(struct tui *t, struct reversal_result *r);
 /* What a reversal did to the money, from the query before it (and the
  * amount it read, NULL or "" when none): "refunded ¥128.00 to the payer",
  * "closed (it was not paid)"; "" when that is not known or the outcome is

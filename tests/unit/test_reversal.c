@@ -284,7 +284,7 @@ static void test_same_order_refused_in_flight(void **state)
 
 	assert_int_equal(reversal_submit(e, &p, NULL, NULL), 0);
 	assert_int_equal(reversal_submit(e, &p, NULL, &err), -1);
-	assert_non_null(strstr(err.msg, "already being reversed"));
+	assert_non_null(strstr(err.msg, "already in flight"));
 	assert_int_equal(count_rows(w), 1);
 	assert_int_equal(reversal_submit(e, &q, NULL, NULL), 0);
 	assert_int_equal(reversal_engine_active(e), 2);
