@@ -1424,7 +1424,8 @@ static int history_queries(struct history *h, const struct history_filter *f,
 	struct history_query *rows = NULL;
 	size_t n = 0;
 
-	if (history_query_list(h, f->sub, f->order, 0, 1, &rows, &n, err) != 0)
+	if (history_query_list(h, f->sub, f->order, false, 0, 1, &rows, &n,
+			       err) != 0)
 		return -1;
 	history_queries_free(rows, n);
 	if (n == 0 && filters)

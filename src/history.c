@@ -2282,8 +2282,8 @@ void history_attempts_free(struct history_attempt *a, size_t n)
 }
 
 int history_query_list(struct history *h, const char *sub_mchid,
-		       const char *out_trade_no, int64_t before_id, int limit,
-		       struct history_query **out, size_t *n,
+		       const char *out_trade_no, bool exact, int64_t before_id,
+		       int limit, struct history_query **out, size_t *n,
 		       struct wx_err *err)
 {
 	static const char sql[] =
@@ -2294,6 +2294,7 @@ int history_query_list(struct history *h, const char *sub_mchid,
 	    " WHERE (?1 IS NULL OR instr(lower(out_trade_no), lower(?1)) > 0)"
 	    " AND (?2 IS NULL OR sub_mchid = ?2 OR sub_name = ?2)"
 	    " AND (?3 = 0 OR id < ?3)"
+	    " AND (?5 IS NULL OR out_trade_no = ?5)"
 	    " ORDER BY id DESC LIMIT ?4";
 	sqlite3_stmt *st = NULL;
 	struct history_query *rows = NULL;
@@ -2304,14 +2305,16 @@ int history_query_list(struct history *h, const char *sub_mchid,
 	*n = 0;
 	if (h->pg)
 		return history_pg_query_list(h->pg, sub_mchid, out_trade_no,
-					     before_id, limit, out, n, err);
+					     exact, before_id, limit, out, n,
+					     err);
 	rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return fail(h, rc, err);
-	bind_text(st, 1, out_trade_no);
+	bind_text(st, 1, exact ? NULL : out_trade_no);
 	bind_text(st, 2, sub_mchid);
 	sqlite3_bind_int64(st, 3, before_id > 0 ? before_id : 0);
 	sqlite3_bind_int(st, 4, limit > 0 ? limit : -1);
+	bind_text(st, 5, exact ? out_trade_no : NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct history_query *q;
 

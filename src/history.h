@@ -51,6 +51,7 @@
 #ifndef WXREV_HISTORY_H
 #define WXREV_HISTORY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -189,12 +190,12 @@ struct history_query {
 int history_query_add(struct history *h, struct history_query *q,
 		      struct wx_err *err);
 /* Kept queries, newest first: of orders whose out_trade_no contains
- * out_trade_no and of the sub-merchant sub_mchid (its mchid or name),
- * either NULL for any; ids below before_id (0: from the newest), at most
- * limit (0: all). */
+ * out_trade_no (is it, with exact) and of the sub-merchant sub_mchid (its
+ * mchid or name), either NULL for any; ids below before_id (0: from the
+ * newest), at most limit (0: all). */
 int history_query_list(struct history *h, const char *sub_mchid,
-		       const char *out_trade_no, int64_t before_id, int limit,
-		       struct history_query **out, size_t *n,
+		       const char *out_trade_no, bool exact, int64_t before_id,
+		       int limit, struct history_query **out, size_t *n,
 		       struct wx_err *err);
 void history_queries_free(struct history_query *rows, size_t n);
 

@@ -700,8 +700,8 @@ int history_export_queries(struct history *h, const char *sub,
 	do {
 		int page = left < EXPORT_PAGE ? (int)left : EXPORT_PAGE;
 
-		rc = history_query_list(h, sub, order, before, page, &rows, &n,
-					err);
+		rc = history_query_list(h, sub, order, false, before, page,
+					&rows, &n, err);
 		if (rc != 0)
 			break;
 		for (size_t i = 0; i < n; i++) {

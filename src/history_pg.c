@@ -1155,13 +1155,15 @@ int history_pg_query_add(struct history_pg *p, struct history_query *q,
 }
 
 int history_pg_query_list(struct history_pg *p, const char *sub,
-			  const char *order, int64_t before_id, int limit,
-			  struct history_query **out, size_t *n,
+			  const char *order, bool exact, int64_t before_id,
+			  int limit, struct history_query **out, size_t *n,
 			  struct wx_err *err)
 {
 	struct num before = {{0}}, lim = {{0}};
-	const char *v[4] = {order, sub, num(&before, before_id > 0 ? before_id : 0),
-			    limit > 0 ? num(&lim, limit) : NULL};
+	const char *v[5] = {exact ? NULL : order, sub,
+			    num(&before, before_id > 0 ? before_id : 0),
+			    limit > 0 ? num(&lim, limit) : NULL,
+			    exact ? order : NULL};
 	PGresult *res = NULL;
 	int k;
 
@@ -1177,8 +1179,9 @@ int history_pg_query_list(struct history_pg *p, const char *sub,
 		" strpos(lower(out_trade_no), lower($1)) > 0)"
 		" AND ($2::text IS NULL OR sub_mchid = $2 OR sub_name = $2)"
 		" AND ($3::bigint = 0 OR id < $3)"
+		" AND ($5::text IS NULL OR out_trade_no = $5)"
 		" ORDER BY id DESC LIMIT $4::bigint",
-		4, v, &res, err) != 0)
+		5, v, &res, err) != 0)
 		return -1;
 	k = PQntuples(res);
 	if (k > 0)

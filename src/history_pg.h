@@ -58,7 +58,8 @@ int history_pg_add_attempt(struct history_pg *p,
 int history_pg_query_add(struct history_pg *p, struct history_query *q,
 			 struct wx_err *err);
 int history_pg_query_list(struct history_pg *p, const char *sub,
-			  const char *order, int64_t before_id, int limit,
+			  const char *order, bool exact, int64_t before_id,
+			  int limit,
 			  struct history_query **out, size_t *n,
 			  struct wx_err *err);
 int history_pg_add_query(struct history_pg *p, const struct history_attempt *a,

@@ -247,24 +247,18 @@ static void query_lines(struct detail *D, const struct tui *t,
 	struct history_query *q = NULL;
 	size_t n = 0;
 
-	if (history_query_list(t->hist, r->sub_mchid, r->out_trade_no, 0,
+	if (history_query_list(t->hist, r->sub_mchid, r->out_trade_no, true, 0,
 			       DETAIL_QUERIES, &q, &n, NULL) != 0 ||
 	    n == 0) {
 		history_queries_free(q, n);
 		return;
 	}
-	for (size_t i = 0, shown = 0; i < n; i++) {
+	line(D, "", TUI_C_NORMAL, A_NORMAL);
+	linef(D, TUI_C_FOCUS, A_BOLD, _("-- Order queries of %s (newest first)"),
+	      r->out_trade_no);
+	for (size_t i = 0; i < n; i++) {
 		char when[32];
 
-		/* The list filters by substring: keep this order only. */
-		if (strcmp(q[i].out_trade_no, r->out_trade_no) != 0)
-			continue;
-		if (shown++ == 0) {
-			line(D, "", TUI_C_NORMAL, A_NORMAL);
-			linef(D, TUI_C_FOCUS, A_BOLD,
-			      _("-- Order queries of %s (newest first)"),
-			      r->out_trade_no);
-		}
 		fmt_time(q[i].created_ms, when, sizeof(when));
 		linef(D, TUI_C_NORMAL, A_NORMAL, _("%s  %-16s  HTTP %d  %s  %s  "
 						   "Request-ID: %s"),

@@ -1453,8 +1453,8 @@ static void test_plain_queries_kept(void **state)
 		assert_int_equal(history_query_add(h, &q, &err), 0);
 		assert_int_equal(q.id, i + 1);
 	}
-	assert_int_equal(history_query_list(h, NULL, "QORDER", 0, 0, &rows,
-					    &n, &err),
+	assert_int_equal(history_query_list(h, NULL, "QORDER", false, 0, 0,
+					    &rows, &n, &err),
 			 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(rows[0].out_trade_no, "QORDER-02");
@@ -1467,16 +1467,33 @@ static void test_plain_queries_kept(void **state)
 	assert_non_null(rows[1].host);
 	history_queries_free(rows, n);
 	/* By name or mchid; a page below an id. */
-	assert_int_equal(history_query_list(h, "Tea House", NULL, 0, 0, &rows,
-					    &n, &err),
+	assert_int_equal(history_query_list(h, "Tea House", NULL, false, 0, 0,
+					    &rows, &n, &err),
 			 0);
 	assert_int_equal(n, 1);
 	history_queries_free(rows, n);
-	assert_int_equal(history_query_list(h, "1900000109", NULL, 2, 5, &rows,
-					    &n, &err),
+	assert_int_equal(history_query_list(h, "1900000109", NULL, false, 2, 5,
+					    &rows, &n, &err),
 			 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(rows[0].out_trade_no, "QORDER-01");
+	history_queries_free(rows, n);
+	/* Exact: the whole order number, in its case, not a part of one. */
+	assert_int_equal(history_query_list(h, NULL, "QORDER-0", true, 0, 0,
+					    &rows, &n, &err),
+			 0);
+	assert_int_equal(n, 0);
+	history_queries_free(rows, n);
+	assert_int_equal(history_query_list(h, NULL, "qorder-01", true, 0, 0,
+					    &rows, &n, &err),
+			 0);
+	assert_int_equal(n, 0);
+	history_queries_free(rows, n);
+	assert_int_equal(history_query_list(h, "1900000109", "QORDER-02", true,
+					    0, 0, &rows, &n, &err),
+			 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].out_trade_no, "QORDER-02");
 	history_queries_free(rows, n);
 	/* A query is no reversal. */
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM reversals"),
