@@ -114,6 +114,7 @@ CREATE TABLE wxrev.attempts (
 	transport_error text,
 	latency_ms bigint NOT NULL DEFAULT 0,
 	request_id text,
+	kind text NOT NULL DEFAULT 'reverse',   -- 'reverse', or 'query' (version 2)
 	PRIMARY KEY (reversal_id, n)
 );
 
@@ -131,6 +132,12 @@ CREATE INDEX reversals_order ON wxrev.reversals (sub_mchid, out_trade_no, id);
 CREATE INDEX reversals_search ON wxrev.reversals
 	USING gin (search public.gin_trgm_ops);
 
+-- A killed desk's last request may still be at WeChat Pay: its claim
+-- lingers claim_linger_s after the row last changed (each attempt changes
+-- it), longer than a request's timeout and back-off, so no second request
+-- for the order can overlap it.
+ALTER TABLE wxrev.meta ADD COLUMN claim_linger_s integer NOT NULL DEFAULT 30;
+
 -- Is the owner of pending row `r_id` still there (see the header)?
 CREATE FUNCTION wxrev.owner_alive(r_id bigint) RETURNS boolean
 LANGUAGE sql STABLE AS
@@ -139,7 +146,60 @@ $$ SELECT EXISTS (SELECT FROM pg_locks
 		  AND classid = 2004382326 AND objid = (r_id % 2147483648)
 		  AND objsubid = 2)
 	OR pg_postmaster_start_time() > clock_timestamp() -
-		make_interval(secs => (SELECT restart_grace_s FROM wxrev.meta)) $$;
+		make_interval(secs => (SELECT restart_grace_s FROM wxrev.meta))
+	OR EXISTS (SELECT FROM wxrev.reversals r WHERE r.id = r_id
+		   AND r.updated_ms > wxrev.now_ms() -
+			1000 * (SELECT claim_linger_s FROM wxrev.meta)) $$;
+
+-- Turns abandoned pending rows into unknown (INTERRUPTED): row p_id, or
+-- with NULL every one of the desk; returns how many.
+CREATE FUNCTION wxrev.recover(p_id bigint DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = wxrev, pg_temp AS
+$$
+DECLARE
+	n integer;
+BEGIN
+	UPDATE wxrev.reversals r SET outcome = 'unknown', code = 'INTERRUPTED',
+		updated_ms = wxrev.now_ms(),
+		message = 'the program stopped before the answer arrived: '
+			're-run the reversal (same parameters are safe) or query the order'
+	WHERE r.outcome = 'pending' AND (p_id IS NULL OR r.id = p_id)
+	AND NOT wxrev.owner_alive(r.id);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+
+-- Locks one's own unfinished reversal, or refuses: the one check of every
+-- function that changes one (not granted: they call it).
+CREATE FUNCTION wxrev.lock_unfinished(p_id bigint) RETURNS void
+LANGUAGE plpgsql AS
+$$
+BEGIN
+	PERFORM FROM wxrev.reversals r WHERE r.id = p_id
+	AND r.operator = session_user AND r.outcome IN ('pending', 'unknown')
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'reversal #% is not an unfinished reversal of %',
+			p_id, session_user USING ERRCODE = '42501';
+	END IF;
+END
+$$;
+
+-- Stores one exchange as it is given (not granted: the functions that
+-- check who may add it call it).
+CREATE FUNCTION wxrev.keep_attempt(p_reversal_id bigint, p_n integer,
+	p_started_ms bigint, p_url text, p_request_headers text,
+	p_request_body text, p_status integer, p_response_headers text,
+	p_response_body text, p_verify text, p_transport_error text,
+	p_latency_ms bigint, p_request_id text, p_kind text) RETURNS void
+LANGUAGE sql AS
+$$ INSERT INTO wxrev.attempts (reversal_id, n, started_ms, url,
+	request_headers, request_body, status, response_headers, response_body,
+	verify, transport_error, latency_ms, request_id, kind)
+   VALUES (p_reversal_id, p_n, p_started_ms, p_url, p_request_headers,
+	p_request_body, p_status, p_response_headers, p_response_body, p_verify,
+	p_transport_error, p_latency_ms, p_request_id, p_kind) $$;
 
 -- Claims the order and inserts its pending row in the caller's name. When a
 -- live reversal of the same order exists, inserts nothing and returns the
@@ -167,11 +227,7 @@ BEGIN
 			holder_since_ms := live.created_ms;
 			RETURN;
 		END IF;
-		UPDATE wxrev.reversals r SET outcome = 'unknown',
-			code = 'INTERRUPTED', updated_ms = wxrev.now_ms(),
-			message = 'the program stopped before the answer arrived: '
-				're-run the reversal (same parameters are safe) or query the order'
-		WHERE r.id = live.id;
+		PERFORM wxrev.recover(live.id);
 	END IF;
 	INSERT INTO wxrev.reversals AS r (operator, desk, note, partner_name,
 		sp_mchid, sub_name, sub_mchid, out_trade_no, endpoint, pid)
@@ -207,21 +263,15 @@ CREATE FUNCTION wxrev.attempt(p_reversal_id bigint, p_n integer,
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = wxrev, pg_temp AS
 $$
 BEGIN
+	PERFORM wxrev.lock_unfinished(p_reversal_id);
 	UPDATE wxrev.reversals r SET attempts = r.attempts + 1,
 		http_status = p_status, latency_ms = r.latency_ms + p_latency_ms,
 		updated_ms = wxrev.now_ms()
-	WHERE r.id = p_reversal_id AND r.operator = session_user
-	AND r.outcome IN ('pending', 'unknown');
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'reversal #% is not an unfinished reversal of %',
-			p_reversal_id, session_user USING ERRCODE = '42501';
-	END IF;
-	INSERT INTO wxrev.attempts (reversal_id, n, started_ms, url,
-		request_headers, request_body, status, response_headers,
-		response_body, verify, transport_error, latency_ms, request_id)
-	VALUES (p_reversal_id, p_n, p_started_ms, p_url, p_request_headers,
-		p_request_body, p_status, p_response_headers, p_response_body,
-		p_verify, p_transport_error, p_latency_ms, p_request_id);
+	WHERE r.id = p_reversal_id;
+	PERFORM wxrev.keep_attempt(p_reversal_id, p_n, p_started_ms, p_url,
+		p_request_headers, p_request_body, p_status, p_response_headers,
+		p_response_body, p_verify, p_transport_error, p_latency_ms,
+		p_request_id, 'reverse');
 END
 $$;
 
@@ -231,35 +281,14 @@ CREATE FUNCTION wxrev.finish(p_id bigint, p_outcome text, p_http_status integer,
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = wxrev, pg_temp AS
 $$
 BEGIN
+	PERFORM wxrev.lock_unfinished(p_id);
 	UPDATE wxrev.reversals r SET outcome = p_outcome,
 		http_status = p_http_status, code = p_code, message = p_message,
 		latency_ms = p_latency_ms, updated_ms = wxrev.now_ms()
-	WHERE r.id = p_id AND r.operator = session_user
-	AND r.outcome IN ('pending', 'unknown');
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'reversal #% is not an unfinished reversal of %',
-			p_id, session_user USING ERRCODE = '42501';
-	END IF;
+	WHERE r.id = p_id;
 	IF p_outcome <> 'pending' THEN
 		PERFORM pg_advisory_unlock(2004382326, (p_id % 2147483648)::integer);
 	END IF;
-END
-$$;
-
--- Turns every abandoned pending row of the desk into unknown; returns how many.
-CREATE FUNCTION wxrev.recover() RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = wxrev, pg_temp AS
-$$
-DECLARE
-	n integer;
-BEGIN
-	UPDATE wxrev.reversals r SET outcome = 'unknown', code = 'INTERRUPTED',
-		updated_ms = wxrev.now_ms(),
-		message = 'the program stopped before the answer arrived: '
-			're-run the reversal (same parameters are safe) or query the order'
-	WHERE r.outcome = 'pending' AND NOT wxrev.owner_alive(r.id);
-	GET DIAGNOSTICS n = ROW_COUNT;
-	RETURN n;
 END
 $$;
 
@@ -288,7 +317,8 @@ GRANT SELECT ON wxrev.reversals, wxrev.attempts TO wxrev_operator, wxrev_reader;
 GRANT INSERT (desk, note, partner_name, sp_mchid, sub_name, sub_mchid,
 	out_trade_no, endpoint, pid) ON wxrev.reversals TO wxrev_operator;
 REVOKE ALL ON FUNCTION wxrev.claim, wxrev.relock, wxrev.attempt, wxrev.finish,
-	wxrev.recover, wxrev.owner_alive FROM PUBLIC;
+	wxrev.recover, wxrev.owner_alive, wxrev.lock_unfinished,
+	wxrev.keep_attempt FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION wxrev.claim, wxrev.relock, wxrev.attempt,
 	wxrev.finish, wxrev.recover, wxrev.owner_alive TO wxrev_operator;
 INSERT INTO wxrev.meta (version) VALUES (1);
@@ -296,7 +326,6 @@ INSERT INTO wxrev.meta (version) VALUES (1);
 -- wxrev schema version 2
 -- The order query: kept as requests of the reversal it settles (kind
 -- 'query'); a reversal says how it was settled and the trade states seen.
-ALTER TABLE wxrev.attempts ADD COLUMN kind text NOT NULL DEFAULT 'reverse';
 ALTER TABLE wxrev.reversals ADD COLUMN settled_by text,
 	ADD COLUMN trade_state_before text, ADD COLUMN trade_state_after text;
 
@@ -316,12 +345,8 @@ BEGIN
 		RAISE EXCEPTION 'reversal #% is not a reversal of %',
 			p_reversal_id, session_user USING ERRCODE = '42501';
 	END IF;
-	INSERT INTO wxrev.attempts (reversal_id, n, started_ms, url,
-		request_headers, request_body, status, response_headers,
-		response_body, verify, transport_error, latency_ms, request_id,
-		kind)
-	VALUES (p_reversal_id, (SELECT coalesce(max(n), 0) + 1
-		FROM wxrev.attempts WHERE reversal_id = p_reversal_id),
+	PERFORM wxrev.keep_attempt(p_reversal_id, (SELECT coalesce(max(n), 0)
+		+ 1 FROM wxrev.attempts WHERE reversal_id = p_reversal_id),
 		p_started_ms, p_url, p_request_headers, p_request_body,
 		p_status, p_response_headers, p_response_body, p_verify,
 		p_transport_error, p_latency_ms, p_request_id, 'query');
@@ -348,23 +373,6 @@ BEGIN
 	RETURN FOUND;
 END
 $$;
--- A killed desk's last request may still be at WeChat Pay: its claim
--- lingers claim_linger_s after the row last changed (each attempt changes
--- it), longer than a request's timeout and back-off, so no second request
--- for the order can overlap it.
-ALTER TABLE wxrev.meta ADD COLUMN claim_linger_s integer NOT NULL DEFAULT 30;
-CREATE OR REPLACE FUNCTION wxrev.owner_alive(r_id bigint) RETURNS boolean
-LANGUAGE sql STABLE AS
-$$ SELECT EXISTS (SELECT FROM pg_locks
-		  WHERE locktype = 'advisory' AND granted
-		  AND classid = 2004382326 AND objid = (r_id % 2147483648)
-		  AND objsubid = 2)
-	OR pg_postmaster_start_time() > clock_timestamp() -
-		make_interval(secs => (SELECT restart_grace_s FROM wxrev.meta))
-	OR EXISTS (SELECT FROM wxrev.reversals r WHERE r.id = r_id
-		   AND r.updated_ms > wxrev.now_ms() -
-			1000 * (SELECT claim_linger_s FROM wxrev.meta)) $$;
-
 REVOKE ALL ON FUNCTION wxrev.add_query, wxrev.settle FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION wxrev.add_query, wxrev.settle TO wxrev_operator;
 
@@ -421,14 +429,10 @@ BEGIN
 		RAISE EXCEPTION 'reversal #% is not an import of %',
 			p_reversal_id, session_user USING ERRCODE = '42501';
 	END IF;
-	INSERT INTO wxrev.attempts (reversal_id, n, started_ms, url,
-		request_headers, request_body, status, response_headers,
-		response_body, verify, transport_error, latency_ms, request_id,
-		kind)
-	VALUES (p_reversal_id, p_n, p_started_ms, p_url, p_request_headers,
-		p_request_body, p_status, p_response_headers, p_response_body,
-		p_verify, p_transport_error, p_latency_ms, p_request_id,
-		coalesce(p_kind, 'reverse'));
+	PERFORM wxrev.keep_attempt(p_reversal_id, p_n, p_started_ms, p_url,
+		p_request_headers, p_request_body, p_status, p_response_headers,
+		p_response_body, p_verify, p_transport_error, p_latency_ms,
+		p_request_id, coalesce(p_kind, 'reverse'));
 END
 $$;
 REVOKE ALL ON FUNCTION wxrev.import_reversal, wxrev.import_attempt FROM PUBLIC;
@@ -448,13 +452,7 @@ $$
 DECLARE
 	old wxrev.attempts%ROWTYPE;
 BEGIN
-	PERFORM FROM wxrev.reversals r WHERE r.id = p_reversal_id
-	AND r.operator = session_user AND r.outcome IN ('pending', 'unknown')
-	FOR UPDATE;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'reversal #% is not an unfinished reversal of %',
-			p_reversal_id, session_user USING ERRCODE = '42501';
-	END IF;
+	PERFORM wxrev.lock_unfinished(p_reversal_id);
 	SELECT * INTO old FROM wxrev.attempts a
 	WHERE a.reversal_id = p_reversal_id AND a.n = p_n;
 	IF NOT FOUND THEN
