@@ -285,10 +285,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		  " WHERE r.sub_mchid = ? AND r.out_trade_no = ?"
 		  " AND r.sp_mchid = ? AND r.outcome = 'pending'",
     [ST_ATT_EXISTS] = "SELECT 1 FROM attempts WHERE reversal_id = ? AND n = ?",
-    [ST_ATT_ANSWER] = "UPDATE attempts SET status = ?, response_headers = ?,"
-		      " response_body = ?, verify = ?, transport_error = ?,"
-		      " latency_ms = ?, request_id = ?"
-		      " WHERE reversal_id = ? AND n = ?",
+    /* Numbered as ST_ATTEMPT's values: bind_attempt binds both. */
+    [ST_ATT_ANSWER] = "UPDATE attempts SET status = ?7,"
+		      " response_headers = ?8, response_body = ?9,"
+		      " verify = ?10, transport_error = ?11, latency_ms = ?12,"
+		      " request_id = ?13 WHERE reversal_id = ?1 AND n = ?2",
     [ST_BUMP_ANSWER] = "UPDATE reversals SET http_status = ?,"
 		       " latency_ms = latency_ms + ?, updated_ms = ?"
 		       " WHERE id = ?",
@@ -1439,11 +1440,13 @@ static int attempt_exists(struct history *h, int64_t id, int n, int *exists)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Inserts a new attempt row and bumps the count (inside a transaction). */
-static int put_attempt_row(struct history *h, const struct history_attempt *a)
+/* An answer on the reversal's row: its status, latency and time (which:
+ * ST_BUMP also counts a new attempt, ST_BUMP_ANSWER does not). */
+static int bump(struct history *h, enum stmt_id which,
+		const struct history_attempt *a)
 {
 	int rc;
-	sqlite3_stmt *st = stmt(h, ST_BUMP, &rc);
+	sqlite3_stmt *st = stmt(h, which, &rc);
 
 	if (!st)
 		return rc;
@@ -1451,7 +1454,15 @@ static int put_attempt_row(struct history *h, const struct history_attempt *a)
 	sqlite3_bind_int64(st, 2, a->latency_ms);
 	sqlite3_bind_int64(st, 3, wx_now_ms());
 	sqlite3_bind_int64(st, 4, a->reversal_id);
-	rc = step_done(st);
+	return step_done(st);
+}
+
+/* Inserts a new attempt row and bumps the count (inside a transaction). */
+static int put_attempt_row(struct history *h, const struct history_attempt *a)
+{
+	sqlite3_stmt *st;
+	int rc = bump(h, ST_BUMP, a);
+
 	if (rc != SQLITE_OK)
 		return rc;
 	if (sqlite3_changes(h->db) == 0)
@@ -1473,26 +1484,9 @@ static int put_attempt_answer(struct history *h,
 
 	if (!st)
 		return rc;
-	sqlite3_bind_int(st, 1, a->status);
-	bind_text(st, 2, a->response_headers);
-	bind_text(st, 3, a->response_body);
-	bind_text(st, 4, a->verify);
-	bind_text(st, 5, a->transport_error);
-	sqlite3_bind_int64(st, 6, a->latency_ms);
-	bind_text(st, 7, a->request_id);
-	sqlite3_bind_int64(st, 8, a->reversal_id);
-	sqlite3_bind_int(st, 9, a->n);
+	bind_attempt(st, a);
 	rc = step_done(st);
-	if (rc != SQLITE_OK)
-		return rc;
-	st = stmt(h, ST_BUMP_ANSWER, &rc);
-	if (!st)
-		return rc;
-	sqlite3_bind_int(st, 1, a->status);
-	sqlite3_bind_int64(st, 2, a->latency_ms);
-	sqlite3_bind_int64(st, 3, wx_now_ms());
-	sqlite3_bind_int64(st, 4, a->reversal_id);
-	return step_done(st);
+	return rc == SQLITE_OK ? bump(h, ST_BUMP_ANSWER, a) : rc;
 }
 
 /* One attempt's answer, new or started: inside a transaction. */
