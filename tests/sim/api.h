@@ -48,11 +48,28 @@ int api_check_headers(struct MHD_Connection *c, struct answer *a);
 int api_check_authorization(struct sim *sim, struct MHD_Connection *c,
 			    struct call *k, struct answer *a);
 int api_check_signature(struct call *k, struct answer *a);
+/* The partner check both routes make after their parameters: sp_mchid is
+ * the signer's, the signer may call this API (allowed: its can_reverse or
+ * can_query) and the sub-merchant is bound to it; location names where
+ * sp_mchid came from ("body", "query"). -1 with the answer set. */
+int api_check_partner(const struct call *k, struct answer *a, int allowed,
+		      const char *location);
 /* 6-32 of [0-9A-Za-z_-|*], as WeChat Pay requires; anything else is a
  * PARAM_ERROR whose detail.issue is API_ORDER_NO_ISSUE. */
 int api_valid_order_no(const char *s);
 #define API_ORDER_NO_ISSUE "商户订单号须为6-32位数字、大小写字母或_-|*"
 void api_log_request(struct sim *sim, struct MHD_Connection *c,
 		     const struct call *k, const struct answer *a);
+/* An early drop fault: the request is logged and the connection closed
+ * without a word; frees k. */
+enum MHD_Result api_drop(struct sim *sim, struct MHD_Connection *c,
+			 struct call *k, enum fault_type type);
+/* A 413 when the body went over the simulator's cap; 0 when it did not. */
+int api_body_too_large(const struct call *k, struct answer *a);
+/* Logs and queues the answer (a delay fault that slept first is named
+ * when no other was), then frees a and k. */
+enum MHD_Result api_send(struct sim *sim, struct MHD_Connection *c,
+			 struct call *k, struct answer *a,
+			 const struct fault *early);
 
 #endif

@@ -90,28 +90,6 @@ static int check_params(struct call *k, struct answer *a)
 	return 0;
 }
 
-static int check_partner(struct call *k, struct answer *a)
-{
-	if (strcmp(k->sp_mchid, k->merchant->mchid) != 0) {
-		answer_error(a, 400, "INVALID_REQUEST",
-			     "sp_mchid与请求头中的商户号不一致",
-			     "mchid_mismatch");
-		answer_detail(a, "/sp_mchid", json_string(k->sp_mchid),
-			      "应与Authorization中的mchid相同", "query");
-		return -1;
-	}
-	if (!k->merchant->can_query) {
-		answer_error(a, 403, "NO_AUTH", "商户无权限", "no_permission");
-		return -1;
-	}
-	if (!config_merchant_has_sub(k->merchant, k->sub_mchid)) {
-		answer_error(a, 403, "NO_AUTH", "子商户与服务商不存在绑定关系",
-			     "no_auth");
-		return -1;
-	}
-	return 0;
-}
-
 /* trade_state and trade_state_desc of a simulator state. */
 static void trade_state(enum order_state s, const char **name,
 			const char **desc)
@@ -233,7 +211,8 @@ static void serve_route(struct sim *sim, struct MHD_Connection *c,
 	if (api_gate_fault(a, &f))
 		return;
 	a->fault = f.type;
-	if (check_params(k, a) < 0 || check_partner(k, a) < 0) {
+	if (check_params(k, a) < 0 ||
+	    api_check_partner(k, a, k->merchant->can_query, "query") < 0) {
 		a->fault = FAULT_NONE;
 		return;
 	}
@@ -252,30 +231,14 @@ enum MHD_Result query_serve(struct sim *sim, struct MHD_Connection *c,
 	struct call k = {.req = req, .method = method};
 	struct answer a = {.status = 500, .verdict = "ok"};
 	struct fault early;
-	enum MHD_Result rc;
 
 	parse_query_route(&k);
 	early = api_take_fault(sim, k.order_no, 1, 1);
 	if (early.type == FAULT_DELAY)
 		sim_sleep_ms(sim, early.ms);
-	if (early.type == FAULT_DROP) {
-		a.status = 0;
-		a.verdict = "dropped";
-		a.fault = FAULT_DROP;
-		api_log_request(sim, c, &k, &a);
-		api_call_free(&k);
-		return MHD_NO;
-	}
-	if (req->body_seen > SIM_MAX_BODY)
-		answer_error(&a, 413, "INVALID_REQUEST", "请求体过大",
-			     "body_too_large");
-	else
+	if (early.type == FAULT_DROP)
+		return api_drop(sim, c, &k, FAULT_DROP);
+	if (!api_body_too_large(&k, &a))
 		serve_route(sim, c, &k, &a);
-	if (early.type == FAULT_DELAY && a.fault == FAULT_NONE)
-		a.fault = FAULT_DELAY;
-	api_log_request(sim, c, &k, &a);
-	rc = answer_queue(sim, c, &a, req->request_id);
-	answer_clear(&a);
-	api_call_free(&k);
-	return rc;
+	return api_send(sim, c, &k, &a, &early);
 }

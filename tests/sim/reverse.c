@@ -357,17 +357,18 @@ static int check_order_no(struct call *k, struct answer *a)
 	return -1;
 }
 
-static int check_partner(struct call *k, struct answer *a)
+int api_check_partner(const struct call *k, struct answer *a, int allowed,
+		      const char *location)
 {
 	if (strcmp(k->sp_mchid, k->merchant->mchid) != 0) {
 		answer_error(a, 400, "INVALID_REQUEST",
 			     "sp_mchid与请求头中的商户号不一致",
 			     "mchid_mismatch");
 		answer_detail(a, "/sp_mchid", json_string(k->sp_mchid),
-			      "应与Authorization中的mchid相同", "body");
+			      "应与Authorization中的mchid相同", location);
 		return -1;
 	}
-	if (!k->merchant->can_reverse) {
+	if (!allowed) {
 		answer_error(a, 403, "NO_AUTH", "商户无权限", "no_permission");
 		return -1;
 	}
@@ -478,7 +479,7 @@ static void apply_body_fault(const struct call *k, struct answer *a)
 static void business(struct sim *sim, struct call *k, struct answer *a)
 {
 	if (check_body(k, a) < 0 || check_order_no(k, a) < 0 ||
-	    check_partner(k, a) < 0)
+	    api_check_partner(k, a, k->merchant->can_reverse, "body") < 0)
 		return;
 	apply_state(sim, k, a);
 }
@@ -649,6 +650,39 @@ void api_log_request(struct sim *sim, struct MHD_Connection *c,
 
 /* --- entry -------------------------------------------------------------- */
 
+enum MHD_Result api_drop(struct sim *sim, struct MHD_Connection *c,
+			 struct call *k, enum fault_type type)
+{
+	struct answer a = {.status = 0, .verdict = "dropped", .fault = type};
+
+	api_log_request(sim, c, k, &a);
+	api_call_free(k);
+	return MHD_NO;
+}
+
+int api_body_too_large(const struct call *k, struct answer *a)
+{
+	if (k->req->body_seen <= SIM_MAX_BODY)
+		return 0;
+	answer_error(a, 413, "INVALID_REQUEST", "请求体过大", "body_too_large");
+	return 1;
+}
+
+enum MHD_Result api_send(struct sim *sim, struct MHD_Connection *c,
+			 struct call *k, struct answer *a,
+			 const struct fault *early)
+{
+	enum MHD_Result rc;
+
+	if (early->type == FAULT_DELAY && a->fault == FAULT_NONE)
+		a->fault = FAULT_DELAY;
+	api_log_request(sim, c, k, a);
+	rc = answer_queue(sim, c, a, k->req->request_id);
+	answer_clear(a);
+	api_call_free(k);
+	return rc;
+}
+
 /* lost_answer: the reversal happened; its answer never leaves. */
 static enum MHD_Result lose_answer(struct sim *sim, struct MHD_Connection *c,
 				   struct call *k, struct answer *a, long ms)
@@ -669,7 +703,6 @@ enum MHD_Result reverse_serve(struct sim *sim, struct MHD_Connection *c,
 	struct call k = {.req = req, .method = method};
 	struct answer a = {.status = 500, .verdict = "ok"};
 	struct fault early, late = {.type = FAULT_NONE};
-	enum MHD_Result rc;
 
 	if (query_route_matches(req->target))
 		return query_serve(sim, c, req, method);
@@ -677,30 +710,16 @@ enum MHD_Result reverse_serve(struct sim *sim, struct MHD_Connection *c,
 	early = take_early_fault(sim, &k);
 	if (early.type == FAULT_DELAY)
 		sim_sleep_ms(sim, early.ms);
-	if (early.type == FAULT_DROP || early.type == FAULT_DROP_REUSED) {
-		/* Read the request, log it, then close without a word. */
-		a.status = 0;
-		a.verdict = "dropped";
-		a.fault = early.type;
-		api_log_request(sim, c, &k, &a);
-		api_call_free(&k);
-		return MHD_NO;
-	}
-	if (req->body_seen > SIM_MAX_BODY)
-		answer_error(&a, 413, "INVALID_REQUEST", "请求体过大",
-			     "body_too_large");
-	else if (!k.routed)
+	if (early.type == FAULT_DROP || early.type == FAULT_DROP_REUSED)
+		return api_drop(sim, c, &k, early.type);
+	if (api_body_too_large(&k, &a))
+		return api_send(sim, c, &k, &a, &early);
+	if (!k.routed)
 		answer_error(&a, 404, "NOT_FOUND", "无效的请求地址",
 			     "not_found");
 	else
 		late = serve_route(sim, c, &k, &a);
-	if (early.type == FAULT_DELAY && a.fault == FAULT_NONE)
-		a.fault = FAULT_DELAY;
 	if (a.fault == FAULT_LOST_ANSWER)
 		return lose_answer(sim, c, &k, &a, late.ms);
-	api_log_request(sim, c, &k, &a);
-	rc = answer_queue(sim, c, &a, req->request_id);
-	answer_clear(&a);
-	api_call_free(&k);
-	return rc;
+	return api_send(sim, c, &k, &a, &early);
 }
