@@ -31,77 +31,83 @@ lock_db() {
 	sleep 0.3
 }
 
+# send_locked DIR ORDER SECONDS [ENV=VALUE...]: reverses ORDER (paid, its
+# answer 1.5 s late) on DIR/history.db in the background and, once the order
+# is claimed, holds the history locked for SECONDS while the answer
+# arrives. Sets DB, RC (wxrev's exit status), OUT and ERR (its output).
+send_locked() {
+	local dir=$1 order=$2 seconds=$3 pid
+	shift 3
+	sim_paid "$order"
+	sim_fault "$order" '{"type":"delay","ms":1500}'
+	DB="$T_TMP/$dir/history.db"
+	env "$@" WXREV_HISTORY="$DB" "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json "$order" \
+		>"$T_TMP/$dir.out" 2>"$T_TMP/$dir.err" </dev/null &
+	pid=$!
+	t_check "the order is claimed" wait_pending "$DB" "$order"
+	lock_db "$DB" "$seconds"
+	wait "$pid"
+	RC=$?
+	OUT=$(cat "$T_TMP/$dir.out")
+	ERR=$(cat "$T_TMP/$dir.err")
+}
+
+# kept_request_id ORDER: the Request-ID the history keeps for ORDER's attempt.
+kept_request_id() {
+	sqlite3 -readonly "$DB" "SELECT a.request_id FROM attempts a JOIN reversals r ON r.id = a.reversal_id WHERE r.out_trade_no = '$1'"
+}
+
 t_begin "history locked while the answer arrives: the result waits and is saved, then reported"
-sim_paid L-LOCK-1
-sim_fault L-LOCK-1 '{"type":"delay","ms":1500}'
-db="$T_TMP/locked/history.db"
-WXREV_HISTORY=$db "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json L-LOCK-1 >"$T_TMP/lock.out" 2>"$T_TMP/lock.err" </dev/null &
-pid=$!
-t_check "the order is claimed" wait_pending "$db" L-LOCK-1
-lock_db "$db" 8
-wait $pid
-rc=$?
+send_locked locked L-LOCK-1 8
 wait "$LOCK_PID"
-out=$(cat "$T_TMP/lock.out")
-t_eq "exit status" 0 "$rc"
-t_eq "printed outcome" reversed "$(jfield "$out" outcome)"
-t_contains "says it waited for the history" "$(cat "$T_TMP/lock.err")" "waiting up to"
-t_eq "history outcome" reversed "$(sqlite3 -readonly "$db" "SELECT outcome FROM reversals WHERE out_trade_no = 'L-LOCK-1'")"
-t_eq "history attempts" 1 "$(sqlite3 -readonly "$db" "SELECT attempts FROM reversals WHERE out_trade_no = 'L-LOCK-1'")"
-t_eq "the verified answer's Request-ID is kept" "$(jfield "$out" request_id)" "$(sqlite3 -readonly "$db" "SELECT a.request_id FROM attempts a JOIN reversals r ON r.id = a.reversal_id WHERE r.out_trade_no = 'L-LOCK-1'")"
-t_eq "the Request-ID is the one the simulator answered" "$(sim_log L-LOCK-1 | jq -r .request_id)" "$(jfield "$out" request_id)"
+t_eq "exit status" 0 "$RC"
+t_eq "printed outcome" reversed "$(jfield "$OUT" outcome)"
+t_contains "says it waited for the history" "$ERR" "waiting up to"
+t_eq "history outcome" reversed "$(sqlite3 -readonly "$DB" "SELECT outcome FROM reversals WHERE out_trade_no = 'L-LOCK-1'")"
+t_eq "history attempts" 1 "$(sqlite3 -readonly "$DB" "SELECT attempts FROM reversals WHERE out_trade_no = 'L-LOCK-1'")"
+t_eq "the verified answer's Request-ID is kept" "$(jfield "$OUT" request_id)" "$(kept_request_id L-LOCK-1)"
+t_eq "the Request-ID is the one the simulator answered" "$(sim_log L-LOCK-1 | jq -r .request_id)" "$(jfield "$OUT" request_id)"
 t_ok
 
 t_begin "history locked past the wait: the result goes to the recovery journal (exit 3), the next start folds it in"
-sim_paid L-JOURNAL-1
-sim_fault L-JOURNAL-1 '{"type":"delay","ms":1500}'
-db="$T_TMP/journal/history.db"
-WXREV_SAVE_WAIT_MS=1000 WXREV_HISTORY=$db "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json L-JOURNAL-1 >"$T_TMP/j.out" 2>"$T_TMP/j.err" </dev/null &
-pid=$!
-t_check "the order is claimed" wait_pending "$db" L-JOURNAL-1
-lock_db "$db" 12
-wait $pid
-rc=$?
-t_eq "exit status" 3 "$rc"
-t_contains "stderr names the journal" "$(cat "$T_TMP/j.err")" "recovery journal $db.journal"
-t_eq "journal is owner-only" 600 "$(stat -c %a "$db.journal" 2>/dev/null)"
-t_eq "while locked, the row is still pending" pending "$(sqlite3 -readonly "$db" "SELECT outcome FROM reversals WHERE out_trade_no = 'L-JOURNAL-1'")"
+send_locked journal L-JOURNAL-1 12 WXREV_SAVE_WAIT_MS=1000
+t_eq "exit status" 3 "$RC"
+t_contains "stderr names the journal" "$ERR" "recovery journal $DB.journal"
+t_eq "journal is owner-only" 600 "$(stat -c %a "$DB.journal" 2>/dev/null)"
+t_eq "while locked, the row is still pending" pending "$(sqlite3 -readonly "$DB" "SELECT outcome FROM reversals WHERE out_trade_no = 'L-JOURNAL-1'")"
 wait "$LOCK_PID"
-row=$(WXREV_HISTORY=$db "$WXREV_BIN" history --order L-JOURNAL-1 --format jsonl)
+row=$(WXREV_HISTORY=$DB "$WXREV_BIN" history --order L-JOURNAL-1 --format jsonl)
 t_eq "after the next start: outcome" reversed "$(jfield "$row" outcome)"
 t_eq "after the next start: attempts" 1 "$(jfield "$row" attempts)"
-t_eq "the Request-ID is kept" "$(sim_log L-JOURNAL-1 | jq -r .request_id)" "$(sqlite3 -readonly "$db" "SELECT a.request_id FROM attempts a JOIN reversals r ON r.id = a.reversal_id WHERE r.out_trade_no = 'L-JOURNAL-1'")"
-t_check "the journal is spent" test ! -e "$db.journal"
-t_eq "integrity" ok "$(sqlite3 "$db" 'PRAGMA integrity_check')"
+t_eq "the Request-ID is kept" "$(sim_log L-JOURNAL-1 | jq -r .request_id)" "$(kept_request_id L-JOURNAL-1)"
+t_check "the journal is spent" test ! -e "$DB.journal"
+t_eq "integrity" ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
 t_ok
 
-t_begin "history deleted while wxrev runs: the next order is not sent, the operator is told"
-sim_paid L-DEL-1
-sim_paid L-DEL-2
-sim_fault L-DEL-1 '{"type":"delay","ms":1500}'
-db="$T_TMP/deleted/history.db"
-WXREV_HISTORY=$db "$WXREV_BIN" reverse --sub "Coffee Shop" --yes L-DEL-1 L-DEL-2 >"$T_TMP/del.out" 2>"$T_TMP/del.err" </dev/null &
-pid=$!
-t_check "the first order is claimed" wait_pending "$db" L-DEL-1
-rm -f "$db" "$db-wal" "$db-shm"
-wait $pid
-t_contains "says the history was deleted" "$(cat "$T_TMP/del.err")" "was deleted while wxrev was running"
-t_eq "the second order was not sent" 0 "$(sim_count L-DEL-2)"
-t_ok
-
-t_begin "history replaced while wxrev runs: nothing more is sent"
-sim_paid L-REP-1
-sim_paid L-REP-2
-sim_fault L-REP-1 '{"type":"delay","ms":1500}'
-db="$T_TMP/replaced/history.db"
-WXREV_HISTORY=$db "$WXREV_BIN" reverse --sub "Coffee Shop" --yes L-REP-1 L-REP-2 >"$T_TMP/rep.out" 2>"$T_TMP/rep.err" </dev/null &
-pid=$!
-t_check "the first order is claimed" wait_pending "$db" L-REP-1
-cp "$db" "$db.new" && mv "$db.new" "$db"
-wait $pid
-t_contains "says the history was replaced" "$(cat "$T_TMP/rep.err")" "was replaced by another file"
-t_eq "the second order was not sent" 0 "$(sim_count L-REP-2)"
-t_ok
+# The history file taken away while wxrev runs: checked before each send,
+# so the second order is never sent. One row a way of losing it:
+#   test title | order prefix | what is done to the file | what stderr says
+delete_history() { rm -f "$1" "$1-wal" "$1-shm"; }
+replace_history() { cp "$1" "$1.new" && mv "$1.new" "$1"; }
+while IFS='|' read -r title prefix action says; do
+	t_begin "$title"
+	sim_paid "$prefix-1"
+	sim_paid "$prefix-2"
+	sim_fault "$prefix-1" '{"type":"delay","ms":1500}'
+	db="$T_TMP/$prefix/history.db"
+	WXREV_HISTORY=$db "$WXREV_BIN" reverse --sub "Coffee Shop" --yes "$prefix-1" "$prefix-2" \
+		>"$T_TMP/$prefix.out" 2>"$T_TMP/$prefix.err" </dev/null &
+	pid=$!
+	t_check "the first order is claimed" wait_pending "$db" "$prefix-1"
+	"$action" "$db"
+	wait $pid
+	t_contains "says so" "$(cat "$T_TMP/$prefix.err")" "$says"
+	t_eq "the second order was not sent" 0 "$(sim_count "$prefix-2")"
+	t_ok
+done <<'ROWS'
+history deleted while wxrev runs: the next order is not sent, the operator is told|L-DEL|delete_history|was deleted while wxrev was running
+history replaced while wxrev runs: nothing more is sent|L-REP|replace_history|was replaced by another file
+ROWS
 
 for bad in ':memory:' 'file::memory:' 'file:x?mode=memory' '/dev/null'; do
 	t_begin "--history '$bad' is refused: a history is a durable file"
