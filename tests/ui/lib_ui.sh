@@ -41,9 +41,15 @@ command -v tmux >/dev/null || {
 	exit 1
 }
 
-# A whole test file never hangs: past UI_TIMEOUT it fails and ends.
-( sleep "$UI_TIMEOUT" && echo "FAIL: timeout: the UI test ran over ${UI_TIMEOUT}s" &&
-	kill -TERM $$ ) 2>/dev/null &
+# A whole test file never hangs: past UI_TIMEOUT it fails and ends. Killed
+# at exit, the watchdog takes its sleep with it (no orphan left waiting).
+(
+	trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+	sleep "$UI_TIMEOUT" &
+	nap=$!
+	wait "$nap" && echo "FAIL: timeout: the UI test ran over ${UI_TIMEOUT}s" &&
+		kill -TERM $$
+) 2>/dev/null &
 UI_WATCHDOG=$!
 t_cleanup_add "kill $UI_WATCHDOG"
 
