@@ -168,7 +168,10 @@ t_check "Request-ID" grep -qE '^08[0-9A-F]{32}$' <<<"$(hdr Request-ID)"
 t_eq "Request-ID is logged" "$(hdr Request-ID)" "$(last_log .request_id)"
 t_eq "serial" "$PUB_ID" "$(hdr Wechatpay-Serial)"
 t_check "nonce of 32" grep -qE '^[0-9A-Za-z]{32}$' <<<"$(hdr Wechatpay-Nonce)"
-t_check "timestamp is now" test $(($(date +%s) - $(hdr Wechatpay-Timestamp))) -le 5
+# Now, not a fixed or stale value (well inside WeChat Pay's 300 s window,
+# with room for a loaded machine between the answer and this line).
+age=$(($(date +%s) - $(hdr Wechatpay-Timestamp)))
+t_check "timestamp is now (${age} s old)" test "$age" -ge -5 -a "$age" -le 60
 t_eq "content type" "application/json" "$(hdr Content-Type)"
 first_id=$(hdr Request-ID)
 reverse T-NOTHERE
@@ -487,18 +490,20 @@ t_check "a few bytes arrived ($got)" test "${got:-0}" -ge 1 -a "${got:-0}" -le 4
 t_ok
 
 t_begin "delay holds one request without blocking others"
-arm T-SLOW '{"type":"delay","ms":2000,"count":1}'
+arm T-SLOW '{"type":"delay","ms":4000,"count":1}'
 start=$(date +%s%N)
 (reverse T-SLOW; echo "$STATUS" >"$T_TMP/slow.status") &
 slow=$!
 sleep 0.3
 ACCEPT="Accept:" reverse T-SLOW
 fast_ms=$((($(date +%s%N) - start) / 1000000))
-t_check "other request answered at once (${fast_ms} ms)" test "$fast_ms" -lt 1500
+# Not a stopwatch (a loaded machine is slow): the other request is
+# answered while the delayed one is still held.
+t_check "other request answered while the slow one waits (${fast_ms} ms)" test ! -e "$T_TMP/slow.status"
 wait "$slow"
 slow_ms=$((($(date +%s%N) - start) / 1000000))
 t_eq "slow one succeeds" 200 "$(cat "$T_TMP/slow.status")"
-t_check "after the delay (${slow_ms} ms)" test "$slow_ms" -ge 1900
+t_check "after the delay (${slow_ms} ms)" test "$slow_ms" -ge 3900
 t_eq "delay logged" delay "$(grep '"T-SLOW"' "$LOG" | jq -r 'select(.status==200) | .fault')"
 t_ok
 
