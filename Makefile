@@ -70,7 +70,7 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 VALGRIND := valgrind --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --quiet
 
-.PHONY: all build deps demo demo-desk test test-run check-asan lint fmt bench docs \
+.PHONY: all build deps demo demo-desk test test-bins test-run check-asan lint fmt bench docs \
 	screenshots install clean demo-keys fuzz fuzz-build check-valgrind \
 	helpers pot mo FORCE
 
@@ -160,11 +160,14 @@ deps-quiet:
 	@scripts/deps.sh --if-missing
 
 test: deps-quiet
-	@$(MAKE) --no-print-directory build $(UNIT_BIN) $(HELPER_BIN)
+	@$(MAKE) --no-print-directory test-bins
 	@$(MAKE) --no-print-directory test-run
 
+# What the suites run: wxrev, the simulator, the unit tests and helpers.
+test-bins: build $(UNIT_BIN) $(HELPER_BIN)
+
 test-run:
-	@BUILD=$(BUILD) tests/run.sh
+	@BUILD=$(BUILD) WXREV_TESTS_BUILT=1 tests/run.sh
 
 demo: deps-quiet
 	@$(MAKE) --no-print-directory build
@@ -186,7 +189,7 @@ check-asan:
 check-valgrind: deps-quiet
 	@$(MAKE) --no-print-directory build $(HELPER_BIN)
 	@WXREV_WRAP="$(VALGRIND)" BUILD=$(BUILD) SUITE_TIMEOUT=1800 \
-		tests/run.sh integration
+		WXREV_TESTS_BUILT=1 tests/run.sh integration
 
 # Each libFuzzer harness for FUZZ_SECONDS from its corpus (tests/fuzz/run.sh).
 fuzz: deps-quiet

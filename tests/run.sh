@@ -2,11 +2,21 @@
 # Runs every test suite and ends with one line: "N passed, N failed".
 #   tests/run.sh            all suites: unit, integration, ui
 #   tests/run.sh unit ...   only the named suites
-# BUILD names the build folder (default build). Exits non-zero on any failure.
+# BUILD names the build folder (default build). Run alone, it first brings
+# the binaries up to date (make test-bins), so a unit test never runs stale;
+# make test has done that already and says so with WXREV_TESTS_BUILT=1.
+# Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD
+if [ -z "${WXREV_TESTS_BUILT:-}" ] &&
+	! built=$(make --no-print-directory -s BUILD="$BUILD" test-bins 2>&1); then
+	printf '%s\n' "$built" >&2
+	echo "tests/run.sh: the build failed (make test-bins, above): fix it and run again" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 export WXREV_BIN="$PWD/$BUILD/bin/wxrev"
 export WXPAY_SIM_BIN="$PWD/$BUILD/bin/wxpay-sim"
 export WXREV_SRC="$PWD"
