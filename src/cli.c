@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "apiv3.h"
+#include "apiv3_query.h"
 #include "history.h"
 #include "history_export.h"
 #include "history_pg.h"
@@ -607,11 +608,15 @@ static void print_known(struct history *h, const struct wx_sub *s,
 	fputc('\n', stdout);
 }
 
-/* Asks on the terminal; only an explicit y/yes sends. */
+/* Asks on the terminal; only an explicit y/yes sends, and when the order
+ * query says an order has nothing to reverse (REVOKED, CLOSED, REFUND, no
+ * such order), only the words "send anyway": y is what a hurried operator
+ * types, as the UI's F8 is not. */
 static bool confirm(struct history *h, const struct wx_sub *s,
 		    struct reverse_args *a)
 {
 	char host[300], backup[400], line[64];
+	size_t nothing = 0;
 
 	profile_host_label(s->partner->base_url, host, sizeof(host));
 	profile_backup_label(s->partner, backup, sizeof(backup));
@@ -631,6 +636,9 @@ static bool confirm(struct history *h, const struct wx_sub *s,
 		fputc('\n', stdout);
 		free(words);
 		print_known(h, s, a->orders[i]);
+		nothing += apiv3_trade_state_info(
+				apiv3_trade_state_parse(a->before[i]))
+			       ->nothing_to_reverse;
 	}
 	if (a->note) {
 		fputs(_("Note:          "), stdout);
@@ -640,11 +648,19 @@ static bool confirm(struct history *h, const struct wx_sub *s,
 	printf(_("Endpoint:      %s\n"), host);
 	printf(_("Backup:        %s\n"), backup);
 	printf(_("A paid order will be refunded to the payer.\n"));
-	printf(_("Reverse %zu order(s)? [y/N] "), a->norders);
+	if (nothing)
+		printf(_("WeChat Pay says %zu of these orders have nothing to "
+			 "reverse, so y does not send.\nType \"send anyway\" "
+			 "to send all %zu anyway; anything else cancels: "),
+		       nothing, a->norders);
+	else
+		printf(_("Reverse %zu order(s)? [y/N] "), a->norders);
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
 	line[strcspn(line, "\r\n")] = '\0';
+	if (nothing)
+		return wx_strcaseeq(line, "send anyway");
 	return wx_strcaseeq(line, "y") || wx_strcaseeq(line, "yes");
 }
 

@@ -190,6 +190,18 @@ t_eq "and does not block y" 1 "$(sim_count S-TTY-GONE)"
 t_eq "the order was reversed" REVERSED "$(sim_state S-TTY-GONE)"
 t_ok
 
+t_begin "reverse on a terminal: an order with nothing to reverse is not sent by y, only by the words send anyway"
+amount_order S-TTY-DONE REVERSED 12800
+printf 'y\n' | timeout 30 script -qfec "$WXREV_BIN reverse --sub 'Coffee Shop' S-TTY-DONE" /dev/null >"$T_TMP/tty.out" 2>&1
+t_contains "the state is said" "$(cat "$T_TMP/tty.out")" "Already reversed (REVOKED)"
+t_contains "y is said not to send" "$(cat "$T_TMP/tty.out")" 'Type "send anyway"'
+t_eq "y sends no reversal" 0 "$(sim_count S-TTY-DONE)"
+printf 'send anyway\n' | timeout 30 script -qfec "$WXREV_BIN reverse --sub 'Coffee Shop' --json S-TTY-DONE" /dev/null >"$T_TMP/tty.out" 2>&1
+t_eq "the words send it, once" 1 "$(sim_count S-TTY-DONE)"
+line=$(grep -ao '{"out_trade_no.*}' "$T_TMP/tty.out")
+t_eq "with the state before kept" REVOKED "$(jq -r .trade_state_before <<<"$line")"
+t_ok
+
 t_begin "kill -9 during a reversal, then a start that settles it"
 amount_order S-KILL PAID 12800
 sim_fault S-KILL '{"type":"delay","ms":4000,"count":1}'
