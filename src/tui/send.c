@@ -192,7 +192,7 @@ void tui_collect_results(struct tui *t)
 /* At exit: results the history refused so far are retried for a while,
  * then kept in the recovery journal that the next start folds in. What
  * happened is said in diags, printed once the terminal is back. */
-void tui_save_results(struct tui *t, struct wx_diags *diags)
+bool tui_save_results(struct tui *t, struct wx_diags *diags)
 {
 	int64_t deadline = wx_monotonic_ms() + SAVE_WAIT_MS;
 	struct wx_err err = {{0}};
@@ -200,7 +200,7 @@ void tui_save_results(struct tui *t, struct wx_diags *diags)
 	while (history_flush(t->hist) > 0 && wx_monotonic_ms() < deadline)
 		poll(NULL, 0, POLL_MS);
 	if (history_unsaved(t->hist) == 0)
-		return;
+		return true;
 	if (history_journal(t->hist, &err) == 0)
 		wx_diags_add(diags,
 			     _("history %s could not be written; the results are kept in the recovery journal %s, which the next start of wxrev folds into the history."),
@@ -210,6 +210,7 @@ void tui_save_results(struct tui *t, struct wx_diags *diags)
 		wx_diags_add(diags,
 			     _("results could NOT be saved (%s): the result card showed them; note them by hand."),
 			     err.msg);
+	return false;
 }
 
 void tui_drain_flights(struct tui *t, int ms)

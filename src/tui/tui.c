@@ -601,15 +601,19 @@ static void first_sub(struct tui *t)
 	tui_profiles_init(t);
 }
 
-static void teardown(struct tui *t, struct wx_diags *diags)
+/* False when some result did not reach the history. */
+static bool teardown(struct tui *t, struct wx_diags *diags)
 {
+	bool saved = true;
+
 	tui_screens_close(t);
 	reversal_engine_free(t->engine);
 	t->engine = NULL;
 	if (t->hist)
-		tui_save_results(t, diags);
+		saved = tui_save_results(t, diags);
 	history_close(t->hist);
 	profile_free(t->profiles);
+	return saved;
 }
 
 int tui_run(const char *profiles_arg, const char *history_arg)
@@ -642,7 +646,10 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 		tui_drain_flights(t, DRAIN_MS);
 out:
 	restore_terminal(); /* after SIGHUP its writes fail harmlessly */
-	teardown(t, &diags);
+	/* A result only journaled is exit 3, as on the command line: the
+	 * history does not hold it yet. */
+	if (!teardown(t, &diags) && rc == 0)
+		rc = 3;
 	reset_signals();
 	for (size_t i = 0; i < diags.n; i++)
 		fprintf(stderr, "wxrev: %s\n", diags.msgs[i]);

@@ -235,8 +235,9 @@ void tui_collect_results(struct tui *t);
 /* SIGTERM/SIGHUP: lets calls in flight finish for at most `ms`. */
 void tui_drain_flights(struct tui *t, int ms);
 /* At exit, after the engine has recorded what it abandoned: retries the
- * results the history refused, then journals them; says so in diags. */
-void tui_save_results(struct tui *t, struct wx_diags *diags);
+ * results the history refused, then journals them; says so in diags.
+ * False when some result is not in the history (journaled or lost). */
+bool tui_save_results(struct tui *t, struct wx_diags *diags);
 
 /* Screen entry points that other screens call. */
 /* Fills the pane and selects the sub-merchant the state file remembers. */

@@ -151,6 +151,31 @@ t_eq "requests the simulator received" 1 "$(sim_count UI-LOCK-1)"
 ui_keys Escape
 t_ok
 
+t_begin "quitting while the history stays locked: the result goes to the recovery journal, exit status 3, and the next start folds it in"
+sim_fault UI-LOCK-2 '{"type":"delay","ms":1500}'
+ui_start_ok
+send UI-LOCK-2
+ui_wait_for "sending UI-LOCK-2" 5
+{
+	echo "BEGIN IMMEDIATE;"
+	sleep $((30 * T_SLOW))
+	echo "COMMIT;"
+} | sqlite3 "$WXREV_HISTORY" >/dev/null 2>&1 &
+lock=$!
+ui_wait_for "result not yet saved" $((10 * T_SLOW))
+ui_keys Escape
+ui_keys F10
+ui_wait_exit $((20 * T_SLOW))
+t_eq "exit status" 3 "$UI_RC"
+t_contains "said once the terminal is back" "$(ui_screen)" "recovery journal"
+pkill -P "$lock" sleep 2>/dev/null
+kill "$lock" 2>/dev/null
+wait "$lock" 2>/dev/null
+wx history --order UI-LOCK-2 --format jsonl
+t_eq "the next start folds it in" reversed "$(jq -r .outcome <<<"$WX_OUT")"
+t_eq "requests the simulator received" 1 "$(sim_count UI-LOCK-2)"
+t_ok
+
 t_begin "SIGTERM while in flight lets the call finish and records it"
 sim_fault UI-SLOW-4 '{"type":"delay","ms":1000}'
 ui_start_ok
