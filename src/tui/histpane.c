@@ -1,6 +1,8 @@
 /* History pane: reversals newest first, paged from the database by id
- * (keyset paging), filtered as you type; Enter opens the detail view, `r`
- * re-runs through the confirmation, `y`/`Y` copy. */
+ * (keyset paging), filtered as you type (a word "@name" keeps one
+ * operator's rows, asked of the history so a desk server filters them);
+ * Enter opens the detail view, `r` re-runs through the confirmation,
+ * `y`/`Y` copy. The operator column shows when the pane is wide enough. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,10 +43,39 @@ static void history_done(void *state)
 	free_rows(state);
 }
 
+#define FILTER_BYTES (TUI_FIELD_MAX * 4 + 1)
+
+/* Splits the typed filter: the first word starting with '@' names the
+ * operator into op (exact; a lone '@' names none yet), every other word,
+ * as typed, is the substring in text. */
+static void split_filter(const char *typed, char *text, char *op)
+{
+	const char *at = NULL;
+	size_t len;
+
+	for (const char *p = typed; *p && !at; p++)
+		if (*p == '@' && (p == typed || p[-1] == ' '))
+			at = p;
+	op[0] = '\0';
+	if (!at) {
+		snprintf(text, FILTER_BYTES, "%s", typed);
+		return;
+	}
+	len = strcspn(at, " ");
+	snprintf(op, FILTER_BYTES, "%.*s", (int)len - 1, at + 1);
+	/* What is left before and after the word, without the blank
+	 * between them. */
+	snprintf(text, FILTER_BYTES, "%.*s%s", (int)(at - typed), typed,
+		 at[len] ? at + len + 1 : "");
+	len = strlen(text);
+	while (len && text[len - 1] == ' ')
+		text[--len] = '\0';
+}
+
 /* Appends one page of rows older than the last loaded one. */
 static void load_page(struct history_pane *H, struct tui *t)
 {
-	char text[TUI_FIELD_MAX * 4 + 1];
+	char typed[FILTER_BYTES], text[FILTER_BYTES], op[FILTER_BYTES];
 	struct history_filter f = HISTORY_FILTER_ANY;
 	struct history_reversal *page = NULL;
 	struct wx_err err = {{0}};
@@ -53,8 +84,10 @@ static void load_page(struct history_pane *H, struct tui *t)
 
 	if (H->resume)
 		before = H->resume;
-	field_get(&H->filter, text, sizeof(text));
+	field_get(&H->filter, typed, sizeof(typed));
+	split_filter(typed, text, op);
 	f.text = text[0] ? text : NULL;
+	f.op = op[0] ? op : NULL;
 	/* One bounded step: a rare short filter keeps scanning between
 	 * keystrokes (tui_history_continue) instead of freezing the screen. */
 	if (history_list_step(t->hist, &f, before, PAGE, HISTORY_SCAN_BUDGET,
@@ -156,10 +189,17 @@ static void fmt_time(int64_t ms, char *buf, size_t n)
 	wx_i18n_when(ms, WX_WHEN_SHORT, buf, n);
 }
 
-/* Column widths for a row of `w` columns. */
+/* Column widths for a row of `w` columns; op is 0 when the operator
+ * column is left out. */
 struct cols {
-	int time, outcome, order, sub, status, code, latency;
+	int time, outcome, order, sub, status, code, latency, op;
 };
+
+/* The flexible columns keep at least what they have at 80 columns before
+ * the operator column takes its share; narrower, it is left out. */
+#define FLEX_MIN 43
+#define OP_MIN	 8
+#define OP_MAX	 12
 
 /* At least `min` columns, and as wide as the (translated) heading. */
 static int fixed_width(int min, const char *heading)
@@ -172,7 +212,7 @@ static int fixed_width(int min, const char *heading)
 static struct cols layout_cols(int w)
 {
 	char when[64];
-	struct cols c = {0, 8, 0, 0, 0, 0, 7};
+	struct cols c = {0, 8, 0, 0, 0, 0, 7, 0};
 	int flex;
 
 	/* The date column is as wide as the UI language writes a date. */
@@ -182,6 +222,13 @@ static struct cols layout_cols(int w)
 	c.status = fixed_width(3, _("sts"));
 	c.latency = fixed_width(c.latency, _("latency"));
 	flex = w - (c.time + c.outcome + c.status + c.latency + 6);
+	c.op = fixed_width(OP_MIN, _("operator"));
+	if (c.op > OP_MAX)
+		c.op = OP_MAX;
+	if (flex - c.op - 1 >= FLEX_MIN)
+		flex -= c.op + 1;
+	else
+		c.op = 0;
 
 	c.order = flex * 45 / 100;
 	if (c.order > APIV3_ORDER_MAX)
@@ -212,7 +259,9 @@ static void draw_header(const struct history_pane *H, const struct tui *t,
 	x = cell(y, x, _("sub-merchant"), c.sub, a);
 	x = cell(y, x, _("sts"), c.status, a);
 	x = cell(y, x, _("code"), c.code, a);
-	cell(y, x, _("latency"), c.latency, a);
+	x = cell(y, x, _("latency"), c.latency, a);
+	if (c.op)
+		cell(y, x, _("operator"), c.op, a);
 }
 
 static void draw_row(void *ctx, size_t i, int y, bool selected)
@@ -241,7 +290,9 @@ static void draw_row(void *ctx, size_t i, int y, bool selected)
 	snprintf(buf, sizeof(buf), "%lldms", (long long)r->latency_ms);
 	if (r->outcome == WX_PENDING)
 		snprintf(buf, sizeof(buf), "...");
-	cell(y, x, buf, c.latency, a);
+	x = cell(y, x, buf, c.latency, a);
+	if (c.op)
+		cell(y, x, r->op, c.op, a);
 	/* Gaps between cells keep the selection bar continuous. */
 	for (int gx = H->r.x + 1 + c.time; selected && gx < H->r.x + H->r.w - 1;
 	     gx++) {

@@ -42,7 +42,7 @@ static const struct tui_keydef keytab[] = {
 	K(TUI_CTX_GLOBAL, CTRL('o'), "Ctrl-O", TUI_ACT_OPEN_LIST,
 	  N_("open a list of orders from a file (or show the list being sent)")),
 
-	K(TUI_CTX_PROFILES | TUI_CTX_HISTORY, '/', "/", TUI_ACT_FILTER,
+	K(TUI_CTX_PROFILES, '/', "/", TUI_ACT_FILTER,
 	  N_("filter as you type (Esc clears)")),
 	K(TUI_CTX_PROFILES, '\n', "Enter", TUI_ACT_ENTER,
 	  N_("choose the sub-merchant and go to the order form")),
@@ -56,6 +56,9 @@ static const struct tui_keydef keytab[] = {
 	K(TUI_CTX_FORM, '\n', "Enter", TUI_ACT_ENTER,
 	  N_("review the reversal in the confirmation")),
 
+	K(TUI_CTX_HISTORY, '/', "/", TUI_ACT_FILTER,
+	  N_("filter as you type (Esc clears); a word @name keeps only that "
+	     "operator's reversals")),
 	K(TUI_CTX_HISTORY, '\n', "Enter", TUI_ACT_ENTER,
 	  N_("open the detail view of the reversal")),
 	K(TUI_CTX_HISTORY | TUI_CTX_DETAIL, CTRL('r'), "Ctrl-R", TUI_ACT_RERUN,
