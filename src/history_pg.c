@@ -375,6 +375,34 @@ static PGconn *connect_uri(const char *uri)
 	return c;
 }
 
+/* A connection to `shown` not made for want of the right password: 1 with
+ * err saying where the password belongs (a password asked for and not
+ * found, or refused); 0 for anything else (the server, the network). */
+static int password_problem(PGconn *c, const char *shown, struct wx_err *err)
+{
+	char *says;
+
+	if (PQconnectionNeedsPassword(c)) {
+		wx_err_set(err,
+			   _("desk history %s asks for role %s's password "
+			     "and none was found: put it in ~/.pgpass (or the "
+			     "file PGPASSFILE names), mode 0600, never in the "
+			     "URI"),
+			   shown, PQuser(c));
+		return 1;
+	}
+	if (!PQconnectionUsedPassword(c))
+		return 0;
+	says = server_says(c, NULL);
+	wx_err_set(err,
+		   _("desk history %s refused role %s's password (%s): "
+		     "correct it in ~/.pgpass (or the file PGPASSFILE "
+		     "names)"),
+		   shown, PQuser(c), says);
+	free(says);
+	return 1;
+}
+
 int history_pg_open(const char *uri, struct history_pg **out,
 		    struct wx_err *err)
 {
@@ -393,10 +421,12 @@ int history_pg_open(const char *uri, struct history_pg **out,
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		char *says = server_says(p->conn, NULL);
 
-		wx_err_set(err,
-			   _("desk history %s is unreachable (%s): start the "
-			     "server or check the URI; nothing was sent"),
-			   p->shown, says);
+		if (!password_problem(p->conn, p->shown, err))
+			wx_err_set(err,
+				   _("desk history %s is unreachable (%s): "
+				     "start the server or check the URI; "
+				     "nothing was sent"),
+				   p->shown, says);
 		free(says);
 		goto fail;
 	}
@@ -534,10 +564,11 @@ int history_pg_init(const char *uri, int *from, int *to, struct wx_err *err)
 	if (PQstatus(p.conn) != CONNECTION_OK) {
 		char *says = server_says(p.conn, NULL);
 
-		wx_err_set(err,
-			   _("desk history %s is unreachable (%s): start the "
-			     "server or check the URI"),
-			   p.shown, says);
+		if (!password_problem(p.conn, p.shown, err))
+			wx_err_set(err,
+				   _("desk history %s is unreachable (%s): "
+				     "start the server or check the URI"),
+				   p.shown, says);
 		free(says);
 		goto out;
 	}
