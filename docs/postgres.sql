@@ -519,3 +519,42 @@ GRANT INSERT (created_ms, desk, partner_name, sp_mchid, sub_name, sub_mchid,
 	response_headers, response_body, verify, transport_error, latency_ms,
 	request_id) ON wxrev.queries TO wxrev_operator;
 UPDATE wxrev.meta SET version = 3;
+
+-- wxrev schema version 4
+-- `wxrev history import FILE.db` also carries the file's kept order
+-- queries, once: in the importer's name with the original operator in
+-- imported_from, import_key (the query's identity in its file) making a
+-- second import harmless, as for reversals.
+ALTER TABLE wxrev.queries
+	ADD COLUMN imported_from text,          -- operator of an imported query
+	ADD COLUMN import_key text UNIQUE;      -- identity of an imported query
+CREATE FUNCTION wxrev.import_query(p_key text, p_from text,
+	p_created_ms bigint, p_partner_name text, p_sp_mchid text,
+	p_sub_name text, p_sub_mchid text, p_out_trade_no text,
+	p_trade_state text, p_code text, p_message text, p_url text,
+	p_request_headers text, p_status integer, p_response_headers text,
+	p_response_body text, p_verify text, p_transport_error text,
+	p_latency_ms bigint, p_request_id text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = wxrev, pg_temp AS
+$$
+DECLARE
+	new_id bigint;
+BEGIN
+	INSERT INTO wxrev.queries AS q (created_ms, operator, desk,
+		partner_name, sp_mchid, sub_name, sub_mchid, out_trade_no,
+		trade_state, code, message, url, request_headers, status,
+		response_headers, response_body, verify, transport_error,
+		latency_ms, request_id, imported_from, import_key)
+	VALUES (p_created_ms, session_user, '', p_partner_name, p_sp_mchid,
+		p_sub_name, p_sub_mchid, p_out_trade_no, p_trade_state, p_code,
+		p_message, p_url, p_request_headers, p_status,
+		p_response_headers, p_response_body, p_verify,
+		p_transport_error, p_latency_ms, p_request_id, p_from, p_key)
+	ON CONFLICT (import_key) DO NOTHING
+	RETURNING q.id INTO new_id;
+	RETURN new_id;
+END
+$$;
+REVOKE ALL ON FUNCTION wxrev.import_query FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION wxrev.import_query TO wxrev_operator;
+UPDATE wxrev.meta SET version = 4;

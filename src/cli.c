@@ -1420,6 +1420,8 @@ static int cmd_history_import(int argc, char **argv, struct cli_common *c)
 		 "already)\n"),
 	       (long long)st.added, argv[optind], history_path(dst),
 	       (long long)st.already);
+	printf(_("imported %lld order queries (%lld were there already)\n"),
+	       (long long)st.queries_added, (long long)st.queries_already);
 	if (st.pending)
 		printf(_("left %lld pending reversals in %s: settle them "
 			 "there, then import again\n"),

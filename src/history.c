@@ -2944,6 +2944,40 @@ static int import_page(struct history *dst, struct history *src,
 	return 0;
 }
 
+/* The file's kept order queries, a page at a time, into the desk. */
+static int import_queries(struct history *dst, struct history *src,
+			  struct history_import_stats *st, struct wx_err *err)
+{
+	int64_t before = 0;
+
+	for (;;) {
+		struct history_query *rows = NULL;
+		size_t n = 0;
+		int rc = 0;
+
+		if (history_query_list(src, NULL, NULL, before, 200, &rows, &n,
+				       err) != 0)
+			return -1;
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			int added = 0;
+
+			rc = history_pg_import_query(dst->pg, &rows[i], &added,
+						     err);
+			if (added)
+				st->queries_added++;
+			else if (rc == 0)
+				st->queries_already++;
+		}
+		if (n)
+			before = rows[n - 1].id;
+		history_queries_free(rows, n);
+		if (rc != 0)
+			return -1;
+		if (n == 0)
+			return 0;
+	}
+}
+
 int history_import(struct history *dst, struct history *src,
 		   struct history_import_stats *st, struct wx_err *err)
 {
@@ -2964,7 +2998,7 @@ int history_import(struct history *dst, struct history *src,
 			return -1;
 		if (n == 0) {
 			history_rows_free(rows, n);
-			return 0;
+			return import_queries(dst, src, st, err);
 		}
 		before = rows[n - 1].id;
 		rc = import_page(dst, src, rows, n, st, err);

@@ -253,13 +253,16 @@ const char *history_operator(const struct history *h);
 
 /* What history_import did. */
 struct history_import_stats {
-	int64_t added;	 /* reversals copied now */
-	int64_t already; /* brought by an earlier import */
-	int64_t pending; /* left behind: still pending in the file */
+	int64_t added;		 /* reversals copied now */
+	int64_t already;	 /* brought by an earlier import */
+	int64_t pending;	 /* left behind: still pending in the file */
+	int64_t queries_added;	 /* kept order queries copied now */
+	int64_t queries_already; /* brought by an earlier import */
 };
 /* Copies every finished reversal of history file `src`, with its attempts,
- * into desk history `dst`, in the importer's name with the original
- * operator kept as imported_from. Running it again adds nothing twice. */
+ * and every kept order query into desk history `dst`, in the importer's
+ * name with the original operator kept as imported_from. Running it again
+ * adds nothing twice. */
 int history_import(struct history *dst, struct history *src,
 		   struct history_import_stats *st, struct wx_err *err);
 

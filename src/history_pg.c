@@ -19,7 +19,7 @@
 #include "postgres_sql.h"
 
 /* The schema version this wxrev reads and writes. */
-#define PG_SCHEMA_VERSION 3
+#define PG_SCHEMA_VERSION 4
 #define PG_MARKER	  "\n-- wxrev schema version "
 /* SQLSTATEs wxrev turns into advice. */
 #define PG_READ_ONLY	      "25006"
@@ -886,6 +886,52 @@ int history_pg_import(struct history_pg *p, const struct history_reversal *r,
 out:
 	if (rc != 0)
 		PQclear(PQexec(p->conn, "ROLLBACK"));
+	PQclear(res);
+	free(key);
+	return rc;
+}
+
+int history_pg_import_query(struct history_pg *p,
+			    const struct history_query *q, int *added,
+			    struct wx_err *err)
+{
+	const struct history_attempt *a = &q->a;
+	struct num created = {{0}}, status = {{0}}, lat = {{0}};
+	char *key = wx_xasprintf(
+	    "%s|%lld|%s|%s|%s|%lld", q->op ? q->op : "",
+	    (long long)q->created_ms, q->sp_mchid ? q->sp_mchid : "",
+	    q->sub_mchid ? q->sub_mchid : "",
+	    q->out_trade_no ? q->out_trade_no : "", (long long)q->id);
+	const char *v[20] = {key,
+			     q->op ? q->op : "",
+			     num(&created, q->created_ms),
+			     q->partner_name,
+			     q->sp_mchid ? q->sp_mchid : "",
+			     q->sub_name,
+			     q->sub_mchid ? q->sub_mchid : "",
+			     q->out_trade_no ? q->out_trade_no : "",
+			     q->trade_state,
+			     q->code,
+			     q->message,
+			     a->url,
+			     a->request_headers,
+			     num(&status, a->status),
+			     a->response_headers,
+			     a->response_body,
+			     a->verify,
+			     a->transport_error,
+			     num(&lat, a->latency_ms),
+			     a->request_id};
+	PGresult *res = NULL;
+	int rc;
+
+	*added = 0;
+	rc = run(p,
+		 "SELECT wxrev.import_query($1, $2, $3, $4, $5, $6, $7, $8,"
+		 " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+		 20, v, &res, err);
+	if (rc == 0)
+		*added = !PQgetisnull(res, 0, 0);
 	PQclear(res);
 	free(key);
 	return rc;

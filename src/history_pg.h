@@ -76,6 +76,11 @@ int history_pg_finish(struct history_pg *p, int64_t id, enum wx_outcome outcome,
 int history_pg_import(struct history_pg *p, const struct history_reversal *r,
 		      const struct history_attempt *a, size_t na, int *added,
 		      struct wx_err *err);
+/* Copies one kept order query of a history file; *added is 0 when an
+ * earlier import brought it already. */
+int history_pg_import_query(struct history_pg *p,
+			    const struct history_query *q, int *added,
+			    struct wx_err *err);
 /* Newest first, ids below before_id (0: any) and from floor_id (0: any). */
 int history_pg_list_window(struct history_pg *p, const struct history_filter *f,
 			   int64_t before_id, int64_t floor_id, int limit,

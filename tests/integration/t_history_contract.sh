@@ -19,7 +19,7 @@ export WXREV_HISTORY=$(pg_uri "$PG_SUPER")
 t_begin "history init creates the desk schema, and a second run has nothing to do"
 wx history init
 t_eq "exit status" 0 "$WX_RC"
-t_contains "says so" "$WX_OUT" "schema version 0 -> 3"
+t_contains "says so" "$WX_OUT" "schema version 0 -> 4"
 wx history init
 t_contains "again" "$WX_OUT" "nothing to do"
 t_eq "no server chatter on stderr" "" "$WX_ERR"
@@ -131,9 +131,17 @@ export WXREV_HISTORY=$ALICE
 t_begin "desk: history import moves a history file in once, keeping who did it"
 n=$(sqlite3 -readonly "$SQLITE" "SELECT count(*) FROM reversals WHERE outcome <> 'pending'")
 na=$(sqlite3 -readonly "$SQLITE" "SELECT count(*) FROM attempts")
+nq=$(sqlite3 -readonly "$SQLITE" "SELECT count(*) FROM queries")
 wx history import "$SQLITE"
 t_eq "exit status" 0 "$WX_RC"
 t_contains "says how many" "$WX_OUT" "imported $n reversals"
+t_check "the file kept queries to import" test "$nq" -ge 1
+t_contains "says how many queries" "$WX_OUT" "imported $nq order queries (0 were there already)"
+t_eq "every kept query, in the importer's name, from tester" "$nq" \
+	"$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.queries WHERE operator = 'alice' AND imported_from = 'tester'")"
+t_eq "a query reads the same in the desk history" \
+	"$(WXREV_HISTORY=$SQLITE "$WXREV_BIN" history --queries --order sq-QUERY-1 --format jsonl | jq -c '[.trade_state, .http_status, .verified, .request_id, .created_ms]')" \
+	"$("$WXREV_BIN" history --queries --order sq-QUERY-1 --format jsonl | jq -c '[.trade_state, .http_status, .verified, .request_id, .created_ms]')"
 t_eq "rows, in the importer's name, from tester" "$n" \
 	"$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.reversals WHERE operator = 'alice' AND imported_from = 'tester'")"
 t_eq "every attempt" "$na" "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.attempts a JOIN wxrev.reversals r ON r.id = a.reversal_id WHERE r.imported_from IS NOT NULL")"
@@ -143,6 +151,8 @@ wx history import "$SQLITE"
 t_contains "again: nothing twice" "$WX_OUT" "imported 0 reversals"
 t_contains "again: says they were there" "$WX_OUT" "($n were there already)"
 t_eq "still once" "$n" "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.reversals WHERE imported_from = 'tester'")"
+t_contains "again: no query twice" "$WX_OUT" "imported 0 order queries ($nq were there already)"
+t_eq "queries still once" "$nq" "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.queries WHERE imported_from = 'tester'")"
 wx history import "$T_TMP/no-such.db"
 t_eq "a missing file" 2 "$WX_RC"
 t_ok
@@ -152,6 +162,7 @@ refused() { ! pg_psql "$@" >/dev/null 2>&1; }
 t_check "insert as bob refused" refused alice -c "INSERT INTO wxrev.queries (operator, out_trade_no) VALUES ('bob', 'FAKE-000001')"
 t_check "update refused" refused alice -c "UPDATE wxrev.queries SET trade_state = 'REVOKED'"
 t_check "delete refused" refused alice -c "DELETE FROM wxrev.queries"
+t_check "an insert posing as an import refused" refused alice -c "INSERT INTO wxrev.queries (imported_from, import_key, out_trade_no) VALUES ('bob', 'k', 'FAKE-000002')"
 t_check "a plain insert is in one's own name" pg_psql alice -c "INSERT INTO wxrev.queries (out_trade_no) VALUES ('OWN-000001')"
 t_eq "kept as alice" alice "$(pg_psql "$PG_SUPER" -c "SELECT operator FROM wxrev.queries WHERE out_trade_no = 'OWN-000001'")"
 t_eq "the kept query is intact" "SUCCESS alice" "$(pg_psql "$PG_SUPER" -c "SELECT trade_state || ' ' || operator FROM wxrev.queries WHERE out_trade_no = 'po-QUERY-1'")"

@@ -38,7 +38,7 @@ fi
 
 t_begin "the schema applies on an empty database, with roles, at its newest version"
 if pg_schema alice bob; then
-	t_eq "version" 3 "$(pg_psql "$PG_SUPER" -c 'SELECT version FROM wxrev.meta')"
+	t_eq "version" 4 "$(pg_psql "$PG_SUPER" -c 'SELECT version FROM wxrev.meta')"
 	t_eq "pg_trgm" 1 "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")"
 	pg_psql "$PG_SUPER" -c "CREATE ROLE carol LOGIN; GRANT wxrev_reader TO carol"
 	# A short grace after a server start keeps the restart tests quick.
@@ -163,6 +163,21 @@ t_ok
 t_begin "the history filter is served by the trigram index"
 plan=$(pg_psql "$PG_SUPER" -c "SET enable_seqscan = off; EXPLAIN SELECT id FROM wxrev.reversals WHERE search LIKE '%laim-%'")
 t_contains "plan" "$plan" "reversals_search"
+t_ok
+
+t_begin "a desk at schema version 3 moves forward to 4 with history init, keeping its rows"
+pg_psql "$PG_SUPER" -d postgres -c "CREATE DATABASE wxrev_v3" >/dev/null
+# The schema file as it stood at version 3: everything above version 4.
+sed '/^-- wxrev schema version 4$/,$d' "$T_ROOT/docs/postgres.sql" >"$T_TMP/postgres-v3.sql"
+pg_psql "$PG_SUPER" -d wxrev_v3 -1 -f "$T_TMP/postgres-v3.sql" >/dev/null
+pg_psql "$PG_SUPER" -d wxrev_v3 -c "INSERT INTO wxrev.queries (out_trade_no, trade_state) VALUES ('OLD-000001', 'SUCCESS')"
+t_eq "at 3" 3 "$(pg_psql "$PG_SUPER" -d wxrev_v3 -c 'SELECT version FROM wxrev.meta')"
+v3="postgresql:///wxrev_v3?host=$PG_DIR&port=$PG_PORT&user=$PG_SUPER"
+out=$("$WXREV_BIN" history --history "$v3" 2>&1)
+t_contains "an operator is told to run init" "$out" "run wxrev history init"
+t_contains "init says so" "$("$WXREV_BIN" history init --history "$v3" 2>&1)" "schema version 3 -> 4"
+t_eq "at 4" 4 "$(pg_psql "$PG_SUPER" -d wxrev_v3 -c 'SELECT version FROM wxrev.meta')"
+t_eq "the kept query is still there" SUCCESS "$(pg_psql "$PG_SUPER" -d wxrev_v3 -c "SELECT trade_state FROM wxrev.queries WHERE out_trade_no = 'OLD-000001'")"
 t_ok
 
 t_done
