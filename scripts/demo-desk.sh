@@ -9,14 +9,18 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-sim="$PWD/$build/bin/wxpay-sim"
+case $build in
+/*) ;;
+*) build="$PWD/$build" ;;
+esac
+sim="$build/bin/wxpay-sim"
 
 if [ ! -t 0 ] || [ ! -t 1 ]; then
 	echo "demo-desk: wxrev is a terminal program; run 'make demo-desk' in a terminal." >&2
 	exit 2
 fi
 [ -f profiles/keys/.done ] || scripts/demo-keys.sh profiles/keys
-WXREV_BIN="$PWD/$build/bin/wxrev"
+WXREV_BIN="$build/bin/wxrev"
 . tests/lib.sh
 . tests/lib_pg.sh
 pg_start || exit 1
@@ -52,6 +56,7 @@ tmux -S "$sock" -f /dev/null new-session -d -s desk -x "$(tput cols)" -y "$(tput
 # Side by side when each window gets 80 columns, else one above the other.
 if [ "$(tput cols)" -ge 161 ]; then split=-h; else split=-v; fi
 tmux -S "$sock" split-window "$split" -t desk "$(run bob)"
+tmux -S "$sock" set-option -t desk status-left-length 40 >/dev/null
 tmux -S "$sock" set-option -t desk status-left "desk: alice | bob  " >/dev/null
 echo "demo-desk: alice and bob share one desk history; try DEMO-SLOW in both windows"
 unset TMUX
