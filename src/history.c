@@ -1104,6 +1104,12 @@ void history_set_busy_timeout(struct history *h, int ms)
 	sqlite3_busy_timeout(h->db, h->busy_ms);
 }
 
+void history_set_nowait(struct history *h, int on)
+{
+	if (h->pg)
+		history_pg_set_nowait(h->pg, on);
+}
+
 /* ---- locate ---- */
 
 /* buf = a followed by b. */

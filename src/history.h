@@ -130,6 +130,14 @@ void history_close(struct history *h);
 const char *history_path(const struct history *h);
 /* How long a write waits for another process's lock (default 5000 ms). */
 void history_set_busy_timeout(struct history *h, int ms);
+/* A desk history whose connection is lost re-makes it, by default, with
+ * a blocking connect (up to libpq's connect_timeout, 10 s, against a
+ * server that does not answer). With `on` (the terminal UI) it never
+ * blocks: each call that needs the server advances a non-blocking connect
+ * (PQconnectPoll) as far as it goes without waiting, a new one started at
+ * most once a second, and fails as offline (writes are deferred) until it
+ * is made. No effect on a history file. */
+void history_set_nowait(struct history *h, int on);
 
 /* Group commit: between history_group_begin and history_group_end, the
  * writes below (history_begin, history_add_attempt, history_finish) join

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +28,13 @@
 #define PG_UNDEFINED_TABLE    "42P01"
 #define PG_UNDEFINED_SCHEMA   "3F000"
 #define PG_UNDEFINED_FUNCTION "42883"
+/* libpq's connect_timeout for a blocking connect, and the most a
+ * non-blocking one is given before it is started again. */
+#define PG_CONNECT_TIMEOUT_S 10
+#define PG_STR_(x)	     #x
+#define PG_STR(x)	     PG_STR_(x)
+/* A non-blocking reconnect starts at most this often. */
+#define PG_RECONNECT_PAUSE_MS 1000
 /* Connection lost, server shutting down or starting: may pass. */
 #define PG_CLASS_CONNECTION "08"
 #define PG_ADMIN_SHUTDOWN   "57P01"
@@ -44,6 +52,11 @@ struct history_pg {
 	size_t nmine, capmine;
 	int64_t changes; /* colleagues' notifications seen (data version) */
 	int transient;	 /* the last failure may pass (server gone) */
+	int nowait;	 /* re-make a lost connection without blocking */
+	PGconn *next;	 /* the connection being made (nowait), or NULL */
+	PostgresPollingStatusType next_st; /* what next waits for */
+	int64_t next_started_ms;	   /* when next was started */
+	int64_t next_allowed_ms; /* no new connect started before this */
 };
 
 #define REV_COLS                                                               \
@@ -187,15 +200,79 @@ static int fail_res(struct history_pg *p, PGresult *res, struct wx_err *err)
 
 static int take_locks_back(struct history_pg *p);
 
+static PGconn *connect_uri(const char *uri, int nowait);
+
+/* Advances the non-blocking connect p->next as far as it goes without
+ * waiting (PQconnectPoll, each step only once its socket is ready): 1 when
+ * it is made, 0 while it is under way, -1 when it failed or took longer
+ * than a blocking connect may. */
+static int next_step(struct history_pg *p)
+{
+	for (int steps = 0; steps < 16; steps++) {
+		struct pollfd pfd = {.fd = PQsocket(p->next)};
+
+		if (p->next_st == PGRES_POLLING_OK)
+			return 1;
+		if (p->next_st == PGRES_POLLING_FAILED || pfd.fd < 0)
+			return -1;
+		pfd.events =
+		    p->next_st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		if (poll(&pfd, 1, 0) <= 0)
+			break;
+		p->next_st = PQconnectPoll(p->next);
+	}
+	if (wx_monotonic_ms() - p->next_started_ms >
+	    PG_CONNECT_TIMEOUT_S * 1000)
+		return -1;
+	return 0;
+}
+
+/* One step of re-making the connection without blocking: starts a
+ * connect (at most once per PG_RECONNECT_PAUSE_MS) or advances the one
+ * under way; 0 once it replaced the lost one. */
+static int reconnect_nowait(struct history_pg *p)
+{
+	int64_t now = wx_monotonic_ms();
+	int made;
+
+	if (!p->next) {
+		if (now < p->next_allowed_ms)
+			return -1;
+		p->next_allowed_ms = now + PG_RECONNECT_PAUSE_MS;
+		p->next = connect_uri(p->uri, 1);
+		p->next_st = PGRES_POLLING_WRITING; /* as libpq says to */
+		p->next_started_ms = now;
+		if (PQstatus(p->next) == CONNECTION_BAD)
+			p->next_st = PGRES_POLLING_FAILED;
+	}
+	made = next_step(p);
+	if (made == 0)
+		return -1;
+	if (made < 0) {
+		PQfinish(p->next);
+		p->next = NULL;
+		return -1;
+	}
+	PQfinish(p->conn);
+	p->conn = p->next;
+	p->next = NULL;
+	return 0;
+}
+
 /* Makes sure the session is up; after a reconnect our pending rows take
  * their liveness locks back before anything else runs. */
 static int ensure_conn(struct history_pg *p)
 {
 	if (PQstatus(p->conn) == CONNECTION_OK)
 		return 0;
-	PQreset(p->conn);
-	if (PQstatus(p->conn) != CONNECTION_OK)
-		return -1;
+	if (p->nowait) {
+		if (reconnect_nowait(p) != 0)
+			return -1;
+	} else {
+		PQreset(p->conn);
+		if (PQstatus(p->conn) != CONNECTION_OK)
+			return -1;
+	}
 	return take_locks_back(p);
 }
 
@@ -363,15 +440,19 @@ static void quiet(void *arg, const char *message)
 	(void)message;
 }
 
-static PGconn *connect_uri(const char *uri)
+/* A connection to uri, made at once, or (nowait) started: see
+ * PQconnectStartParams. */
+static PGconn *connect_uri(const char *uri, int nowait)
 {
 	/* Ours first: the URI's own settings override them. */
 	const char *keys[] = {"connect_timeout", "application_name", "dbname",
 			      NULL};
-	const char *vals[] = {"10", "wxrev", uri, NULL};
-	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	const char *vals[] = {PG_STR(PG_CONNECT_TIMEOUT_S), "wxrev", uri, NULL};
+	PGconn *c = nowait ? PQconnectStartParams(keys, vals, 1)
+			   : PQconnectdbParams(keys, vals, 1);
 
-	PQsetNoticeProcessor(c, quiet, NULL);
+	if (c)
+		PQsetNoticeProcessor(c, quiet, NULL);
 	return c;
 }
 
@@ -417,7 +498,7 @@ int history_pg_open(const char *uri, struct history_pg **out,
 	p->changes = 1; /* a data version is never 0 */
 	if (gethostname(p->desk, sizeof(p->desk) - 1) != 0)
 		snprintf(p->desk, sizeof(p->desk), "?");
-	p->conn = connect_uri(uri);
+	p->conn = connect_uri(uri, 0);
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		char *says = server_says(p->conn, NULL);
 
@@ -457,6 +538,7 @@ void history_pg_close(struct history_pg *p)
 {
 	if (!p)
 		return;
+	PQfinish(p->next);
 	PQfinish(p->conn);
 	free(p->uri);
 	free(p->shown);
@@ -468,6 +550,11 @@ void history_pg_close(struct history_pg *p)
 const char *history_pg_path(const struct history_pg *p)
 {
 	return p->shown;
+}
+
+void history_pg_set_nowait(struct history_pg *p, int on)
+{
+	p->nowait = on;
 }
 
 void history_pg_set_busy_timeout(struct history_pg *p, int ms)
@@ -560,7 +647,7 @@ int history_pg_init(const char *uri, int *from, int *to, struct wx_err *err)
 	if (history_pg_check_uri(uri, err) != 0)
 		return -1;
 	p.shown = shown_uri(uri);
-	p.conn = connect_uri(uri);
+	p.conn = connect_uri(uri, 0);
 	if (PQstatus(p.conn) != CONNECTION_OK) {
 		char *says = server_says(p.conn, NULL);
 
@@ -891,9 +978,8 @@ out:
 	return rc;
 }
 
-int history_pg_import_query(struct history_pg *p,
-			    const struct history_query *q, int *added,
-			    struct wx_err *err)
+int history_pg_import_query(struct history_pg *p, const struct history_query *q,
+			    int *added, struct wx_err *err)
 {
 	const struct history_attempt *a = &q->a;
 	struct num created = {{0}}, status = {{0}}, lat = {{0}};

@@ -34,6 +34,7 @@ int history_pg_recover(struct history_pg *p, struct wx_err *err);
 /* "postgresql://role@host:port/db": for messages, never with a password. */
 const char *history_pg_path(const struct history_pg *p);
 void history_pg_set_busy_timeout(struct history_pg *p, int ms);
+void history_pg_set_nowait(struct history_pg *p, int on);
 /* Applies docs/postgres.sql up to the newest version when the role may;
  * *from and *to say which versions. */
 int history_pg_init(const char *uri, int *from, int *to, struct wx_err *err);

@@ -576,6 +576,9 @@ static int open_history(struct tui *t, const char *arg, struct wx_err *err)
 	/* A locked history must not freeze the screen for long: a result it
 	 * refuses is kept, retried and shown as "not yet saved". */
 	history_set_busy_timeout(t->hist, TUI_HISTORY_BUSY_MS);
+	/* A lost desk server is reconnected to between frames, never
+	 * freezing the screen for a connect timeout. */
+	history_set_nowait(t->hist, 1);
 	t->engine = reversal_engine_new(t->hist, NULL, err);
 	return t->engine ? 0 : -1;
 }
