@@ -75,6 +75,12 @@ t_contains() { # t_contains WHAT HAYSTACK NEEDLE
 		return 1
 	fi
 }
+t_lacks() { # t_lacks WHAT HAYSTACK NEEDLE
+	if [[ "$2" == *"$3"* ]]; then
+		t_fail "$1: '$3' found in: ${2:0:2000}"
+		return 1
+	fi
+}
 t_done() {
 	echo "$T_PASSED passed, $T_FAILED failed"
 	[ "$T_FAILED" -eq 0 ]

@@ -236,6 +236,20 @@ ui_wait_exit() {
 
 ui_stop() { tmux_ kill-session -t "$UI_SESSION" 2>/dev/null; }
 
+# ui_history_lacks TEXT: true when the history pane's lines (not the order
+# form above it, nor the message line below) do not show TEXT.
+ui_history_lacks() { ! ui_screen | sed -n "/$(ui_title History) /,/└/p" | grep -qF -- "$1"; }
+
+# ui_poll COMMAND...: true once COMMAND is (tried for 3 s, T_SLOW scaled).
+ui_poll() {
+	local i
+	for i in $(seq 1 $((30 * T_SLOW))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # ui_line_with TEXT: the first screen line containing TEXT.
 ui_line_with() { ui_screen | grep -F -m1 -- "$1"; }
 

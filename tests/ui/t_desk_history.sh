@@ -15,10 +15,6 @@ pg_psql "$PG_SUPER" -c "CREATE ROLE alice LOGIN; GRANT wxrev_operator TO alice;
 	CREATE ROLE bob LOGIN; GRANT wxrev_operator TO bob"
 export WXREV_HISTORY=$(pg_uri alice)
 BOB=$(pg_uri bob)
-lacks() { [[ "$1" != *"$2"* ]]; }
-# The history pane's lines (the order form above may show an order too).
-hist_lacks() { ! ui_screen | sed -n "/$(ui_title History) /,/└/p" | grep -qF -- "$1"; }
-poll() { local i; for i in $(seq 1 $((30 * T_SLOW))); do "$@" && return 0; sleep 0.1; done; return 1; }
 
 t_begin "a colleague's reversal appears in the history pane by itself"
 ui_start_ok
@@ -63,22 +59,22 @@ t_check "alice's row shows" ui_wait_for "DESK-UI-4" $((3 * T_SLOW))
 t_contains "the heading names the column" "$(ui_screen)" "operator"
 t_contains "alice's row says alice" "$(ui_line_with DESK-UI-4)" "alice"
 t_contains "bob's row says bob" "$(ui_line_with DESK-UI-1)" "bob"
-t_check "bob's row does not say alice" lacks "$(ui_line_with DESK-UI-1)" "alice"
+t_lacks "bob's row does not say alice" "$(ui_line_with DESK-UI-1)" "alice"
 ui_keys /
 ui_type "@bob"
-t_check "alice's row leaves" poll hist_lacks "DESK-UI-4"
+t_check "alice's row leaves" ui_poll ui_history_lacks "DESK-UI-4"
 t_contains "bob's rows stay" "$(ui_screen)" "DESK-UI-1"
 t_contains "and his other one" "$(ui_screen)" "DESK-UI-2"
 ui_keys Escape
 t_check "Esc shows everyone's again" ui_wait_for "DESK-UI-4" $((3 * T_SLOW))
 ui_keys /
 ui_type "@bob UI-1"
-t_check "@bob with text: his rows that match" poll hist_lacks "DESK-UI-2"
+t_check "@bob with text: his rows that match" ui_poll ui_history_lacks "DESK-UI-2"
 t_contains "the match stays" "$(ui_screen)" "DESK-UI-1"
 ui_keys Escape
 ui_resize 80 24
 t_check "narrow: the rows are still drawn" ui_wait_for "DESK-UI-4" $((3 * T_SLOW))
-t_check "narrow: the operator column is left out" lacks "$(ui_screen)" "operator"
+t_lacks "narrow: the operator column is left out" "$(ui_screen)" "operator"
 for line in "$(ui_line_with DESK-UI-4)" "$(ui_line_with DESK-UI-1)"; do
 	t_eq "narrow: a row fills the 80 columns, no more" 80 "$(ui_width "$line")"
 done

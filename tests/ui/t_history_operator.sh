@@ -10,12 +10,6 @@ if ! ui_setup '[]'; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-lacks() { [[ "$1" != *"$2"* ]]; }
-# The history pane's lines (the order form and status line may show an
-# order too).
-hist_lacks() { ! ui_screen | sed -n "/$(ui_title History) /,/└/p" | grep -qF -- "$1"; }
-poll() { local i; for i in $(seq 1 $((30 * T_SLOW))); do "$@" && return 0; sleep 0.1; done; return 1; }
-
 sim_paid OPS-ALICE-1
 sim_paid OPS-BOB-1
 sim_paid OPS-BOB-2
@@ -34,7 +28,7 @@ t_ok
 t_begin "@bob keeps only bob's rows; Esc brings everyone's back"
 ui_keys /
 ui_type "@bob"
-t_check "alice's row leaves" poll hist_lacks OPS-ALICE-1
+t_check "alice's row leaves" ui_poll ui_history_lacks OPS-ALICE-1
 t_contains "bob's first" "$(ui_screen)" "OPS-BOB-1"
 t_contains "bob's second" "$(ui_screen)" "OPS-BOB-2"
 ui_keys BSpace BSpace BSpace BSpace
@@ -47,14 +41,14 @@ t_ok
 t_begin "at 80 columns the column is left out and nothing is garbled"
 ui_resize 80 24
 t_check "the rows are drawn" ui_wait_for "OPS-BOB-2" $((3 * T_SLOW))
-t_check "no operator heading" lacks "$(ui_line_with "$(L latency 耗时)")" "$(L operator 操作员)"
+t_lacks "no operator heading" "$(ui_line_with "$(L latency 耗时)")" "$(L operator 操作员)"
 for o in OPS-ALICE-1 OPS-BOB-1; do
 	t_eq "$o: the row fills 80 columns, no more" 80 "$(ui_width "$(ui_line_with "$o")")"
 	t_contains "$o: the order number is whole" "$(ui_line_with "$o")" "$o "
 done
 ui_keys /
 ui_type "@alice"
-t_check "the filter works without the column" poll hist_lacks OPS-BOB-2
+t_check "the filter works without the column" ui_poll ui_history_lacks OPS-BOB-2
 t_contains "alice's row stays" "$(ui_screen)" "OPS-ALICE-1"
 t_ok
 
