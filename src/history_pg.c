@@ -458,7 +458,8 @@ static PGconn *connect_uri(const char *uri, int nowait)
 
 /* A connection to `shown` not made for want of the right password: 1 with
  * err saying where the password belongs (a password asked for and not
- * found, or refused); 0 for anything else (the server, the network). */
+ * found, or refused); 0 for anything else (the server, the network, a
+ * database that is not there). */
 static int password_problem(PGconn *c, const char *shown, struct wx_err *err)
 {
 	char *says;
@@ -475,6 +476,14 @@ static int password_problem(PGconn *c, const char *shown, struct wx_err *err)
 	if (!PQconnectionUsedPassword(c))
 		return 0;
 	says = server_says(c, NULL);
+	/* A password was sent and something failed after it: only the
+	 * server's own words tell a refused password from, say, a missing
+	 * database (libpq gives no SQLSTATE here); unsure, the caller's
+	 * general message stands. */
+	if (!strstr(says, "password")) {
+		free(says);
+		return 0;
+	}
 	wx_err_set(err,
 		   _("desk history %s refused role %s's password (%s): "
 		     "correct it in ~/.pgpass (or the file PGPASSFILE "

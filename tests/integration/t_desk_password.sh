@@ -116,4 +116,13 @@ t_contains "says where to correct it" "$WX_ERR" "PGPASSFILE"
 t_eq "nothing sent" 0 "$(sim_count DESK-PW-5)"
 t_ok
 
+t_begin "the right password and a database that is not there: not called a password problem"
+printf '*:*:*:carol:%s\n' "$PW" >"$T_TMP/pgpass"
+chmod 600 "$T_TMP/pgpass"
+PGPASSFILE="$T_TMP/pgpass" wx history --history "postgresql:///no_such_db?host=$PG_DIR&port=$PG_PORT&user=carol"
+t_eq "exit status" 2 "$WX_RC"
+t_contains "the server's reason" "$WX_ERR" "no_such_db"
+t_lacks "no password advice" "$WX_ERR" "refused role carol's password"
+t_ok
+
 t_done
