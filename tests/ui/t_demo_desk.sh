@@ -32,7 +32,8 @@ demo_start() {
 	done
 	[ -n "$DEMO_SOCK" ] || return 1
 	cmd=$(tmux -S "$DEMO_SOCK" list-panes -t desk -F '#{pane_start_command}' | head -n 1)
-	DEMO_PG=$(grep -o 'host=[^&]*' <<<"$cmd" | head -n 1 | cut -d= -f2)
+	# The window's command line is shell-quoted: "host=DIR\&port=...".
+	DEMO_PG=$(grep -o 'host=[^&\\]*' <<<"$cmd" | head -n 1 | cut -d= -f2)
 	PG_PID=$(head -n 1 "$DEMO_PG/data/postmaster.pid" 2>/dev/null)
 	SIM_PID_DEMO=$(ps -o pid=,comm= --ppid "$DEMO_PID" | awk '$2 == "wxpay-sim" {print $1}')
 }
