@@ -2961,8 +2961,8 @@ static int import_queries(struct history *dst, struct history *src,
 		size_t n = 0;
 		int rc = 0;
 
-		if (history_query_list(src, NULL, NULL, before, 200, &rows, &n,
-				       err) != 0)
+		if (history_query_list(src, NULL, NULL, false, before, 200,
+				       &rows, &n, err) != 0)
 			return -1;
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			int added = 0;
