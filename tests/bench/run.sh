@@ -149,8 +149,8 @@ add_row "\`wxrev query\` then \`wxrev reverse\` of 1 000 orders, one connection 
 	echo "# Benchmarks"
 	echo
 	echo "Measured by \`make bench\` on $(nproc) cores ($(uname -m)), $(date -u +%Y-%m-%d)," \
-		"in $(($(date +%s) - started)) s; generating the data took" \
-		"$(cat "$data/gen_seconds" 2>/dev/null || echo "an earlier run some") s;" \
+		"in $(($(date +%s) - started)) s;" \
+		"$(if [ -f "$data/gen_seconds" ]; then echo "generating the data took $(cat "$data/gen_seconds") s;"; else echo "the data came from an earlier run;"; fi)" \
 		"load average at the start ${load_at_start:-unknown}, at the end" \
 		"$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)" \
 		"(other work on the machine slows every row)."
