@@ -1,3 +1,5 @@
+/* config: reads the optional config.yaml of settings that are neither
+ * partners nor keys (today the history location). See config.h. */
 #include "config.h"
 
 #include <errno.h>
