@@ -2546,7 +2546,6 @@ static void q_int(struct query *q, int64_t v)
 	q->num[q->n++] = v;
 }
 
-
 /* Adds `[column : ]"phrase"` to the FTS5 expression. */
 static void q_match(struct query *q, const char *column, const char *s)
 {

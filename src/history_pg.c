@@ -987,39 +987,55 @@ out:
 	return rc;
 }
 
+/* A kept query's values from partner_name to request_id, in the column
+ * order of wxrev.queries (and of wxrev.import_query's parameters). */
+#define QUERY_VALUES 17
+struct query_nums {
+	struct num status, latency;
+};
+
+static void query_values(const struct history_query *q, struct query_nums *b,
+			 const char **v)
+{
+	const struct history_attempt *a = &q->a;
+	const char *vals[QUERY_VALUES] = {q->partner_name,
+					  q->sp_mchid ? q->sp_mchid : "",
+					  q->sub_name,
+					  q->sub_mchid ? q->sub_mchid : "",
+					  q->out_trade_no ? q->out_trade_no
+							  : "",
+					  q->trade_state,
+					  q->code,
+					  q->message,
+					  a->url,
+					  a->request_headers,
+					  num(&b->status, a->status),
+					  a->response_headers,
+					  a->response_body,
+					  a->verify,
+					  a->transport_error,
+					  num(&b->latency, a->latency_ms),
+					  a->request_id};
+
+	memcpy(v, vals, sizeof(vals));
+}
+
 int history_pg_import_query(struct history_pg *p, const struct history_query *q,
 			    int *added, struct wx_err *err)
 {
-	const struct history_attempt *a = &q->a;
-	struct num created = {{0}}, status = {{0}}, lat = {{0}};
+	struct num created = {{0}};
+	struct query_nums b = {{{0}}, {{0}}};
 	char *key = wx_xasprintf(
 	    "%s|%lld|%s|%s|%s|%lld", q->op ? q->op : "",
 	    (long long)q->created_ms, q->sp_mchid ? q->sp_mchid : "",
 	    q->sub_mchid ? q->sub_mchid : "",
 	    q->out_trade_no ? q->out_trade_no : "", (long long)q->id);
-	const char *v[20] = {key,
-			     q->op ? q->op : "",
-			     num(&created, q->created_ms),
-			     q->partner_name,
-			     q->sp_mchid ? q->sp_mchid : "",
-			     q->sub_name,
-			     q->sub_mchid ? q->sub_mchid : "",
-			     q->out_trade_no ? q->out_trade_no : "",
-			     q->trade_state,
-			     q->code,
-			     q->message,
-			     a->url,
-			     a->request_headers,
-			     num(&status, a->status),
-			     a->response_headers,
-			     a->response_body,
-			     a->verify,
-			     a->transport_error,
-			     num(&lat, a->latency_ms),
-			     a->request_id};
+	const char *v[3 + QUERY_VALUES] = {key, q->op ? q->op : "",
+					   num(&created, q->created_ms)};
 	PGresult *res = NULL;
 	int rc;
 
+	query_values(q, &b, v + 3);
 	*added = 0;
 	rc = run(p,
 		 "SELECT wxrev.import_query($1, $2, $3, $4, $5, $6, $7, $8,"
@@ -1286,30 +1302,14 @@ int history_pg_count(struct history_pg *p, int64_t *n, struct wx_err *err)
 int history_pg_query_add(struct history_pg *p, struct history_query *q,
 			 struct wx_err *err)
 {
-	const struct history_attempt *a = &q->a;
-	struct num created = {{0}}, status = {{0}}, lat = {{0}};
-	const char *v[19] = {
-	    num(&created, a->started_ms ? a->started_ms : wx_now_ms()),
-	    p->desk,
-	    q->partner_name,
-	    q->sp_mchid ? q->sp_mchid : "",
-	    q->sub_name,
-	    q->sub_mchid ? q->sub_mchid : "",
-	    q->out_trade_no ? q->out_trade_no : "",
-	    q->trade_state,
-	    q->code,
-	    q->message,
-	    a->url,
-	    a->request_headers,
-	    num(&status, a->status),
-	    a->response_headers,
-	    a->response_body,
-	    a->verify,
-	    a->transport_error,
-	    num(&lat, a->latency_ms),
-	    a->request_id};
+	struct num created = {{0}};
+	struct query_nums b = {{{0}}, {{0}}};
+	const char *v[2 + QUERY_VALUES] = {
+	    num(&created, q->a.started_ms ? q->a.started_ms : wx_now_ms()),
+	    p->desk};
 	PGresult *res = NULL;
 
+	query_values(q, &b, v + 2);
 	if (run(p,
 		"INSERT INTO wxrev.queries (created_ms, desk, partner_name,"
 		" sp_mchid, sub_name, sub_mchid, out_trade_no, trade_state,"

@@ -1425,19 +1425,6 @@ int reversal_engine_active(const struct reversal_engine *e)
 	return n;
 }
 
-int64_t reversal_started_ms(const struct reversal_engine *e, int64_t history_id,
-			    int *attempt)
-{
-	for (const struct rv_job *j = e->jobs; j; j = j->next) {
-		if (j->res->history_id != history_id)
-			continue;
-		if (attempt)
-			*attempt = j->res->attempts;
-		return j->started_mono;
-	}
-	return -1;
-}
-
 static bool is_flight(const struct rv_job *j, const void *sender)
 {
 	return !j->res->is_query && (!sender || j->sender == sender);

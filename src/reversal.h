@@ -182,9 +182,5 @@ int reversal_flights(const struct reversal_engine *e, const void *sender);
  * false when there are i or fewer. */
 bool reversal_flight(const struct reversal_engine *e, const void *sender,
 		     int i, struct reversal_flight *f);
-/* Started time (monotonic ms) and attempt number of an in-flight reversal,
- * for the spinner; -1 when it is not in flight. */
-int64_t reversal_started_ms(const struct reversal_engine *e, int64_t history_id,
-			    int *attempt);
 
 #endif

@@ -4,6 +4,8 @@
 #   pg_start                 initdb + start; sets PGHOST, PGPORT, PG_DB
 #   pg_psql ROLE SQL...      psql as ROLE into the test database (-X -q -At)
 #   pg_uri ROLE              a libpq URI for ROLE on the test database
+#   pg_desk [ROLE...]        `wxrev history init` as the owner, then pg_operators
+#   pg_operators ROLE...     login roles granted wxrev_operator
 #   pg_stop / pg_restart     fast shutdown / stop and start again
 #   pg_crash                 kill -9 the server (the next pg_start_again recovers)
 #   pg_start_again           starts the existing cluster
@@ -133,13 +135,25 @@ pg_psql() {
 
 pg_uri() { printf 'postgresql:///%s?host=%s&port=%s&user=%s' "$PG_DB" "$PG_DIR" "$PG_PORT" "$1"; }
 
-# Applies docs/postgres.sql as the superuser and creates operator roles.
-pg_schema() {
-	pg_psql "$PG_SUPER" -1 -f "$T_ROOT/docs/postgres.sql" >/dev/null || return 1
+# Login roles granted wxrev_operator: the desk's operators.
+pg_operators() {
 	local r
 	for r in "$@"; do
 		pg_psql "$PG_SUPER" -c "CREATE ROLE \"$r\" LOGIN; GRANT wxrev_operator TO \"$r\"" || return 1
 	done
+}
+
+# Applies docs/postgres.sql as the superuser and creates operator roles.
+pg_schema() {
+	pg_psql "$PG_SUPER" -1 -f "$T_ROOT/docs/postgres.sql" >/dev/null || return 1
+	pg_operators "$@"
+}
+
+# The schema as a desk's owner applies it (`wxrev history init`), and
+# operator roles.
+pg_desk() {
+	WXREV_HISTORY=$(pg_uri "$PG_SUPER") "$WXREV_BIN" history init >/dev/null || return 1
+	pg_operators "$@"
 }
 
 # A psql session kept open, as a desk's connection is:

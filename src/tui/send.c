@@ -1,6 +1,7 @@
 /* send: the reversals this UI sends. Submits through the engine after the
- * confirmation (the engine keeps what is in flight), hands finished results to the
- * result panel and the history pane, and at exit leaves no row pending. */
+ * confirmation (the engine keeps what is in flight), hands finished
+ * results to the result panel and the history pane, and at exit leaves no
+ * row pending. */
 #include <poll.h>
 #include <string.h>
 

@@ -24,13 +24,11 @@ PER_DESK=50
 # Under AddressSanitizer every start is slower too: a quarter of the run.
 grep -qa __asan_init "$WXREV_REAL_BIN" && PER_DESK=12
 
-WXREV_HISTORY=$(pg_uri "$PG_SUPER") "$WXREV_BIN" history init >/dev/null
+mapfile -t desks < <(seq -f 'desk%g' 1 "$DESKS")
+pg_desk "${desks[@]}"
 # A killed desk's request may still be at WeChat Pay: its claim lingers
 # past the simulator's hold (the default is 30 s; short here).
 pg_psql "$PG_SUPER" -c "UPDATE wxrev.meta SET restart_grace_s = 3, claim_linger_s = 2"
-for d in $(seq 1 $DESKS); do
-	pg_psql "$PG_SUPER" -c "CREATE ROLE desk$d LOGIN; GRANT wxrev_operator TO desk$d"
-done
 for o in $(seq -w 1 $ORDERS); do
 	sim_paid "DESK-CC-$o"
 	sim_fault "DESK-CC-$o" "{\"type\":\"delay\",\"ms\":$DELAY_MS}"

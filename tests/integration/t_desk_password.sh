@@ -14,7 +14,7 @@ if ! sim_setup || ! pg_start; then
 	exit 1
 fi
 PW='Pw-of-carol-7Qx2'
-WXREV_HISTORY=$(pg_uri "$PG_SUPER") "$WXREV_BIN" history init >/dev/null
+pg_desk
 pg_psql "$PG_SUPER" -c "CREATE ROLE carol LOGIN PASSWORD '$PW'; GRANT wxrev_operator TO carol"
 pg_psql "$PG_SUPER" -c "ALTER SYSTEM SET log_connections = on"
 # carol must give her password; everyone else keeps trust (the test's own

@@ -24,8 +24,8 @@ wx history init
 t_contains "again" "$WX_OUT" "nothing to do"
 t_eq "no server chatter on stderr" "" "$WX_ERR"
 t_ok
-pg_psql "$PG_SUPER" -c "CREATE ROLE alice LOGIN; GRANT wxrev_operator TO alice;
-	CREATE ROLE bob LOGIN; GRANT wxrev_operator TO bob; CREATE ROLE nobody LOGIN;
+pg_operators alice bob
+pg_psql "$PG_SUPER" -c "CREATE ROLE nobody LOGIN;
 	UPDATE wxrev.meta SET restart_grace_s = 3, claim_linger_s = 1"
 pg_past_grace
 ALICE=$(pg_uri alice)

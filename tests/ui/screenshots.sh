@@ -67,9 +67,7 @@ send_anyway() {
 desk_shot() {
 	. "$T_ROOT/tests/lib_pg.sh"
 	pg_start || return 1
-	WXREV_HISTORY=$(pg_uri "$PG_SUPER") "$WXREV_BIN" history init >/dev/null || return 1
-	pg_psql "$PG_SUPER" -c "CREATE ROLE alice LOGIN; GRANT wxrev_operator TO alice;
-		CREATE ROLE bob LOGIN; GRANT wxrev_operator TO bob" || return 1
+	pg_desk alice bob || return 1
 	local order=4200005555202611262 bob
 	sim_paid "$order"
 	sim_fault "$order" '{"type":"delay","ms":15000,"count":1}'

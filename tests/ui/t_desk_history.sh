@@ -10,9 +10,7 @@ if ! ui_setup '[]' || ! pg_start; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-WXREV_HISTORY=$(pg_uri "$PG_SUPER") "$WXREV_BIN" history init >/dev/null
-pg_psql "$PG_SUPER" -c "CREATE ROLE alice LOGIN; GRANT wxrev_operator TO alice;
-	CREATE ROLE bob LOGIN; GRANT wxrev_operator TO bob"
+pg_desk alice bob
 export WXREV_HISTORY=$(pg_uri alice)
 BOB=$(pg_uri bob)
 

@@ -13,8 +13,7 @@ if ! ui_setup '[]' || ! pg_start; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-WXREV_HISTORY=$(pg_uri "$PG_SUPER") "$WXREV_BIN" history init >/dev/null
-pg_psql "$PG_SUPER" -c "CREATE ROLE alice LOGIN; GRANT wxrev_operator TO alice"
+pg_desk alice
 
 # The relay: 127.0.0.1:<free port> to the server's socket; SIGUSR1 drops
 # every relayed connection and answers nothing from then on, SIGUSR2

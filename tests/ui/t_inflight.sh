@@ -20,6 +20,17 @@ send() {
 	ui_yes
 }
 
+# lock_history SECONDS: another program holds the history's write lock
+# for that long, in the background, as one process: $lock (kill lets go).
+lock_history() {
+	python3 -c 'import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+time.sleep(float(sys.argv[2]))
+db.execute("COMMIT")' "$WXREV_HISTORY" "$1" &
+	lock=$!
+}
+
 t_begin "the same order cannot be sent twice while it is in flight"
 sim_fault UI-SLOW-1 '{"type":"delay","ms":4000}'
 ui_start_ok
@@ -136,12 +147,7 @@ sim_fault UI-LOCK-1 '{"type":"delay","ms":1500}'
 ui_start_ok
 send UI-LOCK-1
 ui_wait_for "sending UI-LOCK-1" 5
-{
-	echo "BEGIN IMMEDIATE;"
-	sleep $((5 * T_SLOW))
-	echo "COMMIT;"
-} | sqlite3 "$WXREV_HISTORY" >/dev/null 2>&1 &
-lock=$!
+lock_history $((5 * T_SLOW))
 ui_wait_for "result not yet saved" $((10 * T_SLOW))
 t_contains "the result card still shows it" "$(ui_screen)" "UI-LOCK-1"
 wait "$lock"
@@ -156,19 +162,13 @@ sim_fault UI-LOCK-2 '{"type":"delay","ms":1500}'
 ui_start_ok
 send UI-LOCK-2
 ui_wait_for "sending UI-LOCK-2" 5
-{
-	echo "BEGIN IMMEDIATE;"
-	sleep $((30 * T_SLOW))
-	echo "COMMIT;"
-} | sqlite3 "$WXREV_HISTORY" >/dev/null 2>&1 &
-lock=$!
+lock_history $((30 * T_SLOW))
 ui_wait_for "result not yet saved" $((10 * T_SLOW))
 ui_keys Escape
 ui_keys F10
 ui_wait_exit $((20 * T_SLOW))
 t_eq "exit status" 3 "$UI_RC"
 t_contains "said once the terminal is back" "$(ui_screen)" "recovery journal"
-pkill -P "$lock" sleep 2>/dev/null
 kill "$lock" 2>/dev/null
 wait "$lock" 2>/dev/null
 wx history --order UI-LOCK-2 --format jsonl

@@ -280,7 +280,7 @@ static void test_same_order_refused_in_flight(void **state)
 	struct reversal_params q = params(w, "SLOW-2");
 	struct wx_err err = {{0}};
 	struct reversal_result *r;
-	int attempt = 0;
+	struct reversal_flight f;
 
 	assert_int_equal(reversal_submit(e, &p, NULL, NULL), 0);
 	assert_int_equal(reversal_submit(e, &p, NULL, &err), -1);
@@ -288,8 +288,10 @@ static void test_same_order_refused_in_flight(void **state)
 	assert_int_equal(count_rows(w), 1);
 	assert_int_equal(reversal_submit(e, &q, NULL, NULL), 0);
 	assert_int_equal(reversal_engine_active(e), 2);
-	assert_true(reversal_started_ms(e, 1, &attempt) >= 0);
-	assert_int_equal(attempt, 1);
+	assert_true(reversal_flight(e, NULL, 0, &f));
+	assert_int_equal(f.history_id, 1);
+	assert_true(f.started_ms >= 0);
+	assert_int_equal(f.attempt, 1);
 	run_until_idle(e, 1000);
 	for (int i = 0; i < 2; i++) {
 		r = reversal_engine_next_done(e);
@@ -298,7 +300,7 @@ static void test_same_order_refused_in_flight(void **state)
 		reversal_result_free(r);
 	}
 	assert_false(reversal_in_flight(e, SUB_MCHID, "SLOW-1"));
-	assert_int_equal(reversal_started_ms(e, 1, NULL), -1);
+	assert_int_equal(reversal_flights(e, NULL), 0);
 	reversal_engine_free(e);
 }
 
