@@ -74,6 +74,24 @@ ui_wait_for "Cancelled: nothing was sent for UIQ-NONE-1" 5
 t_eq "reversals the simulator received" 0 "$(sim_count UIQ-NONE-1)"
 t_ok
 
+t_begin "every other reading in words: not paid, refunded, still paying, older than 7 days; Esc sends nothing"
+# ORDER|the simulator's order (after out_trade_no and sub_mchid)|words
+# (the start of them: the confirmation wraps a long reading)
+while IFS='|' read -r order spec words; do
+	sim_order "{\"out_trade_no\":\"$order\",\"sub_mchid\":\"$SUB_COFFEE\",$spec}"
+	review "$order"
+	ui_wait_for "$words" $((5 * T_SLOW))
+	ui_keys Escape
+	ui_wait_for "Cancelled: nothing was sent for $order" 5
+	t_eq "$order: reversals the simulator received" 0 "$(sim_count "$order")"
+done <<'ROWS'
+UIQ-NOTPAY-1|"state":"NOTPAY","amount":3550|Not paid — reversing closes it
+UIQ-REFUND-1|"state":"REFUND","amount":3550|Refunded (REFUND) — reversal will be refused
+UIQ-PAYING-1|"state":"USERPAYING","amount":3550|Payer still paying (USERPAYING) — wait
+UIQ-OLD-1|"state":"PAID","amount":3550,"age_s":691200|will refuse (REVERSE_EXPIRE)
+ROWS
+t_ok
+
 t_begin "a query that fails never blocks the reversal"
 sim_amount_order UIQ-FAIL-1 PAID 300
 sim_query_fault UIQ-FAIL-1 '{"type":"fail_500","count":5}'
