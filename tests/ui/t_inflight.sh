@@ -61,6 +61,7 @@ ui_wait_for "Profiles 3" 3
 ui_wait_for "Result: UI-SLOW-1" 10
 t_contains "the slow order was reversed" "$(ui_screen)" "REVERSED"
 t_eq "requests the simulator received" 1 "$(sim_count UI-SLOW-1)"
+t_eq "query_before_confirm: false: no order query was made" 0 "$(sim_query_count UI-SLOW-1)"
 ui_keys Escape
 t_ok
 

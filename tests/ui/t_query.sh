@@ -2,8 +2,8 @@
 # The confirmation reads the order first (the order query, in the
 # background): the order in words, Cancel-first with an override when there
 # is nothing to reverse, a failed query never blocking y, the result card
-# saying what happened to the money, and F5 in the history. Requests are
-# counted in the simulator's log.
+# saying what happened to the money, and F5 in the history and the detail
+# view. Requests are counted in the simulator's log.
 . "$(dirname "$0")/lib_ui.sh"
 
 export UI_QUERY=true
@@ -92,6 +92,18 @@ UIQ-OLD-1|"state":"PAID","amount":3550,"age_s":691200|will refuse (REVERSE_EXPIR
 ROWS
 t_ok
 
+t_begin "a not-paid order: y closes it, and the card says so"
+sim_amount_order UIQ-CLOSE-1 NOTPAY 3550
+review UIQ-CLOSE-1
+ui_wait_for "Not paid" $((5 * T_SLOW))
+ui_yes
+ui_wait_for "Result: UIQ-CLOSE-1" $((10 * T_SLOW))
+t_contains "the card says what happened" "$(ui_screen)" "closed (it was not paid)"
+t_eq "reversals the simulator received" 1 "$(sim_count UIQ-CLOSE-1)"
+t_eq "the simulator closed it" CLOSED "$(sim_state UIQ-CLOSE-1)"
+ui_keys Escape
+t_ok
+
 t_begin "a query that fails never blocks the reversal"
 sim_amount_order UIQ-FAIL-1 PAID 300
 sim_query_fault UIQ-FAIL-1 '{"type":"fail_500","count":5}'
@@ -135,6 +147,15 @@ ui_wait_for "Detail: UIQ-SLOW-1" $((5 * T_SLOW))
 ui_keys End
 ui_wait_for "Order queries of UIQ-SLOW-1" $((5 * T_SLOW))
 t_contains "the F5 query, with its Request-ID" "$(ui_screen)" "REVOKED"
+ui_keys Escape
+t_ok
+
+t_begin "F5 in the detail view reads the order now too"
+ui_keys Enter
+ui_wait_for "Detail: UIQ-SLOW-1" $((5 * T_SLOW))
+ui_keys F5
+ui_wait_for "UIQ-SLOW-1: Already reversed" $((10 * T_SLOW))
+t_eq "queries the simulator received" 3 "$(sim_query_count UIQ-SLOW-1)"
 ui_keys Escape
 t_ok
 
