@@ -21,6 +21,10 @@
 #define HTTP_DEFAULT_CONNECT_MS 5000L
 #define HTTP_DEFAULT_TIMEOUT_MS 10000L
 #define HTTP_HOST_MAX		256
+/* Idle connections kept open. libcurl's default follows the transfers
+ * added at the time, so a list's connections were closed each time its
+ * in-flight count dipped, and opened again with a new TLS handshake. */
+#define HTTP_KEEP_CONNECTIONS 32L
 
 struct http_client {
 	CURLM *multi;		    /* owns the connection cache */
@@ -216,6 +220,7 @@ struct http_client *http_client_new(struct wx_err *err)
 				  "handle: check free memory"));
 		return NULL;
 	}
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, HTTP_KEEP_CONNECTIONS);
 	c->done_tail = &c->done;
 	v = curl_version_info(CURLVERSION_NOW);
 	c->sys_cainfo = wx_xstrdup(v->cainfo);
