@@ -1207,9 +1207,10 @@ static int check_repeat(const struct reversal_params *p, size_t i,
 	return 0;
 }
 
-/* The first attempts of a group could not be committed: their transfers
- * are dropped before anything was sent, and each reversal ends NOT_SENT.
- * Returns how many were dropped. */
+/* A group's commit failed: its pending rows and first attempts are not
+ * in the history, so their transfers are dropped before anything was
+ * sent and the reversals end with nothing to record. Returns how many
+ * were dropped. */
 static size_t unlaunch(struct reversal_engine *e, int64_t *ids, size_t n,
 		       struct wx_err *errs, const struct wx_err *why)
 {
@@ -1223,15 +1224,10 @@ static size_t unlaunch(struct reversal_engine *e, int64_t *ids, size_t n,
 			j = j->next;
 		if (!ids[i] || !j)
 			continue;
-		http_transfer_free(j->xfer);
-		j->xfer = NULL;
 		errs[i] = *why;
 		wx_err_prefix(&errs[i], _("nothing was sent because the "
 					  "history cannot be written"));
-		j->res->outcome = WX_FAILED;
-		replace_str(&j->res->code, REVERSAL_CODE_NOT_SENT);
-		replace_str(&j->res->message, errs[i].msg);
-		job_finish(e, j, false);
+		job_deliver(e, j, false);
 		ids[i] = 0;
 		dropped++;
 	}
@@ -1252,34 +1248,16 @@ size_t reversal_submit_many(struct reversal_engine *e,
 		}
 		return 0;
 	}
-	history_group_begin(e->history);
-	for (size_t i = 0; i < n; i++) {
-		ids[i] = 0;
-		if (check_params(e, &p[i], &errs[i]) != 0 ||
-		    check_repeat(p, i, &errs[i]) != 0 ||
-		    begin_history(e, &p[i], &ids[i], &errs[i]) != 0)
-			ids[i] = 0;
-	}
-	if (history_group_end(e->history, &gerr) != 0) {
-		for (size_t i = 0; i < n; i++) {
-			if (!ids[i])
-				continue;
-			ids[i] = 0;
-			errs[i] = gerr;
-			wx_err_prefix(&errs[i],
-				      _("nothing was sent because the "
-					"history cannot be written"));
-		}
-		return 0;
-	}
-	/* Their first attempts go on disk in one commit too, before any
-	 * byte leaves: http_start only queues a transfer, and nothing is
+	/* One commit holds the group's pending rows and first attempts, before
+	 * any byte leaves: http_start only queues a transfer, and nothing is
 	 * sent before the next reversal_engine_poll. */
 	history_group_begin(e->history);
 	for (size_t i = 0; i < n; i++) {
-		if (!ids[i])
-			continue;
-		if (job_launch(e, &p[i], ids[i], &errs[i]) == 0)
+		ids[i] = 0;
+		if (check_params(e, &p[i], &errs[i]) == 0 &&
+		    check_repeat(p, i, &errs[i]) == 0 &&
+		    begin_history(e, &p[i], &ids[i], &errs[i]) == 0 &&
+		    job_launch(e, &p[i], ids[i], &errs[i]) == 0)
 			started++;
 		else
 			ids[i] = 0;

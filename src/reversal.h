@@ -108,10 +108,11 @@ void reversal_engine_free(struct reversal_engine *e);
 int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
 		    int64_t *history_id, struct wx_err *err);
 
-/* Group commit of several orders: their pending rows are committed in one
- * transaction, then their first attempts are recorded in a second one and
- * start (nothing leaves before that commit: a transfer is only queued
- * until the next reversal_engine_poll). ids[i] is the history id
+/* Group commit of several orders: their pending rows and first attempts
+ * are committed in one transaction, then start (nothing leaves before that
+ * commit: a transfer is only queued until the next reversal_engine_poll).
+ * When that commit fails, none of them is in the history and none is
+ * sent. ids[i] is the history id
  * of order i, or 0 when it was refused (errs[i] says why, nothing of it was
  * sent). Returns how many started. */
 size_t reversal_submit_many(struct reversal_engine *e,
