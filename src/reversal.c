@@ -22,6 +22,9 @@
 #define CONNECT_TIMEOUT_MS	   5000
 #define USER_AGENT_MAX		   160
 #define REPLAY_WINDOW_MS	   300000 /* WeChat Pay's timestamp window */
+/* Seen nonces by hash: a list's thousand answers each compared with
+ * every other one cost more than the lists' own bookkeeping. */
+#define REPLAY_BUCKETS 256
 #define REVERSAL_CODE_REPLAYED	   "REPLAYED_RESPONSE"
 
 /* A Wechatpay-Nonce seen in a verified answer, kept for the window. */
@@ -92,7 +95,8 @@ struct reversal_engine {
 	char user_agent[USER_AGENT_MAX]; /* "wxrev/x.y.z (Linux x86_64)" */
 	int64_t hold_mono; /* no attempt before this (429/Retry-After) */
 	bool abandoning;   /* stopping: start no settling query */
-	struct rv_seen *seen; /* answer nonces of the last 300 s */
+	/* answer nonces of the last 300 s, newest first in each bucket */
+	struct rv_seen *seen[REPLAY_BUCKETS];
 };
 
 void reversal_options_default(struct reversal_options *opts)
@@ -693,13 +697,24 @@ static void settle_ambiguity(struct rv_job *j)
 	replace_str(&r->next, wx_outcome_advice(WX_UNKNOWN));
 }
 
+static struct rv_seen **seen_bucket(struct reversal_engine *e,
+				    const char *nonce)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)nonce; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return &e->seen[h % REPLAY_BUCKETS];
+}
+
 /* Was this answer nonce already seen within the window? Forgets older
- * ones on the way; remembers this one when `keep`. */
+ * ones of its bucket on the way; remembers this one when `keep`. */
 static bool nonce_replayed(struct reversal_engine *e, const char *nonce,
 			   bool keep)
 {
 	int64_t now = wx_monotonic_ms();
-	struct rv_seen **pp = &e->seen;
+	struct rv_seen **bucket = seen_bucket(e, nonce);
+	struct rv_seen **pp = bucket;
 	bool hit = false;
 
 	while (*pp) {
@@ -719,8 +734,8 @@ static bool nonce_replayed(struct reversal_engine *e, const char *nonce,
 
 		s->nonce = wx_xstrdup(nonce);
 		s->at_mono = now;
-		s->next = e->seen;
-		e->seen = s;
+		s->next = *bucket;
+		*bucket = s;
 	}
 	return hit;
 }
@@ -1499,12 +1514,14 @@ void reversal_engine_free(struct reversal_engine *e)
 	while (e->done)
 		reversal_result_free(reversal_engine_next_done(e));
 	http_client_free(e->http);
-	while (e->seen) {
-		struct rv_seen *s = e->seen;
+	for (size_t i = 0; i < REPLAY_BUCKETS; i++) {
+		while (e->seen[i]) {
+			struct rv_seen *s = e->seen[i];
 
-		e->seen = s->next;
-		free(s->nonce);
-		free(s);
+			e->seen[i] = s->next;
+			free(s->nonce);
+			free(s);
+		}
 	}
 	free(e);
 }
