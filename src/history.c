@@ -34,7 +34,22 @@
 /* Longer substrings are looked up as overlapping pieces this long. */
 #define TRIGRAM_WINDOW 7
 
-/* Version N of the schema is migrations[N - 1]; add v2 at the end. */
+/* The search index's columns, filled from row r ("new", "old", or an
+ * alias): one home for the text the migrations' triggers share. */
+#define FTS_COLS "out_trade_no, sub_name, sub_mchid, outcome, code, note"
+#define FTS_VALUES(r)                                                          \
+	r ".id, " r ".out_trade_no, " r ".sub_name, " r ".sub_mchid, " r       \
+	".outcome, " r ".code, " r ".note"
+#define FTS_ADD(r)                                                             \
+	" INSERT INTO reversals_fts(rowid, " FTS_COLS ") VALUES ("              \
+	FTS_VALUES(r) ");"
+#define FTS_DROP(r)                                                            \
+	" INSERT INTO reversals_fts(reversals_fts, rowid, " FTS_COLS ")"       \
+	" VALUES ('delete', " FTS_VALUES(r) ");"
+#define FTS_UPDATE_OF                                                          \
+	"reversals_fts_upd AFTER UPDATE OF " FTS_COLS " ON reversals"
+
+/* Version N of the schema is migrations[N - 1]; add the next at the end. */
 static const char *const migrations[] = {
     /* v1 */
     "CREATE TABLE reversals ("
@@ -86,26 +101,11 @@ static const char *const migrations[] = {
     " out_trade_no, sub_name, sub_mchid, outcome, code, note,"
     " content='reversals', content_rowid='id', tokenize='trigram');"
     "CREATE TRIGGER reversals_fts_ins AFTER INSERT ON reversals BEGIN"
-    " INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
-    "  outcome, code, note) VALUES (new.id, new.out_trade_no, new.sub_name,"
-    "  new.sub_mchid, new.outcome, new.code, new.note);"
-    "END;"
+    FTS_ADD("new") "END;"
     "CREATE TRIGGER reversals_fts_del AFTER DELETE ON reversals BEGIN"
-    " INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
-    "  sub_name, sub_mchid, outcome, code, note) VALUES ('delete', old.id,"
-    "  old.out_trade_no, old.sub_name, old.sub_mchid, old.outcome, old.code,"
-    "  old.note);"
-    "END;"
-    "CREATE TRIGGER reversals_fts_upd AFTER UPDATE OF out_trade_no, sub_name,"
-    " sub_mchid, outcome, code, note ON reversals BEGIN"
-    " INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
-    "  sub_name, sub_mchid, outcome, code, note) VALUES ('delete', old.id,"
-    "  old.out_trade_no, old.sub_name, old.sub_mchid, old.outcome, old.code,"
-    "  old.note);"
-    " INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
-    "  outcome, code, note) VALUES (new.id, new.out_trade_no, new.sub_name,"
-    "  new.sub_mchid, new.outcome, new.code, new.note);"
-    "END;",
+    FTS_DROP("old") "END;"
+    "CREATE TRIGGER " FTS_UPDATE_OF " BEGIN"
+    FTS_DROP("old") FTS_ADD("new") "END;",
     /* v2: the order query. Queries are kept as requests of the reversal
      * they settle (kind 'query'); a reversal says how it was settled and
      * the trade states seen before and after. */
@@ -148,36 +148,22 @@ static const char *const migrations[] = {
     "DROP TRIGGER reversals_fts_ins;"
     "DROP TRIGGER reversals_fts_del;"
     "DROP TRIGGER reversals_fts_upd;"
-    "INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
-    " sub_name, sub_mchid, outcome, code, note)"
-    " SELECT 'delete', id, out_trade_no, sub_name, sub_mchid, outcome,"
-    " code, note FROM reversals r WHERE outcome = 'pending'"
+    " INSERT INTO reversals_fts(reversals_fts, rowid, " FTS_COLS ")"
+    " SELECT 'delete', " FTS_VALUES("r") " FROM reversals r"
+    " WHERE outcome = 'pending'"
     " AND EXISTS (SELECT 1 FROM reversals_fts WHERE reversals_fts"
     " MATCH 'outcome : pending' AND rowid = r.id);"
     "CREATE TRIGGER reversals_fts_ins AFTER INSERT ON reversals"
     " WHEN new.outcome <> 'pending' BEGIN"
-    " INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
-    "  outcome, code, note) VALUES (new.id, new.out_trade_no, new.sub_name,"
-    "  new.sub_mchid, new.outcome, new.code, new.note);"
-    "END;"
+    FTS_ADD("new") "END;"
     "CREATE TRIGGER reversals_fts_del AFTER DELETE ON reversals"
     " WHEN old.outcome <> 'pending' BEGIN"
-    " INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
-    "  sub_name, sub_mchid, outcome, code, note) VALUES ('delete', old.id,"
-    "  old.out_trade_no, old.sub_name, old.sub_mchid, old.outcome, old.code,"
-    "  old.note);"
-    "END;"
-    "CREATE TRIGGER reversals_fts_upd AFTER UPDATE OF out_trade_no, sub_name,"
-    " sub_mchid, outcome, code, note ON reversals BEGIN"
-    " INSERT INTO reversals_fts(reversals_fts, rowid, out_trade_no,"
-    "  sub_name, sub_mchid, outcome, code, note)"
-    "  SELECT 'delete', old.id, old.out_trade_no, old.sub_name,"
-    "  old.sub_mchid, old.outcome, old.code, old.note"
-    "  WHERE old.outcome <> 'pending';"
-    " INSERT INTO reversals_fts(rowid, out_trade_no, sub_name, sub_mchid,"
-    "  outcome, code, note) SELECT new.id, new.out_trade_no, new.sub_name,"
-    "  new.sub_mchid, new.outcome, new.code, new.note"
-    "  WHERE new.outcome <> 'pending';"
+    FTS_DROP("old") "END;"
+    "CREATE TRIGGER " FTS_UPDATE_OF " BEGIN"
+    " INSERT INTO reversals_fts(reversals_fts, rowid, " FTS_COLS ")"
+    " SELECT 'delete', " FTS_VALUES("old") " WHERE old.outcome <> 'pending';"
+    " INSERT INTO reversals_fts(rowid, " FTS_COLS ")"
+    " SELECT " FTS_VALUES("new") " WHERE new.outcome <> 'pending';"
     "END;",
 };
 
@@ -2482,35 +2468,12 @@ int history_latest_for_order(struct history *h, const char *sub_mchid,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(h, rc, err);
 }
 
-int history_count(struct history *h, int64_t *n, struct wx_err *err)
+/* Reads the one integer a cached single-row statement answers. */
+static int stmt_int(struct history *h, enum stmt_id id, int64_t *v,
+		    struct wx_err *err)
 {
 	int rc;
-	sqlite3_stmt *st;
-
-	if (h->pg)
-		return history_pg_count(h->pg, n, err);
-	st = stmt(h, ST_MAX_ID, &rc);
-
-	*n = 0;
-	if (!st)
-		return fail(h, rc, err);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : fail(h, rc, err);
-}
-
-int history_data_version(struct history *h, int64_t *v, struct wx_err *err)
-{
-	int rc;
-	sqlite3_stmt *st;
-
-	if (h->pg) { /* colleagues' changes, announced by NOTIFY */
-		*v = history_pg_data_version(h->pg);
-		return 0;
-	}
-	st = stmt(h, ST_DATA_VERSION, &rc);
+	sqlite3_stmt *st = stmt(h, id, &rc);
 
 	*v = 0;
 	if (!st)
@@ -2520,6 +2483,22 @@ int history_data_version(struct history *h, int64_t *v, struct wx_err *err)
 		*v = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : fail(h, rc, err);
+}
+
+int history_count(struct history *h, int64_t *n, struct wx_err *err)
+{
+	if (h->pg)
+		return history_pg_count(h->pg, n, err);
+	return stmt_int(h, ST_MAX_ID, n, err);
+}
+
+int history_data_version(struct history *h, int64_t *v, struct wx_err *err)
+{
+	if (h->pg) { /* colleagues' changes, announced by NOTIFY */
+		*v = history_pg_data_version(h->pg);
+		return 0;
+	}
+	return stmt_int(h, ST_DATA_VERSION, v, err);
 }
 
 /* ---- list queries ---- */
