@@ -530,37 +530,65 @@ static int export_end(struct wx_buf *b, FILE *out, int rc, struct wx_err *err)
 	return rc;
 }
 
+/* A CSV export starts with the BOM that tells spreadsheets the file is
+ * UTF-8 (Chinese), then its header line. */
+static void csv_start(struct wx_buf *b, const char *header)
+{
+	wx_buf_puts(b, "\xef\xbb\xbf");
+	wx_buf_puts(b, header);
+}
+
+/* Paging an export through the history, newest first: pages of
+ * EXPORT_PAGE rows below the last id seen, until the limit or the end. */
+struct pager {
+	int64_t before; /* the next page's rows have smaller ids; 0: newest */
+	int64_t left;	/* rows the limit still allows */
+};
+
+static struct pager pager_start(int limit)
+{
+	return (struct pager){.left = limit > 0 ? limit : INT64_MAX};
+}
+
+static int pager_size(const struct pager *p)
+{
+	return p->left < EXPORT_PAGE ? (int)p->left : EXPORT_PAGE;
+}
+
+/* After a page of n rows ending at id last: true while more may follow. */
+static bool pager_next(struct pager *p, size_t n, int64_t last)
+{
+	if (n)
+		p->before = last;
+	p->left -= (int64_t)n;
+	return n == EXPORT_PAGE && p->left > 0;
+}
+
 int history_export(struct history *h, const struct history_filter *f, int limit,
 		   enum history_format fmt, FILE *out, struct wx_err *err)
 {
 	struct table t = {.ready = 0};
 	struct wx_buf b = {0};
 	struct history_reversal *rows = NULL;
-	int64_t before = 0;
-	int64_t left = limit > 0 ? limit : INT64_MAX;
+	struct pager pg = pager_start(limit);
 	size_t n = 0;
+	bool more = false;
 	int rc = 0;
 
-	if (fmt == HISTORY_CSV) {
-		/* The BOM tells spreadsheets the file is UTF-8 (Chinese). */
-		wx_buf_puts(&b, "\xef\xbb\xbf");
-		wx_buf_puts(&b, csv_header);
-	}
+	if (fmt == HISTORY_CSV)
+		csv_start(&b, csv_header);
 	do {
-		int page = left < EXPORT_PAGE ? (int)left : EXPORT_PAGE;
-
-		rc = history_list(h, f, before, page, &rows, &n, err);
+		rc = history_list(h, f, pg.before, pager_size(&pg), &rows, &n,
+				  err);
 		if (rc != 0)
 			break;
 		if (n == 0 && fmt == HISTORY_TABLE && !t.ready)
 			table_rows(&b, &t, rows, 0);
 		export_rows(h, &b, fmt, &t, rows, n);
-		if (n)
-			before = rows[n - 1].id;
-		left -= (int64_t)n;
+		more = pager_next(&pg, n, n ? rows[n - 1].id : 0);
 		history_rows_free(rows, n);
 		rc = flush_out(&b, out, err);
-	} while (rc == 0 && n == EXPORT_PAGE && left > 0);
+	} while (rc == 0 && more);
 	return export_end(&b, out, rc, err);
 }
 
@@ -682,14 +710,13 @@ int history_export_queries(struct history *h, const char *sub,
 {
 	struct wx_buf b = {0};
 	struct history_query *rows = NULL;
-	int64_t before = 0;
-	int64_t left = limit > 0 ? limit : INT64_MAX;
+	struct pager pg = pager_start(limit);
 	size_t n = 0;
+	bool more = false;
 	int rc = 0;
 
 	if (fmt == HISTORY_CSV) {
-		wx_buf_puts(&b, "\xef\xbb\xbf");
-		wx_buf_puts(&b, query_csv_header);
+		csv_start(&b, query_csv_header);
 	} else if (fmt == HISTORY_TABLE) {
 		const char *text[QC_COUNT];
 
@@ -698,10 +725,8 @@ int history_export_queries(struct history *h, const char *sub,
 		query_line(&b, text, "Request-ID");
 	}
 	do {
-		int page = left < EXPORT_PAGE ? (int)left : EXPORT_PAGE;
-
-		rc = history_query_list(h, sub, order, false, before, page,
-					&rows, &n, err);
+		rc = history_query_list(h, sub, order, false, pg.before,
+					pager_size(&pg), &rows, &n, err);
 		if (rc != 0)
 			break;
 		for (size_t i = 0; i < n; i++) {
@@ -712,11 +737,9 @@ int history_export_queries(struct history *h, const char *sub,
 			else
 				query_jsonl_row(&b, &rows[i]);
 		}
-		if (n)
-			before = rows[n - 1].id;
-		left -= (int64_t)n;
+		more = pager_next(&pg, n, n ? rows[n - 1].id : 0);
 		history_queries_free(rows, n);
 		rc = flush_out(&b, out, err);
-	} while (rc == 0 && n == EXPORT_PAGE && left > 0);
+	} while (rc == 0 && more);
 	return export_end(&b, out, rc, err);
 }
