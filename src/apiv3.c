@@ -450,19 +450,28 @@ out:
 	return rc;
 }
 
-int apiv3_request_build(const struct wx_partner *partner,
-			const struct wx_sub *sub, const char *out_trade_no,
-			int64_t now, struct apiv3_request *req,
-			struct wx_err *err)
+/* The reversal (POST with its body) or the order query (GET, empty
+ * body): the same checks and the same signature. */
+static int request_build(const struct wx_partner *partner,
+			 const struct wx_sub *sub, const char *out_trade_no,
+			 bool query, int64_t now, struct apiv3_request *req,
+			 struct wx_err *err)
 {
 	memset(req, 0, sizeof(*req));
 	if (request_inputs_ok(partner, sub, err) < 0 ||
 	    request_order_ok(out_trade_no, err) < 0)
 		goto fail;
-	req->method = "POST";
-	req->target = apiv3_target(out_trade_no);
-	req->body = apiv3_body(partner->sp_appid, partner->sp_mchid,
-			       sub->sub_appid, sub->sub_mchid);
+	if (query) {
+		req->method = "GET";
+		req->target = apiv3_query_target(
+		    out_trade_no, partner->sp_mchid, sub->sub_mchid);
+		req->body = wx_xstrdup("");
+	} else {
+		req->method = "POST";
+		req->target = apiv3_target(out_trade_no);
+		req->body = apiv3_body(partner->sp_appid, partner->sp_mchid,
+				       sub->sub_appid, sub->sub_mchid);
+	}
 	if (!req->body) {
 		wx_err_set(err, _("an appid or mchid in the profile is not "
 				  "valid UTF-8: fix the profile"));
@@ -476,25 +485,20 @@ fail:
 	return -1;
 }
 
+int apiv3_request_build(const struct wx_partner *partner,
+			const struct wx_sub *sub, const char *out_trade_no,
+			int64_t now, struct apiv3_request *req,
+			struct wx_err *err)
+{
+	return request_build(partner, sub, out_trade_no, false, now, req, err);
+}
+
 int apiv3_query_build(const struct wx_partner *partner,
 		      const struct wx_sub *sub, const char *out_trade_no,
 		      int64_t now, struct apiv3_request *req,
 		      struct wx_err *err)
 {
-	memset(req, 0, sizeof(*req));
-	if (request_inputs_ok(partner, sub, err) < 0 ||
-	    request_order_ok(out_trade_no, err) < 0)
-		goto fail;
-	req->method = "GET";
-	req->target = apiv3_query_target(out_trade_no, partner->sp_mchid,
-					 sub->sub_mchid);
-	req->body = wx_xstrdup("");
-	if (request_sign(partner, now, req, err) < 0)
-		goto fail;
-	return 0;
-fail:
-	apiv3_request_free(req);
-	return -1;
+	return request_build(partner, sub, out_trade_no, true, now, req, err);
 }
 
 void apiv3_request_free(struct apiv3_request *req)
