@@ -7,6 +7,7 @@
  * request of the reversal it settles (history_add_query). */
 #define _GNU_SOURCE
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,6 +43,28 @@ struct query_args {
 	int64_t *ids;	     /* settle --id N..., owned */
 	size_t nids;	     /* entries in ids */
 };
+
+/* The engine of query and settle, with Ctrl-C caught; NULL, said on
+ * stderr, when either cannot start. */
+static struct reversal_engine *engine_start(struct history *h)
+{
+	struct wx_err err = {{0}};
+	struct reversal_engine *e = reversal_engine_new(h, NULL, &err);
+
+	if (!e) {
+		fprintf(stderr, "wxrev: %s\n", err.msg);
+		return NULL;
+	}
+	if (cli_signals_catch() != 0) {
+		fprintf(stderr,
+			_("wxrev: cannot catch Ctrl-C (%s); close other "
+			  "programs or raise the open-file limit\n"),
+			strerror(errno));
+		reversal_engine_free(e);
+		return NULL;
+	}
+	return e;
+}
 
 /* Runs the engine until nothing is in flight; Ctrl-C abandons. */
 static void wait_all(struct reversal_engine *e)
@@ -286,11 +309,9 @@ int cli_query(int argc, char **argv, struct cli_common *c)
 	/* The engine's store: each query is kept (history --queries). */
 	if (cli_open_history(c, &h) != 0)
 		goto out;
-	e = reversal_engine_new(h, NULL, &err);
-	if (!e || cli_signals_catch() != 0) {
-		fprintf(stderr, "wxrev: %s\n", err.msg);
+	e = engine_start(h);
+	if (!e)
 		goto out;
-	}
 	rc = CLI_EXIT_OK;
 	for (int i = first; i < argc; i++) {
 		struct reversal_params p = {.partner = s->partner,
@@ -459,7 +480,6 @@ int cli_settle(int argc, char **argv, struct cli_common *c)
 	struct wx_profiles *profiles = NULL;
 	struct history *h = NULL;
 	struct reversal_engine *e = NULL;
-	struct wx_err err = {{0}};
 	int exit_now = -1, first, rc = CLI_EXIT_USAGE;
 
 	first = parse_args(argc, argv, c, &a, true, &exit_now);
@@ -477,11 +497,9 @@ int cli_settle(int argc, char **argv, struct cli_common *c)
 		goto out;
 	if (!a.nids && open_ids(h, &a) != 0)
 		goto out;
-	e = reversal_engine_new(h, NULL, &err);
-	if (!e || cli_signals_catch() != 0) {
-		fprintf(stderr, "wxrev: %s\n", err.msg);
+	e = engine_start(h);
+	if (!e)
 		goto out;
-	}
 	rc = CLI_EXIT_OK;
 	for (size_t i = 0; i < a.nids; i++) {
 		struct reversal_result *r;
