@@ -67,15 +67,23 @@ static void *state_of(const struct tui *t, const struct tui_screen *s)
 
 static const char spinner[] = "|/-\\";
 
+static void vmessage(struct tui *t, int color, const char *fmt, va_list ap)
+	WX_PRINTF(3, 0);
+
+static void vmessage(struct tui *t, int color, const char *fmt, va_list ap)
+{
+	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
+	t->msg_color = color;
+	t->dirty = true;
+}
+
 void tui_message(struct tui *t, int color, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
+	vmessage(t, color, fmt, ap);
 	va_end(ap);
-	t->msg_color = color;
-	t->dirty = true;
 }
 
 void tui_refuse(struct tui *t, const char *fmt, ...)
@@ -83,10 +91,8 @@ void tui_refuse(struct tui *t, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
+	vmessage(t, TUI_C_WARN, fmt, ap);
 	va_end(ap);
-	t->msg_color = TUI_C_WARN;
-	t->dirty = true;
 	t->refused_ms = wx_monotonic_ms();
 }
 

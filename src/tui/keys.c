@@ -316,6 +316,12 @@ const char *tui_ctx_name(unsigned ctx)
 }
 
 /* Every context a key applies in, joined with ", ". */
+struct key_doc {
+	char where[256];
+	char names[96];
+	const char *help;
+};
+
 static void ctx_list(unsigned ctx, char *buf, size_t n)
 {
 	size_t len = 0;
@@ -331,36 +337,40 @@ static void ctx_list(unsigned ctx, char *buf, size_t n)
 	}
 }
 
+/* What the documents say of key i: where it works and its names.
+ * False for a key without help (it is left out of them). */
+static bool key_doc(size_t i, struct key_doc *d)
+{
+	if (!keytab[i].help)
+		return false;
+	ctx_list(keytab[i].ctx, d->where, sizeof(d->where));
+	tui_key_names(i, d->names, sizeof(d->names));
+	d->help = _(keytab[i].help);
+	return true;
+}
+
 void tui_keys_markdown(FILE *out)
 {
-	char where[256], names[96];
+	struct key_doc d;
 
 	fputs(_("| Where | Key | Action |\n"), out);
 	fputs("|---|---|---|\n", out);
 	for (size_t i = 0; i < WX_ARRAY_LEN(keytab); i++) {
-		const struct tui_keydef *k = &keytab[i];
-
-		if (!k->help)
-			continue;
-		ctx_list(k->ctx, where, sizeof(where));
-		tui_key_names(i, names, sizeof(names));
-		fprintf(out, "| %s | `%s` | %s |\n", where, names, _(k->help));
+		if (key_doc(i, &d))
+			fprintf(out, "| %s | `%s` | %s |\n", d.where, d.names,
+				d.help);
 	}
 }
 
 void tui_keys_troff(FILE *out)
 {
-	char where[256], names[96];
+	struct key_doc d;
 
+	/* A leading '.' or '\'' would be a troff request. */
 	for (size_t i = 0; i < WX_ARRAY_LEN(keytab); i++) {
-		const struct tui_keydef *k = &keytab[i];
-
-		if (!k->help)
-			continue;
-		ctx_list(k->ctx, where, sizeof(where));
-		tui_key_names(i, names, sizeof(names));
-		/* A leading '.' or '\'' would be a troff request. */
-		fprintf(out, ".TP\n.B \\&%s\n\\&%s \\(em \\fI%s\\fP\n",
-			names, _(k->help), where);
+		if (key_doc(i, &d))
+			fprintf(out,
+				".TP\n.B \\&%s\n\\&%s \\(em \\fI%s\\fP\n",
+				d.names, d.help, d.where);
 	}
 }
