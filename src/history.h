@@ -1,9 +1,10 @@
-/* history: the durable record of every reversal and attempt (SQLite).
+/* history: the durable record of every reversal and attempt, on SQLite
+ * or, for a desk, on PostgreSQL (both described below).
  *
- * Durability: WAL, synchronous=FULL, busy timeout; every write below is its
- * own committed transaction (or part of a group, committed together by
- * history_group_end), so a reversal's `pending` row exists on disk before
- * the caller sends a byte. Schema versioned with user_version.
+ * Durability on SQLite: WAL, synchronous=FULL, busy timeout; every write
+ * below is its own committed transaction (or part of a group, committed
+ * together by history_group_end), so a reversal's `pending` row exists on
+ * disk before the caller sends a byte. Schema versioned with user_version.
  * Files: folder 0700; database, "<file>.claims" and "<file>.journal" 0600.
  *
  * Claim contract (one order, one request, across processes). Any backend

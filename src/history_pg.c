@@ -1,8 +1,9 @@
-/* The desk history on PostgreSQL. Every write is one call of a function of
- * docs/postgres.sql in its own (autocommit) transaction, so a pending row is
- * committed before history_pg_begin returns and each attempt and outcome as
- * it happens. A lost connection is re-made before the next statement, and
- * this process's own pending rows take their liveness locks back. */
+/* history_pg: the desk history on PostgreSQL. Every write is one call of
+ * a function of docs/postgres.sql in its own (autocommit) transaction, so a
+ * pending row is committed before history_pg_begin returns and each attempt
+ * and outcome as it happens. A lost connection is re-made before the next
+ * statement, and this process's own pending rows take their liveness locks
+ * back. */
 #include "history_pg.h"
 #include "utf8.h"
 
