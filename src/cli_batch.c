@@ -286,8 +286,8 @@ static void report_skip(struct batch *b, const struct listrun_item *it,
 	json_t *o;
 
 	listrun_item_skip_reason(it, why, sizeof(why));
+	bar_clear(b); /* a line, text or JSON, never shares the bar's */
 	if (!b->a->json) {
-		bar_clear(b);
 		if (it->history_id)
 			printf(_("%s  skipped: %s (history #%lld)\n"),
 			       it->e->out_trade_no, why,
@@ -338,13 +338,13 @@ static void report_result(struct batch *b, const struct listrun_item *it,
 {
 	json_t *o;
 
+	bar_clear(b); /* a line, text or JSON, never shares the bar's */
 	if (b->a->json) {
 		o = cli_result_json(r);
 		json_add_line(o, it);
 		cli_put_json(stdout, o);
 		return;
 	}
-	bar_clear(b);
 	printf("%s  %s", r->out_trade_no, wx_outcome_name(r->outcome));
 	if (r->code) {
 		fputs("  ", stdout);
