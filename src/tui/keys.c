@@ -116,9 +116,13 @@ static const struct tui_keydef keytab[] = {
 	  N_("in a list's plan: send again (again: leave out) the orders "
 	     "whose earlier outcome the query could not settle, as "
 	     "--resend-unknown")),
-	F(TUI_CTX_LISTVIEW, KEY_F(9), "F9", TUI_ACT_STOP,
+	F(TUI_CTX_LISTVIEW | TUI_CTX_SENDING, KEY_F(9), "F9", TUI_ACT_STOP,
 	  N_("stop sending the list: what is in flight finishes (so does "
 	     "Ctrl-C); Esc hides the list while it is sent")),
+
+	/* Outside its question (bad lines, sending, done) a list closes, or
+	 * hides while it is sent, by Esc; F9's help above says so. */
+	K(TUI_CTX_LISTVIEW | TUI_CTX_SENDING, 27, "Esc", TUI_ACT_CANCEL, NULL),
 
 	K(TUI_CTX_CONFIRM, 'y', "y", TUI_ACT_YES,
 	  N_("send (the only key that does)")),
@@ -237,7 +241,9 @@ static const struct {
 	 TUI_ACT_COPY_SUMMARY, N_("summary")},
 	{TUI_CTX_GLOBAL, TUI_ACT_NEXT_PANE, N_("pane")},
 	{TUI_CTX_GLOBAL, TUI_ACT_RESULT, N_("result")},
-	{TUI_CTX_LISTVIEW, TUI_ACT_STOP, N_("stop")},
+	{TUI_CTX_SENDING, TUI_ACT_STOP, N_("stop")},
+	{TUI_CTX_SENDING, TUI_ACT_CANCEL, N_("hide")},
+	{TUI_CTX_LISTVIEW, TUI_ACT_CANCEL, N_("close")},
 	{EVERYWHERE | TUI_CTX_TEXT, TUI_ACT_HELP, N_("help")},
 	{QUITTABLE, TUI_ACT_QUIT, N_("quit")},
 };

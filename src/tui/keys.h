@@ -33,6 +33,8 @@ enum tui_ctx {
 	TUI_CTX_LISTVIEW = 1u << 9, /* a list of orders */
 	TUI_CTX_FOUND = 1u << 10,   /* detail view with a search's matches
 				       shown (a screen's ctx_now) */
+	TUI_CTX_SENDING = 1u << 11, /* a list of orders being sent (the list
+				       view's ctx_now) */
 };
 
 enum tui_action {

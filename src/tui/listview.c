@@ -522,9 +522,13 @@ static void draw_bottom(struct tui *t, struct lview *L, int y, int x, int w)
 			w, tui_attr(t, TUI_C_WARN), false);
 		return;
 	case LV_DONE:
-		snprintf(buf, sizeof(buf),
-			 _("Done: %d not sent (paste or open the list again to resume)   Esc: close"),
-			 listrun_unsent(&L->run));
+		if (listrun_unsent(&L->run) == 0)
+			snprintf(buf, sizeof(buf), "%s",
+				 _("Done: every order to send was sent.   Esc: close"));
+		else
+			snprintf(buf, sizeof(buf),
+				 _("Done: %d not sent (paste or open the list again to resume)   Esc: close"),
+				 listrun_unsent(&L->run));
 		tui_put(y, x, buf, w, A_BOLD, false);
 		return;
 	case LV_BAD:
@@ -744,14 +748,31 @@ static enum tui_typing lv_typing(const void *state)
 	return TUI_TYPING_NO;
 }
 
+/* The question's keys (y, n, the count) only while it is asked; F9 and
+ * "Esc hide" only while the list is sent. */
+static unsigned lv_ctx_now(const void *state)
+{
+	const struct lview *L = state;
+
+	switch (L->phase) {
+	case LV_PLAN:
+		return TUI_CTX_CONFIRM;
+	case LV_SENDING:
+		return TUI_CTX_SENDING;
+	default:
+		return 0;
+	}
+}
+
 const struct tui_screen tui_list_screen = {
 	.name = "list",
 	.id = TUI_SCR_LIST,
-	.ctx = TUI_CTX_LISTVIEW | TUI_CTX_LIST | TUI_CTX_CONFIRM,
+	.ctx = TUI_CTX_LISTVIEW | TUI_CTX_LIST,
 	.private_size = sizeof(struct lview),
 	.done = lv_done,
 	.draw = lv_draw,
 	.key = lv_key,
 	.resize = NULL,
 	.typing = lv_typing,
+	.ctx_now = lv_ctx_now,
 };

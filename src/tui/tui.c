@@ -304,7 +304,8 @@ static bool take_typing(struct tui *t, const struct tui_key *k)
 {
 	if (!k->paste && !tui_key_is_order_char(k->ch, k->fkey))
 		return false;
-	while (t->nmodal && !(tui_current(t)->ctx & TUI_CTX_CONFIRM))
+	while (t->nmodal && !(tui_current(t)->ctx &
+			      (TUI_CTX_CONFIRM | TUI_CTX_LISTVIEW)))
 		tui_close_modal(t);
 	if (t->nmodal)
 		return true;

@@ -32,6 +32,8 @@ twice() {
 		sort | uniq -d | wc -l | tr -d ' '
 }
 # Reverse attempts the history holds for orders starting with PREFIX.
+# The key hint line, above the status bar.
+hints() { ui_screen | tail -n 2 | head -n 1; }
 attempts() {
 	hist_sql "SELECT count(*) FROM attempts a JOIN reversals r ON r.id = a.reversal_id
 		WHERE a.kind = 'reverse' AND r.out_trade_no LIKE '$1-%'"
@@ -49,6 +51,8 @@ ui_wait_for "paste:2:" 5
 t_contains "the bad line, named" "$(ui_screen)" "Bad lines: nothing is sent"
 t_contains "the repeat, named" "$(ui_screen)" "paste:4: order LA-001 repeats line 1; it is sent once"
 t_eq "nothing reached the simulator, not even a query" "$before" "$(jq -c . "$MAIN_LOG" | wc -l)"
+t_contains "the hint offers Esc to close" "$(hints)" "Esc close"
+t_lacks "and no y to send, nothing can be sent" "$(hints)" "y send"
 ui_keys Escape
 ui_wait_gone "A list of orders" 5
 t_ok
@@ -62,8 +66,11 @@ t_contains "the total refunded" "$(ui_screen)" "Total refunded to the payers: ¥
 t_contains "each order's state and amount" "$(ui_line_with LB-002)" "Paid ¥128.00"
 t_eq "one order query each" 3 "$(gets LB)"
 t_eq "no reversal before y" 0 "$(posts LB)"
+t_contains "the question's keys in the hint" "$(hints)" "y send  n cancel"
 ui_yes
 ui_wait_for "Done:" $((20 * T_SLOW))
+t_contains "done: every order sent" "$(ui_screen)" "Done: every order to send was sent."
+t_lacks "no y to send once done" "$(hints)" "y send"
 for o in LB-001 LB-002 LB-003; do
 	t_contains "$o reversed in its row" "$(ui_line_with "$o")" reversed
 done
@@ -89,6 +96,8 @@ t_begin "Ctrl-C while the list is sent: nothing new is sent, what was in flight 
 ui_type "$N"
 ui_keys Enter
 ui_wait_for "Esc: hide" 5
+t_contains "while sending, the hint offers F9 and Esc to hide" "$(hints)" "F9 stop  Esc hide"
+t_lacks "and no y to send" "$(hints)" "y send"
 ui_wait_for "reversed" $((10 * T_SLOW))
 ui_keys C-c
 ui_wait_for "Done:" $((20 * T_SLOW))
