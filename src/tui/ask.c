@@ -65,7 +65,7 @@ static int ask_key(struct tui *t, void *state, enum tui_action a,
 const struct tui_screen tui_ask_screen = {
 	.name = "ask",
 	.id = TUI_SCR_ASK,
-	.ctx = TUI_CTX_CONFIRM,
+	.ctx = TUI_CTX_CONFIRM | TUI_CTX_QUESTION,
 	.private_size = sizeof(struct ask),
 	.draw = ask_draw,
 	.key = ask_key,

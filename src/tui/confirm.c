@@ -434,6 +434,14 @@ static void confirm_done(void *state)
 	tui_lookup_free(NULL, C->lookup);
 }
 
+/* With nothing to reverse, the hint offers F8, not y. */
+static unsigned confirm_ctx_now(const void *state)
+{
+	const struct confirm *C = state;
+
+	return C->nothing ? TUI_CTX_NOTHING : 0;
+}
+
 const struct tui_screen tui_confirm_screen = {
 	.name = "confirm",
 	.id = TUI_SCR_CONFIRM,
@@ -444,4 +452,5 @@ const struct tui_screen tui_confirm_screen = {
 	.key = confirm_key,
 	.resize = NULL,
 	.typing = NULL,
+	.ctx_now = confirm_ctx_now,
 };

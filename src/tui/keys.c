@@ -220,32 +220,38 @@ static const struct {
 	unsigned ctx;
 	enum tui_action action;
 	const char *word;
+	unsigned need;	 /* bits the context must also have (0: none) */
+	unsigned unless; /* bits that rule the word out (0: none) */
 } hints[] = {
-	{TUI_CTX_FOUND, TUI_ACT_SEARCH_NEXT, N_("next")},
-	{TUI_CTX_FOUND, TUI_ACT_SEARCH_PREV, N_("previous")},
-	{TUI_CTX_FOUND, TUI_ACT_CANCEL, N_("end search")},
-	{TUI_CTX_PROFILES, TUI_ACT_ENTER, N_("choose")},
-	{TUI_CTX_FORM, TUI_ACT_ENTER, N_("review")},
-	{TUI_CTX_HISTORY, TUI_ACT_ENTER, N_("detail")},
-	{TUI_CTX_CONFIRM, TUI_ACT_YES, N_("send")},
-	{TUI_CTX_CONFIRM, TUI_ACT_NO, N_("cancel")},
-	{TUI_CTX_DETAIL | TUI_CTX_CLOSE, TUI_ACT_CANCEL, N_("close")},
-	{TUI_CTX_FORM, TUI_ACT_PREV_FIELD, N_("sent numbers")},
-	{TUI_CTX_PROFILES | TUI_CTX_HISTORY, TUI_ACT_FILTER, N_("filter")},
-	{TUI_CTX_DETAIL, TUI_ACT_SEARCH, N_("search")},
-	{TUI_CTX_HISTORY | TUI_CTX_DETAIL, TUI_ACT_RERUN, N_("re-run")},
-	{TUI_CTX_HISTORY | TUI_CTX_DETAIL, TUI_ACT_QUERY, N_("query")},
+	{TUI_CTX_FOUND, TUI_ACT_SEARCH_NEXT, N_("next"), 0, 0},
+	{TUI_CTX_FOUND, TUI_ACT_SEARCH_PREV, N_("previous"), 0, 0},
+	{TUI_CTX_FOUND, TUI_ACT_CANCEL, N_("end search"), 0, 0},
+	{TUI_CTX_PROFILES, TUI_ACT_ENTER, N_("choose"), 0, 0},
+	{TUI_CTX_FORM, TUI_ACT_ENTER, N_("review"), 0, 0},
+	{TUI_CTX_HISTORY, TUI_ACT_ENTER, N_("detail"), 0, 0},
+	{TUI_CTX_CONFIRM, TUI_ACT_YES, N_("yes"), TUI_CTX_QUESTION, 0},
+	{TUI_CTX_CONFIRM, TUI_ACT_NO, N_("no"), TUI_CTX_QUESTION, 0},
+	{TUI_CTX_CONFIRM, TUI_ACT_OVERRIDE, N_("send anyway"), TUI_CTX_NOTHING,
+	 0},
+	{TUI_CTX_CONFIRM, TUI_ACT_YES, N_("send"), 0, TUI_CTX_NOTHING},
+	{TUI_CTX_CONFIRM, TUI_ACT_NO, N_("cancel"), 0, 0},
+	{TUI_CTX_DETAIL | TUI_CTX_CLOSE, TUI_ACT_CANCEL, N_("close"), 0, 0},
+	{TUI_CTX_FORM, TUI_ACT_PREV_FIELD, N_("sent numbers"), 0, 0},
+	{TUI_CTX_PROFILES | TUI_CTX_HISTORY, TUI_ACT_FILTER, N_("filter"), 0, 0},
+	{TUI_CTX_DETAIL, TUI_ACT_SEARCH, N_("search"), 0, 0},
+	{TUI_CTX_HISTORY | TUI_CTX_DETAIL, TUI_ACT_RERUN, N_("re-run"), 0, 0},
+	{TUI_CTX_HISTORY | TUI_CTX_DETAIL, TUI_ACT_QUERY, N_("query"), 0, 0},
 	{TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE, TUI_ACT_COPY,
-	 N_("copy")},
+	 N_("copy"), 0, 0},
 	{TUI_CTX_HISTORY | TUI_CTX_DETAIL | TUI_CTX_CLOSE,
-	 TUI_ACT_COPY_SUMMARY, N_("summary")},
-	{TUI_CTX_GLOBAL, TUI_ACT_NEXT_PANE, N_("pane")},
-	{TUI_CTX_GLOBAL, TUI_ACT_RESULT, N_("result")},
-	{TUI_CTX_SENDING, TUI_ACT_STOP, N_("stop")},
-	{TUI_CTX_SENDING, TUI_ACT_CANCEL, N_("hide")},
-	{TUI_CTX_LISTVIEW, TUI_ACT_CANCEL, N_("close")},
-	{EVERYWHERE | TUI_CTX_TEXT, TUI_ACT_HELP, N_("help")},
-	{QUITTABLE, TUI_ACT_QUIT, N_("quit")},
+	 TUI_ACT_COPY_SUMMARY, N_("summary"), 0, 0},
+	{TUI_CTX_GLOBAL, TUI_ACT_NEXT_PANE, N_("pane"), 0, 0},
+	{TUI_CTX_GLOBAL, TUI_ACT_RESULT, N_("result"), 0, 0},
+	{TUI_CTX_SENDING, TUI_ACT_STOP, N_("stop"), 0, 0},
+	{TUI_CTX_SENDING, TUI_ACT_CANCEL, N_("hide"), 0, 0},
+	{TUI_CTX_LISTVIEW, TUI_ACT_CANCEL, N_("close"), 0, 0},
+	{EVERYWHERE | TUI_CTX_TEXT, TUI_ACT_HELP, N_("help"), 0, 0},
+	{QUITTABLE, TUI_ACT_QUIT, N_("quit"), 0, 0},
 };
 
 /* The label of the first key in the contexts of mask doing action. */
@@ -279,7 +285,9 @@ void tui_keys_hint(unsigned mask, char *buf, size_t len)
 	for (size_t i = 0; i < WX_ARRAY_LEN(hints) && used < len; i++) {
 		const char *key;
 
-		if (!(hints[i].ctx & mask))
+		if (!(hints[i].ctx & mask) ||
+		    (mask & hints[i].need) != hints[i].need ||
+		    (mask & hints[i].unless))
 			continue;
 		key = key_for(mask & hints[i].ctx, hints[i].action);
 		if (!key || hinted(buf, key))

@@ -35,6 +35,10 @@ enum tui_ctx {
 				       shown (a screen's ctx_now) */
 	TUI_CTX_SENDING = 1u << 11, /* a list of orders being sent (the list
 				       view's ctx_now) */
+	/* Bits that only choose the hint line's words (no key lives there): */
+	TUI_CTX_QUESTION = 1u << 12, /* a yes/no question: "y yes  n no" */
+	TUI_CTX_NOTHING = 1u << 13,  /* a confirmation whose query reads
+					nothing to reverse: F8, not y */
 };
 
 enum tui_action {

@@ -82,6 +82,7 @@ ui_wait_for "sending UI-SLOW-2" 5
 ui_focus History
 ui_keys C-q
 ui_wait_for "Quit while in flight?" 3
+t_contains "the question's hint is yes and no, not send" "$(ui_screen | tail -n 2 | head -n 1)" "y yes  n no"
 ui_keys n
 ui_wait_gone "Quit while in flight?" 3
 ui_keys C-c

@@ -56,6 +56,9 @@ sim_amount_order UIQ-DONE-1 REVERSED 500
 review UIQ-DONE-1
 ui_wait_for "Already reversed" $((5 * T_SLOW))
 ui_wait_for "F8 sends anyway" 5
+hint=$(ui_screen | tail -n 2 | head -n 1)
+t_contains "the key hint offers F8" "$hint" "F8 send anyway"
+t_lacks "and not y" "$hint" "y send"
 ui_keys y
 ui_wait_for "nothing to reverse" 5
 t_contains "y left the question open" "$(ui_screen)" "Reverse this order?"
