@@ -5,12 +5,34 @@
 #include "tui/ui.h"
 #include "tui/widgets.h"
 
-#define KEY_W 22
+#define KEY_W  22
+#define HELP_W 100 /* at most; narrower terminals get their width */
 
 struct help {
 	size_t top; /* first line shown */
 	int height; /* lines that fit */
 };
+
+/* Key i's lines, its help wrapped beside its names, from help line
+ * `line`: draws what of them is in view (when draw); returns how many. */
+static size_t help_entry(const struct help *G, const struct tui_rect *r,
+			 const struct tui_keydef *keys, size_t i, size_t line,
+			 bool draw)
+{
+	int cols = r->w - 6 - KEY_W;
+	int skip = line < G->top ? (int)(G->top - line) : 0;
+	int y = line < G->top ? 0 : (int)(line - G->top);
+	int rows = draw && y < G->height ? G->height - y : 0;
+	char names[96];
+
+	if (rows && !skip) {
+		tui_key_names(i, names, sizeof(names));
+		tui_put(r->y + 1 + y, r->x + 4, names, KEY_W, A_BOLD, false);
+	}
+	return (size_t)tui_put_wrapped_rows(r->y + 1 + y, r->x + 4 + KEY_W,
+					    _(keys[i].help), cols, skip, rows,
+					    A_NORMAL);
+}
 
 /* Draws (or only counts, when !draw) the help lines from line `top`. */
 static size_t help_lines(const struct help *G, struct tui *t,
@@ -19,7 +41,6 @@ static size_t help_lines(const struct help *G, struct tui *t,
 	size_t n, line = 0;
 	const struct tui_keydef *keys = tui_keys(&n);
 	const char *group = NULL;
-	char names[96];
 
 	for (size_t i = 0; i < n; i++) {
 		const char *g = tui_ctx_name(keys[i].ctx);
@@ -38,22 +59,14 @@ static size_t help_lines(const struct help *G, struct tui *t,
 			line++;
 			group = g;
 		}
-		y = (int)line - (int)G->top;
-		if (draw && y >= 0 && y < G->height) {
-			tui_key_names(i, names, sizeof(names));
-			tui_put(r->y + 1 + y, r->x + 4, names, KEY_W, A_BOLD,
-				false);
-			tui_put(r->y + 1 + y, r->x + 4 + KEY_W, _(keys[i].help),
-				r->w - 6 - KEY_W, A_NORMAL, false);
-		}
-		line++;
+		line += help_entry(G, r, keys, i, line, draw);
 	}
 	return line;
 }
 
 static struct tui_rect help_rect(const struct tui *t)
 {
-	return tui_center(t, t->rows - 2, 78);
+	return tui_center(t, t->rows - 2, HELP_W);
 }
 
 static void help_draw(struct tui *t, void *state,

@@ -337,46 +337,82 @@ size_t tui_cut_escape(const char *p, size_t bytes)
 	return bytes;
 }
 
-int tui_put_wrapped(int y, int x, const char *s, int cols, int rows,
-		    attr_t attr)
+/* The bytes of p that fill its next row of cols columns: cut between
+ * words where it can, never inside a visible escape; w holds the row's
+ * characters. 0 when nothing is left or fits. */
+static size_t wrap_row(const char *p, int cols, wchar_t *w, size_t len)
+{
+	size_t bytes;
+
+	text_fit(p, cols, w, len);
+	bytes = wcstombs(NULL, w, 0);
+	if (bytes == (size_t)-1 || bytes == 0)
+		return 0;
+	if (p[bytes] && p[bytes] != ' ')
+		bytes = word_cut(w, bytes);
+	if (p[bytes] && tui_cut_escape(p, bytes) != bytes) {
+		/* A visible escape is never split across rows. */
+		char *piece = wx_xstrndup(p, tui_cut_escape(p, bytes));
+
+		bytes = strlen(piece);
+		mbstowcs(w, piece, len);
+		free(piece);
+	}
+	return bytes;
+}
+
+/* Lays text out in rows of cols columns and draws rows [skip, skip +
+ * rows) of them from y; the last drawn row ends in "…" when text is left
+ * and `ellipsis`. Returns the rows the whole text takes. */
+static int wrap_draw(int y, int x, const char *s, int cols, int skip,
+		     int rows, bool ellipsis, attr_t attr)
 {
 	char *safe = text_sanitize(s ? s : "");
 	size_t len = strlen(safe) + 2;
 	wchar_t *w = wx_xcalloc(len, sizeof(*w));
 	const char *p = safe;
-	int used = 0;
+	int n = 0;
 
-	while (*p && used < rows && cols > 0) {
-		size_t bytes;
+	while (*p && cols > 0) {
+		size_t bytes = wrap_row(p, cols, w, len);
 
-		text_fit(p, cols, w, len);
-		bytes = wcstombs(NULL, w, 0);
-		if (bytes == (size_t)-1 || bytes == 0)
+		if (!bytes)
 			break;
-		if (p[bytes] && p[bytes] != ' ')
-			bytes = word_cut(w, bytes);
-		if (p[bytes] && tui_cut_escape(p, bytes) != bytes) {
-			/* A visible escape is never split across rows. */
-			char *piece = wx_xstrndup(p, tui_cut_escape(p, bytes));
-
-			bytes = strlen(piece);
-			mbstowcs(w, piece, len);
-			free(piece);
+		if (n >= skip && n < skip + rows) {
+			if (ellipsis && n == skip + rows - 1 && p[bytes] &&
+			    cols > 1) {
+				/* The last row, and text left over. */
+				text_fit(p, cols - 1, w, len);
+				wcscat(w, L"\u2026");
+			}
+			attron(attr);
+			mvaddwstr(y + n - skip, x, w);
+			attroff(attr);
 		}
-		if (used == rows - 1 && p[bytes] && cols > 1) {
-			/* The last row, and text left over: end in "…". */
-			text_fit(p, cols - 1, w, len);
-			wcscat(w, L"\u2026");
-		}
-		attron(attr);
-		mvaddwstr(y + used, x, w);
-		attroff(attr);
-		used++;
+		n++;
+		if (ellipsis && n >= skip + rows)
+			break;
 		p += bytes;
 		while (*p == ' ')
 			p++;
 	}
 	free(w);
 	free(safe);
+	return n;
+}
+
+int tui_put_wrapped(int y, int x, const char *s, int cols, int rows,
+		    attr_t attr)
+{
+	int used = wrap_draw(y, x, s, cols, 0, rows, true, attr);
+
 	return used ? used : 1;
+}
+
+int tui_put_wrapped_rows(int y, int x, const char *s, int cols, int skip,
+			 int rows, attr_t attr)
+{
+	int n = wrap_draw(y, x, s, cols, skip, rows, false, attr);
+
+	return n ? n : 1;
 }

@@ -17,6 +17,12 @@ int tui_put(int y, int x, const char *s, int cols, attr_t attr, bool pad);
 int tui_put_wrapped(int y, int x, const char *s, int cols, int rows,
 		    attr_t attr);
 
+/* The same layout, for text that scrolls: draws only its rows [skip, skip
+ * + rows) from y (rows 0: draws nothing) and returns how many rows the
+ * whole text takes (at least 1). */
+int tui_put_wrapped_rows(int y, int x, const char *s, int cols, int skip,
+			 int rows, attr_t attr);
+
 /* Where to cut sanitised text p at or before `bytes` so that no visible
  * escape ("\x1b", "\u202e") is split across two rows. */
 size_t tui_cut_escape(const char *p, size_t bytes);

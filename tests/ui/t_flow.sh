@@ -206,6 +206,9 @@ screen=$(ui_screen)
 t_contains "help lists Tab" "$screen" "$(L "focus the next pane" "切换到下一个窗格")"
 t_contains "help lists the filter key" "$screen" "$(L "filter as you type" "边输入边筛选")"
 no_english "$screen"
+# A long description wraps under itself; none is cut short with "…".
+box=$(sed -n "/$HELP_TITLE/,/└/p" <<<"$screen")
+t_lacks "no key's help is cut short" "$box" "…"
 # Further down the table: a page at a time until it shows (or the end).
 sends=$(L "send (the only key that does)" "发送（只有这个键会发送）")
 ui_keys PPage
