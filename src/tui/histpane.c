@@ -120,6 +120,28 @@ static bool searching(const struct history_pane *H)
 	return H->resume != 0 && (int)H->list.n < H->list.height;
 }
 
+/* What an empty pane says. An @name that matches nobody is named: it
+ * keeps one operator's rows by the whole name, so "@al" finds no alice. */
+static const char *empty_words(const struct history_pane *H, char *buf,
+			       size_t n)
+{
+	char typed[FILTER_BYTES], text[FILTER_BYTES], op[FILTER_BYTES];
+
+	if (searching(H))
+		return _("searching...");
+	if (!H->filter.len)
+		return _("no reversal yet");
+	field_get(&H->filter, typed, sizeof(typed));
+	split_filter(typed, text, op);
+	if (!op[0])
+		return _("nothing matches the filter");
+	snprintf(buf, n,
+		 _("nothing matches; @%s keeps the rows of the operator named "
+		   "exactly %s"),
+		 op, op);
+	return buf;
+}
+
 bool tui_history_searching(const struct tui *t)
 {
 	return searching(tui_state(t, TUI_SCR_HISTORY));
@@ -329,7 +351,7 @@ static void history_draw(struct tui *t, void *state, const struct tui_rect *r,
 			 bool focused)
 {
 	struct history_pane *H = state;
-	char title[160];
+	char title[160], words[FILTER_BYTES * 2 + 128];
 	int fy = r->y + r->h - 2;
 
 	H->r = *r;
@@ -341,10 +363,7 @@ static void history_draw(struct tui *t, void *state, const struct tui_rect *r,
 		tui_put(r->y + 2, r->x + 2, H->error, r->w - 4,
 			tui_attr(t, TUI_C_BAD), false);
 	else if (H->list.n == 0)
-		tui_put(r->y + 2, r->x + 2,
-			searching(H) ? _("searching...")
-			: H->filter.len		? _("nothing matches the filter")
-						: _("no reversal yet"),
+		tui_put(r->y + 2, r->x + 2, empty_words(H, words, sizeof(words)),
 			r->w - 4, tui_attr(t, TUI_C_DIM), false);
 	if (!H->filtering && !H->filter.len)
 		return;

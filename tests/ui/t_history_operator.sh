@@ -33,7 +33,7 @@ t_contains "bob's first" "$(ui_screen)" "OPS-BOB-1"
 t_contains "bob's second" "$(ui_screen)" "OPS-BOB-2"
 ui_keys BSpace BSpace BSpace BSpace
 ui_type "@nobody"
-t_check "an operator with no rows: nothing matches" ui_wait_for "$(L "nothing matches the filter" "没有符合筛选条件的记录")" $((3 * T_SLOW))
+t_check "an operator with no rows: nothing matches, and why" ui_wait_for "$(L "nothing matches; @nobody keeps the rows of the operator named exactly nobody" "无匹配；@nobody 只保留操作员名恰好为 nobody 的记录")" $((3 * T_SLOW))
 ui_keys Escape
 t_check "everyone's rows again" ui_wait_for "OPS-ALICE-1" $((3 * T_SLOW))
 t_ok
