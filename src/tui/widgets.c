@@ -364,8 +364,8 @@ static size_t wrap_row(const char *p, int cols, wchar_t *w, size_t len)
 /* Lays text out in rows of cols columns and draws rows [skip, skip +
  * rows) of them from y; the last drawn row ends in "…" when text is left
  * and `ellipsis`. Returns the rows the whole text takes. */
-static int wrap_draw(int y, int x, const char *s, int cols, int skip,
-		     int rows, bool ellipsis, attr_t attr)
+static int wrap_draw(int y, int x, const char *s, int cols, int skip, int rows,
+		     bool ellipsis, attr_t attr)
 {
 	char *safe = text_sanitize(s ? s : "");
 	size_t len = strlen(safe) + 2;
