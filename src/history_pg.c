@@ -36,6 +36,18 @@
 #define PG_STR(x)	     PG_STR_(x)
 /* A non-blocking reconnect starts at most this often. */
 #define PG_RECONNECT_PAUSE_MS 1000
+/* The longest a statement waits for the server's answer before the
+ * connection is dropped as hung (a frozen host, a silent partition); a
+ * test may shorten it with WXREV_DESK_ANSWER_MS. */
+#define PG_ANSWER_MS	 5000
+#define PG_ANSWER_MS_MAX 600000
+/* TCP defaults for a server that vanishes without a word (no RST): the
+ * kernel gives up on unacknowledged data or silent keepalives in about
+ * 20 s instead of minutes. A URI that sets any of them wins. */
+#define PG_KEEPALIVES_IDLE_S	 "10"
+#define PG_KEEPALIVES_INTERVAL_S "5"
+#define PG_KEEPALIVES_COUNT	 "2"
+#define PG_TCP_USER_TIMEOUT_MS	 "20000"
 /* Connection lost, server shutting down or starting: may pass. */
 #define PG_CLASS_CONNECTION "08"
 #define PG_ADMIN_SHUTDOWN   "57P01"
@@ -53,8 +65,9 @@ struct history_pg {
 	size_t nmine, capmine;
 	int64_t changes; /* colleagues' notifications seen (data version) */
 	int transient;	 /* the last failure may pass (server gone) */
-	int nowait;	 /* re-make a lost connection without blocking */
-	PGconn *next;	 /* the connection being made (nowait), or NULL */
+	int hung;     /* the server stopped answering; cleared on reconnect */
+	int nowait;   /* re-make a lost connection without blocking */
+	PGconn *next; /* the connection being made (nowait), or NULL */
 	PostgresPollingStatusType next_st; /* what next waits for */
 	int64_t next_started_ms;	   /* when next was started */
 	int64_t next_allowed_ms; /* no new connect started before this */
@@ -135,6 +148,23 @@ static char *shown_uri(const char *uri)
 
 /* ---- errors ---- */
 
+/* How long a statement waits for its answer: PG_ANSWER_MS, or what
+ * WXREV_DESK_ANSWER_MS says. */
+static int answer_ms(void)
+{
+	const char *v = getenv("WXREV_DESK_ANSWER_MS");
+	char *end = NULL;
+	long ms;
+
+	if (!v || !*v)
+		return PG_ANSWER_MS;
+	errno = 0;
+	ms = strtol(v, &end, 10);
+	if (errno || *end || ms < 1 || ms > PG_ANSWER_MS_MAX)
+		return PG_ANSWER_MS;
+	return (int)ms;
+}
+
 /* libpq's message, first line only, trailing white space dropped. */
 static char *server_says(const PGconn *c, const PGresult *res)
 {
@@ -159,12 +189,19 @@ static int fail_res(struct history_pg *p, PGresult *res, struct wx_err *err)
 	char *says = server_says(p->conn, res);
 	int rc;
 
-	p->transient = PQstatus(p->conn) != CONNECTION_OK ||
+	p->transient = p->hung || PQstatus(p->conn) != CONNECTION_OK ||
 		       (state && (strncmp(state, PG_CLASS_CONNECTION, 2) == 0 ||
 				  strcmp(state, PG_ADMIN_SHUTDOWN) == 0 ||
 				  strcmp(state, PG_CRASH_SHUTDOWN) == 0 ||
 				  strcmp(state, PG_CANNOT_CONNECT) == 0));
-	if (PQstatus(p->conn) != CONNECTION_OK)
+	if (p->hung)
+		rc = wx_err_set(err,
+				_("desk history %s is not answering (no reply "
+				  "within %d s: a frozen server or a broken "
+				  "network): check the server and the network "
+				  "to it, then try again; nothing was sent"),
+				p->shown, (answer_ms() + 999) / 1000);
+	else if (PQstatus(p->conn) != CONNECTION_OK)
 		rc = wx_err_set(err,
 				_("desk history %s is unreachable (%s): start "
 				  "the server or check the network; nothing "
@@ -198,6 +235,72 @@ static int fail_res(struct history_pg *p, PGresult *res, struct wx_err *err)
 }
 
 /* ---- statements ---- */
+
+/* Waits until c's socket is ready for `events` or the deadline passes:
+ * 0 ready, -1 not in time. */
+static int wait_socket(PGconn *c, short events, int64_t deadline)
+{
+	struct pollfd pfd = {.fd = PQsocket(c), .events = events};
+
+	for (;;) {
+		int64_t left = deadline - wx_monotonic_ms();
+		int n;
+
+		if (pfd.fd < 0 || left <= 0)
+			return -1;
+		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* A server that stopped answering: the connection is dropped (its claims
+ * are the server's to let go of once it wakes) and made again later. */
+static void drop_hung(struct history_pg *p)
+{
+	PQfinish(p->conn);
+	p->conn = NULL;
+	p->hung = 1;
+}
+
+/* PQexecParams with a deadline: sent without blocking, the answer awaited
+ * with poll. The last result (NULL when nothing came back); on a
+ * connection dropped as hung, NULL with p->hung set. */
+static PGresult *ask(struct history_pg *p, const char *sql, int n,
+		     const char *const *vals)
+{
+	int64_t deadline = wx_monotonic_ms() + answer_ms();
+	PGresult *res, *last = NULL;
+	int flushed;
+
+	if (!PQsendQueryParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0))
+		return NULL;
+	while ((flushed = PQflush(p->conn)) == 1)
+		if (wait_socket(p->conn, POLLIN | POLLOUT, deadline) != 0 ||
+		    !PQconsumeInput(p->conn))
+			break;
+	if (flushed != 0 && PQstatus(p->conn) == CONNECTION_OK)
+		goto hung;
+	for (;;) {
+		while (PQisBusy(p->conn)) {
+			if (wait_socket(p->conn, POLLIN, deadline) != 0)
+				goto hung;
+			if (!PQconsumeInput(p->conn))
+				break;
+		}
+		res = PQgetResult(p->conn);
+		if (!res)
+			return last;
+		PQclear(last);
+		last = res;
+	}
+hung:
+	PQclear(last);
+	drop_hung(p);
+	return NULL;
+}
 
 static int take_locks_back(struct history_pg *p);
 
@@ -269,11 +372,15 @@ static int ensure_conn(struct history_pg *p)
 	if (p->nowait) {
 		if (reconnect_nowait(p) != 0)
 			return -1;
-	} else {
+	} else if (p->conn) {
 		PQreset(p->conn);
-		if (PQstatus(p->conn) != CONNECTION_OK)
-			return -1;
+	} else {
+		p->conn = connect_uri(p->uri, 0);
 	}
+	if (PQstatus(p->conn) != CONNECTION_OK)
+		return -1;
+	PQsetnonblocking(p->conn, 1);
+	p->hung = 0;
 	return take_locks_back(p);
 }
 
@@ -300,11 +407,13 @@ static PGresult *exec(struct history_pg *p, const char *sql, int n,
 		if ((tries > 0 || PQstatus(p->conn) != CONNECTION_OK) &&
 		    reconnect(p) != 0)
 			break;
-		res = PQexecParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0);
+		res = ask(p, sql, n, vals);
 		if (PQresultStatus(res) == PGRES_TUPLES_OK ||
 		    PQresultStatus(res) == PGRES_COMMAND_OK)
 			return res;
-		if (PQstatus(p->conn) == CONNECTION_OK)
+		/* A hung server is not asked twice: its first copy may
+		 * still run once it wakes. */
+		if (p->hung || PQstatus(p->conn) == CONNECTION_OK)
 			break;
 	}
 	*bad = res;
@@ -371,12 +480,11 @@ static void mine_drop(struct history_pg *p, int64_t id)
 
 static int take_locks_back(struct history_pg *p)
 {
-	PQclear(PQexec(p->conn, "LISTEN wxrev_history"));
-	for (size_t i = 0; i < p->nmine; i++) {
+	PQclear(ask(p, "LISTEN wxrev_history", 0, NULL));
+	for (size_t i = 0; i < p->nmine && p->conn; i++) {
 		struct num b = {{0}};
 		const char *v[1] = {num(&b, p->mine[i])};
-		PGresult *res = PQexecParams(p->conn, "SELECT wxrev.relock($1)",
-					     1, NULL, v, NULL, NULL, 0);
+		PGresult *res = ask(p, "SELECT wxrev.relock($1)", 1, v);
 		int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 
 		PQclear(res);
@@ -445,10 +553,26 @@ static void quiet(void *arg, const char *message)
  * PQconnectStartParams. */
 static PGconn *connect_uri(const char *uri, int nowait)
 {
-	/* Ours first: the URI's own settings override them. */
-	const char *keys[] = {"connect_timeout", "application_name", "dbname",
+	/* Ours first: the URI's own settings override them. The TCP ones
+	 * mean nothing on a Unix socket. */
+	const char *keys[] = {"connect_timeout",
+			      "application_name",
+			      "keepalives",
+			      "keepalives_idle",
+			      "keepalives_interval",
+			      "keepalives_count",
+			      "tcp_user_timeout",
+			      "dbname",
 			      NULL};
-	const char *vals[] = {PG_STR(PG_CONNECT_TIMEOUT_S), "wxrev", uri, NULL};
+	const char *vals[] = {PG_STR(PG_CONNECT_TIMEOUT_S),
+			      "wxrev",
+			      "1",
+			      PG_KEEPALIVES_IDLE_S,
+			      PG_KEEPALIVES_INTERVAL_S,
+			      PG_KEEPALIVES_COUNT,
+			      PG_TCP_USER_TIMEOUT_MS,
+			      uri,
+			      NULL};
 	PGconn *c = nowait ? PQconnectStartParams(keys, vals, 1)
 			   : PQconnectdbParams(keys, vals, 1);
 
@@ -521,6 +645,7 @@ int history_pg_open(const char *uri, struct history_pg **out,
 		free(says);
 		goto fail;
 	}
+	PQsetnonblocking(p->conn, 1);
 	if (session_setup(p, err) != 0 || check_version(p, err) != 0)
 		goto fail;
 	if (run(p, "LISTEN wxrev_history", 0, NULL, NULL, err) != 0)
@@ -574,9 +699,7 @@ void history_pg_set_busy_timeout(struct history_pg *p, int ms)
 	PGresult *res = NULL;
 
 	snprintf(v, sizeof(v), "%d", ms);
-	res = PQexecParams(p->conn,
-			   "SELECT set_config('lock_timeout', $1, false)", 1,
-			   NULL, vals, NULL, NULL, 0);
+	res = ask(p, "SELECT set_config('lock_timeout', $1, false)", 1, vals);
 	PQclear(res);
 }
 
@@ -982,7 +1105,7 @@ int history_pg_import(struct history_pg *p, const struct history_reversal *r,
 	rc = run(p, "COMMIT", 0, NULL, NULL, err);
 out:
 	if (rc != 0)
-		PQclear(PQexec(p->conn, "ROLLBACK"));
+		PQclear(ask(p, "ROLLBACK", 0, NULL));
 	PQclear(res);
 	free(key);
 	return rc;

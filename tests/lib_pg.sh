@@ -9,6 +9,10 @@
 #   pg_stop / pg_restart     fast shutdown / stop and start again
 #   pg_crash                 kill -9 the server (the next pg_start_again recovers)
 #   pg_start_again           starts the existing cluster
+#   pg_relay [PATTERN]       a TCP relay to the server (tests/pg_relay.py):
+#                            PG_RELAY (its pid) and PG_RELAY_PORT; kill
+#                            -STOP/-CONT freezes and thaws it, -USR1/-USR2
+#                            turn it into a black hole and back
 # As root, initdb and the server run as the `postgres` system user (initdb
 # refuses root). Where /dev/null is not writable by that user (mode 0600 on
 # some CI machines) they run in a private mount namespace with a
@@ -188,4 +192,16 @@ pg_past_grace() {
 	left=$(pg_psql "$PG_SUPER" -c "SELECT ceil(extract(epoch FROM pg_postmaster_start_time()
 		+ make_interval(secs => restart_grace_s) - clock_timestamp()) * 10) FROM wxrev.meta")
 	[ "${left:-0}" -le 0 ] || sleep "$(((left + 2) / 10)).$(((left + 2) % 10))"
+}
+
+pg_relay() {
+	local port_file
+	port_file="$T_TMP/relay.port.$RANDOM"
+	python3 "$T_ROOT/tests/pg_relay.py" "$PG_DIR/.s.PGSQL.$PG_PORT" "$port_file" "$@" &
+	PG_RELAY=$!
+	# A frozen relay is thawed before it is stopped, on every exit path.
+	t_cleanup_add "kill -CONT $PG_RELAY; kill $PG_RELAY"
+	for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.05; done
+	PG_RELAY_PORT=$(cat "$port_file" 2>/dev/null)
+	[ -n "$PG_RELAY_PORT" ]
 }

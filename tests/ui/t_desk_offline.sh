@@ -4,7 +4,11 @@
 # wxrev tries to reconnect, the status bar counts the results waiting, and
 # they land once the server answers again. The server is reached through
 # a small TCP relay that can turn into a black hole: connections are taken
-# and never answered, as from a host that is gone.
+# and never answered, as from a host that is gone. Or it freezes (SIGSTOP:
+# no RST, no data, a frozen host): the statement that gets no answer is
+# given up after WXREV_DESK_ANSWER_MS, a new order is refused with the
+# problem named and nothing sent, and after SIGCONT the result is written
+# exactly once.
 . "$(dirname "$0")/lib_ui.sh"
 . "$(dirname "$0")/../lib_pg.sh"
 
@@ -15,62 +19,15 @@ if ! ui_setup '[]' || ! pg_start; then
 fi
 pg_desk alice
 
-# The relay: 127.0.0.1:<free port> to the server's socket; SIGUSR1 drops
-# every relayed connection and answers nothing from then on, SIGUSR2
-# relays again.
-python3 -c '
-import signal, socket, sys, threading
-target, port_file = sys.argv[1], sys.argv[2]
-state = {"black": False}
-pairs, held = [], []
-def close(s):
-    try:
-        s.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-def pump(a, b):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d:
-                break
-            b.sendall(d)
-    except OSError:
-        pass
-    close(a); close(b)
-def black(*_):
-    state["black"] = True
-    for a, b in pairs:
-        close(a); close(b)
-    pairs.clear()
-def white(*_):
-    state["black"] = False
-    for c in held:
-        close(c); c.close()
-    held.clear()
-signal.signal(signal.SIGUSR1, black)
-signal.signal(signal.SIGUSR2, white)
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", 0))
-srv.listen(64)
-with open(port_file, "w") as f:
-    f.write(str(srv.getsockname()[1]))
-while True:
-    c, _ = srv.accept()
-    if state["black"]:
-        held.append(c)
-        continue
-    u = socket.socket(socket.AF_UNIX)
-    u.connect(target)
-    pairs.append((c, u))
-    threading.Thread(target=pump, args=(c, u), daemon=True).start()
-    threading.Thread(target=pump, args=(u, c), daemon=True).start()
-' "$PG_DIR/.s.PGSQL.$PG_PORT" "$T_TMP/relay.port" &
-RELAY=$!
-t_cleanup_add "kill $RELAY"
-for _ in $(seq 1 50); do [ -s "$T_TMP/relay.port" ] && break; sleep 0.1; done
-export WXREV_HISTORY="postgresql://alice@127.0.0.1:$(cat "$T_TMP/relay.port")/$PG_DB?sslmode=disable"
+# The relay (lib_pg.sh): SIGUSR1 drops every relayed connection and answers
+# nothing from then on, SIGUSR2 relays again; SIGSTOP freezes it.
+if ! pg_relay; then
+	echo "FAIL: setup: the relay did not start"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+RELAY=$PG_RELAY
+export WXREV_HISTORY="postgresql://alice@127.0.0.1:$PG_RELAY_PORT/$PG_DB?sslmode=disable"
 
 # echo_ms TEXT: types TEXT into the order field and prints how long the
 # screen took to show the field's new content (EXPECT, global).
@@ -118,6 +75,48 @@ landed() { [ "$(pg_psql "$PG_SUPER" -c "SELECT outcome || ' ' || attempts FROM w
 for _ in $(seq 1 $((300 * T_SLOW))); do landed && break; sleep 0.1; done
 t_check "written once the server answers again" landed
 t_check "the status bar clears" ui_wait_gone "desk history offline" $((10 * T_SLOW))
+t_ok
+
+outcome_of() { pg_psql "$PG_SUPER" -c "SELECT outcome || ' ' || attempts FROM wxrev.reversals WHERE out_trade_no = '$1'"; }
+
+t_begin "the server freezes while a reversal is out: keys answered, result counted, a new order refused, then written once"
+ui_stop
+ui_start_ok 100 30 WXREV_DESK_ANSWER_MS=2000
+sim_paid DESK-FRZ-1
+sim_fault DESK-FRZ-1 '{"type":"delay","ms":3000,"count":1}'
+ui_review "Coffee" DESK-FRZ-1
+ui_yes
+for _ in $(seq 1 $((50 * T_SLOW))); do [ "$(outcome_of DESK-FRZ-1)" = "pending 1" ] && break; sleep 0.1; done
+t_eq "pending committed, the request out" "pending 1" "$(outcome_of DESK-FRZ-1)"
+kill -STOP "$PG_RELAY"
+ui_focus Order
+t_check "the status bar says the desk history is offline" ui_wait_for "desk history offline — 1 results waiting" $((30 * T_SLOW))
+# Longer than the answer timeout: every key typed shows at once.
+ui_keys C-u
+typed=""
+for c in A B C D E F G H I J; do
+	typed="$typed$c"
+	ui_type "$c"
+	t_check "key $c shown within 2 s" ui_wait_for "$typed" $((2 * T_SLOW))
+	sleep 0.5
+done
+t_contains "still offline meanwhile" "$(ui_screen)" "desk history offline — 1 results waiting"
+t_eq "one request sent" 1 "$(sim_count DESK-FRZ-1)"
+
+sim_paid DESK-FRZ-2
+ui_review "Coffee" DESK-FRZ-2
+ui_yes
+t_check "a new order: the problem named" ui_wait_for "is not answering" $((15 * T_SLOW))
+t_contains "and nothing sent" "$(ui_screen)" "nothing was sent"
+t_eq "no request for the new order" 0 "$(sim_count DESK-FRZ-2)"
+t_eq "the frozen server still holds the first as pending" "pending 1" "$(outcome_of DESK-FRZ-1)"
+
+kill -CONT "$PG_RELAY"
+landed() { [ "$(outcome_of DESK-FRZ-1)" = "reversed 1" ]; }
+for _ in $(seq 1 $((300 * T_SLOW))); do landed && break; sleep 0.1; done
+t_check "written once the server answers again" landed
+t_eq "one attempt row, not two" 1 "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM wxrev.attempts a JOIN wxrev.reversals r ON r.id = a.reversal_id WHERE r.out_trade_no = 'DESK-FRZ-1'")"
+t_check "the status bar clears" ui_wait_gone "desk history offline" $((15 * T_SLOW))
 t_ok
 
 ui_stop
