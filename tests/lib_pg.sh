@@ -9,6 +9,7 @@
 #   pg_stop / pg_restart     fast shutdown / stop and start again
 #   pg_crash                 kill -9 the server (the next pg_start_again recovers)
 #   pg_start_again           starts the existing cluster
+#   pg_password_role ROLE PW an operator who must give password PW (scram)
 #   pg_relay [PATTERN]       a TCP relay to the server (tests/pg_relay.py):
 #                            PG_RELAY (its pid) and PG_RELAY_PORT; kill
 #                            -STOP/-CONT freezes and thaws it, -USR1/-USR2
@@ -204,4 +205,13 @@ pg_relay() {
 	for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.05; done
 	PG_RELAY_PORT=$(cat "$port_file" 2>/dev/null)
 	[ -n "$PG_RELAY_PORT" ]
+}
+
+# pg_password_role ROLE PW: an operator role that must give its password;
+# everyone else keeps trust (the tests' own psql as the superuser).
+pg_password_role() {
+	local hba="$PG_DIR/data/pg_hba.conf"
+	pg_psql "$PG_SUPER" -c "CREATE ROLE \"$1\" LOGIN PASSWORD '$2'; GRANT wxrev_operator TO \"$1\"" || return 1
+	{ echo "local all $1 scram-sha-256"; cat "$hba"; } >"$T_TMP/hba" && cat "$T_TMP/hba" >"$hba"
+	pg_psql "$PG_SUPER" -c "SELECT pg_reload_conf()" >/dev/null
 }

@@ -15,13 +15,9 @@ if ! sim_setup || ! pg_start; then
 fi
 PW='Pw-of-carol-7Qx2'
 pg_desk
-pg_psql "$PG_SUPER" -c "CREATE ROLE carol LOGIN PASSWORD '$PW'; GRANT wxrev_operator TO carol"
 pg_psql "$PG_SUPER" -c "ALTER SYSTEM SET log_connections = on"
-# carol must give her password; everyone else keeps trust (the test's own
-# psql as the superuser).
-hba="$PG_DIR/data/pg_hba.conf"
-{ echo "local all carol scram-sha-256"; cat "$hba"; } >"$T_TMP/hba" && cat "$T_TMP/hba" >"$hba"
-pg_psql "$PG_SUPER" -c "SELECT pg_reload_conf()" >/dev/null
+# carol must give her password.
+pg_password_role carol "$PW"
 CAROL=$(pg_uri carol)
 unset WXREV_OPERATOR
 # connections: how many connections the server has been asked for so far

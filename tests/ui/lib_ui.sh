@@ -313,6 +313,20 @@ ui_review() {
 	ui_wait_for "$(L "Reverse this order?" "撤销这笔订单？")" 5
 }
 
+# ui_open_detail ORDER: the detail view of the history row of ORDER.
+ui_open_detail() {
+	ui_focus History
+	ui_keys Home
+	local i
+	for i in 1 2 3; do
+		ui_screen_e | grep -F -- "$1" | grep -q $'\033\\[[0-9;]*7[;m]' && break
+		ui_keys Down
+		sleep 0.2
+	done
+	ui_keys Enter
+	ui_wait_for "$(L "Detail: " "详情：")$1" 5
+}
+
 # sim_requests: requests the simulator logged for any order.
 sim_requests() { grep -c . "$MAIN_LOG" 2>/dev/null || true; }
 

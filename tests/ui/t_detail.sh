@@ -23,24 +23,10 @@ WXREV_BACKOFF_MS=1 timeout $((60 * T_SLOW)) "$WXREV_BIN" reverse --profiles "$T_
 	--sub "Coffee Shop" --yes --no-settle TD-NOANS-1 >/dev/null 2>&1 </dev/null
 SENT=$(sim_requests)
 
-# open_detail ORDER: the detail view of the history row of ORDER.
-open_detail() {
-	ui_focus History
-	ui_keys Home
-	local i
-	for i in 1 2 3; do
-		ui_screen_e | grep -F -- "$1" | grep -q $'\033\\[[0-9;]*7[;m]' && break
-		ui_keys Down
-		sleep 0.2
-	done
-	ui_keys Enter
-	ui_wait_for "$(L "Detail: " "详情：")$1" 5
-}
-
 t_begin "the summary comes first: who, outcome, money, time over the attempts, Request-ID"
 ui_start_ok 100 30
 ui_wait_for TD-NOANS-1 5
-open_detail TD-PAID-1
+ui_open_detail TD-PAID-1
 screen=$(ui_screen)
 t_contains "partner" "$screen" "$(L "Partner:      " "服务商：      ")Test Provider (1230000109)"
 t_contains "sub-merchant" "$screen" "Coffee Shop (1900000109)"
@@ -60,7 +46,7 @@ ui_wait_gone "$(L "Detail: " "详情：")" 5
 t_ok
 
 t_begin "no answer: the summary and the attempts say so instead of a dash"
-open_detail TD-NOANS-1
+ui_open_detail TD-NOANS-1
 screen=$(ui_screen)
 t_contains "summary" "$screen" "$(L "Request-ID:   no answer received" "Request-ID：  未收到应答")"
 t_contains "three attempts" "$screen" "$(L "Time:         3 attempt(s) over" "用时：        共 3 次请求，历时")"
@@ -77,7 +63,7 @@ t_ok
 highlighted() { ui_screen_e | grep -qE $'\033\\[[0-9;]*7m(\033\\[[0-9;]*m)*'"$1"; }
 
 t_begin "/ searches as it is typed and highlights the matches"
-open_detail TD-PAID-1
+ui_open_detail TD-PAID-1
 ui_keys /
 ui_type redact
 ui_wait_for "/redact" 5
@@ -112,7 +98,7 @@ ui_wait_gone "$(L "Detail: " "详情：")" 5
 t_ok
 
 t_begin "outside a search n is typed into the order number, as every order character"
-open_detail TD-PAID-1
+ui_open_detail TD-PAID-1
 ui_type n4200
 ui_wait_gone "$(L "Detail: " "详情：")" 5
 ui_wait_for "> $(ui_title Order)" 5
@@ -121,7 +107,7 @@ ui_keys C-u
 t_ok
 
 t_begin "with matches shown, other order characters still go to the order number"
-open_detail TD-PAID-1
+ui_open_detail TD-PAID-1
 ui_keys /
 ui_type POST
 ui_keys Enter
