@@ -45,7 +45,7 @@ t_ok
 t_begin "the server freezes while WeChat Pay holds the call: journaled, then written once after it thaws"
 pg_relay || t_fail "the relay did not start"
 # A connect timeout of its own in the URI wins over wxrev's 10 s.
-URI=$(relay_uri &connect_timeout=2)
+URI=$(relay_uri '&connect_timeout=2')
 sim_paid DESK-HANG-2
 sim_fault DESK-HANG-2 '{"type":"delay","ms":3000,"count":1}'
 WXREV_DESK_ANSWER_MS=2000 WXREV_SAVE_WAIT_MS=1000 WXREV_HISTORY=$URI \
