@@ -23,12 +23,21 @@ send() {
 # lock_history SECONDS: another program holds the history's write lock
 # for that long, in the background, as one process: $lock (kill lets go).
 lock_history() {
+	rm -f "$T_TMP/locked"
 	python3 -c 'import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.execute("BEGIN IMMEDIATE")
+open(sys.argv[3], "w").close()
 time.sleep(float(sys.argv[2]))
-db.execute("COMMIT")' "$WXREV_HISTORY" "$1" &
+db.execute("COMMIT")' "$WXREV_HISTORY" "$1" "$T_TMP/locked" &
 	lock=$!
+	# Returns once the lock is held: on a busy machine python's start
+	# could otherwise outlast the answer it is meant to get in front of.
+	for _ in $(seq 100); do
+		[ -e "$T_TMP/locked" ] && return 0
+		sleep 0.1
+	done
+	t_fail "the history lock was not taken within 10 s"
 }
 
 t_begin "the same order cannot be sent twice while it is in flight"
@@ -145,7 +154,7 @@ ui_keys Escape
 t_ok
 
 t_begin "history locked when the answer arrives: the status bar says not yet saved until it is"
-sim_fault UI-LOCK-1 '{"type":"delay","ms":1500}'
+sim_fault UI-LOCK-1 '{"type":"delay","ms":3000}'
 ui_start_ok
 send UI-LOCK-1
 ui_wait_for "sending UI-LOCK-1" 5
@@ -160,7 +169,7 @@ ui_keys Escape
 t_ok
 
 t_begin "quitting while the history stays locked: the result goes to the recovery journal, exit status 3, and the next start folds it in"
-sim_fault UI-LOCK-2 '{"type":"delay","ms":1500}'
+sim_fault UI-LOCK-2 '{"type":"delay","ms":3000}'
 ui_start_ok
 send UI-LOCK-2
 ui_wait_for "sending UI-LOCK-2" 5
