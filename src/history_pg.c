@@ -1249,9 +1249,17 @@ static int all_digits(const char *s)
 	return 1;
 }
 
-static void q_filters(struct query *q, const struct history_filter *f)
+/* How a text filter is looked for: through the trigram index, or by
+ * reading rows newest first (strpos, which the index cannot serve). */
+enum text_scan { TEXT_BY_INDEX, TEXT_BY_WALK };
+
+static void q_filters(struct query *q, const struct history_filter *f,
+		      enum text_scan how)
 {
-	if (f->text && *f->text)
+	if (f->text && *f->text && how == TEXT_BY_WALK)
+		wx_buf_printf(&q->sql, " AND strpos(r.search, lower($%d)) > 0",
+			      q_param(q, wx_xstrdup(f->text)));
+	else if (f->text && *f->text)
 		wx_buf_printf(&q->sql, " AND r.search LIKE lower($%d)",
 			      q_param(q, wx_like_contains(f->text)));
 	if (f->order && *f->order) {
@@ -1288,10 +1296,10 @@ static void q_filters(struct query *q, const struct history_filter *f)
 		    q_param(q, wx_xasprintf("%" PRId64, f->until_ms)));
 }
 
-int history_pg_list_window(struct history_pg *p, const struct history_filter *f,
-			   int64_t before_id, int64_t floor_id, int limit,
-			   struct history_reversal **rows, size_t *n,
-			   struct wx_err *err)
+static int list_query(struct history_pg *p, const struct history_filter *f,
+		      int64_t before_id, int64_t floor_id, int limit,
+		      enum text_scan how, struct history_reversal **rows,
+		      size_t *n, struct wx_err *err)
 {
 	struct query q = {0};
 	PGresult *res = NULL;
@@ -1307,7 +1315,7 @@ int history_pg_list_window(struct history_pg *p, const struct history_filter *f,
 	if (floor_id > 0)
 		wx_buf_printf(&q.sql, " AND r.id >= $%d",
 			      q_param(&q, wx_xasprintf("%" PRId64, floor_id)));
-	q_filters(&q, f);
+	q_filters(&q, f, how);
 	wx_buf_printf(&q.sql, " ORDER BY r.id DESC LIMIT $%d",
 		      q_param(&q, wx_xasprintf("%d", limit > 0 ? limit : 1)));
 	rc = run(p, q.sql.data, q.n, (const char *const *)q.vals, &res, err);
@@ -1326,6 +1334,53 @@ int history_pg_list_window(struct history_pg *p, const struct history_filter *f,
 	for (int i = 0; i < q.n; i++)
 		free(q.vals[i]);
 	return rc;
+}
+
+/* A text the trigram index serves is first looked for among the newest
+ * PG_WALK_IDS ids, read newest first until the page is full: text common
+ * enough to fill a page there (a shop's name, an order number's first
+ * digits) makes pg_trgm recheck a large part of the table. Only what that
+ * walk leaves unfilled asks the index, for the ids below it. */
+#define PG_WALK_IDS 10000
+
+int history_pg_list_window(struct history_pg *p, const struct history_filter *f,
+			   int64_t before_id, int64_t floor_id, int limit,
+			   struct history_reversal **rows, size_t *n,
+			   struct wx_err *err)
+{
+	struct history_reversal *older = NULL;
+	size_t nolder = 0;
+	int64_t top = before_id, walk_floor;
+
+	if (floor_id > 0 || limit <= 0 || !f->text ||
+	    wx_utf8_chars(f->text) < 3)
+		return list_query(p, f, before_id, floor_id, limit,
+				  TEXT_BY_INDEX, rows, n, err);
+	if (top <= 0) {
+		if (history_pg_count(p, &top, err) != 0)
+			return -1;
+		top++;
+	}
+	walk_floor = top - PG_WALK_IDS;
+	if (list_query(p, f, top, walk_floor > 1 ? walk_floor : 0, limit,
+		       TEXT_BY_WALK, rows, n, err) != 0)
+		return -1;
+	if (walk_floor <= 1 || *n >= (size_t)limit)
+		return 0;
+	if (list_query(p, f, walk_floor, 0, limit - (int)*n, TEXT_BY_INDEX,
+		       &older, &nolder, err) != 0) {
+		history_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return -1;
+	}
+	if (nolder > 0) {
+		*rows = wx_xrealloc(*rows, (*n + nolder) * sizeof(**rows));
+		memcpy(*rows + *n, older, nolder * sizeof(*older));
+		*n += nolder;
+	}
+	free(older);
+	return 0;
 }
 
 /* pg_trgm cannot serve fewer than three characters: such a filter is
