@@ -964,6 +964,12 @@ static void remember_file(struct history *h)
 
 static int open_desk(struct history *h, const char *uri, struct wx_err *err);
 
+void history_preconnect(const char *path)
+{
+	if (history_pg_is_uri(path))
+		history_pg_preconnect(path);
+}
+
 int history_open(const char *path, struct history **out, struct wx_err *err)
 {
 	struct history *h = wx_xcalloc(1, sizeof(*h));

@@ -331,6 +331,16 @@ static int next_step(struct history_pg *p)
 	return 0;
 }
 
+/* Starts making p->next without waiting. */
+static void start_next(struct history_pg *p, int64_t now)
+{
+	p->next = connect_uri(p->uri, 1);
+	p->next_st = PGRES_POLLING_WRITING; /* as libpq says to */
+	p->next_started_ms = now;
+	if (PQstatus(p->next) == CONNECTION_BAD)
+		p->next_st = PGRES_POLLING_FAILED;
+}
+
 /* One step of re-making the connection without blocking: starts a
  * connect (at most once per PG_RECONNECT_PAUSE_MS) or advances the one
  * under way; 0 once it replaced the lost one. */
@@ -343,11 +353,7 @@ static int reconnect_nowait(struct history_pg *p)
 		if (now < p->next_allowed_ms)
 			return -1;
 		p->next_allowed_ms = now + PG_RECONNECT_PAUSE_MS;
-		p->next = connect_uri(p->uri, 1);
-		p->next_st = PGRES_POLLING_WRITING; /* as libpq says to */
-		p->next_started_ms = now;
-		if (PQstatus(p->next) == CONNECTION_BAD)
-			p->next_st = PGRES_POLLING_FAILED;
+		start_next(p, now);
 	}
 	made = next_step(p);
 	if (made == 0)
@@ -618,6 +624,62 @@ static int password_problem(PGconn *c, const char *shown, struct wx_err *err)
 	return 1;
 }
 
+static struct history_pg *pg_new(const char *uri)
+{
+	struct history_pg *p = wx_xcalloc(1, sizeof(*p));
+
+	p->uri = wx_xstrdup(uri);
+	p->shown = shown_uri(uri);
+	p->changes = 1; /* a data version is never 0 */
+	if (gethostname(p->desk, sizeof(p->desk) - 1) != 0)
+		snprintf(p->desk, sizeof(p->desk), "?");
+	return p;
+}
+
+/* The session history_pg_preconnect started, until history_pg_open
+ * takes it. */
+static struct history_pg *early;
+
+void history_pg_preconnect(const char *uri)
+{
+	struct wx_err err = {{0}};
+
+	if (early || history_pg_check_uri(uri, &err) != 0)
+		return;
+	early = pg_new(uri);
+	start_next(early, wx_monotonic_ms());
+	/* The startup packet leaves now, so the server forks and sets up
+	 * the session while the caller loads its profiles. */
+	next_step(early);
+}
+
+/* The early session for uri, made now (waiting for it), or NULL: none was
+ * started for uri, or it failed (the caller connects again, which says
+ * why). */
+static struct history_pg *early_take(const char *uri)
+{
+	struct history_pg *p = early;
+	int made = 0;
+
+	early = NULL;
+	if (!p)
+		return NULL;
+	while (strcmp(p->uri, uri) == 0 && (made = next_step(p)) == 0) {
+		struct pollfd pfd = {.fd = PQsocket(p->next)};
+
+		pfd.events =
+		    p->next_st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		poll(&pfd, 1, 100);
+	}
+	if (strcmp(p->uri, uri) != 0 || made < 0) {
+		history_pg_close(p);
+		return NULL;
+	}
+	p->conn = p->next;
+	p->next = NULL;
+	return p;
+}
+
 int history_pg_open(const char *uri, struct history_pg **out,
 		    struct wx_err *err)
 {
@@ -626,13 +688,11 @@ int history_pg_open(const char *uri, struct history_pg **out,
 	*out = NULL;
 	if (history_pg_check_uri(uri, err) != 0)
 		return -1;
-	p = wx_xcalloc(1, sizeof(*p));
-	p->uri = wx_xstrdup(uri);
-	p->shown = shown_uri(uri);
-	p->changes = 1; /* a data version is never 0 */
-	if (gethostname(p->desk, sizeof(p->desk) - 1) != 0)
-		snprintf(p->desk, sizeof(p->desk), "?");
-	p->conn = connect_uri(uri, 0);
+	p = early_take(uri);
+	if (!p) {
+		p = pg_new(uri);
+		p->conn = connect_uri(uri, 0);
+	}
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		char *says = server_says(p->conn, NULL);
 

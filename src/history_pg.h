@@ -26,6 +26,9 @@ int history_pg_is_uri(const char *s);
 /* Refuses a URI with a password in it, naming where the password goes. */
 int history_pg_check_uri(const char *uri, struct wx_err *err);
 
+/* Starts connecting to uri without waiting; history_pg_open(uri) takes
+ * the connection (or, when it failed, connects again and says why). */
+void history_pg_preconnect(const char *uri);
 int history_pg_open(const char *uri, struct history_pg **out,
 		    struct wx_err *err);
 void history_pg_close(struct history_pg *p);

@@ -563,12 +563,9 @@ static int load_profiles(const char *arg, struct wx_profiles **out,
 
 #define TUI_HISTORY_BUSY_MS 1000
 
-static int open_history(struct tui *t, const char *arg, struct wx_err *err)
+static int open_history(struct tui *t, const char *path, struct wx_err *err)
 {
-	char path[PATH_MAX];
-
-	if (history_locate(arg, path, sizeof(path), err) != 0 ||
-	    history_open(path, &t->hist, err) != 0)
+	if (history_open(path, &t->hist, err) != 0)
 		return -1;
 	/* On a desk history the operator is the database role. */
 	if (history_operator(t->hist))
@@ -625,10 +622,15 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 	struct tui *t = wx_xcalloc(1, sizeof(*t));
 	struct wx_diags diags = {0};
 	struct wx_err err = {{0}};
-	char dir[PATH_MAX];
-	int rc = 0;
+	char dir[PATH_MAX], path[PATH_MAX];
+	int rc = 0, located;
 
 	install_signals();
+	/* A desk server sets up its session while the screen starts and the
+	 * profiles load. */
+	located = history_locate(history_arg, path, sizeof(path), &err);
+	if (located == 0)
+		history_preconnect(path);
 	tui_screens_open(t);
 	redirect_stderr(state_dir(dir, sizeof(dir)) == 0 ? dir : NULL);
 	start_curses(t);
@@ -637,7 +639,7 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 		rc = 2;
 		goto out;
 	}
-	if (open_history(t, history_arg, &err) != 0) {
+	if (located != 0 || open_history(t, path, &err) != 0) {
 		wx_diags_add(&diags, "%s", err.msg);
 		rc = 2;
 		goto out;
