@@ -157,6 +157,15 @@ void tui_history_continue(struct tui *t)
 	t->dirty = true;
 }
 
+/* Whether the pane lists only some rows (a text or an operator typed). */
+static bool filtered(const struct history_pane *H)
+{
+	char typed[FILTER_BYTES];
+
+	field_get(&H->filter, typed, sizeof(typed));
+	return typed[0] != '\0';
+}
+
 /* Reloads the first page. At the newest row the list stays there, so a
  * new reversal shows at the top, selected; elsewhere the selection stays
  * on its row and the title counts the rows that arrived above. */
@@ -170,7 +179,10 @@ static void reload(struct history_pane *H, struct tui *t)
 	free_rows(H);
 	H->resume = 0;
 	load_page(H, t);
-	if (history_count(t->hist, &H->total, NULL) != 0)
+	/* Unfiltered, the newest row's id is the count (the highest id). */
+	if (H->list.n && !filtered(H))
+		H->total = H->rows[0].id;
+	else if (history_count(t->hist, &H->total, NULL) != 0)
 		H->total = 0;
 	for (size_t i = 0; !at_newest && i < H->list.n; i++) {
 		if (H->rows[i].id == keep)

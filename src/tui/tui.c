@@ -527,6 +527,12 @@ static void run_loop(struct tui *t)
 			/* `make bench` times start to first complete frame. */
 			if (getenv("WXREV_BENCH_FIRST_FRAME"))
 				break;
+			/* The first frame does not wait for the settling's
+			 * query of the history. */
+			if (!t->settle_started) {
+				t->settle_started = true;
+				tui_settle_open(t);
+			}
 		}
 		reversal_engine_poll(t->engine, STDIN_FILENO, wait, &ready);
 		if (reversal_flights(t->engine, NULL)) {
@@ -646,7 +652,6 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 	}
 	first_sub(t);
 	tui_history_reload(t);
-	tui_settle_open(t);
 	run_loop(t);
 	if (sig_term && reversal_flights(t->engine, t))
 		tui_drain_flights(t, DRAIN_MS);

@@ -125,6 +125,7 @@ struct tui {
 	bool cur_show;                    /* a focused field wants a cursor */
 	bool dirty;                       /* repaint before the next wait */
 	bool history_changed;             /* reload the history pane */
+	bool settle_started;              /* tui_settle_open ran */
 	int64_t wake_ms;                  /* repaint at this monotonic time
 					     (0: no appointment) */
 	int64_t refused_ms;               /* when tui_refuse spoke (0: not) */
