@@ -154,7 +154,8 @@ ui_wait_for "$(L History 历史记录) 1/2" 5
 ui_focus History
 ui_keys /
 ui_type TICKET-4711
-ui_wait_for "$(L History 历史记录) 1" 5
+# "1/2" would also match "History 1": wait for the filtered count.
+ui_wait_for "$(L History 历史记录) 1/1" 5
 screen=$(ui_screen)
 t_contains "filtered row" "$screen" "UI-COFFEE-7"
 if grep -q 4200001234202611260 <<<"$screen"; then
@@ -164,7 +165,8 @@ ui_keys Escape
 ui_wait_for "$(L History 历史记录) 1/2" 5
 ui_keys /
 ui_type 北京
-ui_wait_for "$(L History 历史记录) 1" 5
+# "1/2" would also match "History 1": wait for the filtered count.
+ui_wait_for "$(L History 历史记录) 1/1" 5
 t_contains "filter by sub-merchant name" "$(ui_screen)" "4200001234"
 ui_keys C-u
 ui_type rejected
