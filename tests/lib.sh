@@ -81,6 +81,13 @@ t_lacks() { # t_lacks WHAT HAYSTACK NEEDLE
 		return 1
 	fi
 }
+# t_setup_fail WHAT: the suite cannot start (WHAT says what did not start or
+# what is missing): one failure, the summary line, exit status 1.
+t_setup_fail() {
+	echo "FAIL: setup: $*"
+	echo "$T_PASSED passed, $((T_FAILED + 1)) failed"
+	exit 1
+}
 t_done() {
 	echo "$T_PASSED passed, $T_FAILED failed"
 	[ "$T_FAILED" -eq 0 ]

@@ -27,9 +27,7 @@ mkdir -p "$SIM_DIR"
 
 for tool in jq sqlite3 curl openssl; do
 	command -v "$tool" >/dev/null || {
-		echo "FAIL: setup: $tool is required (scripts/deps.sh installs it)"
-		echo "0 passed, 1 failed"
-		exit 1
+		t_setup_fail "$tool is required (scripts/deps.sh installs it)"
 	}
 done
 

@@ -5,7 +5,7 @@
 # shellcheck source=tests/integration/lib_sim.sh
 . "$(dirname "$0")/lib_sim.sh"
 
-sim_setup || { echo "FAIL: setup: simulator"; t_done; }
+sim_setup || t_setup_fail "the simulator did not start"
 
 t_begin "rejected after an attempt that went unanswered: unknown, not rejected"
 sim_order '{"out_trade_no":"AMB-REFUND-1","sub_mchid":"'"$SUB_COFFEE"'","state":"REFUND"}'

@@ -22,11 +22,7 @@ orders_json() {
 		jq -R '{out_trade_no: ., sub_mchid: "'"$SUB_COFFEE"'", state: "PAID"}' | jq -s -c .
 }
 
-if ! sim_setup "$(orders_json)"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+sim_setup "$(orders_json)" || t_setup_fail "the simulator did not start"
 # Under a slow wrapper an attempt may take seconds of CPU: no timeouts.
 if [ -n "${WXREV_WRAP:-}" ]; then
 	write_profile "$PROFILE" "$SIM_URL" "$SIM_URL" "$KEYS/apiclient_key.pem" 120

@@ -7,9 +7,7 @@
 . "$(dirname "$0")/lib_sim.sh"
 
 command -v script >/dev/null || {
-	echo "FAIL: setup: script(1) is required"
-	echo "0 passed, 1 failed"
-	exit 1
+	t_setup_fail "script(1) is required"
 }
 
 # NR-001 already reversed, NR-002 paid, NR-003 refunded; NR-004 is not
@@ -17,11 +15,7 @@ command -v script >/dev/null || {
 world='[{"out_trade_no":"NR-001","sub_mchid":"'"$SUB_COFFEE"'","state":"REVERSED"},
 	{"out_trade_no":"NR-002","sub_mchid":"'"$SUB_COFFEE"'","state":"PAID"},
 	{"out_trade_no":"NR-003","sub_mchid":"'"$SUB_COFFEE"'","state":"REFUND"}]'
-if ! sim_setup "$world"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+sim_setup "$world" || t_setup_fail "the simulator did not start"
 printf 'NR-001\nNR-002\nNR-003\nNR-004\n' >"$T_TMP/list.txt"
 
 # posts ORDER: reversals of ORDER the simulator received.

@@ -9,11 +9,7 @@
 M=20
 orders() { seq -f "UW-%05g" 0 $((M - 1)); }
 world=$(orders | jq -R '{out_trade_no: ., sub_mchid: "'"$SUB_COFFEE"'", state: "PAID"}' | jq -s -c .)
-if ! sim_setup "$world"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+sim_setup "$world" || t_setup_fail "the simulator did not start"
 orders >"$T_TMP/list.txt"
 
 posts() {

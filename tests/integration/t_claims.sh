@@ -5,7 +5,7 @@
 # shellcheck source=tests/integration/lib_sim.sh
 . "$(dirname "$0")/lib_sim.sh"
 
-sim_setup || { echo "FAIL: setup: simulator"; t_done; }
+sim_setup || t_setup_fail "the simulator did not start"
 
 declare -A BG_PID
 # run_bg NAME ARGS...: wxrev in the background; output in $T_TMP/NAME.*

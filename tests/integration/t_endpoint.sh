@@ -4,7 +4,7 @@
 # confirmation names every host a retry may go to.
 . "$(dirname "$0")/lib_sim.sh"
 
-sim_setup || { echo "FAIL: setup"; echo "0 passed, 1 failed"; exit 1; }
+sim_setup || t_setup_fail "the simulator did not start"
 # A loopback port nothing listens on (discard): connection refused.
 CLOSED=https://127.0.0.1:9
 

@@ -4,11 +4,7 @@
 # time with its UTC offset, next to the fields they always had.
 . "$(dirname "$0")/lib_sim.sh"
 
-if ! sim_setup; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+sim_setup || t_setup_fail "the simulator did not start"
 
 sim_paid EXP-PAID-01
 wx reverse --sub "Coffee Shop" --yes --json --note "T-4711" EXP-PAID-01

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib_sim.sh"
 
 HOSTILE_BIN=${HOSTILE_BIN:-$T_ROOT/$BUILD/bin/hostile}
-sim_keys || { echo "FAIL: setup: keys"; t_done; }
+sim_keys || t_setup_fail "the test keys could not be made"
 P="$T_TMP/profiles"
 mkdir -p "$P"
 

@@ -3,11 +3,7 @@
 # against the simulator.
 . "$(dirname "$0")/lib_sim.sh"
 
-if ! sim_setup; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+sim_setup || t_setup_fail "the simulator did not start"
 
 # Five reversals, oldest first: reversed, rejected, reversed (Tea House),
 # reversed with a note, failed.

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/../lib_pg.sh"
 
 if ! sim_setup || ! pg_start; then
-	echo "FAIL: setup: the simulator or PostgreSQL did not start"
-	echo "0 passed, 1 failed"
-	exit 1
+	t_setup_fail "the simulator or PostgreSQL did not start"
 fi
 SQLITE="$T_TMP/contract/history.db"
 # Calls held 3 s by the simulator must not time out under a slow wrapper.

@@ -10,9 +10,7 @@ EN=(env -u LANGUAGE LANG=C.UTF-8 LC_ALL=C.UTF-8)
 
 for tool in msgfmt; do
 	command -v "$tool" >/dev/null || {
-		echo "FAIL: setup: $tool is required (scripts/deps.sh installs gettext)"
-		echo "0 passed, 1 failed"
-		exit 1
+		t_setup_fail "$tool is required (scripts/deps.sh installs gettext)"
 	}
 done
 
@@ -75,11 +73,7 @@ t_contains "English" "$(cat "$T_TMP/err")" "give at least one order number"
 t_ok
 
 # Machine output in both languages, against the simulator.
-if ! sim_setup; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+sim_setup || t_setup_fail "the simulator did not start"
 
 # rev LANG_ENV... -- ORDER: reverse --json for Coffee Shop; sets WX_*.
 rev() {

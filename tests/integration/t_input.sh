@@ -5,7 +5,7 @@
 # "Nothing sent" is counted in the simulator's request log.
 . "$(dirname "$0")/lib_sim.sh"
 
-sim_setup || { echo "FAIL: setup"; echo "0 passed, 1 failed"; exit 1; }
+sim_setup || t_setup_fail "the simulator did not start"
 
 # all_requests: every reversal request the simulator received.
 all_requests() { jq -c 'select(.target | startswith("'"$REVERSE_PREFIX"'"))' "$MAIN_LOG" | wc -l | tr -d ' '; }

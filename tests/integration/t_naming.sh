@@ -5,11 +5,7 @@
 # nothing is sent (exit 2). Requests are counted in the simulator's log.
 . "$(dirname "$0")/lib_sim.sh"
 
-if ! sim_setup; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+sim_setup || t_setup_fail "the simulator did not start"
 
 t_begin "--sub and --partner match names ignoring case"
 sim_paid NAME-CASE-01

@@ -6,11 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib_pg.sh"
 
-if ! pg_start; then
-	echo "FAIL: setup: PostgreSQL did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+pg_start || t_setup_fail "PostgreSQL did not start"
 export WXREV_HISTORY=$(pg_uri "$PG_SUPER")
 "$WXREV_BIN" history init >/dev/null || t_fail "history init"
 N=30000

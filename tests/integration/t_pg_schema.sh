@@ -30,11 +30,7 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
 	t_ok
 fi
 
-if ! pg_start; then
-	echo "FAIL: setup: PostgreSQL did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+pg_start || t_setup_fail "PostgreSQL did not start"
 
 t_begin "the schema applies on an empty database, with roles, at its newest version"
 if pg_schema alice bob; then

@@ -2,7 +2,7 @@
 # wxrev profiles: listing, --check, and the lookup order of the location.
 . "$(dirname "$0")/lib_sim.sh"
 
-sim_keys || { echo "FAIL: setup: keys"; echo "0 passed, 1 failed"; exit 1; }
+sim_keys || t_setup_fail "the test keys could not be made"
 dir="$T_TMP/profiles"
 mkdir -p "$dir"
 write_profile "$dir/test.yaml" "https://127.0.0.1:9"

@@ -6,7 +6,7 @@
 # shellcheck source=tests/integration/lib_sim.sh
 . "$(dirname "$0")/lib_sim.sh"
 
-sim_setup || { echo "FAIL: setup: simulator"; t_done; }
+sim_setup || t_setup_fail "the simulator did not start"
 
 # wait_pending DB ORDER: until DB holds a pending row for ORDER whose
 # request is recorded (it leaves right after; a slow valgrind run must not

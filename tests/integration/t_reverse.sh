@@ -4,11 +4,7 @@
 # history row and what reached the simulator.
 . "$(dirname "$0")/lib_sim.sh"
 
-if ! sim_setup; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+sim_setup || t_setup_fail "the simulator did not start"
 
 # rev ORDER [ARGS...]: reverses one order for Coffee Shop, --yes --json.
 rev() {

@@ -16,7 +16,7 @@ if [ -n "${WXREV_WRAP:-}" ]; then
 	PROCS=2 EACH=3
 fi
 
-sim_setup || { echo "FAIL: setup: simulator"; t_done; }
+sim_setup || t_setup_fail "the simulator did not start"
 for i in $(seq -w 1 $ORDERS); do
 	sim_paid "STRESS-$i"
 	sim_fault "STRESS-$i" '{"type":"delay","ms":150}'

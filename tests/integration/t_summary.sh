@@ -3,11 +3,7 @@
 # outcome and the exit status; --json output stays one object per line.
 . "$(dirname "$0")/lib_sim.sh"
 
-if ! sim_setup; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+sim_setup || t_setup_fail "the simulator did not start"
 
 t_begin "three orders: a summary line with the counts and the exit status"
 sim_paid SUM-PAID-01

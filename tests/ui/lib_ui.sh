@@ -36,9 +36,7 @@ UI_LANG=${UI_LANG:-}
 DUCK_NAME=北京烤鸭店
 
 command -v tmux >/dev/null || {
-	echo "FAIL: setup: tmux is required (scripts/deps.sh installs it)"
-	echo "0 passed, 1 failed"
-	exit 1
+	t_setup_fail "tmux is required (scripts/deps.sh installs it)"
 }
 
 # A whole test file never hangs: past UI_TIMEOUT it fails and ends. Killed

@@ -7,11 +7,7 @@
 ORDERS='[
  {"sub_mchid":"1900000109","out_trade_no":"UI-COPY-0001","state":"PAID"},
  {"sub_mchid":"1900000109","out_trade_no":"UI-COPY-0002","state":"PAID"}]'
-if ! ui_setup "$ORDERS"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 out=$(timeout 60 "$WXREV_BIN" reverse --sub "Coffee Shop" --yes --json --note T-4711 UI-COPY-0001 </dev/null 2>/dev/null)
 REQ_ID=$(jq -r .request_id <<<"$out")

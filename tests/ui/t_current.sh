@@ -13,11 +13,7 @@ for i in $(seq 1 23); do
 	ORDERS+=",{\"sub_mchid\":\"1900000109\",\"out_trade_no\":\"TC-CLI-$i\",\"state\":\"PAID\"}"
 done
 ORDERS+=']'
-if ! ui_setup "$ORDERS"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 # cli_reverse ORDER...: another wxrev process, on the same history.
 cli_reverse() {

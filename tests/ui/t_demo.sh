@@ -5,7 +5,7 @@
 # running, and it is stopped once wxrev has exited.
 . "$(dirname "$0")/lib_ui.sh"
 
-sim_keys || { echo "FAIL: setup: keys"; echo "0 passed, 1 failed"; exit 1; }
+sim_keys || t_setup_fail "the test keys could not be made"
 B="$T_TMP/b"
 mkdir -p "$B/bin" "$T_TMP/home"
 ln -s "$(cd "$(dirname "$WXREV_REAL_BIN")" && pwd)/wxrev" "$B/bin/wxrev"

@@ -11,11 +11,7 @@ ORDERS='[
  {"sub_mchid":"1900000109","out_trade_no":"TD-SLOW-3","state":"PAID"},
  {"sub_mchid":"1900000109","out_trade_no":"TD-A-1","state":"PAID"}
 ]'
-if ! ui_setup "$ORDERS"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 # field LABEL: the text of the order form's field labelled LABEL.
 field() { ui_line_with "$1" | sed "s/.*$1 *//; s/ *│.*//"; }

@@ -13,19 +13,13 @@
 . "$(dirname "$0")/../lib_pg.sh"
 
 if ! ui_setup '[]' || ! pg_start; then
-	echo "FAIL: setup: the simulator or PostgreSQL did not start"
-	echo "0 passed, 1 failed"
-	exit 1
+	t_setup_fail "the simulator or PostgreSQL did not start"
 fi
 pg_desk alice
 
 # The relay (lib_pg.sh): SIGUSR1 drops every relayed connection and answers
 # nothing from then on, SIGUSR2 relays again; SIGSTOP freezes it.
-if ! pg_relay; then
-	echo "FAIL: setup: the relay did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+pg_relay || t_setup_fail "the relay did not start"
 RELAY=$PG_RELAY
 export WXREV_HISTORY="postgresql://alice@127.0.0.1:$PG_RELAY_PORT/$PG_DB?sslmode=disable"
 

@@ -7,11 +7,7 @@
 . "$(dirname "$0")/lib_ui.sh"
 
 ORDERS='[{"sub_mchid":"1900000109","out_trade_no":"TD-PAID-1","state":"PAID"}]'
-if ! ui_setup "$ORDERS"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 # Two reversals another run made: one answered, one that never reached a
 # host (three attempts, no answer).

@@ -11,11 +11,7 @@ ORDERS='[
  {"sub_mchid":"1900000110","out_trade_no":"UI-CANCEL-1","state":"PAID"},
  {"sub_mchid":"1900000109","out_trade_no":"UI-COFFEE-7","state":"NOTPAY"}
 ]'
-if ! ui_setup "$ORDERS"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 REVIEW=$(L "Enter to review" "按 Enter 核对")
 CONFIRM=$(L "Reverse this order?" "撤销这笔订单？")

@@ -5,11 +5,7 @@
 # column out rather than squeezing the order number.
 . "$(dirname "$0")/lib_ui.sh"
 
-if ! ui_setup '[]'; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup '[]' || t_setup_fail "the simulator did not start"
 sim_paid OPS-ALICE-1
 sim_paid OPS-BOB-1
 sim_paid OPS-BOB-2

@@ -8,11 +8,7 @@ ORDERS='[
  {"sub_mchid":"1900000109","out_trade_no":"HT-PASTE-1","state":"PAID"},
  {"sub_mchid":"1900000109","out_trade_no":"HT-HUP-1","state":"PAID"}
 ]'
-if ! ui_setup "$ORDERS"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 # ui_pid: the wxrev process in the pane (the pane runs a wrapper script).
 ui_pid() {

@@ -3,11 +3,7 @@
 # same order cannot be sent twice, and quitting asks first.
 . "$(dirname "$0")/lib_ui.sh"
 
-if ! ui_setup '[]'; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup '[]' || t_setup_fail "the simulator did not start"
 
 # send ORDER: from the order form, through the confirmation.
 send() {

@@ -10,11 +10,7 @@ ORDERS='[
  {"sub_mchid":"1900000110","out_trade_no":"4200001234202611260","state":"PAID"},
  {"sub_mchid":"1900000110","out_trade_no":"4200001234202611261","state":"PAID"}
 ]'
-if ! ui_setup "$ORDERS"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 # layout_check WHAT: every line is at most 80 columns wide and, unless an
 # overlay is open (OVERLAY=1), the panes' borders are where the layout puts

@@ -15,11 +15,7 @@ orders() { seq -f "$1-%03g" 1 "$2"; }
 world=$({ orders LA 3; orders LB 3; orders LC "$N"; orders LD 3; orders LE 2; } |
 	jq -R '{out_trade_no: ., sub_mchid: "'"$SUB_COFFEE"'", amount: 12800,
 		state: ({"LD-001": "REVERSED", "LD-003": "REFUND"}[.] // "PAID")}' | jq -s -c .)
-if ! ui_setup "$world"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup "$world" || t_setup_fail "the simulator did not start"
 
 # posts PREFIX / gets PREFIX: reversals and order queries the simulator
 # received for orders starting with PREFIX; oks PREFIX: answered 200.

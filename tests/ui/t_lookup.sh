@@ -36,11 +36,7 @@ lookup_world() {
 	export WXREV_PROFILES="$PROFILE"
 }
 
-if ! lookup_world; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+lookup_world || t_setup_fail "the simulator did not start"
 
 # lookups ORDER [SUB]: queries of ORDER in the simulator's log (under SUB).
 lookups() {

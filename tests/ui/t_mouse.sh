@@ -11,11 +11,7 @@ for i in $(seq 1 30); do
 	ORDERS+=",{\"sub_mchid\":\"1900000109\",\"out_trade_no\":\"TM-ROW-$i\",\"state\":\"PAID\"}"
 done
 ORDERS+=']'
-if ! ui_setup "$ORDERS"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 # mouse BUTTON COL ROW: one SGR mouse press (1-based cell), as a terminal
 # reports it: 0 left button, 64 wheel up, 65 wheel down.

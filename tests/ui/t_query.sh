@@ -7,11 +7,7 @@
 . "$(dirname "$0")/lib_ui.sh"
 
 export UI_QUERY=true
-if ! ui_setup '[]'; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup '[]' || t_setup_fail "the simulator did not start"
 
 # review ORDER: types the order and opens the confirmation.
 review() {

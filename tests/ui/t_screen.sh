@@ -5,11 +5,7 @@
 . "$(dirname "$0")/lib_ui.sh"
 
 ORDERS='[{"sub_mchid":"1900000110","out_trade_no":"UI-PASTE-1","state":"PAID"}]'
-if ! ui_setup "$ORDERS"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 # every_line_is WIDTH: each bordered line of the screen is WIDTH columns
 # wide and ends in a border (wide characters count two columns).

@@ -3,11 +3,7 @@
 # start-up errors; Ctrl-Z suspends and resumes cleanly.
 . "$(dirname "$0")/lib_ui.sh"
 
-if ! ui_setup '[]'; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup '[]' || t_setup_fail "the simulator did not start"
 
 # sane: the modes after equal those before, and the line discipline is back.
 sane() {

@@ -10,11 +10,7 @@ ORDERS='[
  {"sub_mchid":"1900000109","out_trade_no":"TY-SLOW-1","state":"PAID"},
  {"sub_mchid":"1900000109","out_trade_no":"TY-QUEUED-2","state":"PAID"}
 ]'
-if ! ui_setup "$ORDERS"; then
-	echo "FAIL: setup: the simulator did not start"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 # order_field: the text of the order form's "Order number" line.
 order_field() { ui_line_with "Order number" | sed 's/.*Order number *//; s/ *│.*//'; }
