@@ -386,7 +386,9 @@ void apiv3_query_result_free(struct apiv3_query_result *res)
 
 /* ---- Words for the desk -------------------------------------------------- */
 
-/* "12 min ago", "3 h ago", "2 d ago" ("just now" under a minute). */
+/* "12 min ago", "3 h ago", "7 d 3 h ago" ("just now" under a minute).
+ * Near the 7-day limit whole days alone read wrong: "7 d ago — older
+ * than 7 days", so hours are kept up to 14 days. */
 static void age_text(int64_t secs, char *buf, size_t n)
 {
 	if (secs < 60)
@@ -395,17 +397,35 @@ static void age_text(int64_t secs, char *buf, size_t n)
 		snprintf(buf, n, _("%lld min ago"), (long long)(secs / 60));
 	else if (secs < 2 * 86400)
 		snprintf(buf, n, _("%lld h ago"), (long long)(secs / 3600));
+	else if (secs < 14 * 86400 && secs % 86400 >= 3600)
+		snprintf(buf, n, _("%lld d %lld h ago"),
+			 (long long)(secs / 86400),
+			 (long long)(secs % 86400 / 3600));
 	else
 		snprintf(buf, n, _("%lld d ago"), (long long)(secs / 86400));
 }
 
+/* The paid time as WeChat Pay gave it, in the order's own zone, which is
+ * named: "2026-11-30 14:02 UTC+8". The history shows the machine's local
+ * time; on a desk outside China the two differ. */
 void apiv3_paid_when(const struct apiv3_order_info *o, char *buf, size_t n)
 {
 	time_t t = (time_t)(o->success_epoch + o->success_offset_min * 60);
+	int off = abs(o->success_offset_min);
+	char when[32];
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	wx_i18n_when_tm(&tm, WX_WHEN_MINUTE, buf, n);
+	wx_i18n_when_tm(&tm, WX_WHEN_MINUTE, when, sizeof(when));
+	if (off % 60)
+		snprintf(buf, n, "%s UTC%c%d:%02d", when,
+			 o->success_offset_min < 0 ? '-' : '+', off / 60,
+			 off % 60);
+	else if (off)
+		snprintf(buf, n, "%s UTC%c%d", when,
+			 o->success_offset_min < 0 ? '-' : '+', off / 60);
+	else
+		snprintf(buf, n, "%s UTC", when);
 }
 
 static char *paid_words(const struct apiv3_order_info *o, int64_t now)

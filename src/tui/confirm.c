@@ -211,11 +211,18 @@ void tui_confirm_rerun(struct tui *t, const struct history_reversal *r)
 	tui_confirm_open(t, sub, r->out_trade_no, r->note);
 }
 
+/* A labelled value on up to `lines` rows; returns the rows used. */
+static int row_of(int y, int x, int w, const char *label, const char *value,
+		  int lines, attr_t a)
+{
+	tui_put(y, x, label, LABEL_W, A_BOLD, true);
+	return tui_put_wrapped(y, x + LABEL_W, value, w - LABEL_W, lines, a);
+}
+
 static int row(int y, int x, int w, const char *label, const char *value,
 	       attr_t a)
 {
-	tui_put(y, x, label, LABEL_W, A_BOLD, true);
-	return tui_put_wrapped(y, x + LABEL_W, value, w - LABEL_W, 2, a);
+	return row_of(y, x, w, label, value, 2, a);
 }
 
 /* Under "No such order": the offer to look the number up elsewhere, or
@@ -290,10 +297,12 @@ static void confirm_draw(struct tui *t, void *state,
 		y++;
 		tui_wake_at(t, wx_monotonic_ms() + 150);
 	} else if (C->words) {
-		y += row(y, x, w, _("The order"), C->words,
-			 C->nothing   ? tui_attr(t, TUI_C_BAD) | A_BOLD
-			 : C->unread ? tui_attr(t, TUI_C_WARN)
-				     : A_BOLD);
+		/* Three rows: a paid order's sentence (amount, paid time and
+		 * zone, age, what reversing does) must not lose its end. */
+		y += row_of(y, x, w, _("The order"), C->words, 3,
+			    C->nothing   ? tui_attr(t, TUI_C_BAD) | A_BOLD
+			    : C->unread ? tui_attr(t, TUI_C_WARN)
+					: A_BOLD);
 	} else {
 		y += tui_put_wrapped(y, x, _("A paid order will be refunded to the payer; an unpaid one will be closed."),
 				     w, 2, tui_attr(t, TUI_C_WARN));
@@ -305,10 +314,11 @@ static void confirm_draw(struct tui *t, void *state,
 		y += row(y, x, w, _("History"),
 			 _("nothing yet for this order under any sub-merchant"),
 			 A_NORMAL);
-	for (int i = 0; i < C->known.n; i++)
+	/* The history's lines stop above the buttons' row. */
+	for (int i = 0; i < C->known.n && y < r.y + r.h - 3; i++)
 		y += row(y, x, w, i ? "" : _("History"), C->known.line[i],
 			 tui_attr(t, TUI_C_WARN));
-	if (C->known.total > C->known.n) {
+	if (C->known.total > C->known.n && y < r.y + r.h - 3) {
 		snprintf(buf, sizeof(buf), _("and %d more"),
 			 C->known.total - C->known.n);
 		row(y, x, w, "", buf, A_NORMAL);

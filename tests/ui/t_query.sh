@@ -73,7 +73,7 @@ ui_wait_for "Cancelled: nothing was sent for UIQ-NONE-1" 5
 t_eq "reversals the simulator received" 0 "$(sim_count UIQ-NONE-1)"
 t_ok
 
-t_begin "every other reading in words: not paid, refunded, still paying, older than 7 days; Esc sends nothing"
+t_begin "every other reading in words: not paid, refunded, still paying, older than 7 days (its advice whole); Esc sends nothing"
 # ORDER|the simulator's order (after out_trade_no and sub_mchid)|words
 # (the start of them: the confirmation wraps a long reading)
 while IFS='|' read -r order spec words; do
@@ -87,7 +87,7 @@ done <<'ROWS'
 UIQ-NOTPAY-1|"state":"NOTPAY","amount":3550|Not paid — reversing closes it
 UIQ-REFUND-1|"state":"REFUND","amount":3550|Refunded (REFUND) — reversal will be refused
 UIQ-PAYING-1|"state":"USERPAYING","amount":3550|Payer still paying (USERPAYING) — wait
-UIQ-OLD-1|"state":"PAID","amount":3550,"age_s":691200|will refuse (REVERSE_EXPIRE)
+UIQ-OLD-1|"state":"PAID","amount":3550,"age_s":691200|(REVERSE_EXPIRE), a refund is the way
 ROWS
 t_ok
 

@@ -544,6 +544,27 @@ static void test_amounts_and_masks(void **state)
 	free(m);
 }
 
+/* The paid time is shown in the order's own zone, and the zone is named. */
+static void test_paid_when_names_zone(void **state)
+{
+	struct apiv3_order_info o = {.success_epoch = 1796018520};
+	char buf[64];
+
+	(void)state;
+	o.success_offset_min = 480;
+	apiv3_paid_when(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-30 14:02 UTC+8");
+	o.success_offset_min = 330;
+	apiv3_paid_when(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-30 11:32 UTC+5:30");
+	o.success_offset_min = -300;
+	apiv3_paid_when(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-30 01:02 UTC-5");
+	o.success_offset_min = 0;
+	apiv3_paid_when(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-30 06:02 UTC");
+}
+
 /* The confirmation's sentence for each kind of answer. */
 static void test_order_words(void **state)
 {
@@ -558,7 +579,7 @@ static void test_order_words(void **state)
 			     SP, SUB, &q);
 	w = apiv3_order_words(&q, paid + 3 * 3600 + 120);
 	assert_string_equal(w, "Paid \xC2\xA5" "128.00 (CNY) on 2026-11-30 "
-			       "14:02, 3 h ago \xE2\x80\x94 reversing refunds "
+			       "14:02 UTC+8, 3 h ago \xE2\x80\x94 reversing refunds "
 			       "\xC2\xA5" "128.00 to the payer");
 	free(w);
 	w = apiv3_order_words(&q, paid + 8 * 86400);
@@ -566,6 +587,15 @@ static void test_order_words(void **state)
 	assert_non_null(strstr(w, "REVERSE_EXPIRE"));
 	assert_non_null(strstr(w, "refund is the way"));
 	assert_null(strstr(w, "reversing refunds"));
+	free(w);
+	/* Just past the limit: hours keep "7 d" from reading as within it. */
+	w = apiv3_order_words(&q, paid + 7 * 86400 + 5 * 3600 + 60);
+	assert_non_null(strstr(w, "7 d 5 h ago"));
+	assert_non_null(strstr(w, "REVERSE_EXPIRE"));
+	free(w);
+	w = apiv3_order_words(&q, paid + 6 * 86400 + 23 * 3600);
+	assert_non_null(strstr(w, "6 d 23 h ago"));
+	assert_non_null(strstr(w, "reversing refunds"));
 	free(w);
 	apiv3_query_result_free(&q);
 	body = answer_body(ORDER, SUB, "REVOKED");
@@ -614,6 +644,7 @@ int main(void)
 	    cmocka_unit_test(test_every_error),
 	    cmocka_unit_test(test_rfc3339),
 	    cmocka_unit_test(test_amounts_and_masks),
+	    cmocka_unit_test(test_paid_when_names_zone),
 	    cmocka_unit_test(test_order_words),
 	};
 
