@@ -29,6 +29,10 @@
 /* Claims one group may take or finish: a list's largest group is 16. */
 #define HISTORY_GROUP_MAX 64
 #define LIST_CACHE_SIZE		16
+/* Undo records of one write in a group (a savepoint) are kept in memory up
+ * to this size: a group's writes each touch some twenty pages, and at
+ * SQLite's 64 KiB default every one of them went out to a temporary file. */
+#define STMT_JOURNAL_MEMORY (120 * 1024)
 /* Substrings this long (in characters) are answered by the trigram index. */
 #define TRIGRAM_MIN 3
 /* Longer substrings are looked up as overlapping pieces this long. */
@@ -970,6 +974,17 @@ void history_preconnect(const char *path)
 		history_pg_preconnect(path);
 }
 
+/* SQLite takes this before its first connection only. */
+static void sqlite_configure(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_MEMORY);
+}
+
 int history_open(const char *path, struct history **out, struct wx_err *err)
 {
 	struct history *h = wx_xcalloc(1, sizeof(*h));
@@ -997,6 +1012,7 @@ int history_open(const char *path, struct history **out, struct wx_err *err)
 	tighten_all(path);
 	/* -wal and -shm are created now: owner-only, whatever the umask. */
 	old_mask = umask(077);
+	sqlite_configure();
 	rc = sqlite3_open_v2(path, &h->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
