@@ -776,7 +776,7 @@ json_t *cli_result_json(const struct reversal_result *r)
 	return o;
 }
 
-void cli_put_json(FILE *f, json_t *o)
+void cli_put_json_buffered(FILE *f, json_t *o)
 {
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
@@ -784,6 +784,11 @@ void cli_put_json(FILE *f, json_t *o)
 		put_json_line(f, s);
 	free(s);
 	json_decref(o);
+}
+
+void cli_put_json(FILE *f, json_t *o)
+{
+	cli_put_json_buffered(f, o);
 	fflush(f);
 }
 

@@ -68,6 +68,7 @@ struct batch {
 	bool bar_shown;		       /* a bar is on the last line */
 	int last_tenth;		       /* plain progress: tenths reported */
 	int64_t last_draw;	       /* monotonic ms of the last bar */
+	int wait;		       /* the pace's next wait (ms) */
 };
 
 /* ---- arguments ---- */
@@ -342,7 +343,7 @@ static void report_result(struct batch *b, const struct listrun_item *it,
 	if (b->a->json) {
 		o = cli_result_json(r);
 		json_add_line(o, it);
-		cli_put_json(stdout, o);
+		cli_put_json_buffered(stdout, o);
 		return;
 	}
 	printf("%s  %s", r->out_trade_no, wx_outcome_name(r->outcome));
@@ -358,7 +359,6 @@ static void report_result(struct batch *b, const struct listrun_item *it,
 		cli_put_safe(stdout, r->message);
 	}
 	fputc('\n', stdout);
-	fflush(stdout);
 }
 
 /* ---- progress ---- */
@@ -564,19 +564,6 @@ static int confirm_plan(const struct batch *b)
 
 /* ---- sending ---- */
 
-static void take_results(struct batch *b, struct reversal_engine *e)
-{
-	struct reversal_result *r;
-
-	while ((r = reversal_engine_next_done(e)) != NULL) {
-		struct listrun_item *it = listrun_take(&b->run, r);
-
-		if (it)
-			report_result(b, it, r);
-		reversal_result_free(r);
-	}
-}
-
 /* listrun's word that an order was refused before sending. */
 static void refused(void *ctx, const struct listrun_item *it)
 {
@@ -586,18 +573,49 @@ static void refused(void *ctx, const struct listrun_item *it)
 	fputc('\n', stderr);
 }
 
+static void take_results(struct batch *b, struct reversal_engine *e)
+{
+	struct reversal_result *r;
+
+	while ((r = reversal_engine_next_done(e)) != NULL) {
+		struct listrun_item *it = listrun_take(&b->run, r);
+
+		if (it && it->state == LR_NOT_SENT)
+			refused(b, it);
+		else if (it)
+			report_result(b, it, r);
+		reversal_result_free(r);
+	}
+	/* One write a turn for the lines of its commit. */
+	fflush(stdout);
+}
+
+/* The next orders, inside the poll's commit of the answers it recorded. */
+static void fill(void *ctx, struct reversal_engine *e)
+{
+	struct batch *b = ctx;
+
+	b->wait = listrun_send_due(&b->run, e, refused, b);
+}
+
 static void run_loop(struct batch *b, struct reversal_engine *e)
 {
 	struct cli_stop st = {0};
 	struct listrun *r = &b->run;
 
 	listrun_start(r);
+	b->wait = 0; /* the first turn sends at once */
 	while (listrun_more(r) || reversal_engine_active(e) > 0) {
-		int wait = listrun_send_due(r, e, refused, b);
+		int wait = b->wait;
 		bool ready = false;
 
-		reversal_engine_poll(e, cli_signal_fd(), wait, &ready);
+		/* Each turn: the answers that came and the next pending rows
+		 * in one commit, then the results and the sends. */
+		b->wait = LISTRUN_POLL_MS;
+		reversal_engine_poll_fill(e, cli_signal_fd(), wait, &ready,
+					  fill, b);
 		if (ready) {
+			b->wait = 0; /* the fill was left for this turn */
 			bar_clear(b);
 			cli_signals_read(&st);
 			r->stopped = st.no_more;

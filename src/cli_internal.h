@@ -57,6 +57,9 @@ void cli_signals_read(struct cli_stop *st);
 json_t *cli_result_json(const struct reversal_result *r);
 /* One object a line, DEL and C1 controls escaped; consumes `o`. */
 void cli_put_json(FILE *f, json_t *o);
+/* The same, left in f's buffer for the caller's next fflush (a list
+ * writes the lines of one commit at once). */
+void cli_put_json_buffered(FILE *f, json_t *o);
 
 /* `wxrev query` and `wxrev settle` (cli_query.c). */
 int cli_query(int argc, char **argv, struct cli_common *c);

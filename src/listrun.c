@@ -286,6 +286,17 @@ static struct listrun_item *next_todo(struct listrun *r)
 	return r->next < r->n ? &r->items[r->next] : NULL;
 }
 
+/* Nothing of this order was sent, for this reason. */
+static void refuse(struct listrun *r, struct listrun_item *it, const char *why)
+{
+	it->state = LR_NOT_SENT;
+	it->history_id = 0;
+	free(it->why);
+	it->why = wx_xstrdup(why);
+	r->c.not_sent++;
+	r->submit_failures++;
+}
+
 /* Sends these orders: their pending rows in one commit, then the
  * requests. */
 static void submit_group(struct listrun *r, struct reversal_engine *e,
@@ -323,10 +334,7 @@ static void submit_group(struct listrun *r, struct reversal_engine *e,
 			r->submit_failures = 0;
 			continue;
 		}
-		it->state = LR_NOT_SENT;
-		it->why = wx_xstrdup(errs[i].msg);
-		r->c.not_sent++;
-		r->submit_failures++;
+		refuse(r, it, errs[i].msg);
 		if (refused)
 			refused(ctx, it);
 	}
@@ -384,6 +392,10 @@ struct listrun_item *listrun_take(struct listrun *r,
 		if (it->state != LR_IN_FLIGHT ||
 		    it->history_id != res->history_id)
 			continue;
+		if (res->not_sent) {
+			refuse(r, it, res->message);
+			return it;
+		}
 		it->state = LR_DONE;
 		it->outcome = res->outcome;
 		it->http_status = res->http_status;

@@ -170,7 +170,9 @@ void listrun_start(struct listrun *r);
 int listrun_send_due(struct listrun *r, struct reversal_engine *e,
 		     void (*refused)(void *ctx, const struct listrun_item *it),
 		     void *ctx);
-/* A reversal's result: its item, or NULL when it is none of this run's. */
+/* A reversal's result: its item, or NULL when it is none of this run's.
+ * A result with not_sent leaves the item LR_NOT_SENT (its why said), as
+ * a refusal at submit does. */
 struct listrun_item *listrun_take(struct listrun *r,
 				  const struct reversal_result *res);
 /* A 429 or Retry-After halves the pace; it grows back by one a second. */

@@ -62,6 +62,8 @@ struct rv_job {
 	enum rv_mode mode;	    /* what the job does now */
 	char *op;		    /* operator of a plain query (kept) */
 	const void *sender;	    /* reversal_params.sender (borrowed) */
+	bool uncommitted; /* launched in a fill: its pending row waits for
+			     the poll's commit */
 };
 
 /* What one attempt's answer means for the reversal. */
@@ -95,6 +97,7 @@ struct reversal_engine {
 	char user_agent[USER_AGENT_MAX]; /* "wxrev/x.y.z (Linux x86_64)" */
 	int64_t hold_mono; /* no attempt before this (429/Retry-After) */
 	bool abandoning;   /* stopping: start no settling query */
+	bool filling;	   /* in a poll's fill: submits join its commit */
 	/* answer nonces of the last 300 s, newest first in each bucket */
 	struct rv_seen *seen[REPLAY_BUCKETS];
 };
@@ -416,8 +419,10 @@ static int job_start_attempt(struct reversal_engine *e, struct rv_job *j,
 	j->attempt_mono = wx_monotonic_ms();
 	j->due_mono = 0;
 	/* Every reversal request that leaves is an attempt on disk first;
-	 * a query moves no money and is recorded with its answer. */
-	if (!query && (history_check_file(e->history, err) != 0 ||
+	 * a query moves no money and is recorded with its answer. A first
+	 * attempt's file was checked by its submit, just before. */
+	if (!query && ((j->res->attempts > 0 &&
+			history_check_file(e->history, err) != 0) ||
 		       record_start(e, j, err) != 0))
 		goto out;
 	if (!query)
@@ -1151,6 +1156,7 @@ static int job_launch(struct reversal_engine *e,
 	j->sender = p->sender;
 	j->started_mono = wx_monotonic_ms();
 	j->backoff_ms = e->opts.backoff_ms;
+	j->uncommitted = e->filling;
 	j->next = e->jobs;
 	e->jobs = j;
 	if (job_start_attempt(e, j, err) == 0)
@@ -1255,6 +1261,7 @@ size_t reversal_submit_many(struct reversal_engine *e,
 {
 	struct wx_err gerr = {{0}};
 	size_t started = 0;
+	bool joined = e->filling; /* the poll's group commits them */
 
 	if (history_check_file(e->history, &gerr) != 0) {
 		for (size_t i = 0; i < n; i++) {
@@ -1266,7 +1273,8 @@ size_t reversal_submit_many(struct reversal_engine *e,
 	/* One commit holds the group's pending rows and first attempts, before
 	 * any byte leaves: http_start only queues a transfer, and nothing is
 	 * sent before the next reversal_engine_poll. */
-	history_group_begin(e->history);
+	if (!joined)
+		history_group_begin(e->history);
 	for (size_t i = 0; i < n; i++) {
 		ids[i] = 0;
 		if (check_params(e, &p[i], &errs[i]) == 0 &&
@@ -1277,7 +1285,7 @@ size_t reversal_submit_many(struct reversal_engine *e,
 		else
 			ids[i] = 0;
 	}
-	if (history_group_end(e->history, &gerr) != 0)
+	if (!joined && history_group_end(e->history, &gerr) != 0)
 		started -= unlaunch(e, ids, n, errs, &gerr);
 	return started;
 }
@@ -1363,8 +1371,46 @@ static void gather(struct reversal_engine *e, int extra_fd, bool *ready)
 		http_client_poll(e->http, extra_fd, (int)(until - now), ready);
 }
 
+/* The poll's commit failed: what its fill launched is dropped before
+ * anything left, each said in a result (the caller's submit had already
+ * returned). */
+static void drop_uncommitted(struct reversal_engine *e,
+			     const struct wx_err *why)
+{
+	struct rv_job *j = e->jobs, *next;
+
+	for (; j; j = next) {
+		struct wx_err err = *why;
+
+		next = j->next;
+		if (!j->uncommitted)
+			continue;
+		wx_err_prefix(&err, _("nothing was sent because the history "
+				      "cannot be written"));
+		j->res->not_sent = true;
+		j->res->outcome = WX_FAILED;
+		replace_str(&j->res->code, REVERSAL_CODE_NOT_SENT);
+		replace_str(&j->res->message, err.msg);
+		job_deliver(e, j, true);
+	}
+}
+
+static void mark_committed(struct reversal_engine *e)
+{
+	for (struct rv_job *j = e->jobs; j; j = j->next)
+		j->uncommitted = false;
+}
+
 int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
 			 int timeout_ms, bool *fd_ready)
+{
+	return reversal_engine_poll_fill(e, extra_fd, timeout_ms, fd_ready,
+					 NULL, NULL);
+}
+
+int reversal_engine_poll_fill(struct reversal_engine *e, int extra_fd,
+			      int timeout_ms, bool *fd_ready,
+			      reversal_fill_fn fill, void *ctx)
 {
 	int t = timer_timeout(e, timeout_ms);
 	struct wx_err err = {{0}};
@@ -1384,9 +1430,17 @@ int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
 	mark = e->done_tail;
 	history_group_begin(e->history);
 	drain_transfers(e);
-	if (history_group_end(e->history, &err) != 0)
+	if (fill && !ready) {
+		e->filling = true;
+		fill(ctx, e);
+		e->filling = false;
+	}
+	if (history_group_end(e->history, &err) != 0) {
 		for (struct rv_done *d = *mark; d; d = d->next)
 			note_unrecorded(d->res, err.msg);
+		drop_uncommitted(e, &err);
+	}
+	mark_committed(e);
 	/* Retries commit their attempt before sending: outside the group. */
 	fire_timers(e);
 	if (history_flush(e->history) > 0)

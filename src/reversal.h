@@ -79,6 +79,9 @@ struct reversal_result {
 	bool is_query; /* a query (reversal_query_submit), not a reversal */
 	bool unsaved; /* the history has not stored it yet (see
 			 history_unsaved); the caller waits or journals */
+	bool not_sent; /* submitted in a fill whose commit failed: nothing
+			  was sent, the history holds nothing of it, and
+			  message says why (code REVERSAL_CODE_NOT_SENT) */
 };
 
 /* Local codes for answers that did not come from WeChat Pay. */
@@ -111,6 +114,8 @@ int reversal_submit(struct reversal_engine *e, const struct reversal_params *p,
 /* Group commit of several orders: their pending rows and first attempts
  * are committed in one transaction, then start (nothing leaves before that
  * commit: a transfer is only queued until the next reversal_engine_poll).
+ * Called from a fill, that transaction is the poll's (see
+ * reversal_engine_poll_fill), and a failed commit comes as results.
  * When that commit fails, none of them is in the history and none is
  * sent. ids[i] is the history id
  * of order i, or 0 when it was refused (errs[i] says why, nothing of it was
@@ -141,6 +146,22 @@ bool reversal_query_cancel(struct reversal_engine *e, const char *sub_mchid,
  * reversals still in flight. */
 int reversal_engine_poll(struct reversal_engine *e, int extra_fd,
 			 int timeout_ms, bool *fd_ready);
+
+/* Called by reversal_engine_poll_fill between recording the answers and
+ * committing them: what it submits joins that commit. */
+typedef void (*reversal_fill_fn)(void *ctx, struct reversal_engine *e);
+
+/* reversal_engine_poll, where `fill` submits the next reversals inside the
+ * poll's group commit: the answers that arrived and the next pending rows
+ * and first attempts share one transaction (one sync to disk a turn of a
+ * list instead of two). Nothing fill submits leaves, and no result is
+ * handed out, before that commit; when it fails, each reversal fill
+ * submitted ends as a result with not_sent set. fill is not called when
+ * extra_fd woke (the caller reads it first: a stop is seen before anything
+ * more is sent). */
+int reversal_engine_poll_fill(struct reversal_engine *e, int extra_fd,
+			      int timeout_ms, bool *fd_ready,
+			      reversal_fill_fn fill, void *ctx);
 
 /* Next finished reversal, or NULL. Free with reversal_result_free. */
 struct reversal_result *reversal_engine_next_done(struct reversal_engine *e);
