@@ -2856,7 +2856,10 @@ int history_list_step(struct history *h, const struct history_filter *f,
 	*resume_id = 0;
 	if (!f)
 		f = &any;
-	if (budget > 0 && (h->pg ? history_pg_scans_rows(f) : scans_rows(f))) {
+	if (h->pg)
+		return history_pg_list_step(h->pg, f, before_id, limit, budget,
+					    rows, n, resume_id, err);
+	if (budget > 0 && scans_rows(f)) {
 		if (top <= 0) {
 			if (history_count(h, &top, err) != 0)
 				return -1;
@@ -2866,9 +2869,7 @@ int history_list_step(struct history *h, const struct history_filter *f,
 		if (floor_id <= 1)
 			floor_id = 0;
 	}
-	if ((h->pg ? history_pg_list_window(h->pg, f, top, floor_id, limit,
-					    rows, n, err)
-		   : list_window(h, f, top, floor_id, limit, rows, n, err)) != 0)
+	if (list_window(h, f, top, floor_id, limit, rows, n, err) != 0)
 		return -1;
 	if (floor_id > 0 && *n < (size_t)limit)
 		*resume_id = floor_id;

@@ -54,6 +54,9 @@
 #define PG_CRASH_SHUTDOWN   "57P02"
 #define PG_CANNOT_CONNECT   "57P03"
 
+struct sample;
+static void sample_free(struct sample *s);
+
 struct history_pg {
 	PGconn *conn;	/* the session; its advisory locks are our claims */
 	char *uri;	/* as given, for PQreset's sake kept by libpq */
@@ -71,6 +74,7 @@ struct history_pg {
 	PostgresPollingStatusType next_st; /* what next waits for */
 	int64_t next_started_ms;	   /* when next was started */
 	int64_t next_allowed_ms; /* no new connect started before this */
+	struct sample *sample;	 /* rows for guessing a filter's cost, or NULL */
 };
 
 #define REV_COLS                                                               \
@@ -739,6 +743,7 @@ void history_pg_close(struct history_pg *p)
 	free(p->shown);
 	free(p->op);
 	free(p->mine);
+	sample_free(p->sample);
 	free(p);
 }
 
@@ -1309,19 +1314,47 @@ static int all_digits(const char *s)
 	return 1;
 }
 
-/* How a text filter is looked for: through the trigram index, or by
- * reading rows newest first (strpos, which the index cannot serve). */
-enum text_scan { TEXT_BY_INDEX, TEXT_BY_WALK };
+/* How a text filter is looked for: by reading rows newest first (strpos,
+ * which the index cannot serve), through the trigram index in whatever
+ * order the planner likes, or through the index only, the rows sorted
+ * after (the cost guess said it rechecks few rows). */
+enum text_scan { TEXT_BY_WALK, TEXT_BY_INDEX, TEXT_BY_INDEX_ONLY };
+
+/* How the trigram index is asked for a text: `pattern`, a LIKE pattern
+ * for the index (owned; NULL: the text itself), and `guess`, how many of
+ * the sampled rows the index would hand over for recheck (-1: not
+ * guessed). */
+struct text_plan {
+	char *pattern;
+	int64_t guess;
+};
+
+static void q_text(struct query *q, const char *text, enum text_scan how,
+		   const struct text_plan *plan)
+{
+	if (how == TEXT_BY_WALK) {
+		wx_buf_printf(&q->sql, " AND strpos(r.search, lower($%d)) > 0",
+			      q_param(q, wx_xstrdup(text)));
+		return;
+	}
+	if (!plan || !plan->pattern) {
+		wx_buf_printf(&q->sql, " AND r.search LIKE lower($%d)",
+			      q_param(q, wx_like_contains(text)));
+		return;
+	}
+	/* The index looks for the rarest pieces; strpos keeps exactly the
+	 * rows that hold the whole text. */
+	wx_buf_printf(&q->sql, " AND r.search LIKE $%d",
+		      q_param(q, wx_xstrdup(plan->pattern)));
+	wx_buf_printf(&q->sql, " AND strpos(r.search, lower($%d)) > 0",
+		      q_param(q, wx_xstrdup(text)));
+}
 
 static void q_filters(struct query *q, const struct history_filter *f,
-		      enum text_scan how)
+		      enum text_scan how, const struct text_plan *plan)
 {
-	if (f->text && *f->text && how == TEXT_BY_WALK)
-		wx_buf_printf(&q->sql, " AND strpos(r.search, lower($%d)) > 0",
-			      q_param(q, wx_xstrdup(f->text)));
-	else if (f->text && *f->text)
-		wx_buf_printf(&q->sql, " AND r.search LIKE lower($%d)",
-			      q_param(q, wx_like_contains(f->text)));
+	if (f->text && *f->text)
+		q_text(q, f->text, how, plan);
 	if (f->order && *f->order) {
 		int k = q_param(q, wx_like_contains(f->order));
 
@@ -1358,8 +1391,9 @@ static void q_filters(struct query *q, const struct history_filter *f,
 
 static int list_query(struct history_pg *p, const struct history_filter *f,
 		      int64_t before_id, int64_t floor_id, int limit,
-		      enum text_scan how, struct history_reversal **rows,
-		      size_t *n, struct wx_err *err)
+		      enum text_scan how, const struct text_plan *plan,
+		      struct history_reversal **rows, size_t *n,
+		      struct wx_err *err)
 {
 	struct query q = {0};
 	PGresult *res = NULL;
@@ -1375,8 +1409,11 @@ static int list_query(struct history_pg *p, const struct history_filter *f,
 	if (floor_id > 0)
 		wx_buf_printf(&q.sql, " AND r.id >= $%d",
 			      q_param(&q, wx_xasprintf("%" PRId64, floor_id)));
-	q_filters(&q, f, how);
-	wx_buf_printf(&q.sql, " ORDER BY r.id DESC LIMIT $%d",
+	q_filters(&q, f, how, plan);
+	/* "+ 0": no walk of the primary key in id order, which the planner
+	 * may prefer when it overrates how many rows a pattern finds. */
+	wx_buf_printf(&q.sql, " ORDER BY r.id%s DESC LIMIT $%d",
+		      how == TEXT_BY_INDEX_ONLY ? " + 0" : "",
 		      q_param(&q, wx_xasprintf("%d", limit > 0 ? limit : 1)));
 	rc = run(p, q.sql.data, q.n, (const char *const *)q.vals, &res, err);
 	if (rc == 0) {
@@ -1396,39 +1433,303 @@ static int list_query(struct history_pg *p, const struct history_filter *f,
 	return rc;
 }
 
+/* ---- the text filter ---- */
+
 /* A text the trigram index serves is first looked for among the newest
  * PG_WALK_IDS ids, read newest first until the page is full: text common
  * enough to fill a page there (a shop's name, an order number's first
  * digits) makes pg_trgm recheck a large part of the table. Only what that
  * walk leaves unfilled asks the index, for the ids below it. */
 #define PG_WALK_IDS 10000
+/* A step of the history pane (history_pg_list_step) reads at most this
+ * many ids newest first, then lets the index finish only when it would
+ * recheck few rows; otherwise the next step reads on. */
+#define PG_STEP_IDS 20000
+/* How many rows of the table are kept to guess what the index rechecks. */
+#define PG_SAMPLE_ROWS 4000
+/* A trigram held by more than this share of the sampled rows (percent)
+ * is not asked of the index: its posting list alone is long to read, and
+ * it narrows little. Every order number's "420", "000" are such. */
+#define PG_GRAM_COMMON_PCT 5
+/* At most this many of a text's rarest trigrams are asked of the index. */
+#define PG_GRAMS_ASKED 4
+/* The index finishes a step only when it would hand over at most this
+ * many rows to recheck (a heap page each, some 15 us apiece). */
+#define PG_RECHECK_MAX 1000
+/* The trigrams the sample counts: three of [0-9a-z]. */
+#define PG_GRAMS (36 * 36 * 36)
 
-int history_pg_list_window(struct history_pg *p, const struct history_filter *f,
-			   int64_t before_id, int64_t floor_id, int limit,
-			   struct history_reversal **rows, size_t *n,
-			   struct wx_err *err)
+/* Some rows' search text, taken in blocks across the whole table, and how
+ * many of them hold each ASCII trigram. */
+struct sample {
+	char *text;		   /* the rows, each ending in '\0' */
+	size_t *at;		   /* where each row starts in text */
+	size_t n;		   /* rows */
+	int64_t top;		   /* the highest id when it was taken */
+	uint16_t counts[PG_GRAMS]; /* how many rows hold each trigram */
+};
+
+static void sample_free(struct sample *s)
+{
+	if (!s)
+		return;
+	free(s->text);
+	free(s->at);
+	free(s);
+}
+
+static int gram_char(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'z')
+		return 10 + c - 'a';
+	if (c >= 'A' && c <= 'Z')
+		return 10 + c - 'A';
+	return -1;
+}
+
+/* The trigram that starts at s (three ASCII letters or digits), as an
+ * index into sample.counts, or -1. */
+static int gram_at(const char *s)
+{
+	int a = gram_char((unsigned char)s[0]), b, c;
+
+	if (a < 0)
+		return -1;
+	b = gram_char((unsigned char)s[1]);
+	if (b < 0)
+		return -1;
+	c = gram_char((unsigned char)s[2]);
+	return c < 0 ? -1 : (a * 36 + b) * 36 + c;
+}
+
+static void sample_count(struct sample *s)
+{
+	int *seen = wx_xcalloc(PG_GRAMS, sizeof(*seen));
+
+	for (size_t i = 0; i < s->n; i++) {
+		const char *row = s->text + s->at[i];
+
+		for (; row[0] && row[1] && row[2]; row++) {
+			int g = gram_at(row);
+
+			if (g >= 0 && seen[g] != (int)i + 1) {
+				seen[g] = (int)i + 1;
+				s->counts[g]++;
+			}
+		}
+	}
+	free(seen);
+}
+
+/* The sample for a table whose highest id is top: the one taken before
+ * unless the table grew by an eighth since. */
+static struct sample *sample_take(struct history_pg *p, int64_t top,
+				  struct wx_err *err)
+{
+	struct sample *s = p->sample;
+	struct wx_buf b = {0};
+	PGresult *res = NULL;
+	char pct[32];
+	const char *v[1] = {pct};
+	int k;
+
+	if (s && top <= s->top + s->top / 8)
+		return s;
+	snprintf(pct, sizeof(pct), "%.6f",
+		 top > PG_SAMPLE_ROWS ? 100.0 * PG_SAMPLE_ROWS / (double)top
+				      : 100.0);
+	/* REPEATABLE: the same blocks every time, so a filter is planned
+	 * alike from one start to the next. */
+	if (run(p,
+		"SELECT search FROM wxrev.reversals TABLESAMPLE SYSTEM"
+		" ($1::real) REPEATABLE (1) LIMIT 16000",
+		1, v, &res, err) != 0)
+		return NULL;
+	k = PQntuples(res);
+	s = wx_xcalloc(1, sizeof(*s));
+	s->at = wx_xcalloc((size_t)k + 1, sizeof(*s->at));
+	s->top = top;
+	for (int i = 0; i < k; i++) {
+		s->at[s->n++] = b.len;
+		wx_buf_append(&b, PQgetvalue(res, i, 0),
+			      (size_t)PQgetlength(res, i, 0) + 1);
+	}
+	PQclear(res);
+	s->text = wx_buf_take(&b);
+	sample_count(s);
+	sample_free(p->sample);
+	p->sample = s;
+	return s;
+}
+
+/* How many sampled rows hold every one of the k needles. */
+static int64_t sample_holding(const struct sample *s, char *const *needles,
+			      size_t k)
+{
+	int64_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const char *row = s->text + s->at[i];
+		size_t j = 0;
+
+		while (j < k && strstr(row, needles[j]))
+			j++;
+		n += j == k;
+	}
+	return n;
+}
+
+struct gram_pick {
+	size_t at;     /* where in the text */
+	unsigned freq; /* sampled rows that hold it */
+};
+
+static int by_freq(const void *a, const void *b)
+{
+	const struct gram_pick *x = a, *y = b;
+
+	if (x->freq != y->freq)
+		return x->freq < y->freq ? -1 : 1;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+static int by_place(const void *a, const void *b)
+{
+	const struct gram_pick *x = a, *y = b;
+
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/* The text's uncommon ASCII trigrams, rarest first, at most
+ * PG_GRAMS_ASKED of them, then put back in the text's order. */
+static size_t rare_grams(const struct sample *s, const char *low,
+			 struct gram_pick *out)
+{
+	size_t n = 0, len = strlen(low);
+
+	for (size_t i = 0; i + 3 <= len; i++) {
+		int g = gram_at(low + i);
+		int dup = 0;
+
+		if (g < 0 || (uint64_t)s->counts[g] * 100 >
+				 (uint64_t)s->n * PG_GRAM_COMMON_PCT)
+			continue;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = memcmp(low + out[j].at, low + i, 3) == 0;
+		if (!dup)
+			out[n++] = (struct gram_pick){i, s->counts[g]};
+	}
+	qsort(out, n, sizeof(*out), by_freq);
+	if (n > PG_GRAMS_ASKED)
+		n = PG_GRAMS_ASKED;
+	qsort(out, n, sizeof(*out), by_place);
+	return n;
+}
+
+/* "%piece%piece%": the picked trigrams, overlapping ones joined, in the
+ * text's order; every row holding the text matches it. */
+static char *pieces_pattern(const char *low, const struct gram_pick *g,
+			    size_t n)
+{
+	struct wx_buf b = {0};
+	size_t i = 0;
+
+	wx_buf_puts(&b, "%");
+	while (i < n) {
+		size_t from = g[i].at, to = g[i].at + 3;
+
+		for (i++; i < n && g[i].at <= to; i++)
+			to = g[i].at + 3;
+		wx_buf_append(&b, low + from, to - from);
+		wx_buf_puts(&b, "%");
+	}
+	return wx_buf_take(&b);
+}
+
+/* How to ask the index for `text` (struct text_plan): by its rarest
+ * trigrams when it has uncommon ones, else by the whole text; the guess
+ * counts the sampled rows the index would hand over. */
+static void plan_text(const struct sample *s, const char *text,
+		      struct text_plan *plan)
+{
+	size_t len = strlen(text), nneedle = 0, ngram;
+	char *low = wx_xstrdup(text);
+	struct gram_pick *g = wx_xcalloc(len + 1, sizeof(*g));
+	char **needles = wx_xcalloc(len + 1, sizeof(*needles));
+
+	for (char *c = low; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	ngram = rare_grams(s, low, g);
+	if (ngram > 0) {
+		plan->pattern = pieces_pattern(low, g, ngram);
+		for (size_t i = 0; i < ngram; i++)
+			needles[nneedle++] = wx_xstrndup(low + g[i].at, 3);
+	} else {
+		/* Only common trigrams: the whole text goes to the index,
+		 * which narrows it by the pieces between ASCII separators. */
+		for (const char *c = low; *c;) {
+			size_t k = 0;
+
+			while (c[k] && ((unsigned char)c[k] >= 0x80 ||
+					gram_char((unsigned char)c[k]) >= 0))
+				k++;
+			if (k > 0)
+				needles[nneedle++] = wx_xstrndup(c, k);
+			c += k ? k : 1;
+		}
+	}
+	plan->guess = sample_holding(s, needles, nneedle);
+	for (size_t i = 0; i < nneedle; i++)
+		free(needles[i]);
+	free(needles);
+	free(g);
+	free(low);
+}
+
+static void plan_clear(struct text_plan *plan)
+{
+	free(plan->pattern);
+	plan->pattern = NULL;
+}
+
+/* Plans f->text for the ids below `below` of a table whose highest id is
+ * top: 1 when the index would recheck at most PG_RECHECK_MAX rows there,
+ * 0 when not (plan->pattern NULL), -1 on error. */
+static int plan_cheap(struct history_pg *p, const char *text, int64_t top,
+		      int64_t below, struct text_plan *plan,
+		      struct wx_err *err)
+{
+	const struct sample *s = sample_take(p, top, err);
+
+	plan->pattern = NULL;
+	plan->guess = -1;
+	if (!s)
+		return -1;
+	if (s->n == 0)
+		return 1;
+	plan_text(s, text, plan);
+	if (plan->guess * below <= (int64_t)s->n * PG_RECHECK_MAX)
+		return 1;
+	plan_clear(plan);
+	return 0;
+}
+
+/* Adds to *rows (n so far) the newest rows below `below` that the index
+ * finds, up to limit in all. */
+static int add_indexed(struct history_pg *p, const struct history_filter *f,
+		       int64_t below, int limit, enum text_scan how,
+		       const struct text_plan *plan,
+		       struct history_reversal **rows, size_t *n,
+		       struct wx_err *err)
 {
 	struct history_reversal *older = NULL;
 	size_t nolder = 0;
-	int64_t top = before_id, walk_floor;
 
-	if (floor_id > 0 || limit <= 0 || !f->text ||
-	    wx_utf8_chars(f->text) < 3)
-		return list_query(p, f, before_id, floor_id, limit,
-				  TEXT_BY_INDEX, rows, n, err);
-	if (top <= 0) {
-		if (history_pg_count(p, &top, err) != 0)
-			return -1;
-		top++;
-	}
-	walk_floor = top - PG_WALK_IDS;
-	if (list_query(p, f, top, walk_floor > 1 ? walk_floor : 0, limit,
-		       TEXT_BY_WALK, rows, n, err) != 0)
-		return -1;
-	if (walk_floor <= 1 || *n >= (size_t)limit)
-		return 0;
-	if (list_query(p, f, walk_floor, 0, limit - (int)*n, TEXT_BY_INDEX,
-		       &older, &nolder, err) != 0) {
+	if (list_query(p, f, below, 0, limit - (int)*n, how, plan, &older,
+		       &nolder, err) != 0) {
 		history_rows_free(*rows, *n);
 		*rows = NULL;
 		*n = 0;
@@ -1443,6 +1744,55 @@ int history_pg_list_window(struct history_pg *p, const struct history_filter *f,
 	return 0;
 }
 
+/* The highest id plus one when before_id is 0 (from the newest). */
+static int top_id(struct history_pg *p, int64_t before_id, int64_t *top,
+		  struct wx_err *err)
+{
+	*top = before_id;
+	if (*top > 0)
+		return 0;
+	if (history_pg_count(p, top, err) != 0)
+		return -1;
+	(*top)++;
+	return 0;
+}
+
+int history_pg_list_window(struct history_pg *p, const struct history_filter *f,
+			   int64_t before_id, int64_t floor_id, int limit,
+			   struct history_reversal **rows, size_t *n,
+			   struct wx_err *err)
+{
+	struct text_plan plan = {NULL, -1};
+	int64_t top, walk_floor;
+	int cheap, rc;
+
+	if (floor_id > 0 || limit <= 0 || !f->text ||
+	    wx_utf8_chars(f->text) < 3)
+		return list_query(p, f, before_id, floor_id, limit,
+				  TEXT_BY_INDEX, NULL, rows, n, err);
+	if (top_id(p, before_id, &top, err) != 0)
+		return -1;
+	walk_floor = top - PG_WALK_IDS;
+	if (list_query(p, f, top, walk_floor > 1 ? walk_floor : 0, limit,
+		       TEXT_BY_WALK, NULL, rows, n, err) != 0)
+		return -1;
+	if (walk_floor <= 1 || *n >= (size_t)limit)
+		return 0;
+	/* The rarest pieces only when the index would recheck few rows;
+	 * otherwise the whole text, and the planner picks the way. */
+	cheap = plan_cheap(p, f->text, top, walk_floor, &plan, err);
+	if (cheap < 0) {
+		history_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return -1;
+	}
+	rc = add_indexed(p, f, walk_floor, limit, TEXT_BY_INDEX, &plan, rows,
+			 n, err);
+	plan_clear(&plan);
+	return rc;
+}
+
 /* pg_trgm cannot serve fewer than three characters: such a filter is
  * looked for in bounded windows of ids, like on SQLite. */
 int history_pg_scans_rows(const struct history_filter *f)
@@ -1451,6 +1801,64 @@ int history_pg_scans_rows(const struct history_filter *f)
 		return 0;
 	return (f->text && *f->text && wx_utf8_chars(f->text) < 3) ||
 	       (f->order && *f->order && wx_utf8_chars(f->order) < 3);
+}
+
+/* A text the step reads newest first and hands to the index only when
+ * cheap: three characters or more, nothing else narrowing it by index. */
+static int steps_text(const struct history_filter *f)
+{
+	return f->text && wx_utf8_chars(f->text) >= 3 &&
+	       !(f->sub && *f->sub) && !(f->order && *f->order);
+}
+
+int history_pg_list_step(struct history_pg *p, const struct history_filter *f,
+			 int64_t before_id, int limit, int64_t budget,
+			 struct history_reversal **rows, size_t *n,
+			 int64_t *resume_id, struct wx_err *err)
+{
+	struct text_plan plan = {NULL, -1};
+	int stepped = steps_text(f);
+	int64_t top, floor_id;
+	int cheap, rc;
+
+	*resume_id = 0;
+	*rows = NULL;
+	*n = 0;
+	if (budget <= 0 || limit <= 0 ||
+	    (!stepped && !history_pg_scans_rows(f)))
+		return history_pg_list_window(p, f, before_id, 0, limit, rows,
+					      n, err);
+	if (top_id(p, before_id, &top, err) != 0)
+		return -1;
+	floor_id = top - (stepped && budget > PG_STEP_IDS ? PG_STEP_IDS
+							  : budget);
+	if (floor_id <= 1)
+		floor_id = 0;
+	if (list_query(p, f, top, floor_id, limit,
+		       stepped ? TEXT_BY_WALK : TEXT_BY_INDEX, NULL, rows, n,
+		       err) != 0)
+		return -1;
+	if (floor_id == 0 || *n >= (size_t)limit)
+		return 0;
+	if (!stepped) {
+		*resume_id = floor_id;
+		return 0;
+	}
+	cheap = plan_cheap(p, f->text, top, floor_id, &plan, err);
+	if (cheap == 0) {
+		*resume_id = floor_id; /* the next step reads on */
+		return 0;
+	}
+	if (cheap < 0) {
+		history_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return -1;
+	}
+	rc = add_indexed(p, f, floor_id, limit, TEXT_BY_INDEX_ONLY, &plan,
+			 rows, n, err);
+	plan_clear(&plan);
+	return rc;
 }
 
 int history_pg_get(struct history_pg *p, int64_t id, struct history_reversal *r,

@@ -92,6 +92,14 @@ int history_pg_list_window(struct history_pg *p, const struct history_filter *f,
 			   struct wx_err *err);
 /* 1 when no index serves the filter (history_list_step's windows). */
 int history_pg_scans_rows(const struct history_filter *f);
+/* history_list_step on the desk: a text of three characters or more is
+ * read newest first over a bounded run of ids; the trigram index finishes
+ * the page only when a sample of the table says it would recheck few
+ * rows, otherwise *resume_id says where the next step reads on. */
+int history_pg_list_step(struct history_pg *p, const struct history_filter *f,
+			 int64_t before_id, int limit, int64_t budget,
+			 struct history_reversal **rows, size_t *n,
+			 int64_t *resume_id, struct wx_err *err);
 int history_pg_get(struct history_pg *p, int64_t id, struct history_reversal *r,
 		   struct history_attempt **atts, size_t *natts,
 		   struct wx_err *err);
