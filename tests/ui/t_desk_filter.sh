@@ -8,9 +8,7 @@
 . "$(dirname "$0")/../lib_pg.sh"
 
 if ! ui_setup '[]' || ! pg_start; then
-	echo "FAIL: setup: the simulator or PostgreSQL did not start"
-	echo "0 passed, 1 failed"
-	exit 1
+	t_setup_fail "the simulator or PostgreSQL did not start"
 fi
 pg_desk alice
 export WXREV_HISTORY=$(pg_uri alice)
