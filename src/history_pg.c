@@ -11,6 +11,8 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -640,63 +642,14 @@ static struct history_pg *pg_new(const char *uri)
 	return p;
 }
 
-/* The session history_pg_preconnect started, until history_pg_open
- * takes it. */
-static struct history_pg *early;
-
-void history_pg_preconnect(const char *uri)
-{
-	struct wx_err err = {{0}};
-
-	if (early || history_pg_check_uri(uri, &err) != 0)
-		return;
-	early = pg_new(uri);
-	start_next(early, wx_monotonic_ms());
-	/* The startup packet leaves now, so the server forks and sets up
-	 * the session while the caller loads its profiles. */
-	next_step(early);
-}
-
-/* The early session for uri, made now (waiting for it), or NULL: none was
- * started for uri, or it failed (the caller connects again, which says
- * why). */
-static struct history_pg *early_take(const char *uri)
-{
-	struct history_pg *p = early;
-	int made = 0;
-
-	early = NULL;
-	if (!p)
-		return NULL;
-	while (strcmp(p->uri, uri) == 0 && (made = next_step(p)) == 0) {
-		struct pollfd pfd = {.fd = PQsocket(p->next)};
-
-		pfd.events =
-		    p->next_st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
-		poll(&pfd, 1, 100);
-	}
-	if (strcmp(p->uri, uri) != 0 || made < 0) {
-		history_pg_close(p);
-		return NULL;
-	}
-	p->conn = p->next;
-	p->next = NULL;
-	return p;
-}
-
-int history_pg_open(const char *uri, struct history_pg **out,
+/* Connects, checks the schema and listens; blocking. */
+static int open_now(const char *uri, struct history_pg **out,
 		    struct wx_err *err)
 {
-	struct history_pg *p;
+	struct history_pg *p = pg_new(uri);
 
 	*out = NULL;
-	if (history_pg_check_uri(uri, err) != 0)
-		return -1;
-	p = early_take(uri);
-	if (!p) {
-		p = pg_new(uri);
-		p->conn = connect_uri(uri, 0);
-	}
+	p->conn = connect_uri(uri, 0);
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		char *says = server_says(p->conn, NULL);
 
@@ -719,6 +672,95 @@ int history_pg_open(const char *uri, struct history_pg **out,
 fail:
 	history_pg_close(p);
 	return -1;
+}
+
+/* A desk history opened in the background (history_pg_preconnect) until
+ * history_pg_open takes it. */
+struct early_open {
+	pthread_t thread;
+	char *uri;
+	struct history_pg *p; /* what open_now made, or NULL */
+	struct wx_err err;    /* why it did not */
+	int rc;
+};
+
+static struct early_open *early;
+
+static void *early_run(void *arg)
+{
+	struct early_open *e = arg;
+
+	e->rc = open_now(e->uri, &e->p, &e->err);
+	/* A new session's first statement on the table reads the catalog
+	 * (several ms on the server): done now, the first page's is not. */
+	if (e->rc == 0)
+		PQclear(ask(e->p,
+			    "SELECT " REV_COLS " FROM wxrev.reversals r"
+			    " ORDER BY r.id DESC LIMIT 1",
+			    0, NULL));
+	return NULL;
+}
+
+void history_pg_preconnect(const char *uri)
+{
+	struct wx_err err = {{0}};
+	struct early_open *e;
+	sigset_t all, old;
+
+	if (early || history_pg_check_uri(uri, &err) != 0)
+		return;
+	e = wx_xcalloc(1, sizeof(*e));
+	e->uri = wx_xstrdup(uri);
+	/* Signals stay the main thread's: its handlers set the flags its
+	 * loop reads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&e->thread, NULL, early_run, e) == 0)
+		early = e;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!early) {
+		free(e->uri);
+		free(e);
+	}
+}
+
+/* The background open of uri, waited for: 1 when it was for uri (its
+ * result in *out or err, rc in *rc), 0 when none was started for it. */
+static int early_take(const char *uri, struct history_pg **out, int *rc,
+		      struct wx_err *err)
+{
+	struct early_open *e = early;
+	int mine;
+
+	early = NULL;
+	if (!e)
+		return 0;
+	pthread_join(e->thread, NULL);
+	mine = strcmp(e->uri, uri) == 0;
+	if (mine) {
+		*out = e->p;
+		*rc = e->rc;
+		if (e->rc != 0)
+			*err = e->err;
+	} else {
+		history_pg_close(e->p);
+	}
+	free(e->uri);
+	free(e);
+	return mine;
+}
+
+int history_pg_open(const char *uri, struct history_pg **out,
+		    struct wx_err *err)
+{
+	int rc = -1;
+
+	*out = NULL;
+	if (history_pg_check_uri(uri, err) != 0)
+		return -1;
+	if (early_take(uri, out, &rc, err))
+		return rc;
+	return open_now(uri, out, err);
 }
 
 int history_pg_recover(struct history_pg *p, struct wx_err *err)

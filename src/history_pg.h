@@ -26,8 +26,9 @@ int history_pg_is_uri(const char *s);
 /* Refuses a URI with a password in it, naming where the password goes. */
 int history_pg_check_uri(const char *uri, struct wx_err *err);
 
-/* Starts connecting to uri without waiting; history_pg_open(uri) takes
- * the connection (or, when it failed, connects again and says why). */
+/* Opens uri in a background thread (connect, session, schema check, the
+ * table's catalog read once) while the caller starts; history_pg_open(uri)
+ * waits for it and takes the session or its error. */
 void history_pg_preconnect(const char *uri);
 int history_pg_open(const char *uri, struct history_pg **out,
 		    struct wx_err *err);
