@@ -340,6 +340,29 @@ static void submit_group(struct listrun *r, struct reversal_engine *e,
 	}
 }
 
+/* Keeps the next orders to send offered for signing ahead, as many as the
+ * engine keeps. */
+static void offer_next(struct listrun *r, struct reversal_engine *e)
+{
+	int ahead = 0;
+
+	if (r->next_offer < r->next)
+		r->next_offer = r->next;
+	for (size_t i = r->next; i < r->next_offer; i++)
+		ahead += r->items[i].state == LR_TODO;
+	while (ahead < REVERSAL_PRESIGN_MAX && r->next_offer < r->n) {
+		struct listrun_item *it = &r->items[r->next_offer++];
+		struct reversal_params p = {.partner = it->sub->partner,
+					    .sub = it->sub,
+					    .out_trade_no = it->e->out_trade_no};
+
+		if (it->state != LR_TODO)
+			continue;
+		reversal_presign(e, &p);
+		ahead++;
+	}
+}
+
 int listrun_send_due(struct listrun *r, struct reversal_engine *e,
 		     void (*refused)(void *ctx, const struct listrun_item *it),
 		     void *ctx)
@@ -355,6 +378,7 @@ int listrun_send_due(struct listrun *r, struct reversal_engine *e,
 
 	if (!listrun_more(r))
 		return wait;
+	offer_next(r, e);
 	/* Pending rows go in groups: wait for a few free slots, unless the
 	 * pace is slow enough that a group would never fill. */
 	if (room < GROUP_MIN && room < LISTRUN_IN_FLIGHT &&
@@ -378,6 +402,7 @@ int listrun_send_due(struct listrun *r, struct reversal_engine *e,
 		r->next_send += interval;
 	}
 	submit_group(r, e, its, n, refused, ctx);
+	offer_next(r, e);
 	return wait < LISTRUN_POLL_MS ? wait : LISTRUN_POLL_MS;
 }
 

@@ -100,6 +100,7 @@ struct listrun {
 	bool stopped;		    /* nothing new is sent */
 	const char *op;		    /* operator name (borrowed) */
 	size_t next;		    /* next item to consider sending */
+	size_t next_offer;	    /* next item to offer for signing ahead */
 	size_t next_ask;	    /* next item to consider asking about */
 	int asking;		    /* plan queries in flight */
 	double rate;		    /* current pace (orders a second) */
@@ -164,7 +165,9 @@ void listrun_reading(const struct listrun *r, struct listrun_reading *out);
 
 /* Sending. listrun_start before the first listrun_send_due, which sends
  * what the pace and the in-flight limit allow (pending rows in one
- * commit) and returns how long the loop may wait before the next send.
+ * commit), offers the orders after them for signing ahead
+ * (reversal_presign), and returns how long the loop may wait before the
+ * next send.
  * `refused` (may be NULL) is told of each order refused at submit. */
 void listrun_start(struct listrun *r);
 int listrun_send_due(struct listrun *r, struct reversal_engine *e,

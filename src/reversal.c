@@ -81,6 +81,16 @@ struct rv_answer {
 	char *transport_error;	 /* owned; NULL when the transfer completed */
 };
 
+/* A first request signed ahead (reversal_presign). */
+struct rv_presigned {
+	const struct wx_partner *partner; /* borrowed */
+	const struct wx_sub *sub;	  /* borrowed */
+	const char *out_trade_no;	  /* borrowed */
+	bool ready;			  /* req is signed */
+	struct apiv3_request req;	  /* owned once ready */
+	int64_t signed_mono;		  /* when it was signed */
+};
+
 /* A finished reversal waiting for reversal_engine_next_done(). */
 struct rv_done {
 	struct rv_done *next;	     /* younger one */
@@ -98,6 +108,8 @@ struct reversal_engine {
 	int64_t hold_mono; /* no attempt before this (429/Retry-After) */
 	bool abandoning;   /* stopping: start no settling query */
 	bool filling;	   /* in a poll's fill: submits join its commit */
+	struct rv_presigned pre[REVERSAL_PRESIGN_MAX]; /* offered, in order */
+	int npre;				       /* entries used */
 	/* answer nonces of the last 300 s, newest first in each bucket */
 	struct rv_seen *seen[REPLAY_BUCKETS];
 };
@@ -372,6 +384,109 @@ static void record_not_started(struct reversal_engine *e,
 	history_add_attempt(e->history, &at, NULL);
 }
 
+/* ---- signing ahead ---- */
+
+static void presigned_drop(struct reversal_engine *e, int i)
+{
+	struct rv_presigned *p = &e->pre[i];
+
+	if (p->ready && p->req.authorization)
+		wx_wipe(p->req.authorization, strlen(p->req.authorization));
+	apiv3_request_free(&p->req);
+	memmove(p, p + 1, (size_t)(e->npre - i - 1) * sizeof(*p));
+	e->npre--;
+}
+
+void reversal_presign(struct reversal_engine *e,
+		      const struct reversal_params *p)
+{
+	struct rv_presigned *n;
+
+	/* Offers come in the order of the submits: the oldest left over
+	 * belongs to an order that was not sent after all. */
+	if (e->npre >= REVERSAL_PRESIGN_MAX)
+		presigned_drop(e, 0);
+	n = &e->pre[e->npre++];
+	memset(n, 0, sizeof(*n));
+	n->partner = p->partner;
+	n->sub = p->sub;
+	n->out_trade_no = p->out_trade_no;
+}
+
+/* Signs the oldest offer not signed yet; false when there is none. One
+ * that cannot be signed is dropped: its submit signs and says why. */
+static bool presign_one(struct reversal_engine *e)
+{
+	for (int i = 0; i < e->npre; i++) {
+		struct rv_presigned *p = &e->pre[i];
+		struct wx_err err = {{0}};
+
+		if (p->ready)
+			continue;
+		if (apiv3_request_build(p->partner, p->sub, p->out_trade_no,
+					wx_now_ms() / 1000, &p->req,
+					&err) != 0) {
+			presigned_drop(e, i);
+			return true;
+		}
+		p->ready = true;
+		p->signed_mono = wx_monotonic_ms();
+		return true;
+	}
+	return false;
+}
+
+static bool presign_waiting(const struct reversal_engine *e)
+{
+	for (int i = 0; i < e->npre; i++)
+		if (!e->pre[i].ready)
+			return true;
+	return false;
+}
+
+/* The first request of j, signed ahead: true when j->req now holds it. */
+static bool presigned_take(struct reversal_engine *e, struct rv_job *j)
+{
+	for (int i = 0; i < e->npre; i++) {
+		struct rv_presigned *p = &e->pre[i];
+		bool fresh;
+
+		if (p->partner != j->partner || p->sub != j->sub ||
+		    strcmp(p->out_trade_no, j->res->out_trade_no) != 0)
+			continue;
+		fresh = p->ready && wx_monotonic_ms() - p->signed_mono <=
+					REVERSAL_PRESIGN_MAX_S * 1000;
+		if (fresh) {
+			j->req = p->req;
+			memset(&p->req, 0, sizeof(p->req));
+		}
+		presigned_drop(e, i);
+		return fresh;
+	}
+	return false;
+}
+
+/* Signs what was offered while nothing else is to be done, for at most
+ * *timeout_ms (shortened by the time it took): stops as soon as an answer
+ * is in or extra_fd wakes. */
+static void presign_while_idle(struct reversal_engine *e, int extra_fd,
+			       int *timeout_ms, bool *ready)
+{
+	int64_t until = wx_monotonic_ms() + *timeout_ms;
+	int64_t now;
+
+	while (!*ready && !http_client_has_done(e->http) &&
+	       presign_waiting(e) && (now = wx_monotonic_ms()) < until) {
+		/* Sends what is queued and takes what came, without waiting. */
+		http_client_poll(e->http, extra_fd, 0, ready);
+		if (*ready || http_client_has_done(e->http))
+			break;
+		presign_one(e);
+	}
+	now = wx_monotonic_ms();
+	*timeout_ms = until > now ? (int)(until - now) : 0;
+}
+
 /* Signs a fresh request (new nonce and timestamp) and starts it. */
 static int job_start_attempt(struct reversal_engine *e, struct rv_job *j,
 			     struct wx_err *err)
@@ -385,7 +500,8 @@ static int job_start_attempt(struct reversal_engine *e, struct rv_job *j,
 	bool query = j->mode != RV_REVERSE;
 
 	job_attempt_clear(j);
-	if ((query ? apiv3_query_build : apiv3_request_build)(
+	if ((query || j->res->attempts > 0 || !presigned_take(e, j)) &&
+	    (query ? apiv3_query_build : apiv3_request_build)(
 		j->partner, j->sub, j->res->out_trade_no, wx_now_ms() / 1000,
 		&j->req, err) != 0)
 		goto out;
@@ -1367,8 +1483,15 @@ static void gather(struct reversal_engine *e, int extra_fd, bool *ready)
 	if (!e->opts.gather_ms || !http_client_has_done(e->http))
 		return;
 	while (!*ready && http_client_running(e->http) > 0 &&
-	       (now = wx_monotonic_ms()) < until)
-		http_client_poll(e->http, extra_fd, (int)(until - now), ready);
+	       (now = wx_monotonic_ms()) < until) {
+		if (!presign_waiting(e)) {
+			http_client_poll(e->http, extra_fd, (int)(until - now),
+					 ready);
+			continue;
+		}
+		http_client_poll(e->http, extra_fd, 0, ready);
+		presign_one(e);
+	}
 }
 
 /* The poll's commit failed: what its fill launched is dropped before
@@ -1418,7 +1541,9 @@ int reversal_engine_poll_fill(struct reversal_engine *e, int extra_fd,
 	bool ready = false;
 
 	if (http_client_running(e->http) > 0) {
-		http_client_poll(e->http, extra_fd, t, &ready);
+		presign_while_idle(e, extra_fd, &t, &ready);
+		if (!ready && !http_client_has_done(e->http))
+			http_client_poll(e->http, extra_fd, t, &ready);
 		gather(e, extra_fd, &ready);
 	} else {
 		idle_wait(extra_fd, t, &ready);
@@ -1565,6 +1690,8 @@ void reversal_engine_free(struct reversal_engine *e)
 	if (!e)
 		return;
 	reversal_engine_abandon(e);
+	while (e->npre > 0)
+		presigned_drop(e, e->npre - 1);
 	while (e->done)
 		reversal_result_free(reversal_engine_next_done(e));
 	http_client_free(e->http);

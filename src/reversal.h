@@ -124,6 +124,21 @@ size_t reversal_submit_many(struct reversal_engine *e,
 			    const struct reversal_params *p, size_t n,
 			    int64_t *ids, struct wx_err *errs);
 
+/* Signing ahead. A list offers the orders it will submit next; the engine
+ * signs their first requests while it would otherwise wait for answers
+ * (inside reversal_engine_poll), so that the signing overlaps WeChat Pay's
+ * answering instead of following it. Nothing is recorded or sent: the
+ * submit of the same order (same partner, sub-merchant and out_trade_no)
+ * takes the signed request when it is at most REVERSAL_PRESIGN_MAX_S old,
+ * and records and sends it as it would a fresh one (pending row and
+ * attempt committed first). p's strings must live until that submit or
+ * reversal_engine_free. Offers are taken in the order of the submits: past
+ * REVERSAL_PRESIGN_MAX waiting, the oldest is dropped. */
+#define REVERSAL_PRESIGN_MAX   16
+#define REVERSAL_PRESIGN_MAX_S 60
+void reversal_presign(struct reversal_engine *e,
+		      const struct reversal_params *p);
+
 /* Queries one order (GET, verified like a reversal's answer) on the same
  * connection cache. With history_id 0 it is a plain query: nothing is
  * written and the result's `query` holds the reading. With the id of an
