@@ -606,14 +606,15 @@ static int tx_abort(struct history *h, int rc, struct wx_err *err)
 
 static void tighten(const char *path);
 
-static int claim_lock(int fd, int cmd, short type, int64_t id)
+/* The claims of rows id .. id + n - 1 (one byte each). */
+static int claim_lock(int fd, int cmd, short type, int64_t id, int64_t n)
 {
 	struct flock fl = {0};
 
 	fl.l_type = type;
 	fl.l_whence = SEEK_SET;
 	fl.l_start = (off_t)id;
-	fl.l_len = 1;
+	fl.l_len = (off_t)n;
 	return fcntl(fd, cmd, &fl);
 }
 
@@ -638,13 +639,36 @@ static int claim_take(struct history *h, int64_t id)
 {
 	if (h->hold_fd < 0)
 		return -1;
-	return claim_lock(h->hold_fd, F_OFD_SETLK, F_WRLCK, id);
+	return claim_lock(h->hold_fd, F_OFD_SETLK, F_WRLCK, id, 1);
 }
 
 static void claim_release(struct history *h, int64_t id)
 {
 	if (h->hold_fd >= 0)
-		claim_lock(h->hold_fd, F_OFD_SETLK, F_UNLCK, id);
+		claim_lock(h->hold_fd, F_OFD_SETLK, F_UNLCK, id, 1);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Drops these claims, one call per run of consecutive rows (a group's
+ * finished rows mostly are). Sorts ids. */
+static void claims_release(struct history *h, int64_t *ids, int n)
+{
+	qsort(ids, (size_t)n, sizeof(*ids), cmp_id);
+	for (int i = 0; i < n && h->hold_fd >= 0;) {
+		int k = i + 1;
+
+		while (k < n && ids[k] <= ids[k - 1] + 1)
+			k++;
+		claim_lock(h->hold_fd, F_OFD_SETLK, F_UNLCK, ids[i],
+			   ids[k - 1] - ids[i] + 1);
+		i = k;
+	}
 }
 
 /* Opens "<path>.claims" twice: one description holds, one tests. */
@@ -1210,8 +1234,8 @@ int history_group_end(struct history *h, struct wx_err *err)
 	h->group = h->group_open = h->group_lost = 0;
 	/* Committed: finished claims are dropped. Lost: so are the claims of
 	 * rows that no longer exist; finished ones stay pending and held. */
-	for (int i = 0; i < h->ndone && rc == SQLITE_OK; i++)
-		claim_release(h, h->group_done[i]);
+	if (rc == SQLITE_OK)
+		claims_release(h, h->group_done, h->ndone);
 	for (int i = 0; i < h->ntaken && rc != SQLITE_OK; i++)
 		claim_release(h, h->group_taken[i]);
 	h->ntaken = h->ndone = 0;
