@@ -476,7 +476,7 @@ static void presign_while_idle(struct reversal_engine *e, int extra_fd,
 	int64_t now;
 
 	while (!*ready && !http_client_has_done(e->http) &&
-	       presign_waiting(e) && (now = wx_monotonic_ms()) < until) {
+	       presign_waiting(e) && wx_monotonic_ms() < until) {
 		/* Sends what is queued and takes what came, without waiting. */
 		http_client_poll(e->http, extra_fd, 0, ready);
 		if (*ready || http_client_has_done(e->http))
