@@ -998,6 +998,11 @@ void history_preconnect(const char *path)
 		history_pg_preconnect(path);
 }
 
+void history_preconnect_end(void)
+{
+	history_pg_preconnect_end();
+}
+
 /* SQLite takes this before its first connection only. */
 static void sqlite_configure(void)
 {

@@ -121,10 +121,12 @@ struct history_attempt {
  * regular file are refused. */
 int history_locate(const char *arg, char *buf, size_t n, struct wx_err *err);
 
-/* Starts connecting to a desk history (a URI) without waiting, so that its
+/* Starts opening a desk history (a URI) in the background, so that its
  * server sets up the session while the caller goes on; history_open of the
- * same location takes the connection. Nothing for a history file. */
+ * same location takes the session. A caller that ends without opening it
+ * calls history_preconnect_end. Nothing for a history file. */
 void history_preconnect(const char *path);
+void history_preconnect_end(void);
 
 /* Creates the folder (0700) and file (0600) when missing, tightens a file
  * others can read to 0600, migrates the schema and recovers orphaned

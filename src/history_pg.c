@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -642,14 +643,12 @@ static struct history_pg *pg_new(const char *uri)
 	return p;
 }
 
-/* Connects, checks the schema and listens; blocking. */
-static int open_now(const char *uri, struct history_pg **out,
-		    struct wx_err *err)
+/* Takes p, whose connection p->conn was just made (or not): checks the
+ * schema and listens; *out = p, or p closed and err says why. */
+static int open_conn(struct history_pg *p, struct history_pg **out,
+		     struct wx_err *err)
 {
-	struct history_pg *p = pg_new(uri);
-
 	*out = NULL;
-	p->conn = connect_uri(uri, 0);
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		char *says = server_says(p->conn, NULL);
 
@@ -679,7 +678,8 @@ fail:
 struct early_open {
 	pthread_t thread;
 	char *uri;
-	struct history_pg *p; /* what open_now made, or NULL */
+	atomic_int stop;      /* set: give up the connect under way */
+	struct history_pg *p; /* what the thread opened, or NULL */
 	struct wx_err err;    /* why it did not */
 	int rc;
 };
@@ -689,8 +689,34 @@ static struct early_open *early;
 static void *early_run(void *arg)
 {
 	struct early_open *e = arg;
+	struct history_pg *p = pg_new(e->uri);
+	int made;
 
-	e->rc = open_now(e->uri, &e->p, &e->err);
+	/* Connected without blocking, so that a caller that ends before
+	 * taking the session (history_pg_preconnect_end) is not held up. */
+	start_next(p, wx_monotonic_ms());
+	while ((made = next_step(p)) == 0 && !atomic_load(&e->stop)) {
+		struct pollfd pfd = {.fd = PQsocket(p->next)};
+
+		pfd.events =
+		    p->next_st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		poll(&pfd, 1, 50);
+	}
+	p->conn = p->next;
+	p->next = NULL;
+	if (made == 0 || (made < 0 && PQstatus(p->conn) != CONNECTION_BAD)) {
+		/* Given up (stop), or no answer in a blocking connect's time. */
+		e->rc = wx_err_set(&e->err,
+				   _("desk history %s is unreachable (%s): "
+				     "start the server or check the URI; "
+				     "nothing was sent"),
+				   p->shown,
+				   "no answer within " PG_STR(
+				       PG_CONNECT_TIMEOUT_S) " s");
+		history_pg_close(p);
+		return NULL;
+	}
+	e->rc = open_conn(p, &e->p, &e->err);
 	/* A new session's first statement on the table reads the catalog
 	 * (several ms on the server): done now, the first page's is not. */
 	if (e->rc == 0)
@@ -711,6 +737,7 @@ void history_pg_preconnect(const char *uri)
 		return;
 	e = wx_xcalloc(1, sizeof(*e));
 	e->uri = wx_xstrdup(uri);
+	atomic_init(&e->stop, 0);
 	/* Signals stay the main thread's: its handlers set the flags its
 	 * loop reads. */
 	sigfillset(&all);
@@ -724,8 +751,8 @@ void history_pg_preconnect(const char *uri)
 	}
 }
 
-/* The background open of uri, waited for: 1 when it was for uri (its
- * result in *out or err, rc in *rc), 0 when none was started for it. */
+/* The background open, waited for: 1 when it was for uri (its result in
+ * *out or err, its status in *rc), 0 when none was started for uri. */
 static int early_take(const char *uri, struct history_pg **out, int *rc,
 		      struct wx_err *err)
 {
@@ -735,8 +762,10 @@ static int early_take(const char *uri, struct history_pg **out, int *rc,
 	early = NULL;
 	if (!e)
 		return 0;
+	mine = uri && strcmp(e->uri, uri) == 0;
+	if (!mine)
+		atomic_store(&e->stop, 1);
 	pthread_join(e->thread, NULL);
-	mine = strcmp(e->uri, uri) == 0;
 	if (mine) {
 		*out = e->p;
 		*rc = e->rc;
@@ -750,9 +779,15 @@ static int early_take(const char *uri, struct history_pg **out, int *rc,
 	return mine;
 }
 
+void history_pg_preconnect_end(void)
+{
+	early_take(NULL, NULL, NULL, NULL);
+}
+
 int history_pg_open(const char *uri, struct history_pg **out,
 		    struct wx_err *err)
 {
+	struct history_pg *p;
 	int rc = -1;
 
 	*out = NULL;
@@ -760,7 +795,9 @@ int history_pg_open(const char *uri, struct history_pg **out,
 		return -1;
 	if (early_take(uri, out, &rc, err))
 		return rc;
-	return open_now(uri, out, err);
+	p = pg_new(uri);
+	p->conn = connect_uri(uri, 0);
+	return open_conn(p, out, err);
 }
 
 int history_pg_recover(struct history_pg *p, struct wx_err *err)

@@ -30,6 +30,8 @@ int history_pg_check_uri(const char *uri, struct wx_err *err);
  * table's catalog read once) while the caller starts; history_pg_open(uri)
  * waits for it and takes the session or its error. */
 void history_pg_preconnect(const char *uri);
+/* Ends a background open nobody took (a start that stops early). */
+void history_pg_preconnect_end(void);
 int history_pg_open(const char *uri, struct history_pg **out,
 		    struct wx_err *err);
 void history_pg_close(struct history_pg *p);

@@ -656,6 +656,7 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 	if (sig_term && reversal_flights(t->engine, t))
 		tui_drain_flights(t, DRAIN_MS);
 out:
+	history_preconnect_end(); /* a start that ended before the history */
 	restore_terminal(); /* after SIGHUP its writes fail harmlessly */
 	/* A result only journaled is exit 3, as on the command line: the
 	 * history does not hold it yet. */
