@@ -331,6 +331,7 @@ struct history {
 	int group_open; /* that transaction has begun */
 	int group_lost; /* SQLite rolled it back: the group's code */
 	int group_relaxed; /* its transaction holds query records only */
+	int reading;	   /* in history_read_begin/end: its transaction */
 	int64_t group_taken[HISTORY_GROUP_MAX]; /* claims taken in the group */
 	int64_t group_done[HISTORY_GROUP_MAX];	/* claims to drop at its end */
 	int ntaken, ndone;			/* entries used in the two */
@@ -2477,6 +2478,22 @@ int history_get(struct history *h, int64_t id, struct history_reversal *r,
 		return -1;
 	}
 	return 0;
+}
+
+void history_read_begin(struct history *h)
+{
+	/* A failed BEGIN only leaves each read its own transaction. */
+	h->reading = !h->pg && sqlite3_get_autocommit(h->db) &&
+		     sqlite3_exec(h->db, "BEGIN", NULL, NULL, NULL) ==
+			 SQLITE_OK;
+}
+
+void history_read_end(struct history *h)
+{
+	/* Only the transaction history_read_begin opened. */
+	if (h->reading && !sqlite3_get_autocommit(h->db))
+		sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
+	h->reading = 0;
 }
 
 int history_latest_for_order(struct history *h, const char *sub_mchid,

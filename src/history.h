@@ -308,6 +308,13 @@ int history_get(struct history *h, int64_t id, struct history_reversal *r,
 void history_reversal_clear(struct history_reversal *r);
 void history_attempts_free(struct history_attempt *a, size_t n);
 
+/* Many reads as one: between history_read_begin and history_read_end the
+ * reads of a SQLite history share one snapshot and one set of locks (a
+ * list's lookup of its orders). No write may come between them. No effect
+ * on a desk history. */
+void history_read_begin(struct history *h);
+void history_read_end(struct history *h);
+
 /* What the history already knows about one order (confirmation modal):
  * *count reversals of it so far and, when *count > 0, the newest one in
  * *latest (caller clears it with history_reversal_clear). */

@@ -68,15 +68,21 @@ void listrun_free(struct listrun *r)
 
 int listrun_look_up(struct listrun *r, struct history *h, struct wx_err *err)
 {
-	for (size_t i = 0; i < r->n; i++) {
+	int rc = 0;
+
+	/* One read transaction for the whole list, not one per order. */
+	history_read_begin(h);
+	for (size_t i = 0; i < r->n && rc == 0; i++) {
 		struct listrun_item *it = &r->items[i];
 		struct history_reversal prior;
 		int64_t count = 0;
 
 		if (history_latest_for_order(h, it->sub->sub_mchid,
 					     it->e->out_trade_no, &prior,
-					     &count, err) != 0)
-			return -1;
+					     &count, err) != 0) {
+			rc = -1;
+			break;
+		}
 		if (count > 0) {
 			it->prior = (int)prior.outcome;
 			it->history_id = prior.id;
@@ -88,7 +94,8 @@ int listrun_look_up(struct listrun *r, struct history *h, struct wx_err *err)
 		}
 		history_reversal_clear(&prior);
 	}
-	return 0;
+	history_read_end(h);
+	return rc;
 }
 
 /* Whether the plan asks about this order, and whether it settles it. */
