@@ -85,7 +85,8 @@ struct rv_answer {
 struct rv_presigned {
 	const struct wx_partner *partner; /* borrowed */
 	const struct wx_sub *sub;	  /* borrowed */
-	const char *out_trade_no;	  /* borrowed */
+	char *out_trade_no;		  /* owned: a stopped list's offers
+					   * outlive its items */
 	bool ready;			  /* req is signed */
 	struct apiv3_request req;	  /* owned once ready */
 	int64_t signed_mono;		  /* when it was signed */
@@ -393,6 +394,7 @@ static void presigned_drop(struct reversal_engine *e, int i)
 	if (p->ready && p->req.authorization)
 		wx_wipe(p->req.authorization, strlen(p->req.authorization));
 	apiv3_request_free(&p->req);
+	free(p->out_trade_no);
 	memmove(p, p + 1, (size_t)(e->npre - i - 1) * sizeof(*p));
 	e->npre--;
 }
@@ -410,7 +412,7 @@ void reversal_presign(struct reversal_engine *e,
 	memset(n, 0, sizeof(*n));
 	n->partner = p->partner;
 	n->sub = p->sub;
-	n->out_trade_no = p->out_trade_no;
+	n->out_trade_no = wx_xstrdup(p->out_trade_no);
 }
 
 /* Signs the oldest offer not signed yet; false when there is none. One

@@ -131,8 +131,9 @@ size_t reversal_submit_many(struct reversal_engine *e,
  * submit of the same order (same partner, sub-merchant and out_trade_no)
  * takes the signed request when it is at most REVERSAL_PRESIGN_MAX_S old,
  * and records and sends it as it would a fresh one (pending row and
- * attempt committed first). p's strings must live until that submit or
- * reversal_engine_free. Offers are taken in the order of the submits: past
+ * attempt committed first). The order number is copied: a list stopped
+ * in the UI is freed while its offers wait in the engine; partner and sub
+ * are the session's profiles. Offers are taken in the order of the submits: past
  * REVERSAL_PRESIGN_MAX waiting, the oldest is dropped. */
 #define REVERSAL_PRESIGN_MAX   16
 #define REVERSAL_PRESIGN_MAX_S 60
