@@ -352,6 +352,14 @@ static void strip_trailing_slash(char *s)
 		s[--n] = '\0';
 }
 
+/* Puts in front of err why nothing was sent: the history refused the
+ * write that must come first. Returns -1. */
+static int err_not_written(struct wx_err *err)
+{
+	return wx_err_prefix(err, _("nothing was sent because the history "
+				    "cannot be written"));
+}
+
 /* The request side of the next attempt, committed before it is sent. */
 static int record_start(struct reversal_engine *e, const struct rv_job *j,
 			struct wx_err *err)
@@ -367,8 +375,7 @@ static int record_start(struct reversal_engine *e, const struct rv_job *j,
 	at.transport_error = (char *)_("no answer recorded: the program "
 				       "stopped while waiting");
 	if (history_attempt_start(e->history, &at, err) != 0)
-		return wx_err_prefix(err, _("nothing was sent because the "
-					    "history cannot be written"));
+		return err_not_written(err);
 	return 0;
 }
 
@@ -1255,8 +1262,7 @@ static int begin_history(struct reversal_engine *e,
 	if (rc == HISTORY_CLAIMED)
 		return REVERSAL_CLAIMED;
 	if (rc != 0)
-		return wx_err_prefix(err, _("nothing was sent because the "
-					    "history cannot be written"));
+		return err_not_written(err);
 	*id = hr.id;
 	return 0;
 }
@@ -1364,8 +1370,7 @@ static size_t unlaunch(struct reversal_engine *e, int64_t *ids, size_t n,
 		if (!ids[i] || !j)
 			continue;
 		errs[i] = *why;
-		wx_err_prefix(&errs[i], _("nothing was sent because the "
-					  "history cannot be written"));
+		err_not_written(&errs[i]);
 		job_deliver(e, j, false);
 		ids[i] = 0;
 		dropped++;
@@ -1510,8 +1515,7 @@ static void drop_uncommitted(struct reversal_engine *e,
 		next = j->next;
 		if (!j->uncommitted)
 			continue;
-		wx_err_prefix(&err, _("nothing was sent because the history "
-				      "cannot be written"));
+		err_not_written(&err);
 		j->res->not_sent = true;
 		j->res->outcome = WX_FAILED;
 		replace_str(&j->res->code, REVERSAL_CODE_NOT_SENT);
