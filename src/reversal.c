@@ -475,6 +475,23 @@ static bool presigned_take(struct reversal_engine *e, struct rv_job *j)
 	return false;
 }
 
+/* One turn of a wait that signs ahead. With an offer to sign: sends what
+ * is queued and takes what came without waiting, then signs one offer
+ * (unless stop_at_answer and an answer came or extra_fd woke). With none:
+ * waits up to left_ms. */
+static void presign_step(struct reversal_engine *e, int extra_fd, int left_ms,
+			 bool stop_at_answer, bool *ready)
+{
+	if (!presign_waiting(e)) {
+		http_client_poll(e->http, extra_fd, left_ms, ready);
+		return;
+	}
+	http_client_poll(e->http, extra_fd, 0, ready);
+	if (stop_at_answer && (*ready || http_client_has_done(e->http)))
+		return;
+	presign_one(e);
+}
+
 /* Signs what was offered while nothing else is to be done, for at most
  * *timeout_ms (shortened by the time it took): stops as soon as an answer
  * is in or extra_fd wakes. */
@@ -485,13 +502,8 @@ static void presign_while_idle(struct reversal_engine *e, int extra_fd,
 	int64_t now;
 
 	while (!*ready && !http_client_has_done(e->http) &&
-	       presign_waiting(e) && wx_monotonic_ms() < until) {
-		/* Sends what is queued and takes what came, without waiting. */
-		http_client_poll(e->http, extra_fd, 0, ready);
-		if (*ready || http_client_has_done(e->http))
-			break;
-		presign_one(e);
-	}
+	       presign_waiting(e) && (now = wx_monotonic_ms()) < until)
+		presign_step(e, extra_fd, (int)(until - now), true, ready);
 	now = wx_monotonic_ms();
 	*timeout_ms = until > now ? (int)(until - now) : 0;
 }
@@ -1490,15 +1502,8 @@ static void gather(struct reversal_engine *e, int extra_fd, bool *ready)
 	if (!e->opts.gather_ms || !http_client_has_done(e->http))
 		return;
 	while (!*ready && http_client_running(e->http) > 0 &&
-	       (now = wx_monotonic_ms()) < until) {
-		if (!presign_waiting(e)) {
-			http_client_poll(e->http, extra_fd, (int)(until - now),
-					 ready);
-			continue;
-		}
-		http_client_poll(e->http, extra_fd, 0, ready);
-		presign_one(e);
-	}
+	       (now = wx_monotonic_ms()) < until)
+		presign_step(e, extra_fd, (int)(until - now), false, ready);
 }
 
 /* The poll's commit failed: what its fill launched is dropped before
