@@ -1242,8 +1242,8 @@ int history_group_end(struct history *h, struct wx_err *err)
 	 * rows that no longer exist; finished ones stay pending and held. */
 	if (rc == SQLITE_OK)
 		claims_release(h, h->group_done, h->ndone);
-	for (int i = 0; i < h->ntaken && rc != SQLITE_OK; i++)
-		claim_release(h, h->group_taken[i]);
+	else
+		claims_release(h, h->group_taken, h->ntaken);
 	h->ntaken = h->ndone = 0;
 	if (rc == SQLITE_OK)
 		return 0;
