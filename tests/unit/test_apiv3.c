@@ -262,40 +262,6 @@ static void test_authorization_has_vector_items(void **state)
 	}
 }
 
-/* RSA PKCS#1 v1.5 check with OpenSSL directly, independent of apiv3. */
-static int independent_verify(EVP_PKEY *pub, const char *msg,
-			      const char *sig_b64)
-{
-	unsigned char sig[1024];
-	int n = EVP_DecodeBlock(sig, (const unsigned char *)sig_b64,
-				(int)strlen(sig_b64));
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok;
-
-	n -= (int)(strchr(sig_b64, '=') ? strlen(strchr(sig_b64, '=')) : 0);
-	ok = n > 0 &&
-	     EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, pub) == 1 &&
-	     EVP_DigestVerify(ctx, sig, (size_t)n, (const unsigned char *)msg,
-			      strlen(msg)) == 1;
-	EVP_MD_CTX_free(ctx);
-	return ok;
-}
-
-/* Value of item `key` in an Authorization header; malloc'd. */
-static char *auth_item(const char *auth, const char *key)
-{
-	char *pat = wx_xasprintf("%s=\"", key);
-	const char *p = strstr(auth, pat);
-	char *v = NULL;
-
-	if (p) {
-		p += strlen(pat);
-		v = wx_xstrndup(p, (size_t)(strchr(p, '"') - p));
-	}
-	free(pat);
-	return v;
-}
-
 static void fill_partner(struct wx_partner *p, struct wx_sub *s, bool appids)
 {
 	static char mchid[] = "1230000109";
@@ -337,12 +303,12 @@ static void test_request_build_signs_what_it_sends(void **state)
 						  "588826D15E583A95F5DD2CE6A3"
 						  "E1\""));
 	assert_non_null(strstr(req.authorization, "timestamp=\"1700000000\""));
-	nonce = auth_item(req.authorization, "nonce_str");
+	nonce = vectors_auth_item(req.authorization, "nonce_str");
 	assert_string_equal(nonce, req.nonce);
 	msg = apiv3_sign_message("POST", req.target, req.timestamp, req.nonce,
 				 req.body);
-	sig = auth_item(req.authorization, "signature");
-	assert_true(independent_verify(V.merchant_pub, msg, sig));
+	sig = vectors_auth_item(req.authorization, "signature");
+	assert_true(vectors_verify(V.merchant_pub, msg, sig));
 	free(msg);
 	free(sig);
 	free(nonce);

@@ -213,3 +213,37 @@ out:
 	}
 	return path;
 }
+
+int vectors_verify(EVP_PKEY *pub, const char *msg, const char *sig_b64)
+{
+	unsigned char sig[1024];
+	EVP_MD_CTX *ctx;
+	int n, ok;
+
+	if (strlen(sig_b64) / 4 * 3 > sizeof(sig))
+		return 0;
+	n = EVP_DecodeBlock(sig, (const unsigned char *)sig_b64,
+			    (int)strlen(sig_b64));
+	ctx = EVP_MD_CTX_new();
+	n -= (int)(strchr(sig_b64, '=') ? strlen(strchr(sig_b64, '=')) : 0);
+	ok = n > 0 &&
+	     EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, pub) == 1 &&
+	     EVP_DigestVerify(ctx, sig, (size_t)n, (const unsigned char *)msg,
+			      strlen(msg)) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+char *vectors_auth_item(const char *auth, const char *key)
+{
+	char *pat = wx_xasprintf("%s=\"", key);
+	const char *p = strstr(auth, pat);
+	char *v = NULL;
+
+	if (p) {
+		p += strlen(pat);
+		v = wx_xstrndup(p, strcspn(p, "\""));
+	}
+	free(pat);
+	return v;
+}

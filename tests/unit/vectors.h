@@ -44,4 +44,12 @@ EVP_PKEY *vectors_cert_key(const char *name, char **serial);
  * new path, malloc'd. */
 char *vectors_private_copy(const char *name, const char *dir);
 
+/* 1 when sig_b64 (base64) is msg's SHA256withRSA signature by pub's key,
+ * checked with OpenSSL directly, independent of apiv3. */
+int vectors_verify(EVP_PKEY *pub, const char *msg, const char *sig_b64);
+
+/* Value of item `key` (nonce_str, timestamp, signature, ...) in an
+ * Authorization header value; malloc'd, NULL when absent. */
+char *vectors_auth_item(const char *auth, const char *key);
+
 #endif
