@@ -1,9 +1,9 @@
 /* Unit tests of the reversal engine against a small local server that
  * signs its answers with the vectors' platform key: in-flight refusal,
  * back-off timers inside the poll timeout, the extra descriptor,
- * Retry-After capping, abandoning, and a group of first attempts that
- * cannot be committed. The end-to-end rules live in
- * tests/integration/t_reverse.sh. */
+ * Retry-After capping, abandoning, a group of first attempts that
+ * cannot be committed, and signing ahead for an offer whose list is gone. The
+ * end-to-end rules live in tests/integration/t_reverse.sh. */
 #define _GNU_SOURCE
 
 #include <setjmp.h>
@@ -45,6 +45,9 @@ struct world {
 	struct wx_sub sub;	   /* the one sub-merchant */
 	struct wx_partner partner; /* the partner */
 	struct history *h;	   /* history in dir */
+	int pre_hits;		   /* requests for PRE orders received */
+	char pre_url[128];	   /* the last one's path */
+	char pre_auth[1024];	   /* and its Authorization header */
 };
 
 /* Collects the request body; nothing is checked but the path. */
@@ -99,6 +102,20 @@ static unsigned answer_for(struct world *w, const char *order,
 	return status;
 }
 
+/* Keeps what a PRE order's request carried, for the test to check. */
+static void keep_pre(struct world *w, struct MHD_Connection *conn,
+		     const char *url)
+{
+	const char *auth =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+
+	pthread_mutex_lock(&w->lock);
+	w->pre_hits++;
+	snprintf(w->pre_url, sizeof(w->pre_url), "%s", url);
+	snprintf(w->pre_auth, sizeof(w->pre_auth), "%s", auth ? auth : "");
+	pthread_mutex_unlock(&w->lock);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
@@ -125,6 +142,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	snprintf(ord, sizeof(ord), "%.*s", (int)strcspn(order, "/"), order);
+	if (strncmp(ord, "PRE", 3) == 0)
+		keep_pre(w, conn, url);
 	status = answer_for(w, ord, &code, &ra);
 	if (code)
 		body =
@@ -237,6 +256,18 @@ static void run_until_idle(struct reversal_engine *e, int timeout_ms)
 		assert_true(wx_monotonic_ms() < end);
 }
 
+/* Takes n results, each of them reversed. */
+static void expect_reversed(struct reversal_engine *e, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct reversal_result *r = reversal_engine_next_done(e);
+
+		assert_non_null(r);
+		assert_int_equal(r->outcome, WX_REVERSED);
+		reversal_result_free(r);
+	}
+}
+
 static int count_rows(struct world *w)
 {
 	struct history_filter f = HISTORY_FILTER_ANY;
@@ -279,7 +310,6 @@ static void test_same_order_refused_in_flight(void **state)
 	struct reversal_params p = params(w, "SLOW-1");
 	struct reversal_params q = params(w, "SLOW-2");
 	struct wx_err err = {{0}};
-	struct reversal_result *r;
 	struct reversal_flight f;
 
 	assert_int_equal(reversal_submit(e, &p, NULL, NULL), 0);
@@ -293,12 +323,7 @@ static void test_same_order_refused_in_flight(void **state)
 	assert_true(f.started_ms >= 0);
 	assert_int_equal(f.attempt, 1);
 	run_until_idle(e, 1000);
-	for (int i = 0; i < 2; i++) {
-		r = reversal_engine_next_done(e);
-		assert_non_null(r);
-		assert_int_equal(r->outcome, WX_REVERSED);
-		reversal_result_free(r);
-	}
+	expect_reversed(e, 2);
 	assert_false(reversal_in_flight(e, SUB_MCHID, "SLOW-1"));
 	assert_int_equal(reversal_flights(e, NULL), 0);
 	reversal_engine_free(e);
@@ -497,6 +522,62 @@ static void test_group_commit_failure_sends_nothing(void **state)
 	reversal_engine_free(e);
 }
 
+/* The order number offered for signing ahead is the engine's own: the
+ * list that offered it is freed (a list stopped in the UI) before the
+ * engine signs it, and the submit of that order still sends the request
+ * signed ahead, for that order. */
+static void test_presign_outlives_the_offer(void **state)
+{
+	struct world *w = *state;
+	struct reversal_engine *e = reversal_engine_new(w->h, NULL, NULL);
+	struct reversal_params slow = params(w, "SLOW-4");
+	char *offered = wx_xstrdup("PRE-0001");
+	struct reversal_params p = params(w, offered);
+	EVP_PKEY *merchant_pub = vectors_public_key("merchant_pub.pem");
+	char *target = apiv3_target("PRE-0001"), *body, *ts, *nonce, *sig;
+	char *msg;
+	int64_t signed_by;
+
+	assert_non_null(merchant_pub);
+	assert_int_equal(reversal_submit(e, &slow, NULL, NULL), 0);
+	reversal_presign(e, &p);
+	/* The list goes; its memory now says another order. */
+	memcpy(offered, "PRE-0002", 8);
+	free(offered);
+	/* Signed ahead while SLOW-4's answer is awaited. */
+	reversal_engine_poll(e, -1, 100, NULL);
+	signed_by = wx_now_ms() / 1000;
+	/* The submit comes a second later: a request signed for it then
+	 * would carry a later timestamp than the one signed ahead. */
+	while (wx_now_ms() / 1000 <= signed_by)
+		usleep(20 * 1000);
+	p = params(w, "PRE-0001");
+	assert_int_equal(reversal_submit(e, &p, NULL, NULL), 0);
+	run_until_idle(e, 1000);
+	expect_reversed(e, 2);
+	assert_int_equal(w->pre_hits, 1);
+	assert_string_equal(w->pre_url, target);
+	ts = vectors_auth_item(w->pre_auth, "timestamp");
+	nonce = vectors_auth_item(w->pre_auth, "nonce_str");
+	sig = vectors_auth_item(w->pre_auth, "signature");
+	assert_non_null(ts);
+	assert_non_null(nonce);
+	assert_non_null(sig);
+	assert_true(strtoll(ts, NULL, 10) <= signed_by); /* signed ahead */
+	/* and its signature is over PRE-0001's path. */
+	body = apiv3_body(NULL, SP_MCHID, NULL, SUB_MCHID);
+	msg = apiv3_sign_message("POST", target, ts, nonce, body);
+	assert_true(vectors_verify(merchant_pub, msg, sig));
+	free(msg);
+	free(body);
+	free(ts);
+	free(nonce);
+	free(sig);
+	free(target);
+	EVP_PKEY_free(merchant_pub);
+	reversal_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +596,8 @@ int main(void)
 		test_plain_http_elsewhere_refused_unrecorded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_group_commit_failure_sends_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_presign_outlives_the_offer,
+					    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
