@@ -15,7 +15,12 @@ TEST_PKGS := cmocka libmicrohttpd
 # Evaluated once per make run; the top-level targets re-run make after
 # scripts/deps.sh so a fresh machine sees the flags of what it installed.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(SIM_PKGS) $(TEST_PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl and libpq, with the forty-odd libraries they pull in, are loaded
+# when first used (src/dynlib.c), so wxrev is not linked against them;
+# test helpers that call them directly are.
+DYN_PKGS := libcurl libpq
+PKG_LIBS := $(shell pkg-config --libs $(filter-out $(DYN_PKGS),$(PKGS)) 2>/dev/null)
+ALL_PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SIM_LIBS := $(shell pkg-config --libs $(SIM_PKGS) libcrypto jansson 2>/dev/null)
 TEST_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -132,7 +137,7 @@ helpers: $(HELPER_BIN)
 
 $(BUILD)/bin/%: tests/integration/helpers/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SIM_LIBS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SIM_LIBS) $(ALL_PKG_LIBS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)

@@ -5,6 +5,7 @@
  * statement, and this process's own pending rows take their liveness locks
  * back. */
 #include "history_pg.h"
+#include "dynlib.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -106,9 +107,12 @@ static const char *opt_val(const PQconninfoOption *o, const char *key)
 int history_pg_check_uri(const char *uri, struct wx_err *err)
 {
 	char *perr = NULL;
-	PQconninfoOption *o = PQconninfoParse(uri, &perr);
+	PQconninfoOption *o;
 	int rc = 0;
 
+	if (dynlib_pq(err) != 0)
+		return -1;
+	o = PQconninfoParse(uri, &perr);
 	if (!o) {
 		/* libpq's message quotes no part of the URI. */
 		rc =

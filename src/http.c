@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "http.h"
+#include "dynlib.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -9,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@ struct http_client {
 	struct http_transfer *done; /* finished, not yet collected (FIFO) */
 	struct http_transfer **done_tail; /* where the next finished one goes */
 	int running;			  /* transfers inside the multi */
+	bool trust_set;			  /* by http_client_set_system_trust */
 	char *sys_cainfo;		  /* system CA bundle file, or NULL */
 	char *sys_capath;		  /* system hashed CA folder, or NULL */
 };
@@ -75,6 +78,50 @@ static void global_init(void)
 	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+int http_ready(struct wx_err *err)
+{
+	if (dynlib_curl(err) != 0)
+		return -1;
+	pthread_once(&global_once, global_init);
+	if (global_rc == CURLE_OK)
+		return 0;
+	return wx_err_set(err,
+			  _("libcurl could not start (%s): reinstall "
+			    "libcurl"),
+			  curl_easy_strerror(global_rc));
+}
+
+static pthread_t preload_thread;
+static bool preloading;
+
+static void *preload_run(void *arg)
+{
+	(void)arg;
+	http_ready(NULL);
+	return NULL;
+}
+
+void http_preload(void)
+{
+	sigset_t all, old;
+
+	if (preloading)
+		return;
+	/* Signals stay the main thread's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	preloading = pthread_create(&preload_thread, NULL, preload_run,
+				    NULL) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void http_preload_end(void)
+{
+	if (preloading)
+		pthread_join(preload_thread, NULL);
+	preloading = false;
+}
+
 /* ---- URL and loopback rules ---- */
 
 static void strip_brackets(const char *host, char *out, size_t n)
@@ -116,8 +163,11 @@ bool http_host_is_loopback(const char *host)
  * libcurl connects to. */
 static CURLU *url_parse(const char *url)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
 
+	if (http_ready(NULL) != 0)
+		return NULL;
+	u = curl_url();
 	if (!u)
 		wx_fatal("out of memory (URL handle)");
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
@@ -199,32 +249,35 @@ static int check_url(struct http_transfer *t, const char *url, bool *plain,
 
 /* ---- client ---- */
 
-struct http_client *http_client_new(struct wx_err *err)
+/* libcurl's side of the client, made by its first transfer: wxrev starts
+ * (and the screen draws) without waiting for libcurl to load. */
+static int client_start(struct http_client *c, struct wx_err *err)
 {
-	struct http_client *c;
 	const curl_version_info_data *v;
 
-	pthread_once(&global_once, global_init);
-	if (global_rc != CURLE_OK) {
-		wx_err_set(err,
-			   _("libcurl could not start (%s): reinstall "
-			     "libcurl"),
-			   curl_easy_strerror(global_rc));
-		return NULL;
-	}
-	c = wx_xcalloc(1, sizeof(*c));
+	if (c->multi)
+		return 0;
+	if (http_ready(err) != 0)
+		return -1;
 	c->multi = curl_multi_init();
-	if (!c->multi) {
-		free(c);
-		wx_err_set(err, _("libcurl could not create a transfer "
-				  "handle: check free memory"));
-		return NULL;
-	}
+	if (!c->multi)
+		return wx_err_set(err, _("libcurl could not create a transfer "
+					 "handle: check free memory"));
 	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, HTTP_KEEP_CONNECTIONS);
+	if (!c->trust_set) {
+		v = curl_version_info(CURLVERSION_NOW);
+		c->sys_cainfo = wx_xstrdup(v->cainfo);
+		c->sys_capath = wx_xstrdup(v->capath);
+	}
+	return 0;
+}
+
+struct http_client *http_client_new(struct wx_err *err)
+{
+	struct http_client *c = wx_xcalloc(1, sizeof(*c));
+
+	(void)err; /* libcurl's own failures are the first transfer's */
 	c->done_tail = &c->done;
-	v = curl_version_info(CURLVERSION_NOW);
-	c->sys_cainfo = wx_xstrdup(v->cainfo);
-	c->sys_capath = wx_xstrdup(v->capath);
 	return c;
 }
 
@@ -235,6 +288,7 @@ void http_client_set_system_trust(struct http_client *c, const char *cainfo,
 	free(c->sys_capath);
 	c->sys_cainfo = wx_xstrdup(cainfo);
 	c->sys_capath = wx_xstrdup(capath);
+	c->trust_set = true;
 }
 
 void http_client_free(struct http_client *c)
@@ -248,7 +302,8 @@ void http_client_free(struct http_client *c)
 		next = t->next;
 		http_transfer_free(t);
 	}
-	curl_multi_cleanup(c->multi);
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
 	free(c->sys_cainfo);
 	free(c->sys_capath);
 	free(c);
@@ -584,6 +639,8 @@ struct http_transfer *http_start(struct http_client *c,
 		wx_err_set(err, _("no URL given: set the profile's base_url"));
 		goto fail;
 	}
+	if (client_start(c, err) != 0)
+		goto fail;
 	if (check_url(t, req->url, &plain, err) != 0)
 		goto fail;
 	t->easy = curl_easy_init();
@@ -849,6 +906,17 @@ static bool fd_hung_up(int fd)
 	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
+/* Before the first transfer there is nothing of libcurl's to wait for. */
+static int idle_poll(int extra_fd, int timeout_ms, bool *fd_ready)
+{
+	struct pollfd p = {.fd = extra_fd, .events = POLLIN};
+
+	poll(&p, extra_fd >= 0 ? 1 : 0, timeout_ms < 0 ? 0 : timeout_ms);
+	if (extra_fd >= 0 && fd_ready)
+		*fd_ready = (p.revents & POLLIN) || fd_hung_up(extra_fd);
+	return 0;
+}
+
 int http_client_poll(struct http_client *c, int extra_fd, int timeout_ms,
 		     bool *fd_ready)
 {
@@ -857,6 +925,8 @@ int http_client_poll(struct http_client *c, int extra_fd, int timeout_ms,
 
 	if (fd_ready)
 		*fd_ready = false;
+	if (!c->multi)
+		return idle_poll(extra_fd, timeout_ms, fd_ready);
 	curl_multi_poll(c->multi, &wfd, extra_fd >= 0 ? 1 : 0,
 			timeout_ms < 0 ? 0 : timeout_ms, NULL);
 	if (extra_fd >= 0 && fd_ready)

@@ -1199,6 +1199,8 @@ static int check_endpoint(const char *url, const char *what, struct wx_err *err)
 {
 	char scheme[16], host[256];
 
+	if (http_ready(err) != 0)
+		return -1;
 	if (!url || http_url_split(url, scheme, sizeof(scheme), host,
 				   sizeof(host)) != 0)
 		return wx_err_set(err,
