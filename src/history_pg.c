@@ -13,7 +13,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -693,8 +692,14 @@ static struct early_open *early;
 static void *early_run(void *arg)
 {
 	struct early_open *e = arg;
-	struct history_pg *p = pg_new(e->uri);
+	struct history_pg *p;
 	int made;
+
+	/* Loading libpq, too, is the thread's work (dynlib.h). */
+	e->rc = history_pg_check_uri(e->uri, &e->err);
+	if (e->rc != 0)
+		return NULL;
+	p = pg_new(e->uri);
 
 	/* Connected without blocking, so that a caller that ends before
 	 * taking the session (history_pg_preconnect_end) is not held up. */
@@ -733,22 +738,15 @@ static void *early_run(void *arg)
 
 void history_pg_preconnect(const char *uri)
 {
-	struct wx_err err = {{0}};
 	struct early_open *e;
-	sigset_t all, old;
 
-	if (early || history_pg_check_uri(uri, &err) != 0)
+	if (early)
 		return;
 	e = wx_xcalloc(1, sizeof(*e));
 	e->uri = wx_xstrdup(uri);
 	atomic_init(&e->stop, 0);
-	/* Signals stay the main thread's: its handlers set the flags its
-	 * loop reads. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&e->thread, NULL, early_run, e) == 0)
+	if (wx_thread_start(&e->thread, early_run, e) == 0)
 		early = e;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!early) {
 		free(e->uri);
 		free(e);

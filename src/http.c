@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,16 +102,9 @@ static void *preload_run(void *arg)
 
 void http_preload(void)
 {
-	sigset_t all, old;
-
-	if (preloading)
-		return;
-	/* Signals stay the main thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	preloading = pthread_create(&preload_thread, NULL, preload_run,
-				    NULL) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!preloading)
+		preloading =
+		    wx_thread_start(&preload_thread, preload_run, NULL) == 0;
 }
 
 void http_preload_end(void)
