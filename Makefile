@@ -73,6 +73,7 @@ FUZZ_LIB_OBJ := $(filter-out $(BUILD)/src/tui/% $(BUILD)/src/cli%.o,$(LIB_OBJ)) 
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=undefined
 VALGRIND := valgrind --error-exitcode=99 --leak-check=full \
+	--suppressions=$(CURDIR)/tests/valgrind.supp \
 	--errors-for-leak-kinds=definite,indirect --quiet
 
 .PHONY: all build deps demo demo-desk test test-bins test-run check-asan lint fmt bench docs \

@@ -53,7 +53,7 @@ if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null &&
 	t_begin "without libcurl: what to install, and nothing reaches WeChat Pay"
 	sim_paid L-NOCURL-1
 	without libcurl.so.4 "$WXREV_BIN" reverse --sub "Coffee Shop" --yes L-NOCURL-1
-	t_check "exit status is not 0 (got $WX_RC)" test "$WX_RC" -ne 0
+	t_eq "exit status: refused before sending" 2 "$WX_RC"
 	t_contains "names the library" "$WX_ERR" "cannot load libcurl.so.4"
 	t_contains "names the package" "$WX_ERR" "install the libcurl4 package"
 	t_eq "requests the simulator received" 0 "$(sim_count L-NOCURL-1)"
