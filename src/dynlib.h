@@ -1,7 +1,7 @@
 /* dynlib: libcurl and libpq, loaded when first used.
  *
  * The two libraries and what they pull in (Kerberos, LDAP, SASL, a second
- * TLS stack, SSH) are about forty shared objects whose loading cost every
+ * TLS stack, SSH) are about thirty shared objects whose loading cost every
  * start some 10 ms, although `wxrev history` needs neither and an SQLite
  * history never needs libpq. wxrev is therefore not linked against them:
  * dynlib.c defines the libcurl and libpq functions wxrev calls, and each
@@ -21,11 +21,5 @@
  * reason and the fix in err. Safe from any thread. */
 int dynlib_curl(struct wx_err *err);
 int dynlib_pq(struct wx_err *err);
-
-/* Starts loading libcurl in a background thread, so the screen can start
- * meanwhile; the first libcurl call waits for it. dynlib_curl_preload_end
- * waits for that thread (every exit path of a caller that started one). */
-void dynlib_curl_preload(void);
-void dynlib_curl_preload_end(void);
 
 #endif

@@ -33,7 +33,6 @@ struct http_client {
 	struct http_transfer *done; /* finished, not yet collected (FIFO) */
 	struct http_transfer **done_tail; /* where the next finished one goes */
 	int running;			  /* transfers inside the multi */
-	bool trust_set;			  /* by http_client_set_system_trust */
 	char *sys_cainfo;		  /* system CA bundle file, or NULL */
 	char *sys_capath;		  /* system hashed CA folder, or NULL */
 };
@@ -88,30 +87,6 @@ int http_ready(struct wx_err *err)
 			  _("libcurl could not start (%s): reinstall "
 			    "libcurl"),
 			  curl_easy_strerror(global_rc));
-}
-
-static pthread_t preload_thread;
-static bool preloading;
-
-static void *preload_run(void *arg)
-{
-	(void)arg;
-	http_ready(NULL);
-	return NULL;
-}
-
-void http_preload(void)
-{
-	if (!preloading)
-		preloading =
-		    wx_thread_start(&preload_thread, preload_run, NULL) == 0;
-}
-
-void http_preload_end(void)
-{
-	if (preloading)
-		pthread_join(preload_thread, NULL);
-	preloading = false;
 }
 
 /* ---- URL and loopback rules ---- */
@@ -241,35 +216,26 @@ static int check_url(struct http_transfer *t, const char *url, bool *plain,
 
 /* ---- client ---- */
 
-/* libcurl's side of the client, made by its first transfer: wxrev starts
- * (and the screen draws) without waiting for libcurl to load. */
-static int client_start(struct http_client *c, struct wx_err *err)
-{
-	const curl_version_info_data *v;
-
-	if (c->multi)
-		return 0;
-	if (http_ready(err) != 0)
-		return -1;
-	c->multi = curl_multi_init();
-	if (!c->multi)
-		return wx_err_set(err, _("libcurl could not create a transfer "
-					 "handle: check free memory"));
-	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, HTTP_KEEP_CONNECTIONS);
-	if (!c->trust_set) {
-		v = curl_version_info(CURLVERSION_NOW);
-		c->sys_cainfo = wx_xstrdup(v->cainfo);
-		c->sys_capath = wx_xstrdup(v->capath);
-	}
-	return 0;
-}
-
 struct http_client *http_client_new(struct wx_err *err)
 {
-	struct http_client *c = wx_xcalloc(1, sizeof(*c));
+	struct http_client *c;
+	const curl_version_info_data *v;
 
-	(void)err; /* libcurl's own failures are the first transfer's */
+	if (http_ready(err) != 0)
+		return NULL;
+	c = wx_xcalloc(1, sizeof(*c));
+	c->multi = curl_multi_init();
+	if (!c->multi) {
+		free(c);
+		wx_err_set(err, _("libcurl could not create a transfer "
+				  "handle: check free memory"));
+		return NULL;
+	}
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, HTTP_KEEP_CONNECTIONS);
 	c->done_tail = &c->done;
+	v = curl_version_info(CURLVERSION_NOW);
+	c->sys_cainfo = wx_xstrdup(v->cainfo);
+	c->sys_capath = wx_xstrdup(v->capath);
 	return c;
 }
 
@@ -280,7 +246,6 @@ void http_client_set_system_trust(struct http_client *c, const char *cainfo,
 	free(c->sys_capath);
 	c->sys_cainfo = wx_xstrdup(cainfo);
 	c->sys_capath = wx_xstrdup(capath);
-	c->trust_set = true;
 }
 
 void http_client_free(struct http_client *c)
@@ -294,8 +259,7 @@ void http_client_free(struct http_client *c)
 		next = t->next;
 		http_transfer_free(t);
 	}
-	if (c->multi)
-		curl_multi_cleanup(c->multi);
+	curl_multi_cleanup(c->multi);
 	free(c->sys_cainfo);
 	free(c->sys_capath);
 	free(c);
@@ -631,8 +595,6 @@ struct http_transfer *http_start(struct http_client *c,
 		wx_err_set(err, _("no URL given: set the profile's base_url"));
 		goto fail;
 	}
-	if (client_start(c, err) != 0)
-		goto fail;
 	if (check_url(t, req->url, &plain, err) != 0)
 		goto fail;
 	t->easy = curl_easy_init();
@@ -898,17 +860,6 @@ static bool fd_hung_up(int fd)
 	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
-/* Before the first transfer there is nothing of libcurl's to wait for. */
-static int idle_poll(int extra_fd, int timeout_ms, bool *fd_ready)
-{
-	struct pollfd p = {.fd = extra_fd, .events = POLLIN};
-
-	poll(&p, extra_fd >= 0 ? 1 : 0, timeout_ms < 0 ? 0 : timeout_ms);
-	if (extra_fd >= 0 && fd_ready)
-		*fd_ready = (p.revents & POLLIN) || fd_hung_up(extra_fd);
-	return 0;
-}
-
 int http_client_poll(struct http_client *c, int extra_fd, int timeout_ms,
 		     bool *fd_ready)
 {
@@ -917,8 +868,6 @@ int http_client_poll(struct http_client *c, int extra_fd, int timeout_ms,
 
 	if (fd_ready)
 		*fd_ready = false;
-	if (!c->multi)
-		return idle_poll(extra_fd, timeout_ms, fd_ready);
 	curl_multi_poll(c->multi, &wfd, extra_fd >= 0 ? 1 : 0,
 			timeout_ms < 0 ? 0 : timeout_ms, NULL);
 	if (extra_fd >= 0 && fd_ready)

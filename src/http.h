@@ -15,8 +15,7 @@
  * store in play; where libcurl has no folder, the system bundle and the
  * ca_file are joined in memory.
  * Errors: http_start fails (NULL, err filled) only for a URL that breaks
- * the policy, an unreadable ca_file, a libcurl that cannot be loaded or
- * resource exhaustion; everything
+ * the policy, an unreadable ca_file or resource exhaustion; everything
  * that happens on the network ends up in the transfer's response.
  * Requests go out as HTTP/1.1 with TLS 1.2 or later; "Expect:" is
  * suppressed so the headers sent are exactly the ones given. */
@@ -68,19 +67,14 @@ struct http_response {
 	int64_t latency_ms;    /* start to completion (monotonic) */
 };
 
-/* Does not fail (err is unused): libcurl is loaded and initialised by
- * http_ready, http_preload or the first transfer, and until then
- * http_client_poll waits on extra_fd alone. */
+/* The first call (or http_ready's) loads libcurl (see dynlib.h) and
+ * initialises it (curl_global_init); make it before other threads use
+ * libcurl. */
 struct http_client *http_client_new(struct wx_err *err);
-/* Loads (see dynlib.h) and initialises libcurl, once for the process: 0,
- * or -1 with what to install in err. Every other function calls it where
- * it needs libcurl; a caller checks first to tell "no libcurl" apart. */
+/* Loads and initialises libcurl, once for the process: 0, or -1 with what
+ * to install in err. The functions here that need libcurl call it; a
+ * caller checks first to tell "no libcurl" apart from a bad URL. */
 int http_ready(struct wx_err *err);
-/* Loads and initialises libcurl in a background thread, for a caller that
- * has other work before its first transfer (the screen's start);
- * http_preload_end waits for that thread, on every exit path. */
-void http_preload(void);
-void http_preload_end(void);
 /* Also aborts and frees every transfer not yet freed. */
 void http_client_free(struct http_client *c);
 /* Replaces where the system trust store is read from (default: libcurl's

@@ -21,7 +21,6 @@
 
 #include <openssl/evp.h>
 
-#include "http.h"
 #include "tui/ui.h"
 #include "tui/passphrase.h"
 #include "tui/text.h"
@@ -633,9 +632,8 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 	int rc = 0, located;
 
 	install_signals();
-	/* libcurl loads, and a desk server sets up its session, while the
-	 * screen starts and the profiles load. */
-	http_preload();
+	/* A desk server sets up its session while the screen starts and the
+	 * profiles load. */
 	located = history_locate(history_arg, path, sizeof(path), &err);
 	if (located == 0)
 		history_preconnect(path);
@@ -659,7 +657,6 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 		tui_drain_flights(t, DRAIN_MS);
 out:
 	history_preconnect_end(); /* a start that ended before the history */
-	http_preload_end();
 	restore_terminal(); /* after SIGHUP its writes fail harmlessly */
 	/* A result only journaled is exit 3, as on the command line: the
 	 * history does not hold it yet. */
