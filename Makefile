@@ -15,7 +15,7 @@ TEST_PKGS := cmocka libmicrohttpd
 # Evaluated once per make run; the top-level targets re-run make after
 # scripts/deps.sh so a fresh machine sees the flags of what it installed.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(SIM_PKGS) $(TEST_PKGS) 2>/dev/null)
-# libcurl and libpq, with the forty-odd libraries they pull in, are loaded
+# libcurl and libpq, with the thirty-odd libraries they pull in, are loaded
 # when first used (src/dynlib.c), so wxrev is not linked against them;
 # test helpers that call them directly are.
 DYN_PKGS := libcurl libpq
