@@ -38,6 +38,11 @@
 -- A pending row that is not live is abandoned: the next claim of that order,
 -- or the next start of any wxrev (wxrev.recover), turns it into `unknown`
 -- (INTERRUPTED) for settling by query, exactly as on SQLite.
+-- A claim whose answer never reached its desk (a frozen server, a broken
+-- network) may still have inserted its row: that desk closes it itself with
+-- wxrev.finish as `failed` (NOT_SENT, no attempt) once no session holds it,
+-- at its next claim or start, so the row neither holds the order against
+-- its own operator nor turns unknown.
 -- Row-id advisory locks use the key pair (2004382326 = "wxrv", id), the
 -- per-order serialisation of claim() the pair (2004382327, hash of the order).
 

@@ -1360,6 +1360,29 @@ static int insert_pending(struct history *h, const struct history_reversal *r,
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+static int fold_journal(struct history *h, struct wx_err *err);
+static void journal_withdraw(struct history *h,
+			     const struct history_reversal *r,
+			     const struct history_pg_unanswered *u);
+
+/* The claim on the desk history. A claim of ours that got no answer (here
+ * or in an earlier start) is withdrawn first, from the journal, so its
+ * row does not hold the order against us; a claim that gets none now is
+ * journaled for withdrawing. */
+static int desk_begin(struct history *h, struct history_reversal *r,
+		      struct wx_err *err)
+{
+	struct history_pg_unanswered u;
+	int rc;
+
+	if (history_pg_up(h->pg))
+		fold_journal(h, NULL);
+	rc = history_pg_begin(h->pg, r, err);
+	if (rc < 0 && history_pg_unanswered(h->pg, &u))
+		journal_withdraw(h, r, &u);
+	return rc;
+}
+
 int history_begin(struct history *h, struct history_reversal *r,
 		  struct wx_err *err)
 {
@@ -1370,7 +1393,7 @@ int history_begin(struct history *h, struct history_reversal *r,
 	int rc;
 
 	if (h->pg)
-		return history_pg_begin(h->pg, r, err);
+		return desk_begin(h, r, err);
 	if (tx_begin(h, err) != 0)
 		return -1;
 	/* Under the write lock: no other claim on this order can appear
@@ -2042,10 +2065,37 @@ static int journal_open_locked(const char *path)
 	return -1;
 }
 
+/* Appends text to the journal and makes it durable. */
+static int journal_append(struct history *h, const struct wx_buf *b,
+			  struct wx_err *err)
+{
+	int fd, rc = -1;
+
+	if (h->pg) {
+		char *dir = wx_xstrdup(h->journal_path);
+
+		*strrchr(dir, '/') = '\0';
+		wx_mkdir_p(dir, 0700, NULL);
+		free(dir);
+	}
+	fd = journal_open_locked(h->journal_path);
+	if (fd < 0 || write_all(fd, b->data, b->len) != 0 || fsync(fd) != 0) {
+		wx_err_set(err, _("cannot write the recovery journal %s (%s)"),
+			   h->journal_path, strerror(errno));
+		goto out;
+	}
+	fsync_dir(h->journal_path);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 int history_journal(struct history *h, struct wx_err *err)
 {
 	struct wx_buf b = {0};
-	int fd, rc = -1;
+	int rc;
 
 	if (!h->later)
 		return 0;
@@ -2058,32 +2108,44 @@ int history_journal(struct history *h, struct wx_err *err)
 		}
 		free(line);
 	}
-	if (h->pg) {
-		char *dir = wx_xstrdup(h->journal_path);
-
-		*strrchr(dir, '/') = '\0';
-		wx_mkdir_p(dir, 0700, NULL);
-		free(dir);
-	}
-	fd = journal_open_locked(h->journal_path);
-	if (fd < 0 || write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0) {
-		wx_err_set(err, _("cannot write the recovery journal %s (%s)"),
-			   h->journal_path, strerror(errno));
-		goto out;
-	}
-	fsync_dir(h->journal_path);
-	while (h->later) {
+	rc = journal_append(h, &b, err);
+	while (rc == 0 && h->later) {
 		struct deferred *d = h->later;
 
 		h->later = d->next;
 		deferred_free(d);
 	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
 	wx_buf_free(&b);
 	return rc;
+}
+
+/* Journal line of a desk claim that got no answer (history_pg_withdraw). */
+static void journal_withdraw(struct history *h,
+			     const struct history_reversal *r,
+			     const struct history_pg_unanswered *u)
+{
+	json_t *o = json_object();
+	struct wx_buf b = {0};
+	char *line;
+
+	json_object_set_new(o, "kind", json_string("withdraw"));
+	json_object_set_new(o, "sp_mchid", jstr(r->sp_mchid));
+	json_object_set_new(o, "sub_mchid", jstr(r->sub_mchid));
+	json_object_set_new(o, "out_trade_no", jstr(r->out_trade_no));
+	json_object_set_new(o, "pid", json_integer(u->pid));
+	json_object_set_new(o, "sent_ms", json_integer(u->sent_ms));
+	json_object_set_new(o, "backend",
+			    json_pack("[ii]", u->backend[0], u->backend[1]));
+	line = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (line) {
+		wx_buf_puts(&b, line);
+		wx_buf_puts(&b, "\n");
+		/* Best effort: unwritten, the row becomes unknown as before. */
+		journal_append(h, &b, NULL);
+	}
+	free(line);
+	wx_buf_free(&b);
 }
 
 static char *jget(json_t *o, const char *k)
@@ -2141,12 +2203,33 @@ out:
 	return rc;
 }
 
+/* A withdraw line folded back in: 0 done, -1 to keep it for later. */
+static int fold_withdraw(struct history *h, json_t *o)
+{
+	struct history_pg_unanswered u = {0};
+	json_t *be = json_object_get(o, "backend");
+	int rc;
+
+	if (!h->pg) /* only a desk history writes them */
+		return 0;
+	u.pid = jint(o, "pid");
+	u.sent_ms = jint(o, "sent_ms");
+	u.backend[0] = (int)json_integer_value(json_array_get(be, 0));
+	u.backend[1] = (int)json_integer_value(json_array_get(be, 1));
+	u.nbackend = 2;
+	rc = history_pg_withdraw(
+	    h->pg, json_string_value(json_object_get(o, "sp_mchid")),
+	    json_string_value(json_object_get(o, "sub_mchid")),
+	    json_string_value(json_object_get(o, "out_trade_no")), &u, NULL);
+	return rc == HISTORY_DEFERRED ? -1 : 0;
+}
+
 /* Applies every line in one transaction; idempotent, so a fold cut short
  * after its COMMIT may run again. */
 static int fold_lines(struct history *h, char *text, struct wx_err *err)
 {
 	char *save = NULL;
-	int rc;
+	int rc, kept = 0;
 
 	/* On the desk history each line is its own committed call. */
 	if (!h->pg && tx_begin(h, err) != 0)
@@ -2154,7 +2237,18 @@ static int fold_lines(struct history *h, char *text, struct wx_err *err)
 	for (char *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		struct deferred d;
+		json_t *o = json_loads(line, 0, NULL);
+		const char *kind =
+		    json_string_value(json_object_get(o, "kind"));
 
+		if (kind && strcmp(kind, "withdraw") == 0) {
+			/* Kept for a later fold; the other lines go on. */
+			if (fold_withdraw(h, o) != 0)
+				kept = -1;
+			json_decref(o);
+			continue;
+		}
+		json_decref(o);
 		if (journal_parse(line, &d) != 0) {
 			struct deferred *tmp = wx_xcalloc(1, sizeof(*tmp));
 
@@ -2178,7 +2272,7 @@ static int fold_lines(struct history *h, char *text, struct wx_err *err)
 		if (rc != SQLITE_OK && rc != W_MISSING && rc != W_DUP)
 			return h->pg ? -1 : tx_abort(h, rc, err);
 	}
-	return h->pg ? 0 : tx_commit(h, err);
+	return h->pg ? kept : tx_commit(h, err);
 }
 
 static int fold_journal(struct history *h, struct wx_err *err)

@@ -48,7 +48,11 @@
  * advisory lock for liveness), the operator is the database role, groups
  * are no-ops (each write commits on its own), and a result the server
  * cannot take (connection lost) is deferred, flushed and journaled exactly
- * as above, into a local owner-only journal (history_journal_path). */
+ * as above, into a local owner-only journal (history_journal_path). A
+ * claim sent that got no answer goes in that journal too: the server may
+ * have taken it, and the next claim or start of this operator closes that
+ * row as failed (HISTORY_CODE_NOT_SENT) once no session holds it, rather
+ * than let it hold the order and turn unknown. */
 #ifndef WXREV_HISTORY_H
 #define WXREV_HISTORY_H
 
@@ -64,6 +68,9 @@ struct history;
 /* Code given to a reversal abandoned or stopped before its answer arrived
  * (the one spelling: reversal, the UI and recovery use it). */
 #define HISTORY_CODE_INTERRUPTED "INTERRUPTED"
+/* Code of a reversal closed without a byte sent (also the engine's
+ * REVERSAL_CODE_NOT_SENT): a desk claim withdrawn after it got no answer. */
+#define HISTORY_CODE_NOT_SENT "NOT_SENT"
 
 /* history_begin: a live claim elsewhere; nothing was recorded. */
 #define HISTORY_CLAIMED 1

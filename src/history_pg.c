@@ -79,6 +79,9 @@ struct history_pg {
 	int64_t next_started_ms;	   /* when next was started */
 	int64_t next_allowed_ms; /* no new connect started before this */
 	struct sample *sample;	 /* rows for guessing a filter's cost, or NULL */
+	int tracking;		 /* ask() notes each server process asked */
+	int claim_lost;		 /* the last claim may be taken unheard */
+	struct history_pg_unanswered unanswered; /* that claim */
 };
 
 #define REV_COLS                                                               \
@@ -288,6 +291,9 @@ static PGresult *ask(struct history_pg *p, const char *sql, int n,
 
 	if (!PQsendQueryParams(p->conn, sql, n, NULL, vals, NULL, NULL, 0))
 		return NULL;
+	if (p->tracking && p->unanswered.nbackend < 2)
+		p->unanswered.backend[p->unanswered.nbackend++] =
+		    PQbackendPID(p->conn);
 	while ((flushed = PQflush(p->conn)) == 1)
 		if (wait_socket(p->conn, POLLIN | POLLOUT, deadline) != 0 ||
 		    !PQconsumeInput(p->conn))
@@ -477,6 +483,17 @@ static char *col_text(const PGresult *r, int row, int col)
 
 /* ---- our own pending rows ---- */
 
+/* The server's side of each session (set at its start and after every
+ * reconnect): a desk whose machine vanishes lets go of its claims in about
+ * a minute, not after the kernel's two-hour keepalive default, and an
+ * answer the server cannot deliver (a network that drops it) ends the
+ * session in 20 s, not after some fifteen minutes of resends. */
+#define SERVER_TIMEOUTS                                                        \
+	"set_config('tcp_keepalives_idle', '20', false),"                      \
+	" set_config('tcp_keepalives_interval', '5', false),"                 \
+	" set_config('tcp_keepalives_count', '4', false),"                    \
+	" set_config('tcp_user_timeout', '20000', false)"
+
 static void mine_add(struct history_pg *p, int64_t id)
 {
 	if (p->nmine == p->capmine) {
@@ -497,6 +514,7 @@ static void mine_drop(struct history_pg *p, int64_t id)
 
 static int take_locks_back(struct history_pg *p)
 {
+	PQclear(ask(p, "SELECT " SERVER_TIMEOUTS, 0, NULL));
 	PQclear(ask(p, "LISTEN wxrev_history", 0, NULL));
 	for (size_t i = 0; i < p->nmine && p->conn; i++) {
 		struct num b = {{0}};
@@ -542,14 +560,10 @@ static int session_setup(struct history_pg *p, struct wx_err *err)
 {
 	PGresult *res = NULL;
 
-	/* A desk whose machine vanishes lets go of its claims in about a
-	 * minute, not after the kernel's two-hour keepalive default. */
 	if (run(p,
 		"SELECT session_user, pg_is_in_recovery(),"
-		" current_setting('transaction_read_only') = 'on',"
-		" set_config('tcp_keepalives_idle', '20', false),"
-		" set_config('tcp_keepalives_interval', '5', false),"
-		" set_config('tcp_keepalives_count', '4', false)",
+		" current_setting('transaction_read_only') = 'on', "
+		SERVER_TIMEOUTS,
 		0, NULL, &res, err) != 0)
 		return -1;
 	p->op = col_text(res, 0, 0);
@@ -1012,11 +1026,20 @@ int history_pg_begin(struct history_pg *p, struct history_reversal *r,
 			    p->desk,
 			    num(&pid, (int64_t)getpid())};
 	PGresult *res = NULL;
+	int rc;
 
-	if (run(p,
-		"SELECT id, created_ms, holder, holder_desk, holder_since_ms"
-		" FROM wxrev.claim($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-		9, v, &res, err) != 0)
+	p->unanswered = (struct history_pg_unanswered){.pid = (int64_t)getpid(),
+						       .sent_ms = wx_now_ms()};
+	p->tracking = 1;
+	rc = run(p,
+		 "SELECT id, created_ms, holder, holder_desk, holder_since_ms"
+		 " FROM wxrev.claim($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		 9, v, &res, err);
+	p->tracking = 0;
+	/* Sent, and the connection failed before its answer: the server
+	 * may have taken it all the same. */
+	p->claim_lost = rc != 0 && p->transient && p->unanswered.nbackend > 0;
+	if (rc != 0)
 		return -1;
 	if (PQgetisnull(res, 0, 0)) {
 		claimed(PQgetvalue(res, 0, 2), col_i64(res, 0, 4),
@@ -1035,6 +1058,85 @@ int history_pg_begin(struct history_pg *p, struct history_reversal *r,
 	r->pid = (int64_t)getpid();
 	mine_add(p, r->id);
 	return 0;
+}
+
+int history_pg_unanswered(const struct history_pg *p,
+			  struct history_pg_unanswered *u)
+{
+	if (!p->claim_lost)
+		return 0;
+	*u = p->unanswered;
+	return 1;
+}
+
+int history_pg_up(const struct history_pg *p)
+{
+	return p->conn && PQstatus(p->conn) == CONNECTION_OK;
+}
+
+/* A server process that may still run a lost claim is given this long at
+ * most (keepalives end a dead connection's within a minute): after it,
+ * a row that is not there will not come. */
+#define PG_LOST_CLAIM_MAX_MS (10 * 60 * 1000)
+
+int history_pg_withdraw(struct history_pg *p, const char *sp_mchid,
+			const char *sub_mchid, const char *out_trade_no,
+			const struct history_pg_unanswered *u,
+			struct wx_err *err)
+{
+	struct num pid = {{0}}, sent = {{0}};
+	char backends[32];
+	const char *v[10] = {
+	    p->desk,
+	    num(&pid, u->pid),
+	    sp_mchid ? sp_mchid : "",
+	    sub_mchid ? sub_mchid : "",
+	    out_trade_no ? out_trade_no : "",
+	    HISTORY_CODE_NOT_SENT,
+	    _("the desk history did not answer the claim in time, so nothing "
+	      "was sent: reverse the order again"),
+	    HISTORY_CODE_INTERRUPTED,
+	    num(&sent, u->sent_ms),
+	    backends};
+	PGresult *res = NULL;
+	int64_t closed;
+	int alive;
+
+	snprintf(backends, sizeof(backends), "{%d,%d}",
+		 u->nbackend > 0 ? u->backend[0] : 0,
+		 u->nbackend > 1 ? u->backend[1] : 0);
+	/* Ours (role, desk, process, order, near the time it was sent),
+	 * never sent (no attempt), and held by no session: a live claim of
+	 * a process that reused our pid keeps its lock and is left alone. A
+	 * colleague's recovery may have made it unknown already. */
+	if (run(p,
+		"WITH gone AS (SELECT"
+		" wxrev.finish(r.id, 'failed', 0, $6, $7, 0)"
+		" FROM wxrev.reversals r WHERE r.operator = session_user"
+		" AND r.desk = $1 AND r.pid = $2 AND r.sp_mchid = $3"
+		" AND r.sub_mchid = $4 AND r.out_trade_no = $5"
+		" AND r.attempts = 0 AND (r.outcome = 'pending'"
+		" OR (r.outcome = 'unknown' AND r.code = $8))"
+		" AND r.created_ms BETWEEN $9::bigint - 300000"
+		" AND $9::bigint + 300000"
+		" AND NOT EXISTS (SELECT FROM wxrev.attempts a"
+		" WHERE a.reversal_id = r.id)"
+		" AND NOT EXISTS (SELECT FROM pg_locks l"
+		" WHERE l.locktype = 'advisory' AND l.granted"
+		" AND l.classid = 2004382326"
+		" AND l.objid = (r.id % 2147483648) AND l.objsubid = 2))"
+		" SELECT (SELECT count(*) FROM gone),"
+		" EXISTS (SELECT FROM pg_stat_activity s"
+		" WHERE s.pid = ANY ($10::int[]) AND s.pid <> 0)",
+		10, v, &res, err) != 0)
+		return p->transient ? HISTORY_DEFERRED : -1;
+	closed = col_i64(res, 0, 0);
+	alive = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	PQclear(res);
+	if (closed > 0 || !alive ||
+	    wx_now_ms() - u->sent_ms > PG_LOST_CLAIM_MAX_MS)
+		return 0;
+	return HISTORY_DEFERRED;
 }
 
 static void read_reversal(const PGresult *res, int i,

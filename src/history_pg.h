@@ -53,6 +53,31 @@ const char *history_pg_role(const struct history_pg *p);
 
 int history_pg_begin(struct history_pg *p, struct history_reversal *r,
 		     struct wx_err *err);
+
+/* A claim that was sent and got no answer (the server froze, crashed or
+ * the network broke): the server may still have taken it, leaving a
+ * pending row of ours that nothing will ever be sent for. What finds that
+ * row again, from this start or the next (the journal keeps it). */
+struct history_pg_unanswered {
+	int64_t pid;	 /* this process, as the row records it */
+	int64_t sent_ms; /* wall clock when the claim was sent */
+	int backend[2];	 /* the server processes that may still run it */
+	int nbackend;
+};
+/* After history_pg_begin failed: 1 with *u filled when its claim may have
+ * been taken without our hearing of it, else 0. */
+int history_pg_unanswered(const struct history_pg *p,
+			  struct history_pg_unanswered *u);
+/* Closes such a row as failed (NOT_SENT: nothing was sent), once no
+ * session holds it: 0 when done (closed, or it never existed),
+ * HISTORY_DEFERRED while the server is away or a server process that may
+ * still take the claim is alive, -1 on any other error. */
+int history_pg_withdraw(struct history_pg *p, const char *sp_mchid,
+			const char *sub_mchid, const char *out_trade_no,
+			const struct history_pg_unanswered *u,
+			struct wx_err *err);
+/* 1 while the session is up (a call would not wait for a connect). */
+int history_pg_up(const struct history_pg *p);
 int history_pg_claim_holder(struct history_pg *p, const char *sp_mchid,
 			    const char *sub_mchid, const char *out_trade_no,
 			    struct history_reversal *holder,

@@ -85,7 +85,8 @@ struct reversal_result {
 };
 
 /* Local codes for answers that did not come from WeChat Pay. */
-#define REVERSAL_CODE_NOT_SENT	  "NOT_SENT"  /* nothing reached the host */
+/* Nothing reached the host (one spelling with the history's). */
+#define REVERSAL_CODE_NOT_SENT	  HISTORY_CODE_NOT_SENT
 #define REVERSAL_CODE_NO_ANSWER	  "NO_ANSWER" /* sent, no complete answer */
 #define REVERSAL_CODE_TOO_LARGE	  "RESPONSE_TOO_LARGE" /* body over the cap */
 #define REVERSAL_CODE_INTERRUPTED HISTORY_CODE_INTERRUPTED

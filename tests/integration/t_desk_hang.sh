@@ -3,9 +3,10 @@
 # (a frozen host, a partition: no RST, no data). The server is reached
 # through a TCP relay (tests/pg_relay.py) that is frozen with SIGSTOP. A
 # claim that gets no answer sends nothing and says so within a bound (a
-# blocking libpq call would wait for as long as the server sleeps); a
-# result that arrives meanwhile goes to the local journal and is written
-# exactly once when the server answers again.
+# blocking libpq call would wait for as long as the server sleeps), and is
+# withdrawn by the next try if the server took it after all; a result that
+# arrives meanwhile goes to the local journal and is written exactly once
+# when the server answers again.
 # shellcheck source=tests/integration/lib_sim.sh
 . "$(dirname "$0")/lib_sim.sh"
 . "$(dirname "$0")/../lib_pg.sh"
@@ -38,6 +39,28 @@ t_contains "names the fix" "$WX_ERR" "check the server and the network"
 t_contains "says nothing was sent" "$WX_ERR" "nothing was sent"
 t_eq "no request reached the simulator" 0 "$(sim_count DESK-HANG-1)"
 kill -CONT "$PG_RELAY"
+t_ok
+
+t_begin "the frozen claim was taken after all: the next try withdraws it and reverses the order at once"
+# Thawed, the server runs the claim it was given: a pending row of alice's
+# that nothing was sent for. Its server process ends once it finds the
+# client gone, and with it the row's liveness lock.
+for _ in $(seq 1 $((100 * T_SLOW))); do
+	[ "$(outcome_of DESK-HANG-1)" = "pending 0" ] &&
+		[ "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 2004382326")" = 0 ] && break
+	sleep 0.1
+done
+t_eq "the server took the claim: a pending row, nothing sent" "pending 0" "$(outcome_of DESK-HANG-1)"
+# Well inside the claim's linger (30 s): without the withdrawal the row
+# would hold the order against alice herself ("alice is reversing this
+# order now") and then turn unknown, to be settled by a query.
+WXREV_HISTORY=$(relay_uri) wx reverse --sub "Coffee Shop" --yes DESK-HANG-1
+t_eq "exit status: reversed" 0 "$WX_RC"
+t_eq "one request reached the simulator" 1 "$(sim_count DESK-HANG-1)"
+t_eq "the unanswered claim is closed as not sent, the new one reversed" \
+	"failed NOT_SENT 0|reversed - 1" \
+	"$(pg_psql "$PG_SUPER" -c "SELECT string_agg(outcome || ' ' || coalesce(nullif(code, ''), '-') || ' ' || attempts, '|' ORDER BY id) FROM wxrev.reversals WHERE out_trade_no = 'DESK-HANG-1'")"
+t_check "no journal is left" test -z "$(ls "$XDG_DATA_HOME"/wxrev/desk-*.journal 2>/dev/null)"
 t_ok
 
 t_begin "the server freezes while WeChat Pay holds the call: journaled, then written once after it thaws"
