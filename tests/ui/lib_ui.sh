@@ -116,7 +116,7 @@ ui_setup() {
 
 # ui_start [COLS ROWS] [VAR=VALUE...]
 ui_start() {
-	local cols=100 rows=30 wrapper="$T_TMP/ui-run.sh" v
+	local cols=100 rows=30 wrapper="$T_TMP/ui-run.sh" v i
 	if [[ "${1:-}" =~ ^[0-9]+$ ]]; then
 		cols=$1 rows=$2
 		shift 2
@@ -158,7 +158,14 @@ ui_start() {
 	sed -i "s|cat rc|cat '$UI_STATE/rc'|" "$wrapper"
 	chmod 700 "$wrapper"
 	tmux_ kill-session -t "$UI_SESSION" 2>/dev/null
-	tmux_ new-session -d -s "$UI_SESSION" -x "$cols" -y "$rows" "$wrapper" || return 1
+	# Killing the last session ends the tmux server, not at once: a new
+	# session asked of it while it goes fails ("server exited
+	# unexpectedly"), and is asked again of the next server.
+	for i in $(seq 1 20); do
+		tmux_ new-session -d -s "$UI_SESSION" -x "$cols" -y "$rows" "$wrapper" 2>"$T_TMP/tmux.err" && break
+		[ "$i" -lt 20 ] || { cat "$T_TMP/tmux.err" >&2; return 1; }
+		sleep 0.1
+	done
 	tmux_ set-option -t "$UI_SESSION" status off >/dev/null
 	tmux_ set-option -g window-size manual >/dev/null 2>&1
 	tmux_ resize-window -t "$UI_SESSION" -x "$cols" -y "$rows" >/dev/null 2>&1
