@@ -128,7 +128,8 @@ CURL_FUNCS(POINTER, POINTER_V)
 CURL_VARIADIC(POINTER)
 PQ_FUNCS(POINTER, POINTER_V)
 
-static int lib_load(struct lib *l, struct wx_err *err)
+/* 0 when the library is loaded, else -1 with err saying why not. */
+static int lib_status(const struct lib *l, struct wx_err *err)
 {
 	return l->handle ? 0 : wx_err_set(err, "%s", l->why);
 }
@@ -190,13 +191,13 @@ static void open_pq(void)
 int dynlib_curl(struct wx_err *err)
 {
 	pthread_once(&curl_lib.once, open_curl);
-	return lib_load(&curl_lib, err);
+	return lib_status(&curl_lib, err);
 }
 
 int dynlib_pq(struct wx_err *err)
 {
 	pthread_once(&pq_lib.once, open_pq);
-	return lib_load(&pq_lib, err);
+	return lib_status(&pq_lib, err);
 }
 
 /* Reached only by a path that did not ask dynlib_curl or dynlib_pq. */
