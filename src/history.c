@@ -2242,10 +2242,13 @@ static int fold_lines(struct history *h, char *text, struct wx_err *err)
 		    json_string_value(json_object_get(o, "kind"));
 
 		if (kind && strcmp(kind, "withdraw") == 0) {
-			/* Kept for a later fold; the other lines go on. */
-			if (fold_withdraw(h, o) != 0)
-				kept = -1;
+			/* Kept for a later fold; the other lines go on
+			 * unless the server went away meanwhile. */
+			rc = fold_withdraw(h, o);
 			json_decref(o);
+			if (rc != 0 && !history_pg_up(h->pg))
+				return -1;
+			kept |= rc;
 			continue;
 		}
 		json_decref(o);
