@@ -2,6 +2,9 @@
 # folder, listening only on a Unix socket in that folder, stopped on every
 # exit path. Source after tests/lib.sh, then:
 #   pg_start                 initdb + start; sets PGHOST, PGPORT, PG_DB
+#   pg_suite_start SETUP...  a desk suite's start: SETUP (sim_setup or
+#                            ui_setup with its arguments), then pg_start;
+#                            either failing stops the suite as not set up
 #   pg_psql ROLE SQL...      psql as ROLE into the test database (-X -q -At)
 #   pg_uri ROLE              a libpq URI for ROLE on the test database
 #   pg_desk [ROLE...]        `wxrev history init` as the owner, then pg_operators
@@ -94,6 +97,12 @@ pg_start() {
 	unset PGUSER PGDATABASE PGPASSWORD PGSERVICE PGSERVICEFILE PGPASSFILE
 	pg_start_again || return 1
 	pg_psql "$PG_SUPER" -d postgres -c "CREATE DATABASE $PG_DB" >/dev/null
+}
+
+pg_suite_start() {
+	if ! "$@" || ! pg_start; then
+		t_setup_fail "the simulator or PostgreSQL did not start"
+	fi
 }
 
 pg_start_again() {

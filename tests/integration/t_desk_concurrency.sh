@@ -9,9 +9,7 @@
 . "$(dirname "$0")/lib_sim.sh"
 . "$(dirname "$0")/../lib_pg.sh"
 
-if ! sim_setup || ! pg_start; then
-	t_setup_fail "the simulator or PostgreSQL did not start"
-fi
+pg_suite_start sim_setup
 DESKS=4
 ORDERS=20
 DELAY_MS=300

@@ -11,9 +11,7 @@
 . "$(dirname "$0")/lib_sim.sh"
 . "$(dirname "$0")/../lib_pg.sh"
 
-if ! sim_setup || ! pg_start; then
-	t_setup_fail "the simulator or PostgreSQL did not start"
-fi
+pg_suite_start sim_setup
 pg_desk alice
 unset WXREV_OPERATOR
 # relay_uri: the desk history through the relay just started.

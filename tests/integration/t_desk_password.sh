@@ -8,9 +8,7 @@
 . "$(dirname "$0")/lib_sim.sh"
 . "$(dirname "$0")/../lib_pg.sh"
 
-if ! sim_setup || ! pg_start; then
-	t_setup_fail "the simulator or PostgreSQL did not start"
-fi
+pg_suite_start sim_setup
 PW='Pw-of-carol-7Qx2'
 pg_desk
 pg_psql "$PG_SUPER" -c "ALTER SYSTEM SET log_connections = on"

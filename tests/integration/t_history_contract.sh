@@ -7,9 +7,7 @@
 . "$(dirname "$0")/lib_sim.sh"
 . "$(dirname "$0")/../lib_pg.sh"
 
-if ! sim_setup || ! pg_start; then
-	t_setup_fail "the simulator or PostgreSQL did not start"
-fi
+pg_suite_start sim_setup
 SQLITE="$T_TMP/contract/history.db"
 # Calls held 3 s by the simulator must not time out under a slow wrapper.
 write_profile "$PROFILE" "$SIM_URL" "$SIM_URL" "$KEYS/apiclient_key.pem" $((10 * T_SLOW))

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/lib_ui.sh"
 . "$(dirname "$0")/../lib_pg.sh"
 
-if ! ui_setup '[]' || ! pg_start; then
-	t_setup_fail "the simulator or PostgreSQL did not start"
-fi
+pg_suite_start ui_setup '[]'
 pg_desk alice
 export WXREV_HISTORY=$(pg_uri alice)
 rows_of() { pg_psql "$PG_SUPER" -c "SELECT count(*) || ' ' || coalesce(string_agg(outcome || ' ' || attempts, '|' ORDER BY id), '') FROM wxrev.reversals WHERE out_trade_no = '$1'"; }

@@ -7,9 +7,7 @@
 . "$(dirname "$0")/lib_ui.sh"
 . "$(dirname "$0")/../lib_pg.sh"
 
-if ! ui_setup '[]' || ! pg_start; then
-	t_setup_fail "the simulator or PostgreSQL did not start"
-fi
+pg_suite_start ui_setup '[]'
 pg_desk alice
 export WXREV_HISTORY=$(pg_uri alice)
 N=60000

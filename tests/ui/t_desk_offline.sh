@@ -12,9 +12,7 @@
 . "$(dirname "$0")/lib_ui.sh"
 . "$(dirname "$0")/../lib_pg.sh"
 
-if ! ui_setup '[]' || ! pg_start; then
-	t_setup_fail "the simulator or PostgreSQL did not start"
-fi
+pg_suite_start ui_setup '[]'
 pg_desk alice
 
 # The relay (lib_pg.sh): SIGUSR1 drops every relayed connection and answers

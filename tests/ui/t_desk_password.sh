@@ -8,9 +8,7 @@
 . "$(dirname "$0")/lib_ui.sh"
 . "$(dirname "$0")/../lib_pg.sh"
 
-if ! ui_setup '[]' || ! pg_start; then
-	t_setup_fail "the simulator or PostgreSQL did not start"
-fi
+pg_suite_start ui_setup '[]'
 PW='Pw-of-dora-5Kv9'
 pg_desk
 pg_password_role dora "$PW"
