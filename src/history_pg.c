@@ -490,8 +490,8 @@ static char *col_text(const PGresult *r, int row, int col)
  * session in 20 s, not after some fifteen minutes of resends. */
 #define SERVER_TIMEOUTS                                                        \
 	"set_config('tcp_keepalives_idle', '20', false),"                      \
-	" set_config('tcp_keepalives_interval', '5', false),"                 \
-	" set_config('tcp_keepalives_count', '4', false),"                    \
+	" set_config('tcp_keepalives_interval', '5', false),"                  \
+	" set_config('tcp_keepalives_count', '4', false),"                     \
 	" set_config('tcp_user_timeout', '20000', false)"
 
 static void mine_add(struct history_pg *p, int64_t id)
@@ -562,8 +562,8 @@ static int session_setup(struct history_pg *p, struct wx_err *err)
 
 	if (run(p,
 		"SELECT session_user, pg_is_in_recovery(),"
-		" current_setting('transaction_read_only') = 'on', "
-		SERVER_TIMEOUTS,
+		" current_setting('transaction_read_only') = 'on',"
+		" " SERVER_TIMEOUTS,
 		0, NULL, &res, err) != 0)
 		return -1;
 	p->op = col_text(res, 0, 0);
