@@ -7,9 +7,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "apiv3.h"
 #include "http.h"
@@ -90,6 +93,19 @@ struct rv_presigned {
 	bool ready;			  /* req is signed */
 	struct apiv3_request req;	  /* owned once ready */
 	int64_t signed_mono;		  /* when it was signed */
+	uint64_t seq;			  /* names it to the signer */
+	bool signing;			  /* the signer thread has it */
+};
+
+/* The signer: a thread that signs offers while the engine's thread sends,
+ * receives and records (on a machine with more than one processor).
+ * `mu` guards the engine's offers (pre, npre, next_seq) and `stop`. */
+struct rv_signer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake; /* an offer to sign, or stop */
+	pthread_cond_t done; /* an offer stopped being signed */
+	bool stop;
 };
 
 /* A finished reversal waiting for reversal_engine_next_done(). */
@@ -111,6 +127,8 @@ struct reversal_engine {
 	bool filling;	   /* in a poll's fill: submits join its commit */
 	struct rv_presigned pre[REVERSAL_PRESIGN_MAX]; /* offered, in order */
 	int npre;				       /* entries used */
+	uint64_t next_seq;			       /* of the next offer */
+	struct rv_signer *signer; /* NULL: offers are signed inline */
 	/* answer nonces of the last 300 s, newest first in each bucket */
 	struct rv_seen *seen[REPLAY_BUCKETS];
 };
@@ -394,16 +412,154 @@ static void record_not_started(struct reversal_engine *e,
 
 /* ---- signing ahead ---- */
 
+/* Offers are shared with the signer thread, when there is one: every
+ * function below that touches them holds its lock (sign_lock). */
+static void sign_lock(struct reversal_engine *e)
+{
+	if (e->signer)
+		pthread_mutex_lock(&e->signer->mu);
+}
+
+static void sign_unlock(struct reversal_engine *e)
+{
+	if (e->signer)
+		pthread_mutex_unlock(&e->signer->mu);
+}
+
+static void request_wipe_free(struct apiv3_request *req)
+{
+	if (req->authorization)
+		wx_wipe(req->authorization, strlen(req->authorization));
+	apiv3_request_free(req);
+}
+
 static void presigned_drop(struct reversal_engine *e, int i)
 {
 	struct rv_presigned *p = &e->pre[i];
 
-	if (p->ready && p->req.authorization)
-		wx_wipe(p->req.authorization, strlen(p->req.authorization));
-	apiv3_request_free(&p->req);
+	request_wipe_free(&p->req);
 	free(p->out_trade_no);
 	memmove(p, p + 1, (size_t)(e->npre - i - 1) * sizeof(*p));
 	e->npre--;
+}
+
+static int presigned_find(const struct reversal_engine *e, uint64_t seq)
+{
+	for (int i = 0; i < e->npre; i++)
+		if (e->pre[i].seq == seq)
+			return i;
+	return -1;
+}
+
+/* The oldest offer nobody signs yet, or -1. */
+static int presign_next(const struct reversal_engine *e)
+{
+	for (int i = 0; i < e->npre; i++)
+		if (!e->pre[i].ready && !e->pre[i].signing)
+			return i;
+	return -1;
+}
+
+/* Signs offer i with the lock let go meanwhile (the offers may move or
+ * go); one that cannot be signed is dropped: its submit signs and says
+ * why. Called and returns with the lock held. */
+static void presign_at(struct reversal_engine *e, int i)
+{
+	struct rv_presigned *p = &e->pre[i];
+	const struct wx_partner *partner = p->partner;
+	const struct wx_sub *sub = p->sub;
+	char *order = wx_xstrdup(p->out_trade_no);
+	uint64_t seq = p->seq;
+	struct apiv3_request req;
+	struct wx_err err = {{0}};
+	int rc;
+
+	p->signing = true;
+	sign_unlock(e);
+	rc = apiv3_request_build(partner, sub, order, wx_now_ms() / 1000, &req,
+				 &err);
+	free(order);
+	sign_lock(e);
+	i = presigned_find(e, seq);
+	if (i < 0) { /* dropped meanwhile */
+		if (rc == 0)
+			request_wipe_free(&req);
+	} else if (rc != 0) {
+		presigned_drop(e, i);
+	} else {
+		p = &e->pre[i];
+		p->signing = false;
+		p->req = req;
+		p->ready = true;
+		p->signed_mono = wx_monotonic_ms();
+	}
+	if (e->signer)
+		pthread_cond_broadcast(&e->signer->done);
+}
+
+static void *signer_run(void *arg)
+{
+	struct reversal_engine *e = arg;
+	struct rv_signer *s = e->signer;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop) {
+		int i = presign_next(e);
+
+		if (i < 0)
+			pthread_cond_wait(&s->wake, &s->mu);
+		else
+			presign_at(e, i);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Starts the signer on a machine with more than one processor; without
+ * it (one processor, or no thread) offers are signed inline. Signals stay
+ * the engine's thread's, whose handlers set the flags its loop reads. */
+static void signer_start(struct reversal_engine *e)
+{
+	struct rv_signer *s;
+	sigset_t all, old;
+	int rc;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	s = wx_xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	pthread_cond_init(&s->done, NULL);
+	e->signer = s;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&s->thread, NULL, signer_run, e);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		e->signer = NULL;
+		pthread_cond_destroy(&s->done);
+		pthread_cond_destroy(&s->wake);
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+	}
+}
+
+static void signer_stop(struct reversal_engine *e)
+{
+	struct rv_signer *s = e->signer;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	e->signer = NULL;
+	pthread_cond_destroy(&s->done);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
 }
 
 void reversal_presign(struct reversal_engine *e,
@@ -411,6 +567,9 @@ void reversal_presign(struct reversal_engine *e,
 {
 	struct rv_presigned *n;
 
+	if (!e->signer && e->next_seq == 0)
+		signer_start(e);
+	sign_lock(e);
 	/* Offers come in the order of the submits: the oldest left over
 	 * belongs to an order that was not sent after all. */
 	if (e->npre >= REVERSAL_PRESIGN_MAX)
@@ -420,49 +579,52 @@ void reversal_presign(struct reversal_engine *e,
 	n->partner = p->partner;
 	n->sub = p->sub;
 	n->out_trade_no = wx_xstrdup(p->out_trade_no);
+	n->seq = ++e->next_seq;
+	if (e->signer)
+		pthread_cond_signal(&e->signer->wake);
+	sign_unlock(e);
 }
 
-/* Signs the oldest offer not signed yet; false when there is none. One
- * that cannot be signed is dropped: its submit signs and says why. */
+/* Without a signer: signs the oldest offer not signed yet; false when
+ * there is none. */
 static bool presign_one(struct reversal_engine *e)
 {
-	for (int i = 0; i < e->npre; i++) {
-		struct rv_presigned *p = &e->pre[i];
-		struct wx_err err = {{0}};
+	int i = presign_next(e);
 
-		if (p->ready)
-			continue;
-		if (apiv3_request_build(p->partner, p->sub, p->out_trade_no,
-					wx_now_ms() / 1000, &p->req,
-					&err) != 0) {
-			presigned_drop(e, i);
-			return true;
-		}
-		p->ready = true;
-		p->signed_mono = wx_monotonic_ms();
-		return true;
-	}
-	return false;
+	if (i < 0)
+		return false;
+	presign_at(e, i);
+	return true;
 }
 
+/* Offers for this thread to sign (none when the signer signs them). */
 static bool presign_waiting(const struct reversal_engine *e)
 {
-	for (int i = 0; i < e->npre; i++)
-		if (!e->pre[i].ready)
-			return true;
-	return false;
+	return !e->signer && presign_next(e) >= 0;
 }
 
-/* The first request of j, signed ahead: true when j->req now holds it. */
+/* The first request of j, signed ahead: true when j->req now holds it. An
+ * offer the signer is signing is waited for (a fraction of a
+ * millisecond), not signed twice. */
 static bool presigned_take(struct reversal_engine *e, struct rv_job *j)
 {
+	bool fresh = false;
+
+	sign_lock(e);
 	for (int i = 0; i < e->npre; i++) {
 		struct rv_presigned *p = &e->pre[i];
-		bool fresh;
+		uint64_t seq = p->seq;
 
 		if (p->partner != j->partner || p->sub != j->sub ||
 		    strcmp(p->out_trade_no, j->res->out_trade_no) != 0)
 			continue;
+		while (i >= 0 && e->pre[i].signing) {
+			pthread_cond_wait(&e->signer->done, &e->signer->mu);
+			i = presigned_find(e, seq);
+		}
+		if (i < 0)
+			break;
+		p = &e->pre[i];
 		fresh = p->ready && wx_monotonic_ms() - p->signed_mono <=
 					REVERSAL_PRESIGN_MAX_S * 1000;
 		if (fresh) {
@@ -470,15 +632,16 @@ static bool presigned_take(struct reversal_engine *e, struct rv_job *j)
 			memset(&p->req, 0, sizeof(p->req));
 		}
 		presigned_drop(e, i);
-		return fresh;
+		break;
 	}
-	return false;
+	sign_unlock(e);
+	return fresh;
 }
 
 /* One turn of a wait that signs ahead. With an offer to sign: sends what
  * is queued and takes what came without waiting, then signs one offer
- * (unless stop_at_answer and an answer came or extra_fd woke). With none:
- * waits up to left_ms. */
+ * (unless stop_at_answer and an answer came or extra_fd woke). With none,
+ * or a signer thread signing them: waits up to left_ms. */
 static void presign_step(struct reversal_engine *e, int extra_fd, int left_ms,
 			 bool stop_at_answer, bool *ready)
 {
@@ -1703,6 +1866,7 @@ void reversal_engine_free(struct reversal_engine *e)
 	if (!e)
 		return;
 	reversal_engine_abandon(e);
+	signer_stop(e);
 	while (e->npre > 0)
 		presigned_drop(e, e->npre - 1);
 	while (e->done)

@@ -134,8 +134,12 @@ size_t reversal_submit_many(struct reversal_engine *e,
  * and records and sends it as it would a fresh one (pending row and
  * attempt committed first). The order number is copied: a list stopped
  * in the UI is freed while its offers wait in the engine; partner and sub
- * are the session's profiles. Offers are taken in the order of the submits: past
- * REVERSAL_PRESIGN_MAX waiting, the oldest is dropped. */
+ * are the session's profiles. Offers are taken in the order of the submits:
+ * past REVERSAL_PRESIGN_MAX waiting, the oldest is dropped. On a machine with
+ * more than one processor a thread of the engine's own signs them (the
+ * first offer starts it, reversal_engine_free stops it), so that signing
+ * also overlaps the engine's own sending, receiving and recording; the
+ * profiles must therefore outlive the engine. */
 #define REVERSAL_PRESIGN_MAX   16
 #define REVERSAL_PRESIGN_MAX_S 60
 void reversal_presign(struct reversal_engine *e,
