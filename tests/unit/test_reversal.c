@@ -578,6 +578,34 @@ static void test_presign_outlives_the_offer(void **state)
 	reversal_engine_free(e);
 }
 
+/* Offers taken at once, while the signer (a thread of the engine's own on
+ * more than one processor) is still signing them, and more than the
+ * engine keeps (the oldest dropped): each order is sent once, signed
+ * ahead, waited for or signed at its submit. */
+static void test_presign_taken_while_signing(void **state)
+{
+	struct world *w = *state;
+	struct reversal_engine *e = reversal_engine_new(w->h, NULL, NULL);
+	enum { N = REVERSAL_PRESIGN_MAX + 4 };
+	char orders[N][16];
+	struct reversal_params p[N];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(orders[i], sizeof(orders[i]), "PRE-%04d", i + 1);
+		p[i] = params(w, orders[i]);
+		reversal_presign(e, &p[i]);
+	}
+	for (int i = 0; i < N; i++)
+		assert_int_equal(reversal_submit(e, &p[i], NULL, NULL), 0);
+	run_until_idle(e, 5000);
+	expect_reversed(e, N);
+	assert_null(reversal_engine_next_done(e));
+	assert_int_equal(w->pre_hits, N);
+	assert_int_equal(hits(w), N);
+	assert_int_equal(count_rows(w), N);
+	reversal_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +625,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_group_commit_failure_sends_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_presign_outlives_the_offer,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_presign_taken_while_signing,
 					    setup, teardown),
 	};
 
