@@ -1,6 +1,8 @@
 /* reversal: one operator intent = one history entry with its attempts.
  *
- * The engine owns an http client and borrows the history and the profiles.
+ * The engine owns an http client and, once a list offers requests to sign
+ * ahead (reversal_presign), a thread that signs them; it borrows the
+ * history and the profiles.
  * It is event-driven: the caller's loop calls reversal_engine_poll(), which
  * waits for network activity, an extra descriptor (stdin in the TUI) or the
  * next back-off timer, never longer than the timeout it is given.
