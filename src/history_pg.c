@@ -13,7 +13,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -754,20 +753,14 @@ static void *early_run(void *arg)
 void history_pg_preconnect(const char *uri)
 {
 	struct early_open *e;
-	sigset_t all, old;
 
 	if (early)
 		return;
 	e = wx_xcalloc(1, sizeof(*e));
 	e->uri = wx_xstrdup(uri);
 	atomic_init(&e->stop, 0);
-	/* Signals stay the main thread's: its handlers set the flags its
-	 * loop reads. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&e->thread, NULL, early_run, e) == 0)
+	if (wx_thread_start(&e->thread, early_run, e) == 0)
 		early = e;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!early) {
 		free(e->uri);
 		free(e);

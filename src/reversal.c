@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -515,14 +514,19 @@ static void *signer_run(void *arg)
 	return NULL;
 }
 
+static void signer_free(struct rv_signer *s)
+{
+	pthread_cond_destroy(&s->done);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
 /* Starts the signer on a machine with more than one processor; without
- * it (one processor, or no thread) offers are signed inline. Signals stay
- * the engine's thread's, whose handlers set the flags its loop reads. */
+ * it (one processor, or no thread) offers are signed inline. */
 static void signer_start(struct reversal_engine *e)
 {
 	struct rv_signer *s;
-	sigset_t all, old;
-	int rc;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		return;
@@ -531,16 +535,9 @@ static void signer_start(struct reversal_engine *e)
 	pthread_cond_init(&s->wake, NULL);
 	pthread_cond_init(&s->done, NULL);
 	e->signer = s;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&s->thread, NULL, signer_run, e);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (wx_thread_start(&s->thread, signer_run, e) != 0) {
 		e->signer = NULL;
-		pthread_cond_destroy(&s->done);
-		pthread_cond_destroy(&s->wake);
-		pthread_mutex_destroy(&s->mu);
-		free(s);
+		signer_free(s);
 	}
 }
 
@@ -556,10 +553,7 @@ static void signer_stop(struct reversal_engine *e)
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thread, NULL);
 	e->signer = NULL;
-	pthread_cond_destroy(&s->done);
-	pthread_cond_destroy(&s->wake);
-	pthread_mutex_destroy(&s->mu);
-	free(s);
+	signer_free(s);
 }
 
 void reversal_presign(struct reversal_engine *e,

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h> /* pthread_t */
 
 #define WXREV_VERSION "0.1.0"
 
@@ -78,6 +79,10 @@ char *wx_like_contains(const char *s);
 /* Clocks. */
 int64_t wx_now_ms(void);       /* wall clock, ms since the epoch */
 int64_t wx_monotonic_ms(void); /* for timeouts and latency */
+
+/* Starts a thread that takes no signals: they stay the main thread's,
+ * whose handlers set the flags its loop reads. 0, or an errno value. */
+int wx_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* mkdir -p with the given mode for every created component. */
 int wx_mkdir_p(const char *path, unsigned mode, struct wx_err *err);
