@@ -2160,11 +2160,10 @@ static int64_t jint(json_t *o, const char *k)
 	return (int64_t)json_integer_value(json_object_get(o, k));
 }
 
-/* One journal line back into a deferred write; -1 when unreadable. */
-static int journal_parse(const char *line, struct deferred *d)
+/* One journal line of kind `kind` (parsed as o) back into a deferred
+ * write; -1 when unreadable. */
+static int journal_parse(json_t *o, const char *kind, struct deferred *d)
 {
-	json_t *o = json_loads(line, 0, NULL);
-	const char *kind = json_string_value(json_object_get(o, "kind"));
 	int rc = -1;
 
 	memset(d, 0, sizeof(*d));
@@ -2199,7 +2198,6 @@ static int journal_parse(const char *line, struct deferred *d)
 		rc = 0;
 	}
 out:
-	json_decref(o);
 	return rc;
 }
 
@@ -2251,8 +2249,9 @@ static int fold_lines(struct history *h, char *text, struct wx_err *err)
 			kept |= rc;
 			continue;
 		}
+		rc = journal_parse(o, kind, &d);
 		json_decref(o);
-		if (journal_parse(line, &d) != 0) {
+		if (rc != 0) {
 			struct deferred *tmp = wx_xcalloc(1, sizeof(*tmp));
 
 			*tmp = d;
