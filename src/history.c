@@ -2160,14 +2160,15 @@ static int64_t jint(json_t *o, const char *k)
 	return (int64_t)json_integer_value(json_object_get(o, k));
 }
 
-/* One journal line of kind `kind` (parsed as o) back into a deferred
- * write; -1 when unreadable. */
-static int journal_parse(json_t *o, const char *kind, struct deferred *d)
+/* One parsed journal line back into a deferred write; -1 when
+ * unreadable. */
+static int journal_parse(json_t *o, struct deferred *d)
 {
+	const char *kind = json_string_value(json_object_get(o, "kind"));
 	int rc = -1;
 
 	memset(d, 0, sizeof(*d));
-	if (!o || !kind)
+	if (!kind)
 		goto out;
 	if (strcmp(kind, "finish") == 0) {
 		const char *oc = json_string_value(json_object_get(o, "outcome"));
@@ -2249,7 +2250,7 @@ static int fold_lines(struct history *h, char *text, struct wx_err *err)
 			kept |= rc;
 			continue;
 		}
-		rc = journal_parse(o, kind, &d);
+		rc = journal_parse(o, &d);
 		json_decref(o);
 		if (rc != 0) {
 			struct deferred *tmp = wx_xcalloc(1, sizeof(*tmp));
