@@ -1364,6 +1364,7 @@ static int fold_journal(struct history *h, struct wx_err *err);
 static void journal_withdraw(struct history *h,
 			     const struct history_reversal *r,
 			     const struct history_pg_unanswered *u);
+static bool withdraw_waits(struct history *h, const struct history_reversal *r);
 
 /* The claim on the desk history. A claim of ours that got no answer (here
  * or in an earlier start) is withdrawn first, from the journal, so its
@@ -1380,6 +1381,17 @@ static int desk_begin(struct history *h, struct history_reversal *r,
 	rc = history_pg_begin(h->pg, r, err);
 	if (rc < 0 && history_pg_unanswered(h->pg, &u))
 		journal_withdraw(h, r, &u);
+	/* Held by our own unanswered claim, whose server process still
+	 * lives (the answer was lost on the way, say): not a colleague. */
+	if (rc == HISTORY_CLAIMED && history_pg_claim_ours(h->pg) &&
+	    withdraw_waits(h, r))
+		wx_err_set(err,
+			   _("an earlier try of yours, whose claim the desk "
+			     "history took but never answered, still holds "
+			     "this order: nothing was sent. The server lets "
+			     "it go when it ends that try's connection "
+			     "(within minutes); then reverse the order "
+			     "again"));
 	return rc;
 }
 
@@ -2278,22 +2290,75 @@ static int fold_lines(struct history *h, char *text, struct wx_err *err)
 	return h->pg ? kept : tx_commit(h, err);
 }
 
+/* The whole journal, read under a lock of the given type; the open
+ * descriptor (keeping the lock), or -1. */
+static int journal_read(const struct history *h, int flags, short lock,
+			struct wx_buf *b)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd = open(h->journal_path, flags | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return -1;
+	if (journal_lock(fd, lock) != 0)
+		goto fail;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		wx_buf_append(b, chunk, (size_t)n);
+	if (n == 0)
+		return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static bool same_str(json_t *o, const char *k, const char *v)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s && strcmp(s, v ? v : "") == 0;
+}
+
+/* Whether a withdrawal of ours for r's order waits in the journal. */
+static bool withdraw_waits(struct history *h, const struct history_reversal *r)
+{
+	struct wx_buf b = {0};
+	char *save = NULL;
+	bool found = false;
+	int fd = journal_read(h, O_RDONLY, F_RDLCK, &b);
+
+	if (fd < 0) {
+		wx_buf_free(&b);
+		return false;
+	}
+	close(fd);
+	wx_buf_puts(&b, ""); /* a string even when empty */
+	for (char *line = strtok_r(b.data, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_t *o = json_loads(line, 0, NULL);
+
+		found = same_str(o, "kind", "withdraw") &&
+			same_str(o, "sp_mchid", r->sp_mchid) &&
+			same_str(o, "sub_mchid", r->sub_mchid) &&
+			same_str(o, "out_trade_no", r->out_trade_no);
+		json_decref(o);
+	}
+	wx_buf_free(&b);
+	return found;
+}
+
 static int fold_journal(struct history *h, struct wx_err *err)
 {
 	struct wx_buf b = {0};
-	char chunk[8192];
-	ssize_t n;
 	int rc = -1;
-	int fd = open(h->journal_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	int fd = journal_read(h, O_RDWR, F_WRLCK, &b);
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (journal_lock(fd, F_WRLCK) != 0)
-		goto out;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		wx_buf_append(&b, chunk, (size_t)n);
-	if (n < 0)
-		goto out;
+	if (fd < 0) {
+		int gone = errno == ENOENT;
+
+		wx_buf_free(&b);
+		return gone ? 0 : -1;
+	}
 	if (b.len > 0 && fold_lines(h, b.data, err) != 0)
 		goto out;
 	/* Folded and committed: the journal is spent. */

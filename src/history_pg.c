@@ -80,6 +80,7 @@ struct history_pg {
 	struct sample *sample;	 /* rows for guessing a filter's cost, or NULL */
 	int tracking;		 /* ask() notes each server process asked */
 	int claim_lost;		 /* the last claim may be taken unheard */
+	int claim_ours;		 /* the last refusal's holder: us, here */
 	struct history_pg_unanswered unanswered; /* that claim */
 };
 
@@ -1024,6 +1025,7 @@ int history_pg_begin(struct history_pg *p, struct history_reversal *r,
 	p->unanswered = (struct history_pg_unanswered){.pid = (int64_t)getpid(),
 						       .sent_ms = wx_now_ms()};
 	p->tracking = 1;
+	p->claim_ours = 0;
 	rc = run(p,
 		 "SELECT id, created_ms, holder, holder_desk, holder_since_ms"
 		 " FROM wxrev.claim($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -1035,6 +1037,9 @@ int history_pg_begin(struct history_pg *p, struct history_reversal *r,
 	if (rc != 0)
 		return -1;
 	if (PQgetisnull(res, 0, 0)) {
+		p->claim_ours = p->op &&
+				strcmp(PQgetvalue(res, 0, 2), p->op) == 0 &&
+				strcmp(PQgetvalue(res, 0, 3), p->desk) == 0;
 		claimed(PQgetvalue(res, 0, 2), col_i64(res, 0, 4),
 			PQgetvalue(res, 0, 3), err);
 		PQclear(res);
@@ -1060,6 +1065,11 @@ int history_pg_unanswered(const struct history_pg *p,
 		return 0;
 	*u = p->unanswered;
 	return 1;
+}
+
+int history_pg_claim_ours(const struct history_pg *p)
+{
+	return p->claim_ours;
 }
 
 int history_pg_up(const struct history_pg *p)

@@ -76,6 +76,10 @@ int history_pg_withdraw(struct history_pg *p, const char *sp_mchid,
 			const char *sub_mchid, const char *out_trade_no,
 			const struct history_pg_unanswered *u,
 			struct wx_err *err);
+/* After history_pg_begin returned HISTORY_CLAIMED: 1 when the holder is
+ * this role on this machine (another window, or a claim of ours that got
+ * no answer), else 0. */
+int history_pg_claim_ours(const struct history_pg *p);
 /* 1 while the session is up (a call would not wait for a connect). */
 int history_pg_up(const struct history_pg *p);
 int history_pg_claim_holder(struct history_pg *p, const char *sp_mchid,

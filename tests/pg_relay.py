@@ -1,5 +1,6 @@
 """A TCP relay in front of the test server's Unix socket, to play a desk
-history server that goes quiet. Usage: pg_relay.py SOCKET PORT_FILE [PATTERN]
+history server that goes quiet.
+Usage: pg_relay.py SOCKET PORT_FILE [PATTERN [lose]]
 
 - SIGSTOP / SIGCONT of this process: a frozen host (no RST, no data; the
   kernel still takes connections and bytes, nothing comes back).
@@ -7,6 +8,10 @@ history server that goes quiet. Usage: pg_relay.py SOCKET PORT_FILE [PATTERN]
   are taken and never answered; SIGUSR2 relays again.
 - PATTERN: the relay freezes itself (SIGSTOP) on the first bytes from a
   client that contain it, before passing them on.
+- PATTERN lose: those bytes are passed on, and then nothing more on that
+  connection either way, nor the client's end (a network that broke just
+  after the request): the server's side stays open until SIGUSR2. Other
+  connections are relayed as usual.
 """
 import os
 import signal
@@ -16,8 +21,9 @@ import threading
 
 target, port_file = sys.argv[1], sys.argv[2]
 pattern = sys.argv[3].encode() if len(sys.argv) > 3 else None
+lose = len(sys.argv) > 4 and sys.argv[4] == "lose"
 state = {"black": False, "armed": pattern is not None}
-pairs, held = [], []
+pairs, held, lost = [], [], []
 lock = threading.Lock()
 
 
@@ -34,14 +40,23 @@ def pump(a, b, from_client):
             d = a.recv(65536)
             if not d:
                 break
+            if (a if not from_client else b) in lost:
+                continue  # the network broke: nothing gets through
             if from_client and state["armed"] and pattern in d:
                 with lock:
                     state["armed"] = False
+                if lose:
+                    b.sendall(d)
+                    lost.append(b)
+                    continue
                 os.kill(os.getpid(), signal.SIGSTOP)
             b.sendall(d)
     except OSError:
         pass
     close(a)
+    if from_client and b in lost:
+        held.append(b)  # the server never hears of the client's end
+        return
     close(b)
 
 

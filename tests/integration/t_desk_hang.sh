@@ -4,7 +4,8 @@
 # through a TCP relay (tests/pg_relay.py) that is frozen with SIGSTOP. A
 # claim that gets no answer sends nothing and says so within a bound (a
 # blocking libpq call would wait for as long as the server sleeps), and is
-# withdrawn by the next try if the server took it after all; a result that
+# withdrawn by the next try if the server took it after all (a try while
+# the server still holds it is told it is its own); a result that
 # arrives meanwhile goes to the local journal and is written exactly once
 # when the server answers again.
 # shellcheck source=tests/integration/lib_sim.sh
@@ -59,6 +60,38 @@ t_eq "the unanswered claim is closed as not sent, the new one reversed" \
 	"failed NOT_SENT 0|reversed - 1" \
 	"$(pg_psql "$PG_SUPER" -c "SELECT string_agg(outcome || ' ' || coalesce(nullif(code, ''), '-') || ' ' || attempts, '|' ORDER BY id) FROM wxrev.reversals WHERE out_trade_no = 'DESK-HANG-1'")"
 t_check "no journal is left" test -z "$(ls "$XDG_DATA_HOME"/wxrev/desk-*.journal 2>/dev/null)"
+t_ok
+
+t_begin "the claim's answer is lost: a try at once is told its own claim holds the order; once the server lets it go, the order is reversed"
+# The server takes the claim and answers, and the answer never arrives;
+# the server is not told that the client went, so its process, and the
+# claim's liveness lock, live on (until its keepalives would end it).
+pg_relay 'wxrev.claim(' lose || t_fail "the relay did not start"
+sim_paid DESK-HANG-3
+WXREV_DESK_ANSWER_MS=2000 WXREV_HISTORY=$(relay_uri) \
+	timeout -k 5 40 "$WXREV_BIN" reverse --sub "Coffee Shop" --yes DESK-HANG-3 \
+	>"$T_TMP/hang3.out" 2>"$T_TMP/hang3.err" </dev/null
+WX_RC=$?
+t_eq "exit status: nothing sent" 2 "$WX_RC"
+t_contains "says nothing was sent" "$(cat "$T_TMP/hang3.err")" "nothing was sent"
+t_eq "the server took the claim: a pending row, nothing sent" "pending 0" "$(outcome_of DESK-HANG-3)"
+WXREV_HISTORY=$(relay_uri) wx reverse --sub "Coffee Shop" --yes DESK-HANG-3
+t_check "the try at once is refused" test "$WX_RC" -ne 0
+t_contains "by alice's own earlier try, not a colleague" "$WX_ERR" "an earlier try of yours"
+t_contains "says when it is let go" "$WX_ERR" "when it ends that try's connection"
+t_eq "no request reached the simulator" 0 "$(sim_count DESK-HANG-3)"
+# The broken connection ends: the server process goes, and its lock.
+kill -USR2 "$PG_RELAY"
+for _ in $(seq 1 $((100 * T_SLOW))); do
+	[ "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 2004382326")" = 0 ] && break
+	sleep 0.1
+done
+WXREV_HISTORY=$(relay_uri) wx reverse --sub "Coffee Shop" --yes DESK-HANG-3
+t_eq "exit status: reversed" 0 "$WX_RC"
+t_eq "one request reached the simulator" 1 "$(sim_count DESK-HANG-3)"
+t_eq "the lost claim is closed as not sent, the new one reversed" \
+	"failed NOT_SENT 0|reversed - 1" \
+	"$(pg_psql "$PG_SUPER" -c "SELECT string_agg(outcome || ' ' || coalesce(nullif(code, ''), '-') || ' ' || attempts, '|' ORDER BY id) FROM wxrev.reversals WHERE out_trade_no = 'DESK-HANG-3'")"
 t_ok
 
 t_begin "the server freezes while WeChat Pay holds the call: journaled, then written once after it thaws"
