@@ -497,9 +497,9 @@ static void print_plan(const struct batch *b)
 			c->skip_claimed);
 	if (c->skip_nothing)
 		fprintf(stderr,
-			_("Skipped:   %d the order query says have nothing "
-			  "to reverse (named above); --send-anyway sends "
-			  "them\n"),
+			_("Skipped:   %d with nothing to reverse, as the "
+			  "order query says (named above); --send-anyway "
+			  "sends them\n"),
 			c->skip_nothing);
 	if (c->to_send)
 		fprintf(stderr,

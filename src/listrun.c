@@ -487,17 +487,22 @@ void listrun_progress(const struct listrun *r, char *buf, size_t n)
 	double rate = el > 0.5 ? c->done / el : 0.0;
 	int left = c->to_send - c->done - c->not_sent;
 	long eta = rate > 0 ? (long)(left / rate + 0.5) : -1;
-	char when[32];
+	char when[32], pace[16];
 
 	if (eta >= 0)
 		snprintf(when, sizeof(when), _("%ld:%02ld left"), eta / 60,
 			 eta % 60);
 	else
 		snprintf(when, sizeof(when), "%s", _("--:-- left"));
+	/* No rate yet in the first half second, rather than a false 0. */
+	if (rate > 0)
+		snprintf(pace, sizeof(pace), "%.1f", rate);
+	else
+		snprintf(pace, sizeof(pace), "--");
 	int used = snprintf(buf, n,
-			    _("%d/%d  %.1f/s  reversed %d  rejected %d  "
+			    _("%d/%d  %s/s  reversed %d  rejected %d  "
 			      "failed %d  unknown %d  %s"),
-			    c->done, c->to_send, rate, c->outcome[WX_REVERSED],
+			    c->done, c->to_send, pace, c->outcome[WX_REVERSED],
 			    c->outcome[WX_REJECTED], c->outcome[WX_FAILED],
 			    c->outcome[WX_UNKNOWN], when);
 

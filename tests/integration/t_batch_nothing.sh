@@ -41,7 +41,7 @@ for o in NR-001 NR-003 NR-004; do
 done
 t_contains "the plan names the REVOKED one" "$OUT" "NR-001 (Coffee Shop): the query reads REVOKED, nothing to reverse; skipped (--send-anyway sends it)"
 t_contains "the plan names the missing one" "$OUT" "NR-004 (Coffee Shop): the query reads ORDER_NOT_EXIST"
-t_contains "the plan counts them" "$OUT" "Skipped:   3 the order query says have nothing to reverse"
+t_contains "the plan counts them" "$OUT" "Skipped:   3 with nothing to reverse, as the order query says"
 t_contains "states line" "$OUT" "1 paid, 0 not paid, 3 with nothing to reverse"
 t_contains "y asked for one order" "$OUT" "Sending 1 order(s)"
 objs=$(grep -o '{"out_trade_no.*}' <<<"$OUT")
