@@ -1148,6 +1148,12 @@ void history_set_nowait(struct history *h, int on)
 		history_pg_set_nowait(h->pg, on);
 }
 
+void history_on_wait(struct history *h, history_wait_fn *fn, void *ctx)
+{
+	if (h->pg)
+		history_pg_on_wait(h->pg, fn, ctx);
+}
+
 /* ---- locate ---- */
 
 /* buf = a followed by b. */

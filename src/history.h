@@ -153,6 +153,16 @@ void history_set_busy_timeout(struct history *h, int ms);
  * most once a second, and fails as offline (writes are deferred) until it
  * is made. No effect on a history file. */
 void history_set_nowait(struct history *h, int on);
+/* Told while a statement of the desk history waits for its answer: every
+ * HISTORY_WAIT_EVERY_MS once it has waited HISTORY_WAIT_SAY_MS, with how
+ * long it has waited and how long it may (then it is dropped as not
+ * answering), and once more with waited_ms -1 when the wait is over; so
+ * that a screen can say why it stands still. Called on the thread that
+ * asked. No effect on a history file. */
+#define HISTORY_WAIT_SAY_MS   1000
+#define HISTORY_WAIT_EVERY_MS 250
+typedef void history_wait_fn(void *ctx, int64_t waited_ms, int64_t limit_ms);
+void history_on_wait(struct history *h, history_wait_fn *fn, void *ctx);
 
 /* Group commit: between history_group_begin and history_group_end, the
  * writes below (history_begin, history_add_attempt, history_finish) join

@@ -81,6 +81,9 @@ struct history_pg {
 	int tracking;		 /* ask() notes each server process asked */
 	int claim_lost;		 /* the last claim may be taken unheard */
 	int claim_ours;		 /* the last refusal's holder: us, here */
+	history_wait_fn *on_wait; /* told of a long wait, or NULL */
+	void *wait_ctx;
+	int waited; /* on_wait was told of this statement */
 	struct history_pg_unanswered unanswered; /* that claim */
 };
 
@@ -250,24 +253,42 @@ static int fail_res(struct history_pg *p, PGresult *res, struct wx_err *err)
 
 /* ---- statements ---- */
 
-/* Waits until c's socket is ready for `events` or the deadline passes:
- * 0 ready, -1 not in time. */
-static int wait_socket(PGconn *c, short events, int64_t deadline)
+/* Waits until the socket is ready for `events` or the deadline passes:
+ * 0 ready, -1 not in time. A statement asked at `asked` that has waited
+ * HISTORY_WAIT_SAY_MS is told to on_wait, every HISTORY_WAIT_EVERY_MS. */
+static int wait_socket(struct history_pg *p, short events, int64_t asked,
+		       int64_t deadline)
 {
-	struct pollfd pfd = {.fd = PQsocket(c), .events = events};
+	struct pollfd pfd = {.fd = PQsocket(p->conn), .events = events};
 
 	for (;;) {
-		int64_t left = deadline - wx_monotonic_ms();
+		int64_t now = wx_monotonic_ms();
+		int64_t left = deadline - now;
 		int n;
 
 		if (pfd.fd < 0 || left <= 0)
 			return -1;
+		if (p->on_wait && now - asked >= HISTORY_WAIT_SAY_MS) {
+			p->on_wait(p->wait_ctx, now - asked, deadline - asked);
+			p->waited = 1;
+		}
+		if (p->on_wait && left > HISTORY_WAIT_EVERY_MS)
+			left = HISTORY_WAIT_EVERY_MS;
 		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
 		if (n > 0)
 			return 0;
 		if (n < 0 && errno != EINTR)
 			return -1;
 	}
+}
+
+/* The wait on_wait was told of is over. */
+static void wait_over(struct history_pg *p)
+{
+	if (!p->waited)
+		return;
+	p->waited = 0;
+	p->on_wait(p->wait_ctx, -1, 0);
 }
 
 /* A server that stopped answering: the connection is dropped (its claims
@@ -285,7 +306,8 @@ static void drop_hung(struct history_pg *p)
 static PGresult *ask(struct history_pg *p, const char *sql, int n,
 		     const char *const *vals)
 {
-	int64_t deadline = wx_monotonic_ms() + answer_ms();
+	int64_t asked = wx_monotonic_ms();
+	int64_t deadline = asked + answer_ms();
 	PGresult *res, *last = NULL;
 	int flushed;
 
@@ -295,27 +317,30 @@ static PGresult *ask(struct history_pg *p, const char *sql, int n,
 		p->unanswered.backend[p->unanswered.nbackend++] =
 		    PQbackendPID(p->conn);
 	while ((flushed = PQflush(p->conn)) == 1)
-		if (wait_socket(p->conn, POLLIN | POLLOUT, deadline) != 0 ||
+		if (wait_socket(p, POLLIN | POLLOUT, asked, deadline) != 0 ||
 		    !PQconsumeInput(p->conn))
 			break;
 	if (flushed != 0 && PQstatus(p->conn) == CONNECTION_OK)
 		goto hung;
 	for (;;) {
 		while (PQisBusy(p->conn)) {
-			if (wait_socket(p->conn, POLLIN, deadline) != 0)
+			if (wait_socket(p, POLLIN, asked, deadline) != 0)
 				goto hung;
 			if (!PQconsumeInput(p->conn))
 				break;
 		}
 		res = PQgetResult(p->conn);
-		if (!res)
+		if (!res) {
+			wait_over(p);
 			return last;
+		}
 		PQclear(last);
 		last = res;
 	}
 hung:
 	PQclear(last);
 	drop_hung(p);
+	wait_over(p);
 	return NULL;
 }
 
@@ -851,6 +876,12 @@ const char *history_pg_path(const struct history_pg *p)
 void history_pg_set_nowait(struct history_pg *p, int on)
 {
 	p->nowait = on;
+}
+
+void history_pg_on_wait(struct history_pg *p, history_wait_fn *fn, void *ctx)
+{
+	p->on_wait = fn;
+	p->wait_ctx = ctx;
 }
 
 void history_pg_set_busy_timeout(struct history_pg *p, int ms)

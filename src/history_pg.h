@@ -41,6 +41,8 @@ int history_pg_recover(struct history_pg *p, struct wx_err *err);
 const char *history_pg_path(const struct history_pg *p);
 void history_pg_set_busy_timeout(struct history_pg *p, int ms);
 void history_pg_set_nowait(struct history_pg *p, int on);
+/* history_on_wait. */
+void history_pg_on_wait(struct history_pg *p, history_wait_fn *fn, void *ctx);
 /* Applies docs/postgres.sql up to the newest version when the role may;
  * *from and *to say which versions. */
 int history_pg_init(const char *uri, int *from, int *to, struct wx_err *err);

@@ -326,6 +326,19 @@ static void draw_message(struct tui *t)
 		true);
 }
 
+void tui_flash_message(struct tui *t, int color, const char *text)
+{
+	int y, x;
+
+	if (!stdscr || t->too_small)
+		return;
+	getyx(stdscr, y, x);
+	tui_put(t->rows - 3, 0, text, t->cols, tui_attr(t, color), true);
+	move(y, x);
+	refresh();
+	t->dirty = true; /* the next frame puts t->msg back */
+}
+
 /* The keys of the screen that has them, in one line (like mc, k9s). */
 static void draw_hint(struct tui *t)
 {

@@ -569,6 +569,25 @@ static int load_profiles(const char *arg, struct wx_profiles **out,
 
 #define TUI_HISTORY_BUSY_MS 1000
 
+/* A desk history statement that waits for its answer holds up the loop:
+ * the message line says so while it lasts, rather than a still screen. */
+static void desk_waiting(void *ctx, int64_t waited_ms, int64_t limit_ms)
+{
+	struct tui *t = ctx;
+	char buf[256];
+
+	if (waited_ms < 0) {
+		t->dirty = true;
+		return;
+	}
+	snprintf(buf, sizeof(buf),
+		 _("Waiting for the desk history: no answer for %.1f s (wxrev "
+		   "stops waiting at %lld s)"),
+		 (double)waited_ms / 1000.0,
+		 (long long)((limit_ms + 999) / 1000));
+	tui_flash_message(t, TUI_C_WARN, buf);
+}
+
 static int open_history(struct tui *t, const char *path, struct wx_err *err)
 {
 	if (history_open(path, &t->hist, err) != 0)
@@ -583,6 +602,7 @@ static int open_history(struct tui *t, const char *path, struct wx_err *err)
 	/* A lost desk server is reconnected to between frames, never
 	 * freezing the screen for a connect timeout. */
 	history_set_nowait(t->hist, 1);
+	history_on_wait(t->hist, desk_waiting, t);
 	t->engine = reversal_engine_new(t->hist, NULL, err);
 	return t->engine ? 0 : -1;
 }

@@ -177,6 +177,9 @@ int tui_pane_at(const struct tui *t, int y, int x);
 const struct tui_screen *tui_pane_screen(enum tui_pane p);
 void tui_message(struct tui *t, int color, const char *fmt, ...)
 	WX_PRINTF(3, 4);
+/* Shows text on the message line at once, from within a call that holds
+ * up the loop (t->msg is left alone: the next frame puts it back). */
+void tui_flash_message(struct tui *t, int color, const char *text);
 /* A warning that refuses what was asked ("already in flight"): a y, n or
  * space pressed right after, in answer to it, is dropped, not typed. */
 void tui_refuse(struct tui *t, const char *fmt, ...) WX_PRINTF(2, 3);

@@ -81,8 +81,14 @@ ui_yes
 for _ in $(seq 1 $((50 * T_SLOW))); do [ "$(outcome_of DESK-FRZ-1)" = "pending 1" ] && break; sleep 0.1; done
 t_eq "pending committed, the request out" "pending 1" "$(outcome_of DESK-FRZ-1)"
 kill -STOP "$PG_RELAY"
+# The answer's write waits for the frozen server: the screen says so
+# rather than standing still.
+t_check "the message line says wxrev waits for the desk history" \
+	ui_wait_for "Waiting for the desk history: no answer for" $((15 * T_SLOW))
+t_contains "and when it stops waiting" "$(ui_screen)" "(wxrev stops waiting at 2 s)"
 ui_focus Order
 t_check "the status bar says the desk history is offline" ui_wait_for "desk history offline — 1 results waiting" $((30 * T_SLOW))
+t_check "the wait is no longer shown" ui_wait_gone "Waiting for the desk history" $((5 * T_SLOW))
 # Longer than the answer timeout: every key typed shows at once.
 ui_keys C-u
 typed=""
