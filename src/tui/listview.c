@@ -314,8 +314,9 @@ static void item_words(const struct lview *L, const struct listrun_item *it,
 			wx_i18n_amount(it->amount,
 				       it->currency[0] ? it->currency : NULL,
 				       amount, sizeof(amount));
-		snprintf(buf, n, "%s%s%s", _(info->words), amount[0] ? " " : "",
-			 amount);
+		/* The amount first: a narrow column cuts the words, not it. */
+		snprintf(buf, n, "%s%s%s", amount, amount[0] ? "  " : "",
+			 _(info->words));
 		if (info->nothing_to_reverse)
 			*color = TUI_C_WARN;
 		return;

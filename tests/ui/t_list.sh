@@ -59,7 +59,7 @@ ui_paste "LB-001, LB-002,LB-003"
 ui_wait_for "A list of orders" 5
 ui_wait_for "3 paid, 0 not paid" $((10 * T_SLOW))
 t_contains "the total refunded" "$(ui_screen)" "Total refunded to the payers: ¥384.00"
-t_contains "each order's state and amount" "$(ui_line_with LB-002)" "Paid ¥128.00"
+t_contains "each order's state and amount" "$(ui_line_with LB-002)" "¥128.00  Paid"
 t_eq "one order query each" 3 "$(gets LB)"
 t_eq "no reversal before y" 0 "$(posts LB)"
 t_contains "the question's keys in the hint" "$(hints)" "y send  n cancel"
