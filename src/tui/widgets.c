@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include <wctype.h>
 
 #include "tui/text.h"
@@ -306,13 +307,30 @@ int field_draw(struct tui_field *f, int y, int x, int cols, attr_t attr)
 	return cursor < x + cols ? cursor : x + cols - 1;
 }
 
-/* Moves a line break back to the last space of the piece, when there is
- * one past its first quarter; returns the bytes kept (w is cut to match). */
-static size_t word_cut(wchar_t *w, size_t bytes)
+/* Whether a row may end between a and b: after a space, or beside a wide
+ * (CJK) character, but not inside a word of narrow ones (out_trade_no)
+ * nor before closing or after opening punctuation. */
+static bool may_break(wchar_t a, wchar_t b)
 {
-	size_t n = wcslen(w), i = n;
+	if (a == L' ')
+		return true;
+	if (!a || !b || wcschr(L"，。、：；！？）」』】》…", b) ||
+	    wcschr(L"（「『【《", a))
+		return false;
+	return wcwidth(a) == 2 || wcwidth(b) == 2;
+}
 
-	while (i > n / 4 && w[i - 1] != L' ')
+/* Moves a line break that would split a word (next: the character after
+ * the piece) back to the last place where a row may end, when there is
+ * one past its first quarter; returns the bytes kept (w is cut to
+ * match). */
+static size_t word_cut(wchar_t *w, size_t bytes, wchar_t next)
+{
+	size_t n = wcslen(w), i = n - 1;
+
+	if (n == 0 || may_break(w[n - 1], next))
+		return bytes;
+	while (i > n / 4 && !may_break(w[i - 1], w[i]))
 		i--;
 	if (i <= n / 4)
 		return bytes;
@@ -348,8 +366,13 @@ static size_t wrap_row(const char *p, int cols, wchar_t *w, size_t len)
 	bytes = wcstombs(NULL, w, 0);
 	if (bytes == (size_t)-1 || bytes == 0)
 		return 0;
-	if (p[bytes] && p[bytes] != ' ')
-		bytes = word_cut(w, bytes);
+	if (p[bytes] && p[bytes] != ' ') {
+		wchar_t next = 0;
+
+		if (mbtowc(&next, p + bytes, MB_CUR_MAX) <= 0)
+			next = 0;
+		bytes = word_cut(w, bytes, next);
+	}
 	if (p[bytes] && tui_cut_escape(p, bytes) != bytes) {
 		/* A visible escape is never split across rows. */
 		char *piece = wx_xstrndup(p, tui_cut_escape(p, bytes));

@@ -101,6 +101,8 @@ ui_keys C-u
 ui_type 烤鸭
 ui_keys Enter
 ui_wait_for "> 商户订单号" 5
+# Chinese wraps between its characters, never inside a word of Latin ones.
+t_check "the empty field's hint keeps out_trade_no whole" ui_wait_for "（out_trade_no）" 5
 ui_type 4200001234202611260
 ui_wait_for "按 Enter 核对" 5
 layout_check "the order form"
