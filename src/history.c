@@ -2178,6 +2178,14 @@ static int64_t jint(json_t *o, const char *k)
 	return (int64_t)json_integer_value(json_object_get(o, k));
 }
 
+/* Whether o's string k is v (NULL: empty). */
+static bool same_str(json_t *o, const char *k, const char *v)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s && strcmp(s, v ? v : "") == 0;
+}
+
 /* One parsed journal line back into a deferred write; -1 when
  * unreadable. */
 static int journal_parse(json_t *o, struct deferred *d)
@@ -2255,10 +2263,8 @@ static int fold_lines(struct history *h, char *text, struct wx_err *err)
 	     line = strtok_r(NULL, "\n", &save)) {
 		struct deferred d;
 		json_t *o = json_loads(line, 0, NULL);
-		const char *kind =
-		    json_string_value(json_object_get(o, "kind"));
 
-		if (kind && strcmp(kind, "withdraw") == 0) {
+		if (same_str(o, "kind", "withdraw")) {
 			/* Kept for a later fold; the other lines go on
 			 * unless the server went away meanwhile. */
 			rc = fold_withdraw(h, o);
@@ -2296,8 +2302,8 @@ static int fold_lines(struct history *h, char *text, struct wx_err *err)
 	return h->pg ? kept : tx_commit(h, err);
 }
 
-/* The whole journal, read under a lock of the given type; the open
- * descriptor (keeping the lock), or -1. */
+/* The whole journal into b, read under a lock of the given type; the
+ * open descriptor (keeping the lock), or -1 (b may hold part of it). */
 static int journal_read(const struct history *h, int flags, short lock,
 			struct wx_buf *b)
 {
@@ -2316,13 +2322,6 @@ static int journal_read(const struct history *h, int flags, short lock,
 fail:
 	close(fd);
 	return -1;
-}
-
-static bool same_str(json_t *o, const char *k, const char *v)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s && strcmp(s, v ? v : "") == 0;
 }
 
 /* Whether a withdrawal of ours for r's order waits in the journal. */

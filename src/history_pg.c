@@ -288,7 +288,8 @@ static void wait_over(struct history_pg *p)
 	if (!p->waited)
 		return;
 	p->waited = 0;
-	p->on_wait(p->wait_ctx, -1, 0);
+	if (p->on_wait)
+		p->on_wait(p->wait_ctx, -1, 0);
 }
 
 /* A server that stopped answering: the connection is dropped (its claims

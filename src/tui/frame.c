@@ -330,7 +330,7 @@ void tui_flash_message(struct tui *t, int color, const char *text)
 {
 	int y, x;
 
-	if (!stdscr || t->too_small)
+	if (!stdscr || isendwin() || t->too_small)
 		return;
 	getyx(stdscr, y, x);
 	tui_put(t->rows - 3, 0, text, t->cols, tui_attr(t, color), true);

@@ -677,6 +677,8 @@ int tui_run(const char *profiles_arg, const char *history_arg)
 		tui_drain_flights(t, DRAIN_MS);
 out:
 	history_preconnect_end(); /* a start that ended before the history */
+	if (t->hist) /* the screen is gone before the last writes */
+		history_on_wait(t->hist, NULL, NULL);
 	restore_terminal(); /* after SIGHUP its writes fail harmlessly */
 	/* A result only journaled is exit 3, as on the command line: the
 	 * history does not hold it yet. */
