@@ -18,6 +18,19 @@ unset WXREV_OPERATOR
 # relay_uri: the desk history through the relay just started.
 relay_uri() { printf 'postgresql://alice@127.0.0.1:%s/%s?sslmode=disable%s' "$PG_RELAY_PORT" "$PG_DB" "${1:-}"; }
 outcome_of() { pg_psql "$PG_SUPER" -c "SELECT outcome || ' ' || attempts FROM wxrev.reversals WHERE out_trade_no = '$1'"; }
+# rows_of ORDER: each row's outcome, code (- when none) and attempts, oldest first.
+rows_of() { pg_psql "$PG_SUPER" -c "SELECT string_agg(outcome || ' ' || coalesce(nullif(code, ''), '-') || ' ' || attempts, '|' ORDER BY id) FROM wxrev.reversals WHERE out_trade_no = '$1'"; }
+# no_advisory_locks: no session holds a claim's liveness lock.
+no_advisory_locks() { [ "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 2004382326")" = 0 ]; }
+# try_reverses ORDER: the next try, through the relay, reverses ORDER with
+# one request, and the claim that got no answer is closed as not sent.
+try_reverses() {
+	WXREV_HISTORY=$(relay_uri) wx reverse --sub "Coffee Shop" --yes "$1"
+	t_eq "exit status: reversed" 0 "$WX_RC"
+	t_eq "one request reached the simulator" 1 "$(sim_count "$1")"
+	t_eq "the unanswered claim is closed as not sent, the new one reversed" \
+		"failed NOT_SENT 0|reversed - 1" "$(rows_of "$1")"
+}
 
 t_begin "the server freezes as the claim is sent: nothing sent, the message names the problem and the fix"
 pg_relay 'wxrev.claim(' || t_fail "the relay did not start"
@@ -45,20 +58,14 @@ t_begin "the frozen claim was taken after all: the next try withdraws it and rev
 # that nothing was sent for. Its server process ends once it finds the
 # client gone, and with it the row's liveness lock.
 for _ in $(seq 1 $((100 * T_SLOW))); do
-	[ "$(outcome_of DESK-HANG-1)" = "pending 0" ] &&
-		[ "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 2004382326")" = 0 ] && break
+	[ "$(outcome_of DESK-HANG-1)" = "pending 0" ] && no_advisory_locks && break
 	sleep 0.1
 done
 t_eq "the server took the claim: a pending row, nothing sent" "pending 0" "$(outcome_of DESK-HANG-1)"
 # Well inside the claim's linger (30 s): without the withdrawal the row
 # would hold the order against alice herself ("alice is reversing this
 # order now") and then turn unknown, to be settled by a query.
-WXREV_HISTORY=$(relay_uri) wx reverse --sub "Coffee Shop" --yes DESK-HANG-1
-t_eq "exit status: reversed" 0 "$WX_RC"
-t_eq "one request reached the simulator" 1 "$(sim_count DESK-HANG-1)"
-t_eq "the unanswered claim is closed as not sent, the new one reversed" \
-	"failed NOT_SENT 0|reversed - 1" \
-	"$(pg_psql "$PG_SUPER" -c "SELECT string_agg(outcome || ' ' || coalesce(nullif(code, ''), '-') || ' ' || attempts, '|' ORDER BY id) FROM wxrev.reversals WHERE out_trade_no = 'DESK-HANG-1'")"
+try_reverses DESK-HANG-1
 t_check "no journal is left" test -z "$(ls "$XDG_DATA_HOME"/wxrev/desk-*.journal 2>/dev/null)"
 t_ok
 
@@ -82,16 +89,8 @@ t_contains "says when it is let go" "$WX_ERR" "when it ends that try's connectio
 t_eq "no request reached the simulator" 0 "$(sim_count DESK-HANG-3)"
 # The broken connection ends: the server process goes, and its lock.
 kill -USR2 "$PG_RELAY"
-for _ in $(seq 1 $((100 * T_SLOW))); do
-	[ "$(pg_psql "$PG_SUPER" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 2004382326")" = 0 ] && break
-	sleep 0.1
-done
-WXREV_HISTORY=$(relay_uri) wx reverse --sub "Coffee Shop" --yes DESK-HANG-3
-t_eq "exit status: reversed" 0 "$WX_RC"
-t_eq "one request reached the simulator" 1 "$(sim_count DESK-HANG-3)"
-t_eq "the lost claim is closed as not sent, the new one reversed" \
-	"failed NOT_SENT 0|reversed - 1" \
-	"$(pg_psql "$PG_SUPER" -c "SELECT string_agg(outcome || ' ' || coalesce(nullif(code, ''), '-') || ' ' || attempts, '|' ORDER BY id) FROM wxrev.reversals WHERE out_trade_no = 'DESK-HANG-3'")"
+for _ in $(seq 1 $((100 * T_SLOW))); do no_advisory_locks && break; sleep 0.1; done
+try_reverses DESK-HANG-3
 t_ok
 
 t_begin "the server freezes while WeChat Pay holds the call: journaled, then written once after it thaws"
