@@ -317,7 +317,7 @@ static bool may_break(wchar_t a, wchar_t b)
 	if (!a || !b || wcschr(L"，。、：；！？）」』】》…", b) ||
 	    wcschr(L"（「『【《", a))
 		return false;
-	return wcwidth(a) == 2 || wcwidth(b) == 2;
+	return wx_cp_width((uint32_t)a) == 2 || wx_cp_width((uint32_t)b) == 2;
 }
 
 /* Moves a line break that would split a word (next: the character after
