@@ -131,17 +131,11 @@ median_run() {
 	shift 2
 	for ((i = 0; i < runs; i++)); do
 		BUILD=$BUILD bash "$@" 2>/dev/null | tail -n 1
-	done | awk -v key="$key" -v runs="$runs" '
-		{ line[NR] = $0; raw[NR] = ($0 ~ key "=") ? $0 : ""
-		  sub(".*" key "=", "", raw[NR]); sub(" .*", "", raw[NR]); v[NR] = raw[NR] + 0 }
-		END {
-			for (i = 1; i <= NR; i++) order[i] = i
-			for (i = 2; i <= NR; i++)
-				for (j = i; j > 1 && v[order[j]] < v[order[j - 1]]; j--) {
-					t = order[j]; order[j] = order[j - 1]; order[j - 1] = t }
-			if (NR == 0) exit
-			printf "%s runs=%d %s_min=%s %s_max=%s\n", line[order[int((NR + 1) / 2)]],
-				NR, key, raw[order[1]], key, raw[order[NR]] }'
+	done | awk -v key="$key" '{ v = $0; sub(".*" key "=", "", v); sub(" .*", "", v)
+		print v "\t" $0 }' | sort -g | awk -F '\t' -v key="$key" '
+		{ v[NR] = $1; line[NR] = $2 }
+		END { if (NR) printf "%s runs=%d %s_min=%s %s_max=%s\n",
+			line[int((NR + 1) / 2)], NR, key, v[1], key, v[NR] }'
 }
 speed=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {printf "%.3f %.3f", $4 * 1000, $5 * 1000}')
 read -r sign_ms verify_ms <<<"$speed"
