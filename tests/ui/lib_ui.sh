@@ -273,17 +273,24 @@ ui_choose_sub() {
 	ui_keys Enter
 }
 
+# ui_shows TEXT: TEXT is on the screen now.
+ui_shows() { ui_screen | grep -qF -- "$1"; }
+
+# ui_changed SCREEN: the screen is no longer SCREEN.
+ui_changed() { [ "$(ui_screen)" != "$1" ]; }
+
 # ui_focus TITLE: Tab until the pane titled TITLE has the focus ("> TITLE");
-# TITLE is Profiles, Order or History, in any language.
+# TITLE is Profiles, Order or History, in any language. Each Tab is seen
+# drawn before the focus is looked at again, so a slow frame never makes it
+# Tab past the pane.
 ui_focus() {
-	local i title
+	local i title before
 	title=$(ui_title "$1")
 	for i in 1 2 3 4; do
-		if ui_screen | grep -qF -- "> $title"; then
-			return 0
-		fi
+		ui_shows "> $title" && return 0
+		before=$(ui_screen)
 		ui_keys Tab
-		sleep 0.1
+		ui_poll ui_changed "$before"
 	done
 	ui_wait_for "> $title" 2
 }
@@ -320,13 +327,17 @@ ui_review() {
 
 # ui_open_detail ORDER: the detail view of the history row of ORDER.
 ui_open_detail() {
-	ui_focus History
+	local title pos
+	ui_focus History || return 1
+	title=$(ui_title History)
 	ui_keys Home
-	local i
-	for i in 1 2 3; do
+	# The pane's title counts the row under the cursor ("History 2/5"): each
+	# move is seen there before the highlight is looked at, so a frame not
+	# yet drawn never makes the helper step past the row or open another.
+	for pos in 1 2 3 4; do
+		ui_poll ui_shows "> $title $pos/" || break
 		ui_screen_e | grep -F -- "$1" | grep -q $'\033\\[[0-9;]*7[;m]' && break
 		ui_keys Down
-		sleep 0.2
 	done
 	ui_keys Enter
 	ui_wait_for "$(L "Detail: " "详情：")$1" 5

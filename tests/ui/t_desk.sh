@@ -15,6 +15,8 @@ ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 # field LABEL: the text of the order form's field labelled LABEL.
 field() { ui_line_with "$1" | sed "s/.*$1 *//; s/ *│.*//"; }
+# field_is NAME TEXT: the field NAME holds TEXT now.
+field_is() { [ "$(field "$1")" = "$2" ]; }
 
 # send ORDER [NOTE]: from the order form, through the confirmation.
 send() {
@@ -47,7 +49,7 @@ if ui_screen | grep -q "Result: TD-SLOW-1"; then
 fi
 ui_keys C-u
 ui_type XYZ
-sleep 0.5
+ui_poll field_is "Order number" XYZ
 t_eq "keys typed after the result are in the field" "XYZ" "$(field "Order number")"
 ui_keys F2
 ui_wait_for "Result: TD-SLOW-1" 5
@@ -105,16 +107,16 @@ t_eq "order field after the send" "" "$(field "Order number")"
 t_eq "note field after the send" "" "$(field "Note")"
 ui_focus Order
 ui_keys Up
-sleep 0.2
+ui_poll field_is "Order number" "TD-A-1"
 t_eq "Up: the last number sent" "TD-A-1" "$(field "Order number")"
 ui_keys Up
-sleep 0.2
+ui_poll field_is "Order number" "TD-SLOW-3"
 t_eq "Up again: the one before" "TD-SLOW-3" "$(field "Order number")"
 ui_keys Down
-sleep 0.2
+ui_poll field_is "Order number" "TD-A-1"
 t_eq "Down: back to the newer" "TD-A-1" "$(field "Order number")"
 ui_keys Down
-sleep 0.2
+ui_poll field_is "Order number" ""
 t_eq "Down past the newest: empty" "" "$(field "Order number")"
 t_ok
 

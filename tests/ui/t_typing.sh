@@ -14,6 +14,8 @@ ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
 # order_field: the text of the order form's "Order number" line.
 order_field() { ui_line_with "Order number" | sed 's/.*Order number *//; s/ *│.*//'; }
+# order_field_is TEXT: the order field holds TEXT now.
+order_field_is() { [ "$(order_field)" = "$1" ]; }
 
 t_begin "typing an order number in the History pane sends nothing"
 ui_start_ok
@@ -65,7 +67,7 @@ ui_keys C-u
 ui_focus Profiles
 ui_type 4200q
 ui_wait_for "> Order" 5
-sleep 0.3
+ui_poll order_field_is 4200q
 t_eq "the typed text is in the order field" "4200q" "$(order_field)"
 if [ -s "$UI_STATE/rc" ]; then
 	t_fail "wxrev quit on a typed q"
