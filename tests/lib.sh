@@ -34,6 +34,35 @@ export WXREV_BIN WXREV_REAL_BIN
 wxrev_cmd() { "$WXREV_BIN" "$@"; }
 T_CLEANUP=()
 t_cleanup_add() { T_CLEANUP+=("$*"); }
+
+# t_proc_start PID: when process PID started (clock ticks after boot), or
+# nothing once it is gone.
+t_proc_start() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	# shellcheck disable=SC2086 # the fields after "(comm) " are split on purpose
+	set -- ${stat##*) }
+	echo "${20}"
+}
+
+# t_cleanup_kill PID [SIGNAL...]: on exit, sends each SIGNAL (TERM when none
+# is named) to PID, but only while PID is still the process it is now.
+# Process numbers are reused within a suite's life, and a clean-up that runs
+# as root must never signal whatever later process got the number.
+t_cleanup_kill() {
+	local pid=$1 start
+	shift
+	start=$(t_proc_start "$pid") || return 0
+	t_cleanup_add "t_kill_same $pid $start ${*:-TERM}"
+}
+t_kill_same() {
+	local pid=$1 start=$2 sig
+	shift 2
+	for sig in "$@"; do
+		[ "$(t_proc_start "$pid")" = "$start" ] || return 0
+		kill -s "$sig" "$pid"
+	done
+}
 t__exit() {
 	local c
 	for c in "${T_CLEANUP[@]+"${T_CLEANUP[@]}"}"; do eval "$c" >/dev/null 2>&1 || true; done

@@ -132,10 +132,14 @@ pg_crash() {
 }
 
 pg__cleanup() {
+	local pid
 	[ -n "$PG_DIR" ] || return 0
-	if [ -f "$PG_DIR/data/postmaster.pid" ]; then
-		pg__as_owner "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -m immediate -w -t 30 stop >/dev/null 2>&1 ||
-			kill -9 "$(head -n 1 "$PG_DIR/data/postmaster.pid")" 2>/dev/null
+	if [ -f "$PG_DIR/data/postmaster.pid" ] &&
+		! pg__as_owner "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -m immediate -w -t 30 stop >/dev/null 2>&1; then
+		# After pg_crash the file names a process that is gone, and its
+		# number may belong to another by now: only a postgres is killed.
+		pid=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" != postgres ] || kill -9 "$pid" 2>/dev/null
 	fi
 	[ -n "${T_KEEP:-}" ] || rm -rf "$PG_DIR"
 }
@@ -182,7 +186,7 @@ pg_session_open() {
 	PG_SESS_PID[$name]=$!
 	exec {fd}>"$fifo.in"
 	PG_SESS_FD[$name]=$fd
-	t_cleanup_add "kill ${PG_SESS_PID[$name]}"
+	t_cleanup_kill "${PG_SESS_PID[$name]}"
 }
 pg_session() {
 	local name=$1 sql=$2 fifo="$T_TMP/pgsess-$1" mark="--done-$RANDOM$RANDOM--" i
@@ -210,7 +214,7 @@ pg_relay() {
 	python3 "$T_ROOT/tests/pg_relay.py" "$PG_DIR/.s.PGSQL.$PG_PORT" "$port_file" "$@" &
 	PG_RELAY=$!
 	# A frozen relay is thawed before it is stopped, on every exit path.
-	t_cleanup_add "kill -CONT $PG_RELAY; kill $PG_RELAY"
+	t_cleanup_kill "$PG_RELAY" CONT TERM
 	for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.05; done
 	PG_RELAY_PORT=$(cat "$port_file" 2>/dev/null)
 	[ -n "$PG_RELAY_PORT" ]

@@ -69,7 +69,7 @@ sim_start() {
 		--port-file "$SIM_DIR/$name.port" --log "$SIM_LOG" "$@" \
 		>"$SIM_DIR/$name.out" 2>&1 &
 	SIM_PID=$!
-	t_cleanup_add "kill $SIM_PID"
+	t_cleanup_kill "$SIM_PID"
 	for _ in $(seq 1 100); do
 		if [ -s "$SIM_DIR/$name.port" ]; then
 			SIM_PORT=$(tr -d '\n' <"$SIM_DIR/$name.port")

@@ -68,7 +68,7 @@ batch_bg() {
 	"$WXREV_BIN" reverse --sub "Coffee Shop" "$@" \
 		>"$T_TMP/$out.out" 2>"$T_TMP/$out.err" </dev/null &
 	BG=$!
-	t_cleanup_add "kill -9 $BG"
+	t_cleanup_kill "$BG" KILL
 }
 # wait_requests PREFIX COUNT: until the simulator has seen COUNT requests.
 wait_requests() {

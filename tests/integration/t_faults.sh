@@ -318,7 +318,7 @@ hostile_start() {
 		--sign "$KEYS/wechatpay_key.pem" "$PUB_KEY_ID" "$@" \
 		2>"$T_TMP/hostile-$name.err" &
 	H_PID=$!
-	t_cleanup_add "kill $H_PID"
+	t_cleanup_kill "$H_PID"
 	for i in $(seq 1 50); do
 		[ -s "$T_TMP/hostile-$name.port" ] && break
 		sleep 0.1

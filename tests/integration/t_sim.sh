@@ -50,7 +50,7 @@ start_sim() {
 	"$WXPAY_SIM_BIN" --config "$T_TMP/sim.json" --port-file "$T_TMP/$name.port" \
 		"$@" 2>"$T_TMP/$name.err" &
 	SIM_PID=$!
-	t_cleanup_add "kill $SIM_PID"
+	t_cleanup_kill "$SIM_PID"
 	for _ in $(seq 1 100); do
 		[ -s "$T_TMP/$name.port" ] && break
 		sleep 0.05
@@ -556,7 +556,7 @@ ln -s "$KEYS" "$T_TMP/demo/profiles/keys"
 rm -f "$T_TMP/demo.port"
 "$WXPAY_SIM_BIN" --config "$T_TMP/demo/tests/sim/demo.json" --port-file "$T_TMP/demo.port" 2>"$T_TMP/demo.err" &
 demo_pid=$!
-t_cleanup_add "kill $demo_pid"
+t_cleanup_kill "$demo_pid"
 for _ in $(seq 1 100); do [ -s "$T_TMP/demo.port" ] && break; sleep 0.05; done
 BASE=https://127.0.0.1:$(cat "$T_TMP/demo.port")
 reverse DEMO20261126001

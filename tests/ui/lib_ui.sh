@@ -49,7 +49,7 @@ command -v tmux >/dev/null || {
 		kill -TERM $$
 ) 2>/dev/null &
 UI_WATCHDOG=$!
-t_cleanup_add "kill $UI_WATCHDOG"
+t_cleanup_kill "$UI_WATCHDOG"
 
 tmux_() { tmux -S "$UI_SOCK" -f /dev/null "$@"; }
 t_cleanup_add "tmux -S '$UI_SOCK' kill-server"

@@ -19,7 +19,7 @@ try:
 except OSError:
     pass
 time.sleep(600)' &
-t_cleanup_add "kill $!"
+t_cleanup_kill "$!"
 for _ in $(seq 1 50); do
 	(: </dev/tcp/127.0.0.1/18443) 2>/dev/null && break
 	sleep 0.1
