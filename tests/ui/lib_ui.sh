@@ -276,6 +276,9 @@ ui_choose_sub() {
 # ui_shows TEXT: TEXT is on the screen now.
 ui_shows() { ui_screen | grep -qF -- "$1"; }
 
+# ui_lacks TEXT: TEXT is not on the screen now.
+ui_lacks() { ! ui_shows "$1"; }
+
 # ui_changed SCREEN: the screen is no longer SCREEN.
 ui_changed() { [ "$(ui_screen)" != "$1" ]; }
 
