@@ -201,7 +201,7 @@ ui_wait_for() {
 	local text=$1 limit=${2:-10} end
 	end=$((SECONDS + limit))
 	while [ "$SECONDS" -le "$end" ]; do
-		if ui_screen | grep -qF -- "$text"; then
+		if ui_shows "$text"; then
 			return 0
 		fi
 		sleep 0.1
@@ -215,7 +215,7 @@ ui_wait_gone() {
 	local text=$1 limit=${2:-10} end
 	end=$((SECONDS + limit))
 	while [ "$SECONDS" -le "$end" ]; do
-		if ! ui_screen | grep -qF -- "$text"; then
+		if ui_lacks "$text"; then
 			return 0
 		fi
 		sleep 0.1
@@ -278,6 +278,11 @@ ui_shows() { ui_screen | grep -qF -- "$1"; }
 
 # ui_lacks TEXT: TEXT is not on the screen now.
 ui_lacks() { ! ui_shows "$1"; }
+
+# ui_field LABEL: the text of the order form's field labelled LABEL.
+ui_field() { ui_line_with "$1" | sed "s/.*$1 *//; s/ *│.*//"; }
+# ui_field_is LABEL TEXT: the field labelled LABEL holds TEXT now.
+ui_field_is() { [ "$(ui_field "$1")" = "$2" ]; }
 
 # ui_changed SCREEN: the screen is no longer SCREEN.
 ui_changed() { [ "$(ui_screen)" != "$1" ]; }

@@ -13,10 +13,6 @@ ORDERS='[
 ]'
 ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
-# field LABEL: the text of the order form's field labelled LABEL.
-field() { ui_line_with "$1" | sed "s/.*$1 *//; s/ *│.*//"; }
-# field_is NAME TEXT: the field NAME holds TEXT now.
-field_is() { [ "$(field "$1")" = "$2" ]; }
 
 # send ORDER [NOTE]: from the order form, through the confirmation.
 send() {
@@ -49,13 +45,13 @@ if ui_screen | grep -q "Result: TD-SLOW-1"; then
 fi
 ui_keys C-u
 ui_type XYZ
-ui_poll field_is "Order number" XYZ
-t_eq "keys typed after the result are in the field" "XYZ" "$(field "Order number")"
+ui_poll ui_field_is "Order number" XYZ
+t_eq "keys typed after the result are in the field" "XYZ" "$(ui_field "Order number")"
 ui_keys F2
 ui_wait_for "Result: TD-SLOW-1" 5
 ui_keys Escape
 ui_wait_gone "Result: TD-SLOW-1" 5
-t_eq "the field kept its text" "XYZ" "$(field "Order number")"
+t_eq "the field kept its text" "XYZ" "$(ui_field "Order number")"
 t_ok
 
 t_begin "a result that arrives while the quit question is open stays behind it"
@@ -90,7 +86,7 @@ ui_keys Enter
 ui_wait_for "already in flight" 3
 ui_keys y
 sleep 0.3
-t_eq "the order field" "TD-SLOW-3" "$(field "Order number")"
+t_eq "the order field" "TD-SLOW-3" "$(ui_field "Order number")"
 ui_keys C-u
 ui_wait_for "TD-SLOW-3: reversed" 10
 t_eq "requests the simulator received" 1 "$(sim_count TD-SLOW-3)"
@@ -103,21 +99,21 @@ send TD-A-1 "工单 T-1234"
 ui_wait_for "Result: TD-A-1" 10
 ui_keys Escape
 ui_wait_gone "Result: TD-A-1" 5
-t_eq "order field after the send" "" "$(field "Order number")"
-t_eq "note field after the send" "" "$(field "Note")"
+t_eq "order field after the send" "" "$(ui_field "Order number")"
+t_eq "note field after the send" "" "$(ui_field "Note")"
 ui_focus Order
 ui_keys Up
-ui_poll field_is "Order number" "TD-A-1"
-t_eq "Up: the last number sent" "TD-A-1" "$(field "Order number")"
+ui_poll ui_field_is "Order number" "TD-A-1"
+t_eq "Up: the last number sent" "TD-A-1" "$(ui_field "Order number")"
 ui_keys Up
-ui_poll field_is "Order number" "TD-SLOW-3"
-t_eq "Up again: the one before" "TD-SLOW-3" "$(field "Order number")"
+ui_poll ui_field_is "Order number" "TD-SLOW-3"
+t_eq "Up again: the one before" "TD-SLOW-3" "$(ui_field "Order number")"
 ui_keys Down
-ui_poll field_is "Order number" "TD-A-1"
-t_eq "Down: back to the newer" "TD-A-1" "$(field "Order number")"
+ui_poll ui_field_is "Order number" "TD-A-1"
+t_eq "Down: back to the newer" "TD-A-1" "$(ui_field "Order number")"
 ui_keys Down
-ui_poll field_is "Order number" ""
-t_eq "Down past the newest: empty" "" "$(field "Order number")"
+ui_poll ui_field_is "Order number" ""
+t_eq "Down past the newest: empty" "" "$(ui_field "Order number")"
 t_ok
 
 t_begin "the confirmation shows the order under every sub-merchant"

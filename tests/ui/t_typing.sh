@@ -12,11 +12,6 @@ ORDERS='[
 ]'
 ui_setup "$ORDERS" || t_setup_fail "the simulator did not start"
 
-# order_field: the text of the order form's "Order number" line.
-order_field() { ui_line_with "Order number" | sed 's/.*Order number *//; s/ *│.*//'; }
-# order_field_is TEXT: the order field holds TEXT now.
-order_field_is() { [ "$(order_field)" = "$1" ]; }
-
 t_begin "typing an order number in the History pane sends nothing"
 ui_start_ok
 ui_choose_sub Coffee
@@ -46,7 +41,7 @@ t_eq "requests the simulator received" 1 "$(sim_count TY-SLOW-1)"
 if ui_screen | grep -q "Reverse this order?"; then
 	t_fail "a confirmation opened while typing"
 fi
-t_eq "the typed text is in the order field" "wx_order_2026_xy" "$(order_field)"
+t_eq "the typed text is in the order field" "wx_order_2026_xy" "$(ui_field "Order number")"
 t_contains "the message line says where typing went" "$(ui_screen)" "Typing goes to the order number"
 t_ok
 
@@ -58,7 +53,7 @@ ui_wait_for "Detail: TY-SLOW-1" 5
 ui_type TY-QUEUED-2
 ui_wait_gone "Detail:" 5
 ui_wait_for "> Order" 5
-t_eq "the typed text is in the order field" "TY-QUEUED-2" "$(order_field)"
+t_eq "the typed text is in the order field" "TY-QUEUED-2" "$(ui_field "Order number")"
 t_eq "nothing more was sent" 1 "$(sim_count TY-SLOW-1)"
 t_ok
 
@@ -67,8 +62,8 @@ ui_keys C-u
 ui_focus Profiles
 ui_type 4200q
 ui_wait_for "> Order" 5
-ui_poll order_field_is 4200q
-t_eq "the typed text is in the order field" "4200q" "$(order_field)"
+ui_poll ui_field_is "Order number" 4200q
+t_eq "the typed text is in the order field" "4200q" "$(ui_field "Order number")"
 if [ -s "$UI_STATE/rc" ]; then
 	t_fail "wxrev quit on a typed q"
 fi
@@ -79,7 +74,7 @@ ui_keys C-u
 ui_focus Profiles
 ui_paste "  TY-QUEUED-2 "
 ui_wait_for "> Order" 5
-t_eq "the pasted number, trimmed" "TY-QUEUED-2" "$(order_field)"
+t_eq "the pasted number, trimmed" "TY-QUEUED-2" "$(ui_field "Order number")"
 t_ok
 
 t_begin "Enter and y typed together do not send; y counts once the button shows it"
@@ -106,7 +101,7 @@ ui_type "?"
 ui_wait_for "Keys (Esc closes" 5
 ui_keys Escape
 ui_wait_gone "Keys (Esc closes" 5
-t_eq "the order field stays empty" "" "$(order_field)"
+t_eq "the order field stays empty" "" "$(ui_field "Order number")"
 t_ok
 
 t_begin "the help lists no order character as a command"
